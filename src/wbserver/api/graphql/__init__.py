@@ -1,0 +1,1 @@
+"""The GraphQL API the wandb client speaks, schema-first (schema.graphql)."""

@@ -1,0 +1,83 @@
+"""Executing GraphQL documents: parse and validate once per distinct document, then run."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute,
+    parse,
+    validate,
+)
+
+import logging
+
+from wbserver.api.errors import status_for
+from wbserver.errors import WbError
+
+
+class GraphQLExecutor:
+    def __init__(self, schema: GraphQLSchema, cache_size: int = 512) -> None:
+        self.schema = schema
+        self._cache: OrderedDict[str, tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+
+    def _document(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+        with self._lock:
+            hit = self._cache.get(query)
+            if hit is not None:
+                self._cache.move_to_end(query)
+                return hit
+        try:
+            document: DocumentNode | None = parse(query)
+            errors = validate(self.schema, document)
+        except GraphQLError as exc:
+            document, errors = None, [exc]
+        with self._lock:
+            self._cache[query] = (document, list(errors))
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return document, list(errors)
+
+    def run(self, query: str, variables: dict[str, Any] | None, operation_name: str | None,
+            context: Any) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, response body)."""
+        document, errors = self._document(query)
+        if document is None or errors:
+            return 400, {"errors": [e.formatted for e in errors]}
+        names = {op.name.value for op in document.definitions
+                 if isinstance(op, OperationDefinitionNode) and op.name}
+        result = execute(self.schema, document, variable_values=variables or {},
+                         operation_name=operation_name if operation_name in names else None,
+                         context_value=context)
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [_format(e) for e in result.errors]
+            return _status(result.errors), body
+        return 200, body
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    original = error.original_error
+    if isinstance(original, WbError):
+        return {"message": original.message, "path": error.path}
+    if original is not None:
+        logging.getLogger("wbserver.graphql").error("resolver failed", exc_info=original)
+        return {"message": "internal server error", "path": error.path}
+    return error.formatted  # type: ignore[return-value]
+
+
+def _status(errors: list[GraphQLError]) -> int:
+    for error in errors:
+        original = error.original_error
+        if original is None:
+            return 400
+        return status_for(original)
+    return 200

@@ -1,0 +1,87 @@
+"""Projects: lookup, run listing with filters, order and cursors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.schema import Resolver
+from wbserver.domain.models import Entity, Project
+from wbserver.domain.permissions import readable_project
+from wbserver.domain.run_filters import RunView, matches, parse_filters, sort_runs
+
+MAX_PAGE = 1000
+
+
+def project(_root: Any, info: GraphQLResolveInfo, name: str | None = None,
+            entityName: str | None = None) -> Project | None:  # noqa: N803
+    ctx = info.context
+    return readable_project(ctx.store, viewer=ctx.viewer,
+                            entity=entityName or ctx.viewer.username,
+                            project=name or "uncategorized")
+
+
+def _filtered(project: Project, info: GraphQLResolveInfo, filters: str | None) -> list[RunView]:
+    query = parse_filters(filters)
+    views = [RunView(r) for r in info.context.store.list_runs(project.id)]
+    return [v for v in views if matches(v, query)] if query else views
+
+
+def run_count(project: Project, info: GraphQLResolveInfo, filters: str | None = None) -> int:
+    return len(_filtered(project, info, filters))
+
+
+def runs(project: Project, info: GraphQLResolveInfo, filters: str | None = None,
+         after: str | None = None, first: int | None = None, order: str | None = None,
+         **_ignored: Any) -> dict[str, Any]:
+    ordered = sort_runs(_filtered(project, info, filters), order)
+    start = int(after) + 1 if after and after.isdigit() else 0
+    size = max(1, min(first or 50, MAX_PAGE))
+    page = ordered[start:start + size]
+    edges = [{"node": v.run, "cursor": str(start + i)} for i, v in enumerate(page)]
+    return {
+        "edges": edges,
+        "totalCount": len(ordered),
+        "pageInfo": {"startCursor": edges[0]["cursor"] if edges else None,
+                     "endCursor": edges[-1]["cursor"] if edges else None,
+                     "hasNextPage": start + size < len(ordered),
+                     "hasPreviousPage": start > 0},
+    }
+
+
+def run(project: Project, info: GraphQLResolveInfo, name: str, **_kw: Any) -> Any:
+    from wbserver.domain.models import RunKey
+
+    return info.context.store.get_run(RunKey(project.entity_name, project.name, name))
+
+
+def entity_projects(entity: Entity, info: GraphQLResolveInfo, **_kw: Any) -> dict[str, Any]:
+    ctx = info.context
+    allowed = ctx.viewer.is_admin or entity.user_id == ctx.viewer.id
+    found = ctx.store.list_projects(entity.name) if allowed else []
+    return {"edges": [{"node": p, "cursor": str(p.id)} for p in found],
+            "pageInfo": {"hasNextPage": False, "hasPreviousPage": False}}
+
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {
+    "Query": {"project": project, "model": project},
+    "Entity": {"projects": entity_projects},
+    "Project": {
+        "id": lambda p, _i: encode_id("Project", p.id),
+        "internalId": lambda p, _i: str(p.id),
+        "entityName": lambda p, _i: p.entity_name,
+        "entity": lambda p, info: info.context.store.get_entity(p.entity_name),
+        "createdAt": lambda p, _i: p.created_at,
+        "updatedAt": lambda p, _i: p.updated_at,
+        "isBenchmark": lambda _p, _i: False,
+        "readOnly": lambda _p, _i: False,
+        "access": lambda _p, _i: "PRIVATE",
+        "user": lambda _p, info: info.context.viewer,
+        "runCount": run_count,
+        "runs": runs,
+        "run": run,
+        "bucket": run,
+    },
+}

@@ -1,0 +1,17 @@
+"""All resolvers, merged per GraphQL type."""
+
+from __future__ import annotations
+
+from wbserver.api.graphql import projects, run_files, run_history, runs, viewer
+from wbserver.api.graphql.schema import Resolver
+
+
+def all_resolvers() -> dict[str, dict[str, Resolver]]:
+    merged: dict[str, dict[str, Resolver]] = {}
+    for module in (viewer, projects, runs, run_history, run_files):
+        for type_name, fields in module.RESOLVERS.items():
+            clash = merged.setdefault(type_name, {}).keys() & fields.keys()
+            if clash:
+                raise RuntimeError(f"{type_name} fields resolved twice: {sorted(clash)}")
+            merged[type_name].update(fields)
+    return merged

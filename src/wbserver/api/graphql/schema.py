@@ -1,0 +1,82 @@
+"""Load schema.graphql, give its custom scalars their codecs, attach the resolvers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
+
+from wbserver.domain.clock import iso
+
+SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
+Resolver = Callable[..., Any]
+
+
+def _json_string_out(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _json_string_in(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _datetime_out(value: Any) -> str | None:
+    return iso(value) if isinstance(value, datetime) else value
+
+
+def _passthrough(value: Any) -> Any:
+    return value
+
+
+_SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "JSONString": (_json_string_out, _json_string_in),
+    "JSON": (_passthrough, _passthrough),
+    "DateTime": (_datetime_out, _passthrough),
+    "Duration": (_passthrough, _passthrough),
+    "Int64": (_passthrough, _passthrough),
+}
+
+
+def build(resolvers: dict[str, dict[str, Resolver]]) -> GraphQLSchema:
+    schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+    for name, (serialize, parse_value) in _SCALARS.items():
+        scalar = schema.type_map[name]
+        assert isinstance(scalar, GraphQLScalarType)
+        # graphql-core 3.2 calls serialize/parse_value; 3.3 calls the coerce_* names.
+        scalar.serialize = serialize  # type: ignore[method-assign]
+        scalar.parse_value = parse_value  # type: ignore[method-assign]
+        scalar.parse_literal = _literal  # type: ignore[method-assign]
+        if hasattr(scalar, "coerce_output_value"):
+            scalar.coerce_output_value = serialize
+            scalar.coerce_input_value = parse_value
+    for type_name, fields in resolvers.items():
+        gql_type = schema.type_map[type_name]
+        assert isinstance(gql_type, GraphQLObjectType), type_name
+        for field_name, resolver in fields.items():
+            if field_name not in gql_type.fields:
+                raise KeyError(f"{type_name}.{field_name} is not in schema.graphql")
+            gql_type.fields[field_name].resolve = resolver
+    return schema
+
+
+def _literal(node: Any, variables: dict[str, Any] | None = None) -> Any:
+    from graphql import value_from_ast_untyped
+
+    return value_from_ast_untyped(node, variables)
+
+
+def attr(name: str) -> Resolver:
+    """A resolver reading one attribute under another name (displayName -> display_name)."""
+    return lambda obj, _info, **_kw: getattr(obj, name)
+
+
+def renames(mapping: dict[str, str]) -> dict[str, Resolver]:
+    return {field: attr(attribute) for field, attribute in mapping.items()}

@@ -1,0 +1,50 @@
+"""Viewer, users, entities and server info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.schema import Resolver
+from wbserver.domain.models import Entity, User
+
+
+def viewer(_root: Any, info: GraphQLResolveInfo) -> User:
+    return info.context.viewer
+
+
+def server_info(_root: Any, _info: GraphQLResolveInfo) -> dict[str, Any]:
+    return {"features": [], "cliVersionInfo": {}, "latestLocalVersionInfo": None}
+
+
+def entity(_root: Any, info: GraphQLResolveInfo, name: str | None = None) -> Entity | None:
+    return info.context.store.get_entity(name or info.context.viewer.username)
+
+
+def _user_teams(user: User, info: GraphQLResolveInfo) -> dict[str, Any]:
+    own = info.context.store.get_entity(user.username)
+    return {"edges": [{"node": own}] if own else []}
+
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {
+    "Query": {"viewer": viewer, "serverInfo": server_info, "entity": entity},
+    "User": {
+        "id": lambda u, _i: encode_id("User", u.id),
+        "name": lambda u, _i: u.username,
+        "entity": lambda u, _i: u.username,
+        "admin": lambda u, _i: u.is_admin,
+        "flags": lambda _u, _i: "{}",
+        "deletedAt": lambda u, _i: None,
+        "createdAt": lambda u, _i: u.created_at,
+        "defaultEntity": lambda u, info: info.context.store.get_entity(u.username),
+        "apiKeys": lambda _u, _i: {"edges": []},
+        "teams": _user_teams,
+    },
+    "Entity": {
+        "id": lambda e, _i: encode_id("Entity", e.id),
+        "isTeam": lambda e, _i: e.is_team,
+        "organization": lambda _e, _i: None,
+    },
+}

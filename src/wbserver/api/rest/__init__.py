@@ -1,0 +1,1 @@
+"""REST endpoints: GraphQL transport, file_stream, storage, downloads, health."""

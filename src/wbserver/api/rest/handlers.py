@@ -1,0 +1,138 @@
+"""REST handlers. Each: authenticate, parse, one domain call in a worker thread, shape."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from wbserver.api.auth import authenticate, base_url
+from wbserver.api.context import RequestContext, Services
+from wbserver.api.errors import error_response
+from wbserver.api.graphql.executor import GraphQLExecutor
+from wbserver.api.rest.bodies import read_json
+from wbserver.domain.filestream import apply_file_stream
+from wbserver.domain.files import blob_landed, run_file_key
+from wbserver.domain.models import RunKey
+from wbserver.domain.permissions import readable_project
+from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
+
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def graphql(request: Request) -> Response:
+    svc = services(request)
+    try:
+        viewer = await run_in_threadpool(authenticate, svc.store, request)
+        body = await read_json(request, svc.settings.max_request_bytes)
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            raise InvalidInput("a GraphQL request is a JSON object with a 'query' string")
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise InvalidInput("'variables' must be a JSON object")
+    except WbError as exc:
+        return error_response(exc)
+    context = RequestContext(services=svc, viewer=viewer,
+                             base_url=base_url(request, svc.settings.host))
+    executor: GraphQLExecutor = request.app.state.graphql
+    status, result = await run_in_threadpool(executor.run, body["query"], variables,
+                                             body.get("operationName"), context)
+    return JSONResponse(result, status_code=status)
+
+
+async def file_stream(request: Request) -> Response:
+    svc = services(request)
+    params = request.path_params
+    try:
+        viewer = await run_in_threadpool(authenticate, svc.store, request)
+        body = await read_json(request, svc.settings.max_request_bytes)
+        key = RunKey(params["entity"], params["project"], params["run"])
+        answer = await run_in_threadpool(apply_file_stream, svc.store, viewer=viewer, key=key,
+                                         body=body)
+    except WbError as exc:
+        return error_response(exc)
+    return JSONResponse(answer)
+
+
+def _check_signature(request: Request, method: str, key: str) -> None:
+    signer = services(request).signer
+    query = request.query_params
+    if not signer.verify(method, key, expires=query.get("exp", ""), signature=query.get("sig", "")):
+        raise PermissionDenied("this storage URL is not signed for this request or has expired")
+
+
+async def storage_put(request: Request) -> Response:
+    svc = services(request)
+    key = request.path_params["key"]
+    try:
+        _check_signature(request, "PUT", key)
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+        async for chunk in request.stream():
+            spool.write(chunk)
+        spool.seek(0)
+        await run_in_threadpool(_store_upload, svc, key, spool)
+    except WbError as exc:
+        return error_response(exc)
+    return Response(status_code=200)
+
+
+def _store_upload(svc: Services, key: str, spool: BinaryIO) -> None:
+    with spool:
+        info = svc.blobs.write(key, _chunks(spool))
+    blob_landed(svc.store, key=key, info=info)
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    while chunk := handle.read(1024 * 1024):
+        yield chunk
+
+
+async def storage_get(request: Request) -> Response:
+    key = request.path_params["key"]
+    try:
+        _check_signature(request, "GET", key)
+        return _send_blob(services(request), key)
+    except WbError as exc:
+        return error_response(exc)
+
+
+def _send_blob(svc: Services, key: str) -> Response:
+    path = svc.blobs.local_path(key)  # type: ignore[attr-defined]
+    if path is None:
+        raise NotFound("no such file")
+    return FileResponse(path)
+
+
+async def run_file_download(request: Request) -> Response:
+    """GET /files/<entity>/<project>/<run>/<name> with Basic auth (File.url)."""
+    svc = services(request)
+    p = request.path_params
+    try:
+        viewer = await run_in_threadpool(authenticate, svc.store, request)
+        run = await run_in_threadpool(_readable_run, svc, viewer, p)
+        return _send_blob(svc, run_file_key(run.id, p["name"]))
+    except WbError as exc:
+        return error_response(exc)
+
+
+def _readable_run(svc: Services, viewer: Any, p: dict[str, str]) -> Any:
+    if readable_project(svc.store, viewer=viewer, entity=p["entity"], project=p["project"]) is None:
+        raise NotFound(f"project {p['entity']}/{p['project']} not found")
+    run = svc.store.get_run(RunKey(p["entity"], p["project"], p["run"]))
+    if run is None:
+        raise NotFound(f"run {p['run']} not found")
+    return run
+
+
+async def healthz(request: Request) -> Response:
+    svc = services(request)
+    await run_in_threadpool(svc.store.get_entity, "")
+    return JSONResponse({"ok": True})

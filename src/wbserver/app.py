@@ -1,0 +1,78 @@
+"""The composition root: the only place that builds backends and wires them together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from wbserver.api.context import Services
+from wbserver.api.graphql.executor import GraphQLExecutor
+from wbserver.api.graphql.resolvers import all_resolvers
+from wbserver.api.graphql.schema import build
+from wbserver.api.routes import ROUTES
+from wbserver.config import Settings, load_settings
+from wbserver.metadata.engine import make_engine, upgrade_database
+from wbserver.metadata.store import SqlStore
+from wbserver.storage.local import LocalBlobStore
+from wbserver.storage.signing import UrlSigner
+from wbserver.workers.crash_detector import crash_detector
+
+
+def server_secret(settings: Settings) -> bytes:
+    """WBSERVER_SECRET_KEY, else a random key made once and kept in the data folder."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def open_store(settings: Settings, *, migrate: bool = True) -> SqlStore:
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade_database(engine)
+    return SqlStore(engine)
+
+
+def build_services(settings: Settings) -> Services:
+    signer = UrlSigner(server_secret(settings))
+    return Services(settings=settings, store=open_store(settings),
+                    blobs=LocalBlobStore(settings.files_dir, signer), signer=signer)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    services = build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(crash_detector(
+            services.store, timeout=settings.heartbeat_timeout,
+            interval=settings.crash_check_interval))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            services.store.close()  # type: ignore[attr-defined]
+
+    app = Starlette(routes=ROUTES, lifespan=lifespan)
+    app.state.services = services
+    app.state.graphql = GraphQLExecutor(build(all_resolvers()))
+    return app
+
+
+def app_factory() -> Starlette:
+    """For `uvicorn --factory wbserver.app:app_factory`: settings from the environment."""
+    return create_app()

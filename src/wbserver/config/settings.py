@@ -1,0 +1,121 @@
+"""The settings registry: every setting is declared once, here.
+
+Resolution order: explicit override (CLI flag) > environment > default. Values saved from the
+/system-admin page slot in between environment and default once that page exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from wbserver.errors import ConfigError
+
+
+def _default_data_dir() -> str:
+    return str(Path.home() / ".wbserver")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    type: Callable[[str], Any]
+    default: Any
+    help: str
+    section: str = "general"
+    secret: bool = False
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean, got {text!r}")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "WBSERVER_DATA_DIR", str, None,
+            "Folder for the embedded SQLite database and the local file store "
+            "(default: ~/.wbserver).", section="storage"),
+    Setting("host", "HOST", str, "",
+            "The external URL of this server, e.g. https://wandb.example.com. Every absolute "
+            "URL the server emits uses it; empty means the request's own host.", section="host"),
+    Setting("heartbeat_timeout", "WBSERVER_HEARTBEAT_TIMEOUT", _positive_float, 300.0,
+            "Seconds a running run may go without any file_stream request before it is "
+            "marked crashed (the client sends a heartbeat every 30 s).", section="runs"),
+    Setting("crash_check_interval", "WBSERVER_CRASH_CHECK_INTERVAL", _positive_float, 30.0,
+            "Seconds between two checks for runs whose heartbeat went stale.", section="runs"),
+    Setting("max_request_bytes", "WBSERVER_MAX_REQUEST_BYTES", _positive_int, 64 * 1024 * 1024,
+            "Largest GraphQL or file_stream request body accepted (after gzip decoding).",
+            section="runs"),
+    Setting("upload_url_ttl", "WBSERVER_UPLOAD_URL_TTL", _positive_int, 24 * 3600,
+            "Seconds a signed upload URL stays valid.", section="storage"),
+    Setting("download_url_ttl", "WBSERVER_DOWNLOAD_URL_TTL", _positive_int, 3600,
+            "Seconds a signed download URL stays valid.", section="storage"),
+    Setting("secret_key", "WBSERVER_SECRET_KEY", str, "",
+            "Key for signing URLs and sessions. Empty: a random key is made once and kept in "
+            "the data folder. Several server processes must share the same key.",
+            section="security", secret=True),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = field(default_factory=_default_data_dir)
+    host: str = ""
+    heartbeat_timeout: float = 300.0
+    crash_check_interval: float = 30.0
+    max_request_bytes: int = 64 * 1024 * 1024
+    upload_url_ttl: int = 24 * 3600
+    download_url_ttl: int = 3600
+    secret_key: str = ""
+
+    @property
+    def database_url(self) -> str:
+        return "sqlite:///" + str(Path(self.data_dir) / "wbserver.sqlite")
+
+    @property
+    def files_dir(self) -> str:
+        return str(Path(self.data_dir) / "files")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Resolve every setting: overrides > environment > default."""
+    env = os.environ if environ is None else environ
+    overrides = overrides or {}
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if overrides.get(setting.name) is not None:
+            values[setting.name] = overrides[setting.name]
+            continue
+        raw = env.get(setting.env)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[setting.name] = setting.type(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in known})

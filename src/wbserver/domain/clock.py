@@ -1,0 +1,16 @@
+"""Time in one place: naive UTC datetimes everywhere in storage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def iso(value: datetime | None) -> str | None:
+    """The client's timestamp format: ISO 8601 without offset, seconds precision."""
+    if value is None:
+        return None
+    return value.replace(microsecond=0).isoformat()

@@ -1,0 +1,56 @@
+"""Run files: safe names, where their bytes live, and recording what landed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from wbserver.domain.models import Run
+from wbserver.errors import InvalidInput
+from wbserver.ports import BlobInfo, BlobStore, MetadataStore
+
+MAX_NAME_LENGTH = 512
+_RUN_KEY = re.compile(r"^runs/(\d+)/(.+)$")
+
+
+def check_file_name(name: str) -> str:
+    """A file name is a relative path that stays inside the run's folder."""
+    if not name or len(name) > MAX_NAME_LENGTH or "\x00" in name or "\\" in name:
+        raise InvalidInput(f"invalid file name {name!r}")
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("..", ".", "") for part in name.split("/")):
+        raise InvalidInput(f"file name {name!r} must be a relative path inside the run")
+    return name
+
+
+def run_file_key(run_id: int, name: str) -> str:
+    return f"runs/{run_id}/{check_file_name(name)}"
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    name: str
+    url: str
+
+
+def create_run_files(store: MetadataStore, blobs: BlobStore, *, run: Run, names: list[str],
+                     base_url: str, expires_in: int) -> tuple[list[UploadTarget], list[str]]:
+    """Signed upload URLs, one per name, in order; plus headers every PUT must carry."""
+    for name in names:
+        check_file_name(name)
+    store.prepare_run_files(run.id, names)
+    targets, headers = [], []
+    for name in names:
+        url, headers = blobs.upload_url(run_file_key(run.id, name), base_url=base_url,
+                                        expires_in=expires_in)
+        targets.append(UploadTarget(name=name, url=url))
+    return targets, headers
+
+
+def blob_landed(store: MetadataStore, *, key: str, info: BlobInfo) -> None:
+    """Called when bytes arrive under `key` (our storage route, or a bucket event)."""
+    match = _RUN_KEY.match(key)
+    if match:
+        store.record_file_upload(int(match.group(1)), match.group(2), size_bytes=info.size,
+                                 md5=info.md5_hex)

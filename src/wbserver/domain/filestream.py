@@ -1,0 +1,174 @@
+"""file_stream: validate a request, then turn it into one StreamWrite against the locked run.
+
+Offsets make every write idempotent: history and events lines below the stored count are
+skipped, console lines are replaced by line number, the summary is replaced whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from wbserver.domain.clock import utcnow
+from wbserver.domain.history_codec import build_segments, count_types, parse_line
+from wbserver.domain.models import (
+    CRASHED,
+    FAILED,
+    FINISHED,
+    RUNNING,
+    HistoryChunk,
+    Run,
+    RunKey,
+    StreamWrite,
+    User,
+)
+from wbserver.domain.permissions import writable_entity
+from wbserver.errors import InvalidInput, NotFound
+from wbserver.ports import MetadataStore
+
+HISTORY = "wandb-history.jsonl"
+EVENTS = "wandb-events.jsonl"
+SUMMARY = "wandb-summary.json"
+OUTPUT = "output.log"
+KNOWN_FILES = (HISTORY, EVENTS, SUMMARY, OUTPUT)
+
+
+@dataclass
+class FileUpdate:
+    offset: int
+    lines: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class StreamRequest:
+    files: dict[str, FileUpdate]
+    uploaded: list[str]
+    complete: bool
+    exit_code: int | None
+    preempting: bool
+
+
+def parse_request(body: Any) -> StreamRequest:
+    """Validate the whole body before anything is written (bad input changes nothing)."""
+    if not isinstance(body, dict):
+        raise InvalidInput("file_stream body must be a JSON object")
+    files_in = body.get("files")
+    files_in = {} if files_in is None else files_in
+    if not isinstance(files_in, dict):
+        raise InvalidInput("'files' must be an object of file name to {offset, content}")
+    files: dict[str, FileUpdate] = {}
+    for name, update in files_in.items():
+        if name not in KNOWN_FILES:
+            continue  # a stream this server does not know; the known ones still apply
+        files[name] = _file_update(name, update)
+    uploaded = body.get("uploaded")
+    uploaded = [] if uploaded is None else uploaded
+    if not isinstance(uploaded, list) or not all(isinstance(u, str) for u in uploaded):
+        raise InvalidInput("'uploaded' must be a list of file names")
+    exit_code = body.get("exitcode")
+    if exit_code is not None and (isinstance(exit_code, bool) or not isinstance(exit_code, int)):
+        raise InvalidInput("'exitcode' must be an integer or null")
+    return StreamRequest(files=files, uploaded=uploaded, complete=body.get("complete") is True,
+                         exit_code=exit_code, preempting=body.get("preempting") is True)
+
+
+def _file_update(name: str, update: Any) -> FileUpdate:
+    if not isinstance(update, dict):
+        raise InvalidInput(f"files[{name!r}] must be an object with 'offset' and 'content'")
+    offset = update.get("offset", 0)
+    content = update.get("content", [])
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidInput(f"files[{name!r}].offset must be a non-negative integer")
+    if not isinstance(content, list) or not all(isinstance(line, str) for line in content):
+        raise InvalidInput(f"files[{name!r}].content must be a list of strings")
+    result = FileUpdate(offset=offset, lines=content)
+    if name in (HISTORY, EVENTS):
+        result.rows = [parse_line(line, where=f"{name} line {offset + i}")
+                       for i, line in enumerate(content)]
+    elif name == SUMMARY and content:
+        result.rows = [parse_line(content[-1], where=f"{name} content")]
+    return result
+
+
+def build_write(run: Run, request: StreamRequest, *, now: datetime) -> StreamWrite:
+    """What this request changes on `run` (already locked by the store)."""
+    write = StreamWrite()
+    fields = write.run_fields
+    history = request.files.get(HISTORY)
+    if history and history.lines:
+        _append_history(run, history, write)
+    events = request.files.get(EVENTS)
+    if events and events.lines:
+        start, lines, _rows = _new_lines(run.events_line_count, events)
+        if lines:
+            write.events_chunks.append(HistoryChunk(
+                start_line=start, end_line=start + len(lines), min_step=None, max_step=None,
+                data="\n".join(lines).encode("utf-8")))
+            fields["events_line_count"] = start + len(lines)
+            fields["system_metrics"] = lines[-1]
+    summary = request.files.get(SUMMARY)
+    if summary and summary.lines:
+        fields["summary"] = summary.lines[-1]
+    output = request.files.get(OUTPUT)
+    if output and output.lines:
+        for i, line in enumerate(output.lines):
+            write.log_lines[output.offset + i] = line
+        fields["log_line_count"] = max(run.log_line_count, output.offset + len(output.lines))
+    write.uploaded_files = list(dict.fromkeys(request.uploaded))
+    if request.preempting:
+        fields["preempting"] = True
+    if request.complete:
+        fields["state"] = FINISHED if not request.exit_code else FAILED
+        fields["exit_code"] = request.exit_code
+        fields["finished_at"] = now
+    elif run.state == CRASHED:
+        fields["state"] = RUNNING  # heartbeats came back: the run was only slow
+    fields["heartbeat_at"] = now
+    fields["updated_at"] = now
+    return write
+
+
+def _new_lines(stored: int, update: FileUpdate) -> tuple[int, list[str], list[dict[str, Any]]]:
+    """The part of an append-only update not stored yet (retries and overlaps are skipped)."""
+    start = max(update.offset, stored)
+    skip = start - update.offset
+    return start, update.lines[skip:], update.rows[skip:]
+
+
+def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
+    start, lines, rows = _new_lines(run.history_line_count, update)
+    if not lines:
+        return
+    steps = [r["_step"] for r in rows
+             if isinstance(r.get("_step"), int | float) and not isinstance(r.get("_step"), bool)]
+    write.history_chunks.append(HistoryChunk(
+        start_line=start, end_line=start + len(lines),
+        min_step=int(min(steps)) if steps else None, max_step=int(max(steps)) if steps else None,
+        data="\n".join(lines).encode("utf-8")))
+    write.segments.extend(build_segments(rows, start))
+    keys: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
+    count_types(rows, keys)
+    fields = write.run_fields
+    fields["history_keys"] = orjson.dumps(keys).decode()
+    fields["history_line_count"] = start + len(lines)
+    if steps:
+        fields["last_step"] = max(run.last_step, int(max(steps)))
+
+
+def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey,
+                      body: Any) -> dict[str, Any]:
+    """Validate, then apply in one transaction; the answer tells the client to stop if asked."""
+    request = parse_request(body)
+    writable_entity(store, viewer=viewer, name=key.entity)
+    run = store.get_run(key)
+    if run is None:
+        raise NotFound(f"run {key.entity}/{key.project}/{key.name} not found")
+    updated = store.apply_stream(run.id, lambda locked: build_write(locked, request, now=utcnow()))
+    answer: dict[str, Any] = {"exitcode": None, "limits": {}}
+    if updated.stop_requested:
+        answer["stopped"] = True
+    return answer

@@ -1,0 +1,153 @@
+"""Plain records passed between the domain, the ports and the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+RUNNING = "running"
+FINISHED = "finished"
+FAILED = "failed"
+CRASHED = "crashed"
+RUN_STATES = (RUNNING, FINISHED, FAILED, CRASHED)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    email: str
+    is_admin: bool
+    is_active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: int
+    name: str
+    is_team: bool
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    user_id: int
+    name: str
+    key_prefix: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Project:
+    id: int
+    entity_id: int
+    entity_name: str
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run row. JSON columns stay JSON text until someone needs them parsed."""
+
+    id: int
+    project_id: int
+    entity_name: str
+    project_name: str
+    name: str
+    display_name: str | None
+    user_id: int | None
+    username: str | None
+    state: str
+    group_name: str | None
+    job_type: str | None
+    notes: str | None
+    description: str | None
+    tags: list[str]
+    host: str | None
+    program: str | None
+    repo: str | None
+    commit_hash: str | None
+    sweep_name: str | None
+    config: str
+    summary: str
+    system_metrics: str | None
+    history_keys: str
+    last_step: int
+    history_line_count: int
+    events_line_count: int
+    log_line_count: int
+    exit_code: int | None
+    preempting: bool
+    stop_requested: bool
+    created_at: datetime
+    updated_at: datetime
+    heartbeat_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunFile:
+    id: int
+    run_id: int
+    name: str
+    size_bytes: int | None
+    md5: str | None
+    uploaded: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryChunk:
+    """Lines [start_line, end_line) of one stream exactly as received (newline-joined)."""
+
+    start_line: int
+    end_line: int
+    min_step: int | None
+    max_step: int | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class HistorySegment:
+    """One key's numeric points for lines [start_line, end_line): packed line/step/value."""
+
+    key: str
+    start_line: int
+    end_line: int
+    point_count: int
+    min_step: int | None
+    max_step: int | None
+    data: bytes
+
+
+@dataclass
+class StreamWrite:
+    """Everything one file_stream request changes, applied by the store in one transaction."""
+
+    run_fields: dict[str, Any] = field(default_factory=dict)
+    history_chunks: list[HistoryChunk] = field(default_factory=list)
+    events_chunks: list[HistoryChunk] = field(default_factory=list)
+    segments: list[HistorySegment] = field(default_factory=list)
+    log_lines: dict[int, str] = field(default_factory=dict)
+    uploaded_files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunKey:
+    entity: str
+    project: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FilePage:
+    files: list[RunFile]
+    has_next_page: bool
+    total: int

@@ -1,0 +1,76 @@
+"""Run file rows: names handed out for upload, what landed, listing with cursors."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wbserver.domain.clock import utcnow
+from wbserver.domain.models import FilePage, RunFile
+from wbserver.metadata import tables as t
+
+
+def _file(row: Row[Any]) -> RunFile:
+    return RunFile(id=row.id, run_id=row.run_id, name=row.name, size_bytes=row.size_bytes,
+                   md5=row.md5, uploaded=row.uploaded, created_at=row.created_at,
+                   updated_at=row.updated_at)
+
+
+class FileRows:
+    def _read(self) -> AbstractContextManager[Connection]: ...
+    def _write(self) -> AbstractContextManager[Connection]: ...
+
+    def prepare_run_files(self, run_id: int, names: list[str]) -> None:
+        c = t.run_files.c
+        with self._write() as conn:
+            existing = set(conn.execute(select(c.name).where(
+                c.run_id == run_id, c.name.in_(names))).scalars())
+            now = utcnow()
+            new = [n for n in dict.fromkeys(names) if n not in existing]
+            if new:
+                conn.execute(t.run_files.insert(), [
+                    {"run_id": run_id, "name": n, "uploaded": False, "created_at": now,
+                     "updated_at": now} for n in new])
+
+    def record_file_upload(self, run_id: int, name: str, *, size_bytes: int, md5: str) -> None:
+        c = t.run_files.c
+        now = utcnow()
+        values = {"size_bytes": size_bytes, "md5": md5, "updated_at": now}
+        with self._write() as conn:
+            result = conn.execute(update(t.run_files).where(c.run_id == run_id, c.name == name)
+                                  .values(**values))
+            if result.rowcount:
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(t.run_files.insert().values(
+                        run_id=run_id, name=name, uploaded=False, created_at=now, **values))
+            except IntegrityError:
+                conn.execute(update(t.run_files).where(c.run_id == run_id, c.name == name)
+                             .values(**values))
+
+    def get_run_file(self, run_id: int, name: str) -> RunFile | None:
+        c = t.run_files.c
+        with self._read() as conn:
+            row = conn.execute(select(t.run_files).where(c.run_id == run_id, c.name == name)).first()
+        return _file(row) if row else None
+
+    def list_run_files(self, run_id: int, *, names: list[str] | None, pattern: str | None,
+                       after: int | None, first: int) -> FilePage:
+        c = t.run_files.c
+        where = [c.run_id == run_id, c.size_bytes.is_not(None)]
+        if names:
+            where.append(c.name.in_(names))
+        elif pattern:
+            where.append(c.name.like(pattern))
+        with self._read() as conn:
+            total = conn.execute(select(func.count()).select_from(t.run_files).where(*where)).scalar_one()
+            query = select(t.run_files).where(*where)
+            if after is not None:
+                query = query.where(c.id > after)
+            rows = conn.execute(query.order_by(c.id).limit(first + 1)).all()
+        return FilePage(files=[_file(r) for r in rows[:first]], has_next_page=len(rows) > first,
+                        total=int(total))

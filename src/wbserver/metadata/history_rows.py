@@ -1,0 +1,87 @@
+"""Reading history chunks, per-key segments and console lines; recording alerts."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, or_, select
+
+from wbserver.domain.models import HistoryChunk, HistorySegment
+from wbserver.metadata import tables as t
+
+
+class HistoryRows:
+    def _read(self) -> AbstractContextManager[Connection]: ...
+    def _write(self) -> AbstractContextManager[Connection]: ...
+
+    def read_chunks(self, run_id: int, stream: str, *, min_step: int | None = None,
+                    max_step: int | None = None) -> list[HistoryChunk]:
+        c = t.history_chunks.c
+        query = select(c.start_line, c.end_line, c.min_step, c.max_step, c.data).where(
+            c.run_id == run_id, c.stream == stream)
+        if min_step is not None:
+            query = query.where(or_(c.max_step.is_(None), c.max_step >= min_step))
+        if max_step is not None:
+            query = query.where(or_(c.min_step.is_(None), c.min_step <= max_step))
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(c.start_line)).all()
+        return [HistoryChunk(start_line=r.start_line, end_line=r.end_line, min_step=r.min_step,
+                             max_step=r.max_step, data=bytes(r.data)) for r in rows]
+
+    def read_tail_lines(self, run_id: int, stream: str, count: int) -> list[str]:
+        c = t.history_chunks.c
+        lines: list[str] = []
+        query = (select(c.data).where(c.run_id == run_id, c.stream == stream)
+                 .order_by(c.start_line.desc()))
+        with self._read() as conn:
+            for (data,) in conn.execute(query):
+                lines[:0] = bytes(data).decode("utf-8").split("\n")
+                if len(lines) >= count:
+                    break
+        return lines[-count:] if count else []
+
+    def read_segments(self, run_id: int, key: str) -> list[HistorySegment]:
+        c = t.history_segments.c
+        query = (select(c.key, c.start_line, c.end_line, c.point_count, c.min_step, c.max_step,
+                        c.data).where(c.run_id == run_id, c.key == key).order_by(c.start_line))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
+                               point_count=r.point_count, min_step=r.min_step,
+                               max_step=r.max_step, data=bytes(r.data)) for r in rows]
+
+    def read_log_lines(self, run_id: int, *, start: int = 0,
+                       limit: int | None = None) -> list[tuple[int, str]]:
+        c = t.log_lines.c
+        query = (select(c.line_no, c.content).where(c.run_id == run_id, c.line_no >= start)
+                 .order_by(c.line_no))
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [(r.line_no, r.content) for r in conn.execute(query)]
+
+    def add_alert(self, *, run_id: int, title: str, text: str, severity: str,
+                  wait_duration_ms: int | None, now: datetime,
+                  suppress_within_ms: int | None) -> bool:
+        """Record an alert; returns False (and records it as suppressed) when the same title
+        was raised on the same run within the wait duration."""
+        c = t.alerts.c
+        with self._write() as conn:
+            suppressed = False
+            if suppress_within_ms:
+                since = now - timedelta(milliseconds=suppress_within_ms)
+                recent = conn.execute(select(c.id).where(and_(
+                    c.run_id == run_id, c.title == title, c.suppressed.is_(False),
+                    c.created_at > since)).limit(1)).first()
+                suppressed = recent is not None
+            conn.execute(t.alerts.insert().values(
+                run_id=run_id, title=title, text=text, severity=severity,
+                wait_duration_ms=wait_duration_ms, suppressed=suppressed, created_at=now))
+        return not suppressed
+
+    def list_alerts(self, run_id: int) -> list[dict[str, object]]:
+        c = t.alerts.c
+        with self._read() as conn:
+            rows = conn.execute(select(t.alerts).where(c.run_id == run_id).order_by(c.id)).all()
+        return [dict(r._mapping) for r in rows]

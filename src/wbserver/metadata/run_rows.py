@@ -1,0 +1,201 @@
+"""Run rows: lookup, upsert and the file_stream write, each write in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wbserver.domain.clock import utcnow
+from wbserver.domain.models import RUNNING, Run, RunKey, StreamWrite
+from wbserver.errors import NotFound
+from wbserver.metadata import tables as t
+from wbserver.ports import RunMutation, StreamMutation
+
+_RUN_DEFAULTS: dict[str, Any] = {
+    "state": RUNNING, "tags": "[]", "config": "{}", "summary": "{}", "history_keys": "{}",
+    "last_step": -1, "history_line_count": 0, "events_line_count": 0, "log_line_count": 0,
+    "preempting": False, "stop_requested": False,
+}
+
+
+def run_select() -> Any:
+    return (
+        select(t.runs, t.projects.c.name.label("project_name"),
+               t.entities.c.name.label("entity_name"), t.users.c.username.label("username"))
+        .join(t.projects, t.projects.c.id == t.runs.c.project_id)
+        .join(t.entities, t.entities.c.id == t.projects.c.entity_id)
+        .outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
+    )
+
+
+def row_to_run(row: Row[Any]) -> Run:
+    return Run(
+        id=row.id, project_id=row.project_id, entity_name=row.entity_name,
+        project_name=row.project_name, name=row.name, display_name=row.display_name,
+        user_id=row.user_id, username=row.username, state=row.state,
+        group_name=row.group_name, job_type=row.job_type, notes=row.notes,
+        description=row.description, tags=json.loads(row.tags or "[]"), host=row.host,
+        program=row.program, repo=row.repo, commit_hash=row.commit_hash,
+        sweep_name=row.sweep_name, config=row.config, summary=row.summary,
+        system_metrics=row.system_metrics, history_keys=row.history_keys,
+        last_step=row.last_step, history_line_count=row.history_line_count,
+        events_line_count=row.events_line_count, log_line_count=row.log_line_count,
+        exit_code=row.exit_code, preempting=row.preempting, stop_requested=row.stop_requested,
+        created_at=row.created_at, updated_at=row.updated_at, heartbeat_at=row.heartbeat_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, Any]:
+    out = dict(fields)
+    if "tags" in out:
+        out["tags"] = json.dumps(list(out["tags"]))
+    return out
+
+
+class RunRows:
+    engine: Any
+
+    def _read(self) -> AbstractContextManager[Connection]: ...
+    def _write(self) -> AbstractContextManager[Connection]: ...
+    def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
+                               user_id: int) -> int: ...
+
+    def get_run(self, key: RunKey) -> Run | None:
+        query = run_select().where(t.entities.c.name == key.entity,
+                                   t.projects.c.name == key.project, t.runs.c.name == key.name)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return row_to_run(row) if row else None
+
+    def get_run_by_id(self, run_id: int) -> Run | None:
+        with self._read() as conn:
+            return self._run_by_id(conn, run_id)
+
+    def list_runs(self, project_id: int) -> list[Run]:
+        query = run_select().where(t.runs.c.project_id == project_id).order_by(t.runs.c.id)
+        with self._read() as conn:
+            return [row_to_run(r) for r in conn.execute(query)]
+
+    def iter_project_runs(self, project_id: int) -> Iterator[Run]:
+        yield from self.list_runs(project_id)
+
+    def _run_by_id(self, conn: Connection, run_id: int, *, lock: bool = False) -> Run | None:
+        query = run_select().where(t.runs.c.id == run_id)
+        if lock:
+            query = query.with_for_update(of=t.runs)
+        row = conn.execute(query).first()
+        return row_to_run(row) if row else None
+
+    def upsert_run(self, *, entity_id: int, project: str, run_id: int | None, name: str | None,
+                   user_id: int, mutation: RunMutation) -> tuple[Run, bool]:
+        with self._write() as conn:
+            if run_id is not None:
+                current = self._run_by_id(conn, run_id, lock=True)
+                if current is None:
+                    raise NotFound(f"run with storage id {run_id} not found")
+                project_id = current.project_id
+            else:
+                project_id = self._get_or_create_project(conn, entity_id=entity_id,
+                                                         name=project, user_id=user_id)
+                current = self._run_in_project(conn, project_id, name or "", lock=True)
+            inserted = False
+            if current is None:
+                fields = mutation(None)
+                now = utcnow()
+                values = {**_RUN_DEFAULTS, "created_at": now, "updated_at": now,
+                          "heartbeat_at": now, **_encode(fields), "project_id": project_id,
+                          "user_id": user_id}
+                try:
+                    with conn.begin_nested():
+                        new_id = conn.execute(t.runs.insert().values(**values)).inserted_primary_key[0]
+                    inserted = True
+                except IntegrityError:  # created concurrently: treat as an update
+                    current = self._run_in_project(conn, project_id, values["name"], lock=True)
+                    if current is None:
+                        raise
+            if not inserted:
+                assert current is not None
+                fields = mutation(current)
+                new_id = current.id
+                if fields:
+                    conn.execute(update(t.runs).where(t.runs.c.id == current.id)
+                                 .values(**_encode(fields)))
+            conn.execute(update(t.projects).where(t.projects.c.id == project_id)
+                         .values(updated_at=utcnow()))
+            run = self._run_by_id(conn, new_id)
+        assert run is not None
+        return run, inserted
+
+    def _run_in_project(self, conn: Connection, project_id: int, name: str, *,
+                        lock: bool) -> Run | None:
+        query = run_select().where(t.runs.c.project_id == project_id, t.runs.c.name == name)
+        if lock:
+            query = query.with_for_update(of=t.runs)
+        row = conn.execute(query).first()
+        return row_to_run(row) if row else None
+
+    def update_run(self, run_id: int, mutation: RunMutation) -> Run:
+        with self._write() as conn:
+            current = self._run_by_id(conn, run_id, lock=True)
+            if current is None:
+                raise NotFound(f"run with storage id {run_id} not found")
+            fields = mutation(current)
+            if fields:
+                conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**_encode(fields)))
+            run = self._run_by_id(conn, run_id)
+        assert run is not None
+        return run
+
+    def apply_stream(self, run_id: int, mutation: StreamMutation) -> Run:
+        with self._write() as conn:
+            current = self._run_by_id(conn, run_id, lock=True)
+            if current is None:
+                raise NotFound(f"run with storage id {run_id} not found")
+            write = mutation(current)
+            self._insert_stream_rows(conn, run_id, write)
+            if write.run_fields:
+                conn.execute(update(t.runs).where(t.runs.c.id == run_id)
+                             .values(**_encode(write.run_fields)))
+            run = self._run_by_id(conn, run_id)
+        assert run is not None
+        return run
+
+    def _insert_stream_rows(self, conn: Connection, run_id: int, write: StreamWrite) -> None:
+        for stream, chunks in (("history", write.history_chunks), ("events", write.events_chunks)):
+            if chunks:
+                conn.execute(t.history_chunks.insert(), [
+                    {"run_id": run_id, "stream": stream, "start_line": c.start_line,
+                     "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
+                     "data": c.data} for c in chunks])
+        if write.segments:
+            conn.execute(t.history_segments.insert(), [
+                {"run_id": run_id, "key": s.key, "start_line": s.start_line,
+                 "end_line": s.end_line, "point_count": s.point_count, "min_step": s.min_step,
+                 "max_step": s.max_step, "data": s.data} for s in write.segments])
+        if write.log_lines:
+            numbers = sorted(write.log_lines)
+            conn.execute(delete(t.log_lines).where(t.log_lines.c.run_id == run_id,
+                                                   t.log_lines.c.line_no.in_(numbers)))
+            conn.execute(t.log_lines.insert(), [
+                {"run_id": run_id, "line_no": n, "content": write.log_lines[n]} for n in numbers])
+        if write.uploaded_files:
+            self._mark_uploaded(conn, run_id, write.uploaded_files)
+
+    def _mark_uploaded(self, conn: Connection, run_id: int, names: list[str]) -> None:
+        conn.execute(update(t.run_files).where(t.run_files.c.run_id == run_id,
+                                               t.run_files.c.name.in_(names))
+                     .values(uploaded=True, updated_at=utcnow()))
+
+    def mark_stale_runs_crashed(self, *, cutoff: datetime, now: datetime) -> int:
+        with self._write() as conn:
+            result = conn.execute(update(t.runs).where(t.runs.c.state == RUNNING,
+                                                       t.runs.c.heartbeat_at < cutoff)
+                                  .values(state="crashed", updated_at=now))
+        return int(result.rowcount or 0)

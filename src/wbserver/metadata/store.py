@@ -1,0 +1,161 @@
+"""SqlStore: ports.MetadataStore on SQLAlchemy Core (SQLite, MySQL/MariaDB).
+
+Each write runs in one transaction; on SQLite that transaction starts with BEGIN IMMEDIATE so
+several threads and processes queue for the single writer instead of failing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy.exc import IntegrityError
+
+from wbserver.domain.clock import utcnow
+from wbserver.domain.models import ApiKey, Entity, Project, User
+from wbserver.errors import AlreadyExists
+from wbserver.metadata import tables as t
+from wbserver.metadata.files_rows import FileRows
+from wbserver.metadata.history_rows import HistoryRows
+from wbserver.metadata.run_rows import RunRows
+
+
+class SqlStore(RunRows, HistoryRows, FileRows):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self._sqlite:
+            # One writer at a time in this process; BEGIN IMMEDIATE orders the other processes.
+            with self._write_lock, self.engine.connect() as conn:
+                conn = conn.execution_options(wb_write=True)
+                with conn.begin():
+                    yield conn
+            return
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # users, entities, keys -------------------------------------------------------------
+
+    def create_user(self, *, username: str, email: str, password_hash: str | None,
+                    is_admin: bool) -> User:
+        now = utcnow()
+        try:
+            with self._write() as conn:
+                if conn.execute(select(t.entities.c.id).where(t.entities.c.name == username)).first():
+                    raise AlreadyExists(f"an entity named {username!r} already exists")
+                user_id = conn.execute(t.users.insert().values(
+                    username=username, email=email, password_hash=password_hash,
+                    is_admin=is_admin, is_active=True, created_at=now)).inserted_primary_key[0]
+                conn.execute(t.entities.insert().values(
+                    name=username, is_team=False, user_id=user_id, created_at=now))
+        except IntegrityError as exc:
+            raise AlreadyExists(f"a user named {username!r} already exists") from exc
+        user = self.get_user(user_id)
+        assert user is not None
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        with self._read() as conn:
+            row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+        return _user(row) if row else None
+
+    def get_user_by_name(self, username: str) -> User | None:
+        with self._read() as conn:
+            row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
+        return _user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        with self._read() as conn:
+            rows = conn.execute(select(t.users).order_by(t.users.c.id)).all()
+        return [_user(r) for r in rows]
+
+    def create_api_key(self, *, user_id: int, name: str, key_prefix: str,
+                       key_hash: str) -> ApiKey:
+        now = utcnow()
+        with self._write() as conn:
+            key_id = conn.execute(t.api_keys.insert().values(
+                user_id=user_id, name=name, key_prefix=key_prefix, key_hash=key_hash,
+                created_at=now)).inserted_primary_key[0]
+        return ApiKey(id=key_id, user_id=user_id, name=name, key_prefix=key_prefix,
+                      created_at=now)
+
+    def find_user_by_key_hash(self, key_hash: str) -> User | None:
+        query = (select(t.users).join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
+                 .where(t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None),
+                        t.users.c.is_active.is_(True)))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return _user(row) if row else None
+
+    def get_entity(self, name: str) -> Entity | None:
+        with self._read() as conn:
+            row = conn.execute(select(t.entities).where(t.entities.c.name == name)).first()
+        if row is None:
+            return None
+        return Entity(id=row.id, name=row.name, is_team=row.is_team, user_id=row.user_id)
+
+    # projects ---------------------------------------------------------------------------
+
+    def get_project(self, entity: str, project: str) -> Project | None:
+        with self._read() as conn:
+            row = conn.execute(_project_select().where(
+                t.entities.c.name == entity, t.projects.c.name == project)).first()
+        return _project(row) if row else None
+
+    def get_project_by_id(self, project_id: int) -> Project | None:
+        with self._read() as conn:
+            row = conn.execute(_project_select().where(t.projects.c.id == project_id)).first()
+        return _project(row) if row else None
+
+    def list_projects(self, entity: str) -> list[Project]:
+        with self._read() as conn:
+            rows = conn.execute(_project_select().where(t.entities.c.name == entity)
+                                .order_by(t.projects.c.updated_at.desc())).all()
+        return [_project(r) for r in rows]
+
+    def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
+                               user_id: int) -> int:
+        query = select(t.projects.c.id).where(t.projects.c.entity_id == entity_id,
+                                              t.projects.c.name == name)
+        found = conn.execute(query).scalar()
+        if found is not None:
+            return int(found)
+        now = utcnow()
+        try:
+            with conn.begin_nested():
+                return int(conn.execute(t.projects.insert().values(
+                    entity_id=entity_id, name=name, created_by=user_id, created_at=now,
+                    updated_at=now)).inserted_primary_key[0])
+        except IntegrityError:
+            return int(conn.execute(query).scalar_one())
+
+
+def _user(row: Row[Any]) -> User:
+    return User(id=row.id, username=row.username, email=row.email, is_admin=row.is_admin,
+                is_active=row.is_active, created_at=row.created_at)
+
+
+def _project_select() -> Any:
+    return select(t.projects, t.entities.c.name.label("entity_name")).join(
+        t.entities, t.entities.c.id == t.projects.c.entity_id)
+
+
+def _project(row: Row[Any]) -> Project:
+    return Project(id=row.id, entity_id=row.entity_id, entity_name=row.entity_name,
+                   name=row.name, description=row.description, created_at=row.created_at,
+                   updated_at=row.updated_at)

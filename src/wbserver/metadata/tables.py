@@ -1,0 +1,182 @@
+"""Table definitions. Portable types only: every table works on SQLite and MySQL/MariaDB.
+
+History is kept twice, by design (see docs/architecture.md):
+- history_chunks: the lines exactly as the client sent them, one row per file_stream request
+  and stream; the truth for row-by-row reads and resume tails.
+- history_segments: per-key numeric columns (line, step, value arrays) derived from the same
+  request, for fast per-key reads and sampling over millions of points.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+LongBlob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+users = Table(
+    "users", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("email", String(255), nullable=False),
+    Column("password_hash", String(255), nullable=True),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+entities = Table(
+    "entities", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("is_team", Boolean, nullable=False, default=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(128), nullable=False),
+    Column("key_prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("last_used_at", Timestamp, nullable=True),
+    Column("revoked_at", Timestamp, nullable=True),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entity_id", Id, ForeignKey("entities.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("entity_id", "name"),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("display_name", String(255), nullable=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("group_name", String(255), nullable=True),
+    Column("job_type", String(128), nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("tags", Text, nullable=False),
+    Column("host", String(255), nullable=True),
+    Column("program", Text, nullable=True),
+    Column("repo", Text, nullable=True),
+    Column("commit_hash", String(64), nullable=True),
+    Column("sweep_name", String(128), nullable=True),
+    Column("config", LongText, nullable=False),
+    Column("summary", LongText, nullable=False),
+    Column("system_metrics", LongText, nullable=True),
+    Column("history_keys", LongText, nullable=False),
+    Column("last_step", BigInteger, nullable=False, default=-1),
+    Column("history_line_count", Integer, nullable=False, default=0),
+    Column("events_line_count", Integer, nullable=False, default=0),
+    Column("log_line_count", Integer, nullable=False, default=0),
+    Column("exit_code", Integer, nullable=True),
+    Column("preempting", Boolean, nullable=False, default=False),
+    Column("stop_requested", Boolean, nullable=False, default=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("heartbeat_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp, nullable=True),
+    UniqueConstraint("project_id", "name"),
+    Index(None, "project_id", "created_at"),
+    Index(None, "state", "heartbeat_at"),
+)
+
+history_chunks = Table(
+    "history_chunks", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
+    Column("stream", String(8), nullable=False),
+    Column("start_line", Integer, nullable=False),
+    Column("end_line", Integer, nullable=False),
+    Column("min_step", BigInteger, nullable=True),
+    Column("max_step", BigInteger, nullable=True),
+    Column("data", LongBlob, nullable=False),
+    Index(None, "run_id", "stream", "start_line"),
+)
+
+history_segments = Table(
+    "history_segments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("start_line", Integer, nullable=False),
+    Column("end_line", Integer, nullable=False),
+    Column("point_count", Integer, nullable=False),
+    Column("min_step", BigInteger, nullable=True),
+    Column("max_step", BigInteger, nullable=True),
+    Column("data", LongBlob, nullable=False),
+    Index(None, "run_id", "key", "start_line"),
+)
+
+log_lines = Table(
+    "log_lines", metadata,
+    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("content", LongText, nullable=False),
+)
+
+run_files = Table(
+    "run_files", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("md5", String(32), nullable=True),
+    Column("uploaded", Boolean, nullable=False, default=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("run_id", "name"),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("title", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("wait_duration_ms", BigInteger, nullable=True),
+    Column("suppressed", Boolean, nullable=False, default=False),
+    Column("created_at", Timestamp, nullable=False),
+)

@@ -1,0 +1,74 @@
+"""Files on the server's own disk, reached through its signed /storage route."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from wbserver.errors import InvalidInput
+from wbserver.ports import BlobInfo
+from wbserver.storage.signing import UrlSigner, quote_key
+
+CHUNK = 1024 * 1024
+
+
+class LocalBlobStore:
+    def __init__(self, root: str, signer: UrlSigner) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.signer = signer
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise InvalidInput(f"storage key {key!r} escapes the storage folder")
+        return path
+
+    def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
+        """Write atomically: readers see the old bytes or the new, never a part."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.md5(usedforsecurity=False), 0
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return BlobInfo(size=size, md5_hex=digest.hexdigest())
+
+    def open_read(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)
+        return path if path.is_file() else None
+
+    def stat(self, key: str) -> BlobInfo | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        digest = hashlib.md5(usedforsecurity=False)
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        return BlobInfo(size=path.stat().st_size, md5_hex=digest.hexdigest())
+
+    def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
+        query = self.signer.sign("PUT", key, expires_in=expires_in)
+        return f"{base_url}/storage/{quote_key(key)}?{query}", []
+
+    def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
+        query = self.signer.sign("GET", key, expires_in=expires_in)
+        return f"{base_url}/storage/{quote_key(key)}?{query}"

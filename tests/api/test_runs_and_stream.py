@@ -1,0 +1,134 @@
+import gzip
+import json
+
+import orjson
+
+RESUME = """query RunResumeStatus($project: String, $entity: String, $name: String!) {
+  model(name: $project, entityName: $entity) { id name entity { id name }
+    bucket(name: $name, missingOk: true) { id name summaryMetrics displayName logLineCount
+      historyLineCount eventsLineCount historyTail eventsTail config tags notes
+      wandbConfig(keys: ["t"]) } } }"""
+
+HISTORY = """query H($project: String!, $entity: String!, $name: String!, $spec: JSONString!) {
+  project(name: $project, entityName: $entity) { run(name: $name) {
+    historyKeys sampledHistory(specs: [$spec]) history(samples: 100000)
+    parquetHistory(liveKeys: ["_step"]) { parquetUrls liveData } } } }"""
+
+
+def hist(start, count):
+    return [json.dumps({"_step": i, "loss": 1 / (i + 1), "n": {"a": i}}) for i in range(start, start + count)]
+
+
+def resume_status(api, name):
+    return api.gql(RESUME, project="proj", entity="alice", name=name)["data"]["model"]["bucket"]
+
+
+def test_upsert_creates_then_updates_and_merges_config(api):
+    first = api.upsert("r1", config=json.dumps({"lr": {"value": 0.1}}), tags=["a"],
+                       displayName="my run")
+    assert first["inserted"] is True
+    bucket = first["bucket"]
+    assert bucket["name"] == "r1" and bucket["displayName"] == "my run"
+    assert bucket["project"]["name"] == "proj" and bucket["project"]["entity"]["name"] == "alice"
+    second = api.upsert("r1", config=json.dumps({"_wandb": {"value": {"t": {"1": 2}}}}))
+    assert second["inserted"] is False and second["bucket"]["id"] == bucket["id"]
+    config = json.loads(second["bucket"]["config"])
+    assert config == {"lr": {"value": 0.1}, "_wandb": {"value": {"t": {"1": 2}}}}
+
+
+def test_resume_status_for_missing_project_and_run(api):
+    body = api.gql(RESUME, project="nope", entity="alice", name="x")
+    assert body["data"]["model"] is None
+    api.upsert("r1")
+    body = api.gql(RESUME, project="proj", entity="alice", name="missing")
+    assert body["data"]["model"]["bucket"] is None
+
+
+def test_replayed_and_overlapping_stream_requests_store_each_line_once(api):
+    api.upsert("r1", config=json.dumps({"_wandb": {"value": {"t": {"1": 2}}}}))
+    body = {"files": {"wandb-history.jsonl": {"offset": 0, "content": hist(0, 10)},
+                      "output.log": {"offset": 0, "content": ["a", "b"]}}}
+    assert api.stream("r1", body) == {"exitcode": None, "limits": {}}
+    api.stream("r1", body)
+    api.stream("r1", {"files": {"wandb-history.jsonl": {"offset": 5, "content": hist(5, 10)},
+                                "output.log": {"offset": 1, "content": ["b2", "c"]}}})
+    status = resume_status(api, "r1")
+    assert status["historyLineCount"] == 15 and status["logLineCount"] == 3
+    tail = json.loads(status["historyTail"])
+    assert [json.loads(line)["_step"] for line in tail][-1] == 14
+    assert json.loads(status["wandbConfig"]) == {"t": {"1": 2}}
+    spec = json.dumps({"keys": ["_step", "loss"], "samples": 1000})
+    run = api.gql(HISTORY, project="proj", entity="alice", name="r1", spec=spec)["data"]["project"]["run"]
+    steps = [row["_step"] for row in run["sampledHistory"][0]]
+    assert steps == list(range(15))
+    assert [json.loads(line)["_step"] for line in run["history"]] == list(range(15))
+    assert run["parquetHistory"] == {"parquetUrls": [], "liveData": [{"_step": i} for i in range(15)]}
+    assert run["historyKeys"]["lastStep"] == 14
+    assert run["historyKeys"]["keys"]["n.a"] == {"typeCounts": [{"type": "number", "count": 15}]}
+    assert isinstance(run["sampledHistory"][0][3]["_step"], int)
+
+
+def test_bad_stream_input_is_refused_and_changes_nothing(api):
+    api.upsert("r1")
+    api.stream("r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": hist(0, 3)}}})
+    bad_bodies = [
+        [1, 2],
+        {"files": []},
+        {"files": {"wandb-history.jsonl": {"offset": 3, "content": "not a list"}}},
+        {"files": {"wandb-history.jsonl": {"offset": -1, "content": []}}},
+        {"files": {"wandb-history.jsonl": {"offset": 3, "content": [hist(3, 1)[0], "{broken"]}}},
+        {"files": {"wandb-history.jsonl": {"offset": 3, "content": ["[1]"]}},
+         "exitcode": "zero"},
+        {"files": {"wandb-summary.json": {"offset": 0, "content": ["nope"]}}},
+    ]
+    for bad in bad_bodies:
+        message = api.stream("r1", bad, expect=400)["errors"][0]["message"]
+        assert message
+    response = api.client.post("/files/alice/proj/r1/file_stream", content=b"{oops",
+                               headers=api.headers())
+    assert response.status_code == 400
+    assert api.stream("nope", {}, expect=404)["errors"][0]["message"].endswith("not found")
+    status = resume_status(api, "r1")
+    assert status["historyLineCount"] == 3
+
+
+def test_gzip_bodies_summary_replace_and_completion(api):
+    api.upsert("r1")
+    body = {"files": {"wandb-summary.json": {"offset": 0, "content": [json.dumps({"a": 1})]}}}
+    response = api.client.post("/files/alice/proj/r1/file_stream",
+                               content=gzip.compress(orjson.dumps(body)),
+                               headers={**api.headers(), "Content-Encoding": "gzip",
+                                        "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    api.stream("r1", {"files": {"wandb-summary.json": {"offset": 0, "content": [json.dumps({"b": 2})]}},
+                      "complete": True, "exitcode": 1})
+    status = resume_status(api, "r1")
+    assert json.loads(status["summaryMetrics"]) == {"b": 2}
+    runs = api.gql('{ project(name: "proj", entityName: "alice") { runs { edges { node { state } } } } }')
+    assert runs["data"]["project"]["runs"]["edges"][0]["node"]["state"] == "failed"
+
+
+def test_oversized_body_gets_413(api, app):
+    api.upsert("r1")
+    limit = app.state.services.settings.max_request_bytes
+    response = api.client.post("/files/alice/proj/r1/file_stream", headers=api.headers(),
+                               content=b" " * (limit + 1))
+    assert response.status_code == 413
+    assert "limit" in response.json()["errors"][0]["message"]
+
+
+def test_sampled_history_keeps_extremes_of_a_long_series(api):
+    api.upsert("r1")
+    lines = []
+    for i in range(20_000):
+        value = 1000.0 if i == 12_345 else (-5.0 if i == 7 else float(i % 10))
+        lines.append(json.dumps({"_step": i, "v": value}))
+    for start in range(0, len(lines), 5000):
+        api.stream("r1", {"files": {"wandb-history.jsonl": {"offset": start, "content": lines[start:start + 5000]}}})
+    spec = json.dumps({"keys": ["_step", "v"], "samples": 500})
+    run = api.gql(HISTORY, project="proj", entity="alice", name="r1", spec=spec)["data"]["project"]["run"]
+    rows = run["sampledHistory"][0]
+    assert len(rows) <= 500
+    steps = [r["_step"] for r in rows]
+    assert steps[0] == 0 and steps[-1] == 19_999 and 12_345 in steps and 7 in steps
+    assert len(run["history"]) == 20_000

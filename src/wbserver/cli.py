@@ -82,6 +82,13 @@ def cmd_settings_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings_docs(_args: argparse.Namespace) -> int:
+    from wbserver.config import settings_table
+
+    print(settings_table())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     data_dir = argparse.ArgumentParser(add_help=False)
     data_dir.add_argument("--data-dir", help="data folder (default $WBSERVER_DATA_DIR or ~/.wbserver)")
@@ -122,6 +129,8 @@ def parser() -> argparse.ArgumentParser:
                                                                           required=True)
     settings.add_parser("show", parents=[data_dir], help="every setting and its value").set_defaults(
         func=cmd_settings_show)
+    settings.add_parser("docs", help="the settings table of docs/operators.md").set_defaults(
+        func=cmd_settings_docs)
     return root
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,10 +51,35 @@ class Api:
         return response.json()
 
 
+MARIADB = "mysql://root:@127.0.0.1:3306"
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def database(request) -> Iterator[dict[str, str]]:
+    """Every API test runs on the embedded SQLite and on a fresh MariaDB database."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    import pymysql
+
+    name = "wbtest_" + secrets.token_hex(6)
+    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+        yield {"MYSQL": f"{MARIADB}/{name}"}
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
+
+
 @pytest.fixture
-def app(tmp_path):
-    settings = load_settings({}, overrides={"data_dir": str(tmp_path / "data")})
-    return create_app(settings)
+def app(tmp_path, database):
+    settings = load_settings(database, overrides={"data_dir": str(tmp_path / "data")})
+    app = create_app(settings)
+    yield app
+    app.state.services.store.close()
 
 
 @pytest.fixture

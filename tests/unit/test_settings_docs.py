@@ -2,16 +2,26 @@ from pathlib import Path
 
 import pytest
 
-from wbserver.config import SETTINGS, load_settings
+from wbserver.config import SETTINGS, load_settings, settings_table
 from wbserver.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
 
 
-def test_every_setting_is_documented():
+def test_docs_show_the_generated_settings_table():
     text = DOCS.read_text()
+    assert settings_table() in text, "regenerate it: wbserver settings docs"
     for setting in SETTINGS:
         assert f"`{setting.env}`" in text, f"{setting.env} is missing from docs/operators.md"
+
+
+def test_mysql_url_is_checked_and_converted():
+    assert load_settings({"MYSQL": "mysql://u:p@db:3306/wb"}).database_url == \
+        "mysql+pymysql://u:p@db:3306/wb?charset=utf8mb4"
+    with pytest.raises(ConfigError, match="MYSQL"):
+        load_settings({"MYSQL": "postgres://u@db/wb"})
+    with pytest.raises(ConfigError, match="MYSQL"):
+        load_settings({"MYSQL": "mysql://u@db:3306"})
 
 
 def test_environment_then_override_then_default():

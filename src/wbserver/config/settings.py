@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from wbserver.errors import ConfigError
@@ -57,6 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "WBSERVER_DATA_DIR", str, None,
             "Folder for the embedded SQLite database and the local file store "
             "(default: ~/.wbserver).", section="storage"),
+    Setting("mysql", "MYSQL", lambda text: (mysql_url(text), text)[1], "",
+            "MySQL/MariaDB for the metadata, as mysql://USER:PASSWORD@HOST:PORT/DATABASE. "
+            "Empty: the embedded SQLite database in the data folder.", section="database",
+            secret=True),
     Setting("host", "HOST", str, "",
             "The external URL of this server, e.g. https://wandb.example.com. Every absolute "
             "URL the server emits uses it; empty means the request's own host.", section="host"),
@@ -82,6 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Settings:
     data_dir: str = field(default_factory=_default_data_dir)
+    mysql: str = ""
     host: str = ""
     heartbeat_timeout: float = 300.0
     crash_check_interval: float = 30.0
@@ -92,11 +98,27 @@ class Settings:
 
     @property
     def database_url(self) -> str:
+        if self.mysql:
+            return mysql_url(self.mysql)
         return "sqlite:///" + str(Path(self.data_dir) / "wbserver.sqlite")
 
     @property
     def files_dir(self) -> str:
         return str(Path(self.data_dir) / "files")
+
+
+def mysql_url(value: str) -> str:
+    """W&B Local's MYSQL=mysql://user:pass@host:port/db as a SQLAlchemy URL (PyMySQL)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("mysql", "mysql+pymysql", "mariadb", "mariadb+pymysql"):
+        raise ValueError(f"MYSQL must look like mysql://user:password@host:3306/database, "
+                          f"got scheme {parts.scheme!r}")
+    if not parts.path.strip("/"):
+        raise ValueError("MYSQL names no database: mysql://user:password@host:3306/DATABASE")
+    query = parts.query or "charset=utf8mb4"
+    if "charset=" not in query:
+        query += "&charset=utf8mb4"
+    return f"mysql+pymysql://{parts.netloc}{parts.path}?{query}"
 
 
 def load_settings(
@@ -119,3 +141,19 @@ def load_settings(
             raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from exc
     known = {f.name for f in fields(Settings)}
     return Settings(**{k: v for k, v in values.items() if k in known})
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/operators.md shows it."""
+    lines = ["| variable | section | default | meaning |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        if setting.secret and setting.name == "secret_key":
+            default = "(generated)"
+        elif setting.default is None:
+            default = "`~/.wbserver`"
+        elif setting.default == "":
+            default = "(empty)"
+        else:
+            default = f"`{setting.default}`"
+        lines.append(f"| `{setting.env}` | {setting.section} | {default} | {setting.help} |")
+    return "\n".join(lines)

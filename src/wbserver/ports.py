@@ -71,6 +71,7 @@ class MetadataStore(Protocol):
     def add_alert(self, *, run_id: int, title: str, text: str, severity: str,
                   wait_duration_ms: int | None, now: datetime,
                   suppress_within_ms: int | None) -> bool: ...
+    def list_alerts(self, run_id: int) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)

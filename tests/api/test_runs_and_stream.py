@@ -132,3 +132,50 @@ def test_sampled_history_keeps_extremes_of_a_long_series(api):
     steps = [r["_step"] for r in rows]
     assert steps[0] == 0 and steps[-1] == 19_999 and 12_345 in steps and 7 in steps
     assert len(run["history"]) == 20_000
+
+
+ALERT = """mutation A($title: String!, $wait: Duration) { notifyScriptableRunAlert(input: {
+  entityName: "alice", projectName: "proj", runName: "r1", title: $title, text: "body",
+  severity: WARN, waitDuration: $wait}) { success } }"""
+
+
+def test_alerts_are_stored_and_repeats_within_the_wait_are_suppressed(api, app):
+    api.upsert("r1")
+    for title in ("loss spiked", "loss spiked", "other"):
+        assert api.gql(ALERT, title=title, wait=60_000)["data"]["notifyScriptableRunAlert"] == {"success": True}
+    from wbserver.domain.models import RunKey
+
+    store = app.state.services.store
+    alerts = store.list_alerts(store.get_run(RunKey("alice", "proj", "r1")).id)
+    assert [(a["title"], a["severity"], a["suppressed"]) for a in alerts] == [
+        ("loss spiked", "WARN", False), ("loss spiked", "WARN", True), ("other", "WARN", False)]
+    body = api.gql(ALERT, expect=400, title=" ", wait=0)
+    assert "title" in body["errors"][0]["message"]
+
+
+def test_public_update_by_id_replaces_config_and_keeps_state(api):
+    bucket = api.upsert("r1", config=json.dumps({"a": {"value": 1}, "b": {"value": 2}}))["bucket"]
+    api.stream("r1", {"complete": True, "exitcode": 0})
+    updated = api.gql(UPSERT_BY_ID, id=bucket["id"], config=json.dumps({"a": {"value": 3}}),
+                      tags=["t"], summary=json.dumps({"s": 1}))["data"]["upsertBucket"]["bucket"]
+    assert json.loads(updated["config"]) == {"a": {"value": 3}}
+    assert updated["state"] == "finished" and updated["tags"] == ["t"]
+    assert json.loads(updated["summaryMetrics"]) == {"s": 1}
+
+
+UPSERT_BY_ID = """mutation U($id: String!, $config: JSONString!, $tags: [String!], $summary: JSONString) {
+  upsertBucket(input: {id: $id, config: $config, tags: $tags, summaryMetrics: $summary}) {
+    bucket { config state tags summaryMetrics } } }"""
+
+
+def test_projects_of_an_entity_are_listed_with_cursors(api):
+    for project in ("p1", "p2", "p3"):
+        api.upsert("r", project=project)
+    query = """query P($cursor: String) { models(entityName: "alice", after: $cursor, first: 2) {
+      pageInfo { endCursor hasNextPage } edges { node { __typename name entityName } } } }"""
+    first = api.gql(query)["data"]["models"]
+    assert len(first["edges"]) == 2 and first["pageInfo"]["hasNextPage"] is True
+    second = api.gql(query, cursor=first["pageInfo"]["endCursor"])["data"]["models"]
+    names = [e["node"]["name"] for e in first["edges"] + second["edges"]]
+    assert sorted(names) == ["p1", "p2", "p3"] and second["pageInfo"]["hasNextPage"] is False
+    assert first["edges"][0]["node"]["__typename"] == "Project"

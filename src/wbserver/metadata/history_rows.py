@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
@@ -80,7 +81,7 @@ class HistoryRows:
                 wait_duration_ms=wait_duration_ms, suppressed=suppressed, created_at=now))
         return not suppressed
 
-    def list_alerts(self, run_id: int) -> list[dict[str, object]]:
+    def list_alerts(self, run_id: int) -> list[dict[str, Any]]:
         c = t.alerts.c
         with self._read() as conn:
             rows = conn.execute(select(t.alerts).where(c.run_id == run_id).order_by(c.id)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from threading import Lock
 from typing import Any
@@ -15,8 +16,6 @@ from graphql import (
     parse,
     validate,
 )
-
-import logging
 
 from wbserver.api.errors import status_for
 from wbserver.errors import WbError

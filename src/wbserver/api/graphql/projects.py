@@ -57,16 +57,29 @@ def run(project: Project, info: GraphQLResolveInfo, name: str, **_kw: Any) -> An
     return info.context.store.get_run(RunKey(project.entity_name, project.name, name))
 
 
-def entity_projects(entity: Entity, info: GraphQLResolveInfo, **_kw: Any) -> dict[str, Any]:
+def entity_projects(entity: Entity | None, info: GraphQLResolveInfo, after: str | None = None,
+                    first: int | None = None) -> dict[str, Any]:
+    """The entity's projects the viewer may read, newest activity first, cursor-paged."""
     ctx = info.context
-    allowed = ctx.viewer.is_admin or entity.user_id == ctx.viewer.id
-    found = ctx.store.list_projects(entity.name) if allowed else []
-    return {"edges": [{"node": p, "cursor": str(p.id)} for p in found],
-            "pageInfo": {"hasNextPage": False, "hasPreviousPage": False}}
+    allowed = entity is not None and (ctx.viewer.is_admin or entity.user_id == ctx.viewer.id)
+    found = ctx.store.list_projects(entity.name) if allowed and entity else []
+    start = int(after) + 1 if after and after.isdigit() else 0
+    size = max(1, min(first or 50, MAX_PAGE))
+    edges = [{"node": p, "cursor": str(start + i)} for i, p in enumerate(found[start:start + size])]
+    return {"edges": edges,
+            "pageInfo": {"startCursor": edges[0]["cursor"] if edges else None,
+                         "endCursor": edges[-1]["cursor"] if edges else None,
+                         "hasNextPage": start + size < len(found), "hasPreviousPage": start > 0}}
+
+
+def models(_root: Any, info: GraphQLResolveInfo, entityName: str | None = None,  # noqa: N803
+           after: str | None = None, first: int | None = None) -> dict[str, Any]:
+    entity = info.context.store.get_entity(entityName or info.context.viewer.username)
+    return entity_projects(entity, info, after=after, first=first)
 
 
 RESOLVERS: dict[str, dict[str, Resolver]] = {
-    "Query": {"project": project, "model": project},
+    "Query": {"project": project, "model": project, "models": models},
     "Entity": {"projects": entity_projects},
     "Project": {
         "id": lambda p, _i: encode_id("Project", p.id),

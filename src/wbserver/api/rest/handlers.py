@@ -15,8 +15,8 @@ from wbserver.api.context import RequestContext, Services
 from wbserver.api.errors import error_response
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rest.bodies import read_json
-from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.files import blob_landed, run_file_key
+from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey
 from wbserver.domain.permissions import readable_project
 from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError

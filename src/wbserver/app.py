@@ -21,6 +21,7 @@ from wbserver.metadata.engine import make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 from wbserver.storage.local import LocalBlobStore
 from wbserver.storage.signing import UrlSigner
+from wbserver.workers.artifact_gc import artifact_gc
 from wbserver.workers.crash_detector import crash_detector
 
 
@@ -59,12 +60,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         task = asyncio.create_task(crash_detector(
             services.store, timeout=settings.heartbeat_timeout,
             interval=settings.crash_check_interval))
+        gc_task = asyncio.create_task(artifact_gc(
+            services.store, services.blobs, lambda: services.settings))
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            gc_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await gc_task
             services.store.close()  # type: ignore[attr-defined]
 
     app = Starlette(routes=ROUTES, lifespan=lifespan)

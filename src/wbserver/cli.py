@@ -130,6 +130,10 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_settings_show)
     settings.add_parser("docs", help="the settings table of docs/operators.md").set_defaults(
         func=cmd_settings_docs)
+
+    from wbserver import cli_artifacts
+
+    cli_artifacts.add_parsers(sub, data_dir)
     return root
 
 

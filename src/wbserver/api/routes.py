@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from wbserver.api.rest import handlers
+from wbserver.api.rest import artifact_download, handlers
 
 ROUTES = [
     Route("/graphql", handlers.graphql, methods=["POST"]),
@@ -13,5 +13,6 @@ ROUTES = [
           methods=["GET"]),
     Route("/storage/{key:path}", handlers.storage_put, methods=["PUT"]),
     Route("/storage/{key:path}", handlers.storage_get, methods=["GET", "HEAD"]),
+    Route("/artifactsV2/{path:path}", artifact_download.artifact_file, methods=["GET"]),
     Route("/healthz", handlers.healthz, methods=["GET"]),
 ]

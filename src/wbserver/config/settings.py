@@ -47,6 +47,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -81,6 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Key for signing URLs and sessions. Empty: a random key is made once and kept in "
             "the data folder. Several server processes must share the same key.",
             section="security", secret=True),
+    Setting("artifact_gc_interval", "WBSERVER_ARTIFACT_GC_INTERVAL", _non_negative_float, 0.0,
+            "Seconds between two automatic passes of the artifact garbage collector, which "
+            "frees stored content no committed artifact version references. 0 (the default) "
+            "turns it off; `wbserver artifacts gc` runs one pass by hand.", section="artifacts"),
+    Setting("artifact_gc_grace", "WBSERVER_ARTIFACT_GC_GRACE", _non_negative_float, 86400.0,
+            "Seconds content stays after it was last uploaded, offered for reuse or listed by "
+            "a pending artifact version, before the garbage collector may free it.",
+            section="artifacts"),
 )
 
 
@@ -95,6 +110,8 @@ class Settings:
     upload_url_ttl: int = 24 * 3600
     download_url_ttl: int = 3600
     secret_key: str = ""
+    artifact_gc_interval: float = 0.0
+    artifact_gc_grace: float = 86400.0
 
     @property
     def database_url(self) -> str:

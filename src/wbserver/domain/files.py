@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from wbserver.domain.artifact_storage import content_already_stored, content_landed
 from wbserver.domain.models import Run
 from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
@@ -48,8 +49,18 @@ def create_run_files(store: MetadataStore, blobs: BlobStore, *, run: Run, names:
     return targets, headers
 
 
-def blob_landed(store: MetadataStore, *, key: str, info: BlobInfo) -> None:
-    """Called when bytes arrive under `key` (our storage route, or a bucket event)."""
+def upload_needed(store: MetadataStore, *, key: str) -> bool:
+    """Whether bytes PUT under `key` should be written at all (artifact content that is
+    already stored is immutable: the PUT is accepted and ignored)."""
+    return not content_already_stored(store, key=key)
+
+
+def blob_landed(store: MetadataStore, *, key: str, info: BlobInfo,
+                blobs: BlobStore | None = None) -> None:
+    """Called when bytes arrive under `key` (our storage route, or a bucket event). Artifact
+    content is checked against the MD5 its key names (`blobs` removes a mismatch)."""
+    if content_landed(store, blobs, key=key, info=info):
+        return
     match = _RUN_KEY.match(key)
     if match:
         store.record_file_upload(int(match.group(1)), match.group(2), size_bytes=info.size,

@@ -18,12 +18,13 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import ApiKey, Entity, Project, User
 from wbserver.errors import AlreadyExists
 from wbserver.metadata import tables as t
+from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.run_rows import RunRows
 
 
-class SqlStore(RunRows, HistoryRows, FileRows):
+class SqlStore(RunRows, HistoryRows, FileRows, ArtifactRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -180,3 +180,98 @@ alerts = Table(
     Column("suppressed", Boolean, nullable=False, default=False),
     Column("created_at", Timestamp, nullable=False),
 )
+
+# artifacts (docs/architecture.md, "Artifacts") ------------------------------------------
+
+artifact_types = Table(
+    "artifact_types", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+artifact_sequences = Table(
+    "artifact_sequences", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
+    Column("type_id", Id, ForeignKey("artifact_types.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+artifacts = Table(
+    "artifacts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sequence_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
+    Column("version_index", Integer, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("digest", String(128), nullable=False),
+    Column("digest_algorithm", String(32), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("metadata", LongText, nullable=True),
+    Column("size", BigInteger, nullable=False, default=0),
+    Column("file_count", Integer, nullable=False, default=0),
+    Column("client_id", String(128), nullable=True, unique=True),
+    Column("sequence_client_id", String(128), nullable=True),
+    Column("created_by_run_id", Id, ForeignKey("runs.id"), nullable=True),
+    Column("created_by_user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("history_step", BigInteger, nullable=True),
+    Column("pending_aliases", Text, nullable=False),
+    Column("manifest_digest", String(64), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("committed_at", Timestamp, nullable=True),
+    UniqueConstraint("sequence_id", "version_index"),
+    Index(None, "sequence_id", "state", "digest"),
+    Index(None, "created_by_run_id"),
+)
+
+artifact_aliases = Table(
+    "artifact_aliases", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sequence_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
+    Column("alias", String(128), nullable=False),
+    UniqueConstraint("sequence_id", "alias"),
+)
+
+# One row per manifest entry (rewritten from the stored manifest on commit; before that, the
+# entries CreateArtifactFiles announced). md5 is hex; references have `ref` and no md5.
+artifact_files = Table(
+    "artifact_files", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("md5", String(32), nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("birth_artifact_id", String(128), nullable=True),
+    Column("ref", Text, nullable=True),
+    Column("mimetype", String(255), nullable=True),
+    Column("extra", Text, nullable=True),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("artifact_id", "name"),
+    Index(None, "md5"),
+)
+
+# Content stored under artifacts/md5/<xx>/<md5>: one row per distinct content.
+artifact_blobs = Table(
+    "artifact_blobs", metadata,
+    Column("md5", String(32), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("referenced_at", Timestamp, nullable=False),
+)
+
+artifact_usages = Table(
+    "artifact_usages", metadata,
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),
+    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
+    Column("used_as", String(128), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "run_id"),
+)

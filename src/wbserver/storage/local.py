@@ -65,6 +65,14 @@ class LocalBlobStore:
                 digest.update(chunk)
         return BlobInfo(size=path.stat().st_size, md5_hex=digest.hexdigest())
 
+    def delete(self, key: str) -> bool:
+        path = self._path(key)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
         query = self.signer.sign("PUT", key, expires_in=expires_in)
         return f"{base_url}/storage/{quote_key(key)}?{query}", []

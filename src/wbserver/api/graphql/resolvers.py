@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from wbserver.api.graphql import projects, run_files, run_history, runs, viewer
+from wbserver.api.graphql import (
+    artifact_reads,
+    artifacts,
+    projects,
+    run_files,
+    run_history,
+    runs,
+    viewer,
+)
 from wbserver.api.graphql.schema import Resolver
 
 
 def all_resolvers() -> dict[str, dict[str, Resolver]]:
     merged: dict[str, dict[str, Resolver]] = {}
-    for module in (viewer, projects, runs, run_history, run_files):
+    for module in (viewer, projects, runs, run_history, run_files, artifacts,
+                   artifact_reads):
         for type_name, fields in module.RESOLVERS.items():
             clash = merged.setdefault(type_name, {}).keys() & fields.keys()
             if clash:

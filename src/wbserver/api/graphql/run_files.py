@@ -82,10 +82,20 @@ def _md5(view: FileView, _info: GraphQLResolveInfo) -> str | None:
     return base64.b64encode(bytes.fromhex(view.file.md5)).decode()
 
 
+def _shaped_or(resolver: Resolver) -> Resolver:
+    """File nodes are run files (FileView) or, for artifacts, dicts already shaped by field
+    name (api/graphql/artifact_files.py)."""
+    def resolve(node: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        if isinstance(node, dict):
+            return node.get(info.field_name)
+        return resolver(node, info, **kwargs)
+    return resolve
+
+
 RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Mutation": {"createRunFiles": create_files, "markRunFilesUploaded": mark_uploaded},
     "Run": {"files": files, "fileCount": file_count},
-    "File": {
+    "File": {field: _shaped_or(resolver) for field, resolver in {
         "id": lambda v, _i: encode_id("File", v.file.id),
         "name": lambda v, _i: v.file.name,
         "displayName": lambda v, _i: v.file.name,
@@ -97,5 +107,5 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "md5": _md5,
         "digest": _md5,
         "storagePath": lambda v, _i: run_file_key(v.run.id, v.file.name),
-    },
+    }.items()},
 }

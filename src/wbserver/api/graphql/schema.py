@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    build_schema,
+)
 
 from wbserver.domain.clock import iso
 
@@ -59,6 +66,10 @@ def build(resolvers: dict[str, dict[str, Resolver]]) -> GraphQLSchema:
             scalar.coerce_input_value = parse_value
     for type_name, fields in resolvers.items():
         gql_type = schema.type_map[type_name]
+        if isinstance(gql_type, GraphQLInterfaceType | GraphQLUnionType):
+            # An abstract type takes one entry: "__resolve_type"(value, info, type) -> name.
+            gql_type.resolve_type = fields["__resolve_type"]
+            continue
         assert isinstance(gql_type, GraphQLObjectType), type_name
         for field_name, resolver in fields.items():
             if field_name not in gql_type.fields:

@@ -15,7 +15,7 @@ from wbserver.api.context import RequestContext, Services
 from wbserver.api.errors import error_response
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rest.bodies import read_json
-from wbserver.domain.files import blob_landed, run_file_key
+from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey
 from wbserver.domain.permissions import readable_project
@@ -86,8 +86,10 @@ async def storage_put(request: Request) -> Response:
 
 def _store_upload(svc: Services, key: str, spool: BinaryIO) -> None:
     with spool:
+        if not upload_needed(svc.store, key=key):
+            return
         info = svc.blobs.write(key, _chunks(spool))
-    blob_landed(svc.store, key=key, info=info)
+    blob_landed(svc.store, key=key, info=info, blobs=svc.blobs)
 
 
 def _chunks(handle: BinaryIO) -> Iterator[bytes]:

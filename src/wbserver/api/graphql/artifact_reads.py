@@ -1,0 +1,169 @@
+"""Artifact queries and types: versions, memberships, sequences, aliases, lineage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from wbserver.api.graphql.artifact_files import manifest_node, membership_files
+from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.schema import Resolver, renames
+from wbserver.domain import artifacts as domain
+from wbserver.domain.artifact_models import (
+    COMMITTED,
+    LATEST,
+    Artifact,
+    ArtifactAlias,
+    ArtifactSequence,
+)
+from wbserver.domain.models import Project, Run
+from wbserver.domain.permissions import readable_project
+from wbserver.errors import NotFound
+
+MAX_PAGE = 1000
+
+
+def artifact(_root: Any, info: GraphQLResolveInfo, id: str) -> Artifact | None:  # noqa: A002
+    ctx = info.context
+    try:
+        return domain.readable_artifact(ctx.store, viewer=ctx.viewer,
+                                        artifact_id=decode_id("Artifact", id))
+    except NotFound:
+        return None
+
+
+def client_id_mapping(_root: Any, info: GraphQLResolveInfo, clientID: str) -> dict[str, Any] | None:  # noqa: N803
+    ctx = info.context
+    found = ctx.store.get_artifact_by_client_id(clientID)
+    if found is None or readable_project(ctx.store, viewer=ctx.viewer, entity=found.entity_name,
+                                         project=found.project_name) is None:
+        return None
+    return {"serverID": encode_id("Artifact", found.id)}
+
+
+def project_artifact(project: Project, info: GraphQLResolveInfo, name: str) -> Artifact | None:
+    return domain.artifact_by_name(info.context.store, project=project, name=name)
+
+
+def project_collection(project: Project, info: GraphQLResolveInfo,
+                       name: str) -> ArtifactSequence | None:
+    return info.context.store.find_sequence(project.id, name)  # type: ignore[no-any-return]
+
+
+def _sequence(info: GraphQLResolveInfo, sequence_id: int) -> ArtifactSequence:
+    found = info.context.store.get_sequence(sequence_id)
+    assert found is not None
+    return found  # type: ignore[no-any-return]
+
+
+def _aliases(a: Artifact, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias, Artifact]]:
+    return [(alias, a) for alias in a.aliases]
+
+
+def _created_by(a: Artifact, info: GraphQLResolveInfo) -> Run | None:
+    if a.created_by_run_id is None:
+        return None
+    return info.context.store.get_run_by_id(a.created_by_run_id)  # type: ignore[no-any-return]
+
+
+def _readable_runs(info: GraphQLResolveInfo, runs: list[Run]) -> list[Run]:
+    ctx = info.context
+    allowed: dict[tuple[str, str], bool] = {}
+    for run in runs:
+        key = (run.entity_name, run.project_name)
+        if key not in allowed:
+            allowed[key] = readable_project(ctx.store, viewer=ctx.viewer, entity=key[0],
+                                            project=key[1]) is not None
+    return [r for r in runs if allowed[(r.entity_name, r.project_name)]]
+
+
+def _used_by(a: Artifact, info: GraphQLResolveInfo, after: str | None = None,
+             first: int | None = None) -> dict[str, Any]:
+    runs = _readable_runs(info, info.context.store.artifact_users(a.id))
+    start = int(after) + 1 if after and after.isdigit() else 0
+    size = max(1, min(first or 100, MAX_PAGE))
+    edges = [{"node": r, "cursor": str(start + i)} for i, r in enumerate(runs[start:start + size])]
+    return {"edges": edges, "totalCount": len(runs),
+            "pageInfo": {"startCursor": edges[0]["cursor"] if edges else None,
+                         "endCursor": edges[-1]["cursor"] if edges else None,
+                         "hasNextPage": start + size < len(runs), "hasPreviousPage": start > 0}}
+
+
+def _run_artifacts(output: bool) -> Resolver:
+    def resolve(run: Run, info: GraphQLResolveInfo, after: str | None = None,
+                first: int | None = None) -> dict[str, Any]:
+        found, has_next, total = info.context.store.run_artifacts(
+            run.id, output=output, after=int(after) if after and after.isdigit() else None,
+            first=max(1, min(first or 100, MAX_PAGE)))
+        edges = [{"node": a, "cursor": str(a.id)} for a in found]
+        return {"edges": edges, "totalCount": total,
+                "pageInfo": {"endCursor": edges[-1]["cursor"] if edges else None,
+                             "hasNextPage": has_next, "hasPreviousPage": False}}
+    return resolve
+
+
+def _manifest(a: Artifact, info: GraphQLResolveInfo) -> dict[str, Any] | None:
+    if a.state != COMMITTED and not a.manifest_digest:
+        return None
+    return manifest_node(info, a)
+
+
+def _type(a: Artifact | ArtifactSequence, _info: GraphQLResolveInfo) -> dict[str, Any]:
+    sequence_id = a.sequence_id if isinstance(a, Artifact) else a.id
+    return {"id": encode_id("ArtifactType", sequence_id), "name": a.type_name,
+            "description": None, "createdAt": None}
+
+
+def _membership(s: ArtifactSequence, info: GraphQLResolveInfo, aliasName: str) -> Artifact | None:  # noqa: N803
+    return info.context.store.find_artifact(s.project_id, s.name, aliasName)  # type: ignore[no-any-return]
+
+
+_ARTIFACT_COMMON = renames({"versionIndex": "version_index", "createdAt": "created_at"})
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {
+    "Query": {"artifact": artifact, "clientIDMapping": client_id_mapping},
+    "Project": {"artifact": project_artifact, "artifactCollection": project_collection,
+                "artifactCollectionMembership": project_artifact},
+    "Run": {"outputArtifacts": _run_artifacts(True), "inputArtifacts": _run_artifacts(False)},
+    "ArtifactCollection": {"__resolve_type": lambda _v, _i, _t: "ArtifactSequence"},
+    "ArtifactCreator": {"__resolve_type": lambda v, _i, _t: "Run" if isinstance(v, Run) else "User"},
+    "Artifact": {
+        **_ARTIFACT_COMMON,
+        **renames({"digestAlgorithm": "digest_algorithm", "fileCount": "file_count",
+                   "updatedAt": "updated_at", "historyStep": "history_step"}),
+        "id": lambda a, _i: encode_id("Artifact", a.id),
+        "commitHash": lambda a, _i: a.digest[:20] if a.state == COMMITTED else None,
+        "ttlDurationSeconds": lambda _a, _i: -1,
+        "ttlIsInherited": lambda _a, _i: True,
+        "tags": lambda _a, _i: [],
+        "aliases": _aliases,
+        "artifactType": _type,
+        "artifactSequence": lambda a, info: _sequence(info, a.sequence_id),
+        "currentManifest": _manifest,
+        "createdBy": _created_by,
+        "usedBy": _used_by,
+    },
+    "ArtifactCollectionMembership": {
+        **_ARTIFACT_COMMON,
+        "id": lambda a, _i: encode_id("ArtifactCollectionMembership", a.id),
+        "aliases": _aliases,
+        "artifactCollection": lambda a, info: _sequence(info, a.sequence_id),
+        "artifact": lambda a, _i: a,
+        "files": membership_files,
+    },
+    "ArtifactAlias": {
+        "id": lambda pair, _i: encode_id("ArtifactAlias", pair[0].id),
+        "alias": lambda pair, _i: pair[0].alias,
+        "artifactCollection": lambda pair, info: _sequence(info, pair[1].sequence_id),
+    },
+    "ArtifactSequence": {
+        **renames({"createdAt": "created_at", "updatedAt": "updated_at"}),
+        "id": lambda s, _i: encode_id("ArtifactSequence", s.id),
+        "project": lambda s, info: info.context.store.get_project_by_id(s.project_id),
+        "defaultArtifactType": _type,
+        "artifactMembership": _membership,
+        "latestArtifact": lambda s, info: info.context.store.find_artifact(
+            s.project_id, s.name, LATEST),
+    },
+}

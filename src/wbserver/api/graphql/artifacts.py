@@ -1,0 +1,114 @@
+"""Artifact mutations: create, manifest, files, commit, use, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from wbserver.api.graphql.artifact_files import manifest_node, upload_url
+from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.schema import Resolver
+from wbserver.domain import artifacts as domain
+from wbserver.domain.artifact_models import FileSpec
+from wbserver.domain.artifact_storage import content_key
+from wbserver.domain.models import RunKey
+
+
+def _artifact_id(value: str) -> int:
+    return decode_id("Artifact", value)
+
+
+def create_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    ctx = info.context
+    collection = input.get("artifactCollectionName") or next(
+        iter(input.get("artifactCollectionNames") or []), "")
+    aliases = [a["alias"] for a in input.get("aliases") or []
+               if a.get("artifactCollectionName") in (None, collection)]
+    request = domain.CreateRequest(
+        entity=input["entityName"], project=input["projectName"],
+        type_name=input["artifactTypeName"], sequence_name=collection, digest=input["digest"],
+        digest_algorithm=input.get("digestAlgorithm"), description=input.get("description"),
+        metadata=input.get("metadata"), aliases=tuple(aliases), client_id=input.get("clientID"),
+        sequence_client_id=input.get("sequenceClientID"), run_name=input.get("runName"),
+        history_step=input.get("historyStep"),
+        dedupe=input.get("enableDigestDeduplication") is not False)
+    artifact, _latest = domain.create_artifact(ctx.store, viewer=ctx.viewer, request=request)
+    return {"artifact": artifact}
+
+
+def _manifest(info: GraphQLResolveInfo, artifact_id: int, digest: str | None) -> dict[str, Any]:
+    ctx = info.context
+    artifact, url, headers = domain.manifest_upload(
+        ctx.store, ctx.services.blobs, viewer=ctx.viewer, artifact_id=artifact_id,
+        digest=digest, base_url=ctx.base_url, expires_in=ctx.services.settings.upload_url_ttl)
+    return {"artifactManifest": manifest_node(info, artifact, (url, headers))}
+
+
+def create_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    return _manifest(info, _artifact_id(input["artifactID"]), input.get("digest"))
+
+
+def update_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    return _manifest(info, decode_id("ArtifactManifest", input["artifactManifestID"]),
+                     input.get("digest"))
+
+
+def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    """Edges in input order; uploadUrl null where the content is already stored. Multipart
+    URLs are for bucket backends only: the local store takes any size in one PUT."""
+    ctx = info.context
+    files = [(_artifact_id(f["artifactID"]),
+              FileSpec(name=f["name"], md5=f["md5"], mimetype=f.get("mimetype")))
+             for f in input["artifactFiles"]]
+    plans = domain.plan_files(ctx.store, viewer=ctx.viewer, files=files)
+    births = {p.birth_artifact_id: ctx.store.get_artifact(p.birth_artifact_id) for p in plans}
+    edges = []
+    for index, plan in enumerate(plans):
+        key = content_key(plan.md5)
+        url, headers = upload_url(info, key) if plan.needs_upload else (None, [])
+        node = {"id": encode_id("ArtifactFile", index), "name": plan.name,
+                "displayName": plan.name, "storagePath": key, "uploadUrl": url,
+                "uploadHeaders": headers, "uploadMultipartUrls": None,
+                "artifact": births[plan.birth_artifact_id]}
+        edges.append({"node": node, "cursor": str(index)})
+    return {"files": {"edges": edges, "totalCount": len(edges),
+                      "pageInfo": {"hasNextPage": False, "hasPreviousPage": False,
+                                   "endCursor": edges[-1]["cursor"] if edges else None}}}
+
+
+def commit_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    ctx = info.context
+    artifact = domain.commit_artifact(ctx.store, ctx.services.blobs, viewer=ctx.viewer,
+                                      artifact_id=_artifact_id(input["artifactID"]))
+    return {"artifact": artifact}
+
+
+def use_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    ctx = info.context
+    run = RunKey(input["entityName"], input["projectName"], input["runName"])
+    artifact = domain.use_artifact(ctx.store, viewer=ctx.viewer,
+                                   artifact_id=_artifact_id(input["artifactID"]), run=run,
+                                   used_as=input.get("usedAs"))
+    return {"artifact": artifact}
+
+
+def delete_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    ctx = info.context
+    artifact = domain.delete_artifact(ctx.store, viewer=ctx.viewer,
+                                      artifact_id=_artifact_id(input["artifactID"]),
+                                      delete_aliases=bool(input.get("deleteAliases")))
+    return {"artifact": artifact}
+
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {
+    "Mutation": {
+        "createArtifact": create_artifact,
+        "createArtifactManifest": create_manifest,
+        "updateArtifactManifest": update_manifest,
+        "createArtifactFiles": create_files,
+        "commitArtifact": commit_artifact,
+        "useArtifact": use_artifact,
+        "deleteArtifact": delete_artifact,
+    },
+}

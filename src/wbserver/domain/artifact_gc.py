@@ -1,0 +1,46 @@
+"""Garbage collection of artifact content that no committed version references.
+
+Content is collected when no committed version lists it, no pending version younger than the
+grace period lists it, and it was neither uploaded nor offered for reuse within the grace
+period. The rows go first (in one transaction that re-checks those rules), then the bytes.
+Manifests of deleted versions go too. Off unless an operator turns it on or runs the CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from wbserver.domain.artifact_models import GcCandidate, GcReport
+from wbserver.domain.artifact_storage import content_key, manifest_key
+from wbserver.domain.clock import utcnow
+from wbserver.ports import BlobStore, MetadataStore
+
+
+def collect_garbage(store: MetadataStore, blobs: BlobStore, *, grace_seconds: float,
+                    dry_run: bool, now: datetime | None = None) -> GcReport:
+    cutoff = (now or utcnow()) - timedelta(seconds=grace_seconds)
+    candidates = [GcCandidate(md5=md5, size=size)
+                  for md5, size in store.unreferenced_blobs(cutoff)]
+    manifests = store.deleted_manifests()
+    report = GcReport(blobs=candidates, manifests=[manifest_key(i) for i in manifests],
+                      dry_run=dry_run)
+    if dry_run:
+        return report
+    gone = set(store.forget_blobs([c.md5 for c in candidates], cutoff))
+    for md5 in sorted(gone):
+        blobs.delete(content_key(md5))
+    for artifact_id in manifests:
+        blobs.delete(manifest_key(artifact_id))
+        store.forget_manifest(artifact_id)
+    report.blobs = [c for c in candidates if c.md5 in gone]
+    return report
+
+
+def describe(report: GcReport) -> str:
+    """The report the CLI prints."""
+    verb = "would free" if report.dry_run else "freed"
+    lines = [f"{verb} {len(report.blobs)} stored file(s), {report.bytes} bytes, and "
+             f"{len(report.manifests)} manifest(s) of deleted versions"]
+    lines += [f"  {c.md5}\t{c.size}" for c in report.blobs]
+    lines += [f"  {key}" for key in report.manifests]
+    return "\n".join(lines)

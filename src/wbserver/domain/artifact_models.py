@@ -1,0 +1,143 @@
+"""Records for artifacts: types, sequences (collections), versions, aliases, files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PENDING = "PENDING"
+COMMITTED = "COMMITTED"
+DELETED = "DELETED"
+LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class ArtifactSequence:
+    """A collection of versions of one artifact name in one project."""
+
+    id: int
+    project_id: int
+    entity_name: str
+    project_name: str
+    name: str
+    type_name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ArtifactAlias:
+    id: int
+    alias: str
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One version. `version_index` is given on commit, in commit order."""
+
+    id: int
+    sequence_id: int
+    project_id: int
+    entity_name: str
+    project_name: str
+    sequence_name: str
+    type_name: str
+    version_index: int | None
+    state: str
+    digest: str
+    digest_algorithm: str | None
+    description: str | None
+    metadata: str | None
+    size: int
+    file_count: int
+    client_id: str | None
+    sequence_client_id: str | None
+    created_by_run_id: int | None
+    history_step: int | None
+    manifest_digest: str | None
+    created_at: datetime
+    updated_at: datetime
+    aliases: tuple[ArtifactAlias, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewArtifact:
+    """CreateArtifact's input, checked."""
+
+    entity_id: int
+    project: str
+    type_name: str
+    sequence_name: str
+    digest: str
+    digest_algorithm: str | None
+    description: str | None
+    metadata: str | None
+    aliases: tuple[str, ...]
+    client_id: str | None
+    sequence_client_id: str | None
+    run_name: str | None
+    history_step: int | None
+    dedupe: bool
+    user_id: int
+
+
+@dataclass(frozen=True)
+class ArtifactFile:
+    """A manifest entry. Stored content has an MD5 (hex); a reference has `ref` instead."""
+
+    id: int
+    artifact_id: int
+    name: str
+    md5: str | None
+    size: int | None
+    birth_artifact_id: str | None  # the opaque id the client wrote into the manifest
+    ref: str | None
+    mimetype: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One CreateArtifactFiles entry."""
+
+    name: str
+    md5: str
+    mimetype: str | None = None
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """What CreateArtifactFiles answers for one entry."""
+
+    name: str
+    md5: str
+    needs_upload: bool
+    birth_artifact_id: int
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    name: str
+    md5: str | None
+    size: int
+    birth_artifact_id: str | None
+    ref: str | None
+    extra: str | None = None
+
+
+@dataclass(frozen=True)
+class GcCandidate:
+    md5: str
+    size: int
+
+
+@dataclass
+class GcReport:
+    blobs: list[GcCandidate] = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
+    dry_run: bool = True
+
+    @property
+    def bytes(self) -> int:
+        return sum(b.size for b in self.blobs)

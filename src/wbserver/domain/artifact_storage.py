@@ -1,0 +1,63 @@
+"""Where artifact bytes live: content-addressed by MD5, plus one manifest per version."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from wbserver.errors import InvalidInput
+from wbserver.ports import BlobInfo, BlobStore, MetadataStore
+
+_CONTENT_KEY = re.compile(r"^artifacts/md5/[0-9a-f]{2}/([0-9a-f]{32})$")
+
+
+def content_key(md5_hex: str) -> str:
+    return f"artifacts/md5/{md5_hex[:2]}/{md5_hex}"
+
+
+def manifest_key(artifact_id: int) -> str:
+    return f"artifacts/manifests/{artifact_id}/wandb_manifest.json"
+
+
+def md5_hex(b64: str, what: str = "md5") -> str:
+    """The client's base64 MD5 as 32 hex digits."""
+    try:
+        raw = base64.b64decode(b64.encode(), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise InvalidInput(f"{what} {b64!r} is not a base64 MD5 digest") from None
+    if len(raw) != 16:
+        raise InvalidInput(f"{what} {b64!r} is not a base64 MD5 digest")
+    return raw.hex()
+
+
+def md5_b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def content_md5(key: str) -> str | None:
+    """The MD5 a content key names, or None for any other key."""
+    match = _CONTENT_KEY.match(key)
+    return match.group(1) if match else None
+
+
+def content_already_stored(store: MetadataStore, *, key: str) -> bool:
+    """A PUT to a content key whose bytes are already stored changes nothing: skip it, so a
+    stale upload URL can never replace good content."""
+    md5 = content_md5(key)
+    return md5 is not None and md5 in store.stored_blobs([md5])
+
+
+def content_landed(store: MetadataStore, blobs: BlobStore | None, *, key: str,
+                   info: BlobInfo) -> bool:
+    """Record content that arrived under its MD5 key; refuse (and remove) bytes whose MD5
+    is not the one the key names. False when `key` is not a content key."""
+    md5 = content_md5(key)
+    if md5 is None:
+        return False
+    if info.md5_hex != md5:
+        if blobs is not None:
+            blobs.delete(key)
+        raise InvalidInput(f"the uploaded bytes have MD5 {info.md5_hex}, not {md5}")
+    store.record_blob(md5, info.size)
+    return True

@@ -1,0 +1,208 @@
+"""Artifacts: create a version, plan its uploads, take its manifest, commit, use, delete.
+
+The flow the client drives (docs/architecture.md, "Artifacts"): CreateArtifact (PENDING, or an
+existing COMMITTED version with the same digest) -> CreateArtifactManifest -> CreateArtifactFiles
+(upload URLs only for content not stored yet) -> PUTs -> manifest PUT -> CommitArtifact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from wbserver.domain.artifact_models import (
+    COMMITTED,
+    DELETED,
+    LATEST,
+    Artifact,
+    FilePlan,
+    FileSpec,
+    NewArtifact,
+)
+from wbserver.domain.artifact_storage import content_key, manifest_key, md5_hex
+from wbserver.domain.files import check_file_name
+from wbserver.domain.manifests import parse_manifest
+from wbserver.domain.models import Project, RunKey, User
+from wbserver.domain.names import check_name
+from wbserver.domain.permissions import readable_project, writable_entity
+from wbserver.errors import InvalidInput, NotFound
+from wbserver.ports import BlobStore, MetadataStore
+
+_ARTIFACT_NAME = re.compile(r"^[-\w]+([ ]*[-.\w]+)*$")
+_VERSION_ALIAS = re.compile(r"^v\d+$")
+MAX_ALIAS = 128
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    entity: str
+    project: str
+    type_name: str
+    sequence_name: str
+    digest: str
+    digest_algorithm: str | None = None
+    description: str | None = None
+    metadata: str | None = None
+    aliases: tuple[str, ...] = ()
+    client_id: str | None = None
+    sequence_client_id: str | None = None
+    run_name: str | None = None
+    history_step: int | None = None
+    dedupe: bool = True
+
+
+def check_artifact_name(kind: str, value: str) -> str:
+    if not value or len(value) > 128 or not _ARTIFACT_NAME.match(value):
+        raise InvalidInput(f"invalid artifact {kind} {value!r}: letters, digits, '-', '_' and "
+                           f"'.', at most 128 characters")
+    return value
+
+
+def check_alias(alias: str) -> str:
+    if not alias or len(alias) > MAX_ALIAS or any(c in alias for c in "/:"):
+        raise InvalidInput(f"invalid alias {alias!r}: 1-{MAX_ALIAS} characters, no '/' or ':'")
+    if _VERSION_ALIAS.match(alias):
+        raise InvalidInput(f"alias {alias!r} is reserved: vN names version N")
+    return alias
+
+
+def create_artifact(store: MetadataStore, *, viewer: User,
+                    request: CreateRequest) -> tuple[Artifact, Artifact | None]:
+    """The new PENDING version (or the committed one it duplicates) and the sequence's latest
+    committed version before this call (the client's base for incremental manifests)."""
+    entity = writable_entity(store, viewer=viewer, name=request.entity or viewer.username)
+    if not request.digest or len(request.digest) > 128:
+        raise InvalidInput("digest must be 1-128 characters")
+    if request.metadata is not None:
+        try:
+            parsed = json.loads(request.metadata)
+        except ValueError:
+            raise InvalidInput("metadata is not valid JSON") from None
+        if parsed is not None and not isinstance(parsed, dict):
+            raise InvalidInput("metadata must be a JSON object")
+    spec = NewArtifact(
+        entity_id=entity.id, project=check_name("project", request.project),
+        type_name=check_artifact_name("type", request.type_name),
+        sequence_name=check_artifact_name("name", request.sequence_name),
+        digest=request.digest, digest_algorithm=request.digest_algorithm,
+        description=request.description, metadata=request.metadata,
+        aliases=tuple(check_alias(a) for a in dict.fromkeys(request.aliases)),
+        client_id=request.client_id, sequence_client_id=request.sequence_client_id,
+        run_name=request.run_name, history_step=request.history_step,
+        dedupe=request.dedupe, user_id=viewer.id)
+    artifact, latest, _created = store.create_artifact(spec)
+    return artifact, latest
+
+
+def readable_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+    artifact = store.get_artifact(artifact_id)
+    if artifact is None or readable_project(store, viewer=viewer, entity=artifact.entity_name,
+                                            project=artifact.project_name) is None:
+        raise NotFound("artifact not found")
+    return artifact
+
+
+def writable_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+    artifact = readable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    writable_entity(store, viewer=viewer, name=artifact.entity_name)
+    return artifact
+
+
+def plan_files(store: MetadataStore, *, viewer: User,
+               files: list[tuple[int, FileSpec]]) -> list[FilePlan]:
+    """CreateArtifactFiles: one plan per entry, in order. `files` holds (artifact id, spec)
+    with the MD5 still in the client's base64."""
+    by_artifact: dict[int, list[FileSpec]] = {}
+    for artifact_id, spec in files:
+        check_file_name(spec.name)
+        by_artifact.setdefault(artifact_id, []).append(
+            FileSpec(name=spec.name, md5=md5_hex(spec.md5), mimetype=spec.mimetype))
+    plans: dict[tuple[int, str], FilePlan] = {}
+    for artifact_id, specs in by_artifact.items():
+        writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+        for plan in store.plan_artifact_files(artifact_id, specs):
+            plans[(artifact_id, plan.name)] = plan
+    return [plans[(artifact_id, spec.name)] for artifact_id, spec in files]
+
+
+def manifest_upload(store: MetadataStore, blobs: BlobStore, *, viewer: User, artifact_id: int,
+                    digest: str | None, base_url: str,
+                    expires_in: int) -> tuple[Artifact, str, list[str]]:
+    """Where to PUT the version's manifest (one per version; a retry gets a fresh URL)."""
+    writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    artifact = store.set_artifact_manifest(artifact_id, digest or None)
+    url, headers = blobs.upload_url(manifest_key(artifact_id), base_url=base_url,
+                                    expires_in=expires_in)
+    return artifact, url, headers
+
+
+def commit_artifact(store: MetadataStore, blobs: BlobStore, *, viewer: User,
+                    artifact_id: int) -> Artifact:
+    """Read the stored manifest, check every stored file's content arrived, commit."""
+    artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    if artifact.state == COMMITTED:
+        return artifact
+    if artifact.state == DELETED:
+        raise InvalidInput("this artifact version was deleted")
+    try:
+        data = b"".join(blobs.open_read(manifest_key(artifact_id)))
+    except (FileNotFoundError, KeyError):
+        raise InvalidInput("the artifact's manifest was not uploaded") from None
+    entries = parse_manifest(data)
+    wanted = {e.md5 for e in entries if e.md5}
+    missing = wanted - store.stored_blobs(wanted)
+    for md5 in sorted(missing):  # a bucket may hold bytes whose event has not arrived yet
+        info = blobs.stat(content_key(md5))
+        if info is not None and info.md5_hex == md5:
+            store.record_blob(md5, info.size)
+            missing.discard(md5)
+    if missing:
+        names = sorted(e.name for e in entries if e.md5 in missing)
+        raise InvalidInput(f"{len(names)} file(s) of the artifact were not uploaded: "
+                           f"{', '.join(names[:5])}")
+    return store.commit_artifact(artifact_id, entries)
+
+
+def use_artifact(store: MetadataStore, *, viewer: User, artifact_id: int, run: RunKey,
+                 used_as: str | None) -> Artifact:
+    artifact = readable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    if readable_project(store, viewer=viewer, entity=run.entity, project=run.project) is None:
+        raise NotFound(f"project {run.entity}/{run.project} not found")
+    writable_entity(store, viewer=viewer, name=run.entity)
+    found = store.get_run(run)
+    if found is None:
+        raise NotFound(f"run {run.entity}/{run.project}/{run.name} not found")
+    store.record_artifact_use(artifact.id, found.id, used_as)
+    return artifact
+
+
+def delete_artifact(store: MetadataStore, *, viewer: User, artifact_id: int,
+                    delete_aliases: bool) -> Artifact:
+    writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    return store.delete_artifact(artifact_id, delete_aliases=delete_aliases)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'coll:alias' -> (coll, alias); no alias means latest."""
+    sequence, sep, alias = name.partition(":")
+    if not sequence:
+        raise InvalidInput(f"invalid artifact name {name!r}")
+    return sequence, (alias if sep and alias else LATEST)
+
+
+def artifact_by_name(store: MetadataStore, *, project: Project, name: str) -> Artifact | None:
+    sequence, alias = split_name(name)
+    return store.find_artifact(project.id, sequence, alias)
+
+
+def readable_content_key(store: MetadataStore, *, viewer: User, entity: str, project: str,
+                         md5: str) -> str:
+    """The storage key of content a committed version of entity/project holds (the
+    /artifactsV2 fallback download), or NotFound."""
+    found = readable_project(store, viewer=viewer, entity=entity, project=project)
+    if found is None or not re.fullmatch(r"[0-9a-f]{32}", md5):
+        raise NotFound("artifact file not found")
+    if store.find_artifact_file(found.id, md5) is None:
+        raise NotFound("artifact file not found")
+    return content_key(md5)

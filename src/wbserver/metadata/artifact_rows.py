@@ -1,0 +1,308 @@
+"""Artifact rows: create (with digest dedup), file plans (content dedup), commit, delete.
+
+Writes that touch a sequence's versions or aliases lock the sequence row first, so version
+indexes and aliases stay consistent with any number of server processes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wbserver.domain.artifact_models import (
+    COMMITTED,
+    DELETED,
+    LATEST,
+    PENDING,
+    Artifact,
+    FilePlan,
+    FileSpec,
+    ManifestEntry,
+    NewArtifact,
+)
+from wbserver.domain.clock import utcnow
+from wbserver.errors import InvalidInput, NotFound
+from wbserver.metadata import tables as t
+from wbserver.metadata.artifact_reads import ArtifactReads
+
+A = t.artifacts.c
+FREED = "-"  # manifest_digest of a deleted version whose manifest the GC removed
+
+
+class ArtifactRows(ArtifactReads):
+    def _write(self) -> AbstractContextManager[Connection]: ...
+    def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
+                               user_id: int) -> int: ...
+
+    # create -------------------------------------------------------------------------
+
+    def create_artifact(self, spec: NewArtifact) -> tuple[Artifact, Artifact | None, bool]:
+        """(the version, the sequence's latest committed version before, whether it is new).
+
+        A retried request (same client id) and a digest already committed in the sequence
+        (when dedup is asked for) return the existing version instead of a new one."""
+        with self._write() as conn:
+            if spec.client_id:
+                found = conn.execute(select(A.id).where(A.client_id == spec.client_id)).scalar()
+                if found is not None:
+                    existing = self._artifact_in(conn, int(found))
+                    return existing, self._latest_in(conn, existing.sequence_id), False
+            project_id = self._get_or_create_project(conn, entity_id=spec.entity_id,
+                                                     name=spec.project, user_id=spec.user_id)
+            type_id = _get_or_create(conn, t.artifact_types, project_id=project_id,
+                                     name=spec.type_name)
+            sequence_id = _get_or_create(conn, t.artifact_sequences, project_id=project_id,
+                                         name=spec.sequence_name, type_id=type_id,
+                                         description=None, updated_at=utcnow())
+            seq = conn.execute(select(t.artifact_sequences).where(
+                t.artifact_sequences.c.id == sequence_id).with_for_update()).one()
+            if seq.type_id != type_id:
+                kind = conn.execute(select(t.artifact_types.c.name).where(
+                    t.artifact_types.c.id == seq.type_id)).scalar_one()
+                raise InvalidInput(f"artifact {spec.sequence_name!r} already exists with type "
+                                   f"{kind!r}, not {spec.type_name!r}")
+            latest = self._latest_in(conn, sequence_id)
+            if spec.dedupe:
+                same = conn.execute(select(A.id).where(
+                    A.sequence_id == sequence_id, A.state == COMMITTED, A.digest == spec.digest)
+                    .order_by(A.version_index.desc()).limit(1)).scalar()
+                if same is not None:
+                    _set_aliases(conn, sequence_id, int(same),
+                                 [a for a in spec.aliases if a != LATEST])
+                    return self._artifact_in(conn, int(same)), latest, False
+            run_id = None
+            if spec.run_name:
+                run_id = conn.execute(select(t.runs.c.id).where(
+                    t.runs.c.project_id == project_id, t.runs.c.name == spec.run_name)).scalar()
+            now = utcnow()
+            artifact_id = conn.execute(t.artifacts.insert().values(
+                sequence_id=sequence_id, state=PENDING, digest=spec.digest,
+                digest_algorithm=spec.digest_algorithm, description=spec.description,
+                metadata=spec.metadata, size=0, file_count=0, client_id=spec.client_id,
+                sequence_client_id=spec.sequence_client_id, created_by_run_id=run_id,
+                created_by_user_id=spec.user_id, history_step=spec.history_step,
+                pending_aliases=json.dumps(list(spec.aliases)), created_at=now,
+                updated_at=now)).inserted_primary_key[0]
+            return self._artifact_in(conn, int(artifact_id)), latest, True
+
+    # files --------------------------------------------------------------------------
+
+    def plan_artifact_files(self, artifact_id: int, specs: list[FileSpec]) -> list[FilePlan]:
+        """Record the announced files; content already stored needs no upload."""
+        B, F = t.artifact_blobs.c, t.artifact_files.c
+        now = utcnow()
+        with self._write() as conn:
+            art = self._pending_row(conn, artifact_id)
+            md5s = sorted({s.md5 for s in specs})
+            stored = set(conn.execute(select(B.md5).where(B.md5.in_(md5s)).with_for_update())
+                         .scalars()) if md5s else set()
+            if stored:
+                conn.execute(update(t.artifact_blobs).where(B.md5.in_(stored))
+                             .values(referenced_at=now))
+            births = dict(conn.execute(
+                select(F.md5, func.min(F.artifact_id)).join(t.artifacts, A.id == F.artifact_id)
+                .where(A.sequence_id == art.sequence_id, A.state == COMMITTED,
+                       F.md5.in_(stored)).group_by(F.md5)).all()) if stored else {}
+            for spec in {s.name: s for s in specs}.values():
+                values = {"md5": spec.md5, "mimetype": spec.mimetype, "updated_at": now}
+                done = conn.execute(update(t.artifact_files).where(
+                    F.artifact_id == artifact_id, F.name == spec.name).values(**values))
+                if not done.rowcount:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(t.artifact_files.insert().values(
+                                artifact_id=artifact_id, name=spec.name, **values))
+                    except IntegrityError:  # the same request, retried concurrently
+                        pass
+            conn.execute(update(t.artifacts).where(A.id == artifact_id).values(updated_at=now))
+        return [FilePlan(name=s.name, md5=s.md5, needs_upload=s.md5 not in stored,
+                         birth_artifact_id=int(births.get(s.md5, artifact_id))) for s in specs]
+
+    def record_blob(self, md5: str, size: int) -> None:
+        now = utcnow()
+        B = t.artifact_blobs.c
+        with self._write() as conn:
+            if conn.execute(select(B.md5).where(B.md5 == md5)).first():
+                conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(referenced_at=now))
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(t.artifact_blobs.insert().values(
+                        md5=md5, size=size, created_at=now, referenced_at=now))
+            except IntegrityError:
+                pass
+
+    def stored_blobs(self, md5s: Iterable[str]) -> set[str]:
+        wanted = sorted(set(md5s))
+        if not wanted:
+            return set()
+        with self._read() as conn:
+            return set(conn.execute(select(t.artifact_blobs.c.md5).where(
+                t.artifact_blobs.c.md5.in_(wanted))).scalars())
+
+    def set_artifact_manifest(self, artifact_id: int, digest: str | None) -> Artifact:
+        with self._write() as conn:
+            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+            if row is None:
+                raise NotFound("artifact not found")
+            if row.state == PENDING and digest:
+                conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
+                    manifest_digest=digest, updated_at=utcnow()))
+            return self._artifact_in(conn, artifact_id)
+
+    # commit -------------------------------------------------------------------------
+
+    def commit_artifact(self, artifact_id: int, entries: list[ManifestEntry]) -> Artifact:
+        """PENDING -> COMMITTED with the next version index; `latest` and the aliases asked
+        for at creation move onto it. Committing twice is harmless."""
+        now = utcnow()
+        with self._write() as conn:
+            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+            if row is None:
+                raise NotFound("artifact not found")
+            conn.execute(select(t.artifact_sequences.c.id).where(
+                t.artifact_sequences.c.id == row.sequence_id).with_for_update())
+            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).one()
+            if row.state == COMMITTED:
+                return self._artifact_in(conn, artifact_id)
+            if row.state == DELETED:
+                raise InvalidInput("this artifact version was deleted")
+            top = conn.execute(select(func.max(A.version_index)).where(
+                A.sequence_id == row.sequence_id)).scalar()
+            conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
+                state=COMMITTED, version_index=(-1 if top is None else int(top)) + 1,
+                size=sum(e.size for e in entries), file_count=len(entries),
+                committed_at=now, updated_at=now))
+            conn.execute(delete(t.artifact_files).where(t.artifact_files.c.artifact_id == artifact_id))
+            if entries:
+                conn.execute(t.artifact_files.insert(), [
+                    {"artifact_id": artifact_id, "name": e.name, "md5": e.md5, "size": e.size,
+                     "birth_artifact_id": e.birth_artifact_id, "ref": e.ref, "extra": e.extra,
+                     "updated_at": now} for e in entries])
+            _set_aliases(conn, row.sequence_id, artifact_id,
+                         [LATEST, *json.loads(row.pending_aliases or "[]")])
+            conn.execute(update(t.artifact_sequences).where(
+                t.artifact_sequences.c.id == row.sequence_id).values(updated_at=now))
+            return self._artifact_in(conn, artifact_id)
+
+    # use and delete -----------------------------------------------------------------
+
+    def record_artifact_use(self, artifact_id: int, run_id: int, used_as: str | None) -> None:
+        U = t.artifact_usages.c
+        with self._write() as conn:
+            if conn.execute(select(U.run_id).where(U.artifact_id == artifact_id,
+                                                   U.run_id == run_id)).first():
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(t.artifact_usages.insert().values(
+                        artifact_id=artifact_id, run_id=run_id, used_as=used_as,
+                        created_at=utcnow()))
+            except IntegrityError:
+                pass
+
+    def delete_artifact(self, artifact_id: int, *, delete_aliases: bool) -> Artifact:
+        """Mark the version deleted and drop its aliases; `latest` moves back to the newest
+        committed version left. Custom aliases block it unless delete_aliases."""
+        L = t.artifact_aliases.c
+        with self._write() as conn:
+            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+            if row is None:
+                raise NotFound("artifact not found")
+            conn.execute(select(t.artifact_sequences.c.id).where(
+                t.artifact_sequences.c.id == row.sequence_id).with_for_update())
+            aliases = set(conn.execute(select(L.alias).where(L.artifact_id == artifact_id)).scalars())
+            custom = sorted(aliases - {LATEST})
+            if custom and not delete_aliases:
+                raise InvalidInput(f"the artifact has aliases {', '.join(custom)}: remove them or "
+                                   f"delete with delete_aliases=True")
+            conn.execute(delete(t.artifact_aliases).where(L.artifact_id == artifact_id))
+            conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
+                state=DELETED, updated_at=utcnow()))
+            if LATEST in aliases:
+                newest = conn.execute(select(A.id).where(
+                    A.sequence_id == row.sequence_id, A.state == COMMITTED)
+                    .order_by(A.version_index.desc()).limit(1)).scalar()
+                if newest is not None:
+                    _set_aliases(conn, row.sequence_id, int(newest), [LATEST])
+            return self._artifact_in(conn, artifact_id)
+
+    # garbage collection -------------------------------------------------------------
+
+    def unreferenced_blobs(self, cutoff: datetime) -> list[tuple[str, int]]:
+        with self._read() as conn:
+            return [(r.md5, int(r.size)) for r in conn.execute(_unreferenced(cutoff))]
+
+    def forget_blobs(self, md5s: list[str], cutoff: datetime) -> list[str]:
+        """Delete the rows of those blobs still unreferenced; returns the ones deleted."""
+        if not md5s:
+            return []
+        B = t.artifact_blobs.c
+        with self._write() as conn:
+            gone = [r.md5 for r in conn.execute(
+                _unreferenced(cutoff).where(B.md5.in_(md5s)).with_for_update())]
+            if gone:
+                conn.execute(delete(t.artifact_blobs).where(B.md5.in_(gone)))
+        return gone
+
+    def deleted_manifests(self) -> list[int]:
+        with self._read() as conn:
+            return [int(i) for i in conn.execute(select(A.id).where(
+                A.state == DELETED, A.manifest_digest.is_(None) | (A.manifest_digest != FREED))
+                .order_by(A.id)).scalars()]
+
+    def forget_manifest(self, artifact_id: int) -> None:
+        with self._write() as conn:
+            conn.execute(update(t.artifacts).where(A.id == artifact_id, A.state == DELETED)
+                         .values(manifest_digest=FREED))
+
+    # helpers ------------------------------------------------------------------------
+
+    def _pending_row(self, conn: Connection, artifact_id: int) -> Any:
+        row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+        if row is None:
+            raise NotFound("artifact not found")
+        if row.state != PENDING:
+            raise InvalidInput(f"the artifact is {row.state.lower()}; files can only be added "
+                               f"to a pending artifact")
+        return row
+
+
+def _unreferenced(cutoff: datetime) -> Any:
+    B, F = t.artifact_blobs.c, t.artifact_files.c
+    in_use = (select(F.md5).join(t.artifacts, A.id == F.artifact_id)
+              .where(F.md5 == B.md5, (A.state == COMMITTED)
+                     | ((A.state == PENDING) & (A.updated_at >= cutoff))))
+    return (select(B.md5, B.size).where(B.referenced_at < cutoff, ~in_use.exists())
+            .order_by(B.md5))
+
+
+def _get_or_create(conn: Connection, table: Any, *, project_id: int, name: str,
+                   **extra: Any) -> int:
+    query = select(table.c.id).where(table.c.project_id == project_id, table.c.name == name)
+    found = conn.execute(query).scalar()
+    if found is not None:
+        return int(found)
+    try:
+        with conn.begin_nested():
+            return int(conn.execute(table.insert().values(
+                project_id=project_id, name=name, created_at=utcnow(), **extra))
+                .inserted_primary_key[0])
+    except IntegrityError:
+        return int(conn.execute(query).scalar_one())
+
+
+def _set_aliases(conn: Connection, sequence_id: int, artifact_id: int, aliases: list[str]) -> None:
+    L = t.artifact_aliases.c
+    for alias in dict.fromkeys(aliases):
+        moved = conn.execute(update(t.artifact_aliases).where(
+            L.sequence_id == sequence_id, L.alias == alias).values(artifact_id=artifact_id))
+        if not moved.rowcount:
+            conn.execute(t.artifact_aliases.insert().values(
+                sequence_id=sequence_id, artifact_id=artifact_id, alias=alias))

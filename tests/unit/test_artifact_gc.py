@@ -1,0 +1,119 @@
+"""The artifact garbage collector: what it frees, what it keeps, dry runs, and the grace
+period (time is passed in, never waited for)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+
+from wbserver.domain.artifact_gc import collect_garbage, describe
+from wbserver.domain.artifact_models import FileSpec
+from wbserver.domain.artifact_storage import content_key, manifest_key
+from wbserver.domain.artifacts import (
+    CreateRequest,
+    commit_artifact,
+    create_artifact,
+    delete_artifact,
+    plan_files,
+)
+from wbserver.domain.clock import utcnow
+from wbserver.domain.files import blob_landed
+from wbserver.metadata.engine import make_engine, upgrade_database
+from wbserver.metadata.store import SqlStore
+from wbserver.storage.local import LocalBlobStore
+from wbserver.storage.signing import UrlSigner
+
+HOUR = 3600.0
+
+
+@pytest.fixture
+def env(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade_database(engine)
+    store = SqlStore(engine)
+    blobs = LocalBlobStore(str(tmp_path / "files"), UrlSigner(b"test"))
+    user = store.create_user(username="alice", email="a@example.com", password_hash=None,
+                             is_admin=False)
+    yield store, blobs, user
+    store.close()
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def log(env, name, files, *, commit=True, in_manifest=None):
+    store, blobs, user = env
+    digest = md5(json.dumps(sorted((k, md5(v)) for k, v in files.items())).encode())
+    art, _ = create_artifact(store, viewer=user, request=CreateRequest(
+        entity="alice", project="p", type_name="dataset", sequence_name=name, digest=digest))
+    specs = [(art.id, FileSpec(n, base64.b64encode(hashlib.md5(v).digest()).decode()))
+             for n, v in files.items()]
+    uploaded = []
+    for plan, data in zip(plan_files(store, viewer=user, files=specs), files.values(),
+                          strict=True):
+        if plan.needs_upload:
+            info = blobs.write(content_key(plan.md5), [data])
+            blob_landed(store, key=content_key(plan.md5), info=info, blobs=blobs)
+            uploaded.append(plan.name)
+    listed = files if in_manifest is None else {n: files[n] for n in in_manifest}
+    contents = {n: {"digest": base64.b64encode(hashlib.md5(v).digest()).decode(),
+                    "size": len(v)} for n, v in listed.items()}
+    blobs.write(manifest_key(art.id), [json.dumps({"version": 1, "contents": contents}).encode()])
+    if commit:
+        art = commit_artifact(store, blobs, viewer=user, artifact_id=art.id)
+    return art, uploaded
+
+
+def on_disk(env, data):
+    return env[1].local_path(content_key(md5(data))) is not None
+
+
+def test_frees_only_content_no_committed_version_references(env):
+    store, blobs, user = env
+    a, b, c, d, e = b"a" * 10, b"b" * 20, b"c" * 30, b"d" * 40, b"e" * 50
+    log(env, "data", {"a": a, "b": b})
+    v1, uploaded = log(env, "data", {"a": a, "c": c})
+    assert uploaded == ["c"]  # a was stored already
+    delete_artifact(store, viewer=user, artifact_id=v1.id, delete_aliases=False)
+    log(env, "pending", {"d": d}, commit=False)
+    log(env, "orphan", {"e": e, "a": a}, in_manifest=["a"])  # e uploaded, never listed
+
+    # everything is younger than the grace period: nothing goes
+    assert collect_garbage(store, blobs, grace_seconds=HOUR, dry_run=True).blobs == []
+
+    later = utcnow() + timedelta(hours=2)
+    report = collect_garbage(store, blobs, grace_seconds=HOUR, dry_run=True, now=later)
+    assert sorted(x.md5 for x in report.blobs) == sorted(md5(x) for x in (c, d, e))
+    assert report.bytes == 30 + 40 + 50 and report.manifests == [manifest_key(v1.id)]
+    assert "would free 3 stored file(s), 120 bytes" in describe(report)
+    assert all(on_disk(env, x) for x in (a, b, c, d, e))  # a dry run deletes nothing
+
+    report = collect_garbage(store, blobs, grace_seconds=HOUR, dry_run=False, now=later)
+    assert sorted(x.md5 for x in report.blobs) == sorted(md5(x) for x in (c, d, e))
+    assert [on_disk(env, x) for x in (a, b, c, d, e)] == [True, True, False, False, False]
+    assert blobs.local_path(manifest_key(v1.id)) is None
+    again = collect_garbage(store, blobs, grace_seconds=HOUR, dry_run=False, now=later)
+    assert again.blobs == [] and again.manifests == []
+
+    # freed content is uploaded again when a new version needs it
+    _, uploaded = log(env, "data", {"a": a, "c": c, "b": b})
+    assert uploaded == ["c"]
+
+
+def test_content_offered_for_reuse_is_protected_for_the_grace_period(env):
+    store, blobs, user = env
+    a = b"shared"
+    v0, _ = log(env, "data", {"a": a})
+    delete_artifact(store, viewer=user, artifact_id=v0.id, delete_aliases=False)
+    # a new pending version is told the content is stored (no upload) ...
+    _, uploaded = log(env, "other", {"a": a}, commit=False)
+    assert uploaded == []
+    # ... so it survives a pass, even with no grace for older content
+    assert collect_garbage(store, blobs, grace_seconds=0, dry_run=False,
+                           now=utcnow() - timedelta(seconds=1)).blobs == []
+    assert on_disk(env, a)

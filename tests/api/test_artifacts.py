@@ -118,9 +118,11 @@ def test_retries_are_idempotent(api):
     assert committed["digest"] == first["digest"]
     assert membership(api, "data:latest")["versionIndex"] == 0
     assert membership(api, "data:v1") is None
-    # a retried upload of stored content is accepted and changes nothing
+    # a retried upload of stored content is accepted and changes nothing; other bytes are
+    # refused and the stored content stays
     url = local(first["edges"][0]["uploadUrl"])
-    assert api.client.put(url, content=b"not the content").status_code == 200
+    assert api.client.put(url, content=FILES["a.txt"]).status_code == 200
+    assert api.client.put(url, content=b"not the content").status_code == 400
     assert api.client.get(local(file_urls(api, "data", "v0")["a.txt"])).content == FILES["a.txt"]
     mapped = api.gql(CLIENT_ID_MAPPING, clientID="client-1")["data"]["clientIDMapping"]
     assert mapped["serverID"] == first["id"]

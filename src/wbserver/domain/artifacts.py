@@ -155,7 +155,7 @@ def commit_artifact(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     for md5 in sorted(missing):  # a bucket may hold bytes whose event has not arrived yet
         info = blobs.stat(content_key(md5))
         if info is not None and info.md5_hex == md5:
-            store.record_blob(md5, info.size)
+            store.record_blob(md5, info.size, uploaded=False)
             missing.discard(md5)
     if missing:
         names = sorted(e.name for e in entries if e.md5 in missing)

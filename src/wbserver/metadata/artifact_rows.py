@@ -124,19 +124,21 @@ class ArtifactRows(ArtifactReads):
         return [FilePlan(name=s.name, md5=s.md5, needs_upload=s.md5 not in stored,
                          birth_artifact_id=int(births.get(s.md5, artifact_id))) for s in specs]
 
-    def record_blob(self, md5: str, size: int) -> None:
+    def record_blob(self, md5: str, size: int, *, uploaded: bool = True) -> None:
+        """Content is stored (`uploaded`: a PUT of it arrived, counted in upload_count)."""
         now = utcnow()
         B = t.artifact_blobs.c
+        bump = {"referenced_at": now, "upload_count": B.upload_count + int(uploaded)}
         with self._write() as conn:
-            if conn.execute(select(B.md5).where(B.md5 == md5)).first():
-                conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(referenced_at=now))
+            if conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(**bump)).rowcount:
                 return
             try:
                 with conn.begin_nested():
                     conn.execute(t.artifact_blobs.insert().values(
-                        md5=md5, size=size, created_at=now, referenced_at=now))
+                        md5=md5, size=size, created_at=now, referenced_at=now,
+                        upload_count=int(uploaded)))
             except IntegrityError:
-                pass
+                conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(**bump))
 
     def stored_blobs(self, md5s: Iterable[str]) -> set[str]:
         wanted = sorted(set(md5s))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -20,6 +21,7 @@ from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey
 from wbserver.domain.permissions import readable_project
 from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
+from wbserver.ports import BlobInfo
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -86,10 +88,19 @@ async def storage_put(request: Request) -> Response:
 
 def _store_upload(svc: Services, key: str, spool: BinaryIO) -> None:
     with spool:
-        if not upload_needed(svc.store, key=key):
-            return
-        info = svc.blobs.write(key, _chunks(spool))
-    blob_landed(svc.store, key=key, info=info, blobs=svc.blobs)
+        if upload_needed(svc.store, key=key):
+            info = svc.blobs.write(key, _chunks(spool))
+            blob_landed(svc.store, key=key, info=info, blobs=svc.blobs)
+        else:  # stored already: nothing is written; the bytes are only checked and counted
+            blob_landed(svc.store, key=key, info=_digest(spool))
+
+
+def _digest(handle: BinaryIO) -> BlobInfo:
+    md5, size = hashlib.md5(usedforsecurity=False), 0
+    for chunk in _chunks(handle):
+        md5.update(chunk)
+        size += len(chunk)
+    return BlobInfo(size=size, md5_hex=md5.hexdigest())
 
 
 def _chunks(handle: BinaryIO) -> Iterator[bytes]:

@@ -1,0 +1,107 @@
+"""Artifacts with the real client, driven by a JSON spec; run as ``python artifacts.py SPEC OUT``.
+
+Spec keys:
+  action   "log": one run logs an artifact made of `files` ({path: text}) with `aliases`,
+                  `metadata` and, with `table`, also logs a wandb.Table in history
+           "use": one run uses every name in `use` ("name:alias"), downloads each into
+                  its own folder and reports the files' text
+           "api": wandb.Api() reads `artifact` (files, metadata, aliases, logged_by,
+                  used_by, download), `run` (logged/used artifacts, history tables),
+                  and deletes `delete` ("entity/project/name:vN", delete_aliases=True)
+  init     kwargs for wandb.init
+Every action writes what it saw to OUT; tracebacks fail the process.
+"""
+
+import json
+import os
+import sys
+
+import wandb
+
+
+def read_tree(root):
+    found = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as handle:
+                found[os.path.relpath(path, root).replace(os.sep, "/")] = handle.read()
+    return found
+
+
+def log(spec, out):
+    run = wandb.init(**spec["init"])
+    if spec.get("table"):
+        table = wandb.Table(columns=["a", "b"], data=spec["table"])
+        run.log({"table": table, "x": 1})
+    art = wandb.Artifact(spec["name"], type=spec.get("type", "dataset"),
+                         description="e2e", metadata=spec.get("metadata"))
+    for path, text in spec["files"].items():
+        with art.new_file(path, mode="w", encoding="utf-8") as handle:
+            handle.write(text)
+    for name, uri in spec.get("refs", {}).items():
+        art.add_reference(uri, name=name, checksum=False)
+    logged = run.log_artifact(art, aliases=spec.get("aliases", []))
+    logged.wait()
+    out.update(id=logged.id, version=logged.version, digest=logged.digest,
+               aliases=sorted(logged.aliases), run_id=run.id)
+    run.finish()
+
+
+def use(spec, out):
+    run = wandb.init(**spec["init"])
+    out["used"] = {}
+    for index, name in enumerate(spec["use"]):
+        art = run.use_artifact(name)
+        root = art.download(root=os.path.join(os.getcwd(), f"dl-{index}"))
+        out["used"][name] = {"id": art.id, "version": art.version, "files": read_tree(root)}
+    out["run_id"] = run.id
+    run.finish()
+
+
+def api_read(spec, out):
+    api = wandb.Api()
+    if spec.get("artifact"):
+        art = api.artifact(spec["artifact"])
+        root = art.download(root=os.path.join(os.getcwd(), "api-dl"))
+        creator = art.logged_by()
+        out["artifact"] = {
+            "id": art.id, "version": art.version, "metadata": art.metadata,
+            "aliases": sorted(art.aliases), "type": art.type,
+            "files": sorted(f.name for f in art.files()),
+            "sizes": sorted(f.size for f in art.files()),
+            "downloaded": read_tree(root), "logged_by": creator.id if creator else None,
+            "used_by": sorted(r.id for r in art.used_by()),
+            "file_count": art.file_count, "size": art.size,
+        }
+    if spec.get("run"):
+        run = api.run(spec["run"])
+        out["logged"] = sorted(f"{a.name}" for a in run.logged_artifacts())
+        out["used"] = sorted(f"{a.name}" for a in run.used_artifacts())
+        history = run.history(pandas=False)
+        out["tables"] = [row["table"] for row in history if isinstance(row.get("table"), dict)]
+        tables = [a for a in run.logged_artifacts() if a.type == "run_table"]
+        if tables:
+            table = tables[0].get("table")
+            out["table_data"] = [list(r) for r in table.data]
+    if spec.get("delete"):
+        api.artifact(spec["delete"]).delete(delete_aliases=True)
+        out["deleted"] = spec["delete"]
+        try:
+            api.artifact(spec["delete"])
+            out["still_there"] = True
+        except Exception as exc:  # noqa: BLE001 - the client's own error type varies
+            out["after_delete"] = type(exc).__name__
+
+
+def main(spec_path, out_path):
+    with open(spec_path) as handle:
+        spec = json.load(handle)
+    out = {}
+    {"log": log, "use": use, "api": api_read}[spec["action"]](spec, out)
+    with open(out_path, "w") as handle:
+        json.dump(out, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,113 @@
+"""Artifacts with the real wandb client: three versions (one deduplicated, one with a single
+changed file), a moving custom alias, use and download from another run with a clean cache,
+the public API (files, metadata, lineage, delete), and a wandb.Table in history."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from .harness import Client, Server
+
+PROJECT = "arts"
+V0 = {"a.txt": "alpha\n", "sub/b.txt": "bravo\n"}
+V1 = {"a.txt": "alpha\n", "sub/b.txt": "bravo, changed\n"}
+
+
+def stored(server: Server) -> dict[str, tuple[int, int]]:
+    """Every file the server's store holds for artifacts, with its inode and mtime: a PUT
+    that lands replaces the file (a new inode), so unchanged entries mean no upload."""
+    root = server.data_dir / "files" / "artifacts"
+    found = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            info = path.stat()
+            found[str(path.relative_to(root))] = (info.st_ino, info.st_mtime_ns)
+    return found
+
+
+def uploads(server: Server) -> int:
+    """PUTs of artifact content the server received (its DB counts them per content)."""
+    with sqlite3.connect(server.data_dir / "wbserver.sqlite") as db:
+        return int(db.execute("SELECT COALESCE(SUM(upload_count), 0) FROM artifact_blobs")
+                   .fetchone()[0])
+
+
+def log(client: Client, run_id: str, files: dict[str, str], **extra) -> dict:
+    spec = {"action": "log", "init": {"project": PROJECT, "id": run_id}, "name": "data",
+            "files": files, **extra}
+    out, _ = client.script("artifacts.py", spec)
+    return out
+
+
+def test_versions_dedup_aliases_use_download_lineage_and_delete(server: Server, tmp_path: Path):
+    producer = Client(server=server, root=tmp_path / "producer")
+    before, puts = stored(server), uploads(server)
+    v0 = log(producer, "prod0", V0, aliases=["custom"], metadata={"rows": 2})
+    assert v0["version"] == "v0" and v0["aliases"] == ["custom", "latest"]
+    after_v0 = stored(server)
+    added = sorted(set(after_v0) - set(before))
+    assert len([k for k in added if k.startswith("md5/")]) == 2, added
+    assert len([k for k in added if k.startswith("manifests/")]) == 1, added
+    assert uploads(server) == puts + 2
+
+    same = log(producer, "prod1", V0)
+    assert same["version"] == "v0" and same["id"] == v0["id"]
+    assert stored(server) == after_v0, "an identical version must upload nothing"
+    assert uploads(server) == puts + 2
+
+    v1 = log(producer, "prod2", V1, aliases=["custom"])
+    assert v1["version"] == "v1"
+    after_v1 = stored(server)
+    changed = {k for k in after_v1 if after_v0.get(k) != after_v1[k]}
+    assert len([k for k in changed if k.startswith("md5/")]) == 1, changed
+    assert all(after_v1[k] == v for k, v in after_v0.items()), "stored content was rewritten"
+    assert uploads(server) == puts + 3, "only the changed file may be uploaded"
+
+    consumer = Client(server=server, root=tmp_path / "consumer")  # its own empty cache
+    used, _ = consumer.script("artifacts.py", {
+        "action": "use", "init": {"project": PROJECT, "id": "cons0"},
+        "use": ["data:latest", "data:v0", "data:custom"]})
+    assert used["used"]["data:latest"]["files"] == V1
+    assert used["used"]["data:custom"]["files"] == V1
+    assert used["used"]["data:v0"]["files"] == V0
+    assert used["used"]["data:v0"]["id"] == v0["id"]
+
+    reader = Client(server=server, root=tmp_path / "reader")
+    read, _ = reader.script("artifacts.py", {
+        "action": "api", "artifact": f"alice/{PROJECT}/data:v1",
+        "run": f"alice/{PROJECT}/cons0"})
+    art = read["artifact"]
+    assert art["files"] == sorted(V1) and art["downloaded"] == V1
+    assert art["aliases"] == ["custom", "latest"] and art["type"] == "dataset"
+    assert art["file_count"] == 2 and art["size"] == sum(len(v.encode()) for v in V1.values())
+    assert art["logged_by"] == "prod2" and art["used_by"] == ["cons0"]
+    assert read["used"] == ["data:v0", "data:v1"]
+    first, _ = reader.script("artifacts.py", {"action": "api",
+                                              "artifact": f"alice/{PROJECT}/data:v0"})
+    assert first["artifact"]["metadata"] == {"rows": 2}
+    assert first["artifact"]["logged_by"] == "prod0" and first["artifact"]["aliases"] == []
+
+    deleted, _ = reader.script("artifacts.py", {"action": "api",
+                                                "delete": f"alice/{PROJECT}/data:v1"})
+    assert "after_delete" in deleted and "still_there" not in deleted
+    latest, _ = reader.script("artifacts.py", {"action": "api",
+                                               "artifact": f"alice/{PROJECT}/data:latest"})
+    assert latest["artifact"]["version"] == "v0" and latest["artifact"]["downloaded"] == V0
+
+
+def test_table_in_history_reads_back_and_downloads(server: Server, client: Client):
+    rows = [[1, "one"], [2, "two"]]
+    logged, _ = client.script("artifacts.py", {
+        "action": "log", "init": {"project": PROJECT, "id": "tables0"}, "name": "withtable",
+        "files": {"x.txt": "x"}, "table": rows})
+    read, _ = client.script("artifacts.py", {"action": "api", "run": f"alice/{PROJECT}/tables0"})
+    assert len(read["tables"]) == 1
+    ref = read["tables"][0]
+    assert ref["_type"] == "table-file" and ref["nrows"] == 2
+    assert ref["artifact_path"].startswith("wandb-client-artifact://")
+    assert sorted(read["logged"]) == ["run-tables0-table:v0", "withtable:v0"]
+    assert read["table_data"] == rows
+    assert logged["version"] == "v0"

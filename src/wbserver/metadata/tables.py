@@ -265,6 +265,7 @@ artifact_blobs = Table(
     Column("size", BigInteger, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("referenced_at", Timestamp, nullable=False),
+    Column("upload_count", Integer, nullable=False, default=0),  # PUTs that arrived for it
 )
 
 artifact_usages = Table(

@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
@@ -16,9 +17,11 @@ from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
-from wbserver.config import Settings, load_settings
-from wbserver.metadata.engine import make_engine, upgrade_database
+from wbserver.config import Settings
+from wbserver.config.runtime import SettingsSource
+from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
+from wbserver.secrets_box import SecretBox
 from wbserver.storage.local import LocalBlobStore
 from wbserver.storage.signing import UrlSigner
 from wbserver.workers.artifact_gc import artifact_gc
@@ -40,26 +43,41 @@ def server_secret(settings: Settings) -> bytes:
 
 def open_store(settings: Settings, *, migrate: bool = True) -> SqlStore:
     engine = make_engine(settings.database_url)
+    check_reachable(engine, _shown_database(settings))
     if migrate:
         upgrade_database(engine)
     return SqlStore(engine)
 
 
-def build_services(settings: Settings) -> Services:
-    signer = UrlSigner(server_secret(settings))
-    return Services(settings=settings, store=open_store(settings),
-                    blobs=LocalBlobStore(settings.files_dir, signer), signer=signer)
+def _shown_database(settings: Settings) -> str:
+    if not settings.mysql:
+        return settings.database_url
+    parts = urlsplit(settings.mysql)
+    host = parts.hostname or ""
+    return f"MYSQL={parts.scheme}://{parts.username or ''}@{host}:{parts.port or 3306}{parts.path}"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or load_settings()
-    services = build_services(settings)
+def build_services(source: SettingsSource) -> Services:
+    startup = source.startup
+    secret = server_secret(startup)
+    box = SecretBox(secret)
+    store = open_store(startup)
+    source.attach(
+        load_saved=lambda: {k: box.decrypt(v) for k, v in store.load_saved_settings().items()},
+        revision=store.settings_revision)
+    signer = UrlSigner(secret)
+    return Services(settings_source=source, store=store,
+                    blobs=LocalBlobStore(startup.files_dir, signer), signer=signer, secrets=box)
+
+
+def create_app(source: SettingsSource | None = None) -> Starlette:
+    source = source or SettingsSource()
+    services = build_services(source)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(crash_detector(
-            services.store, timeout=settings.heartbeat_timeout,
-            interval=settings.crash_check_interval))
+        task = asyncio.create_task(crash_detector(services.store, services.blobs,
+                                                  lambda: services.settings))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
         try:
@@ -75,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(routes=ROUTES, lifespan=lifespan)
     app.state.services = services
+    app.state.settings_probes = []  # backends add checks run before saving settings
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
 

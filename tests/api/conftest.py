@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from wbserver.app import create_app
-from wbserver.config import load_settings
+from wbserver.config.runtime import SettingsSource
 from wbserver.domain.users import create_api_key, create_user
 
 UPSERT = """mutation UpsertBucket($id: String, $name: String, $project: String, $entity: String,
@@ -76,8 +76,8 @@ def database(request) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def app(tmp_path, database):
-    settings = load_settings(database, overrides={"data_dir": str(tmp_path / "data")})
-    app = create_app(settings)
+    source = SettingsSource(environ=database, overrides={"data_dir": str(tmp_path / "data")})
+    app = create_app(source)
     yield app
     app.state.services.store.close()
 

@@ -7,6 +7,7 @@ import binascii
 
 from starlette.requests import Request
 
+from wbserver.config import Settings
 from wbserver.domain.models import User
 from wbserver.domain.users import authenticate_api_key
 from wbserver.errors import Unauthenticated
@@ -33,8 +34,15 @@ def authenticate(store: MetadataStore, request: Request) -> User:
     return authenticate_api_key(store, api_key_from(request))
 
 
-def base_url(request: Request, configured_host: str) -> str:
-    """The external URL: HOST when set, else the URL this request came in on."""
-    if configured_host:
-        return configured_host.rstrip("/")
+def base_url(request: Request, settings: Settings) -> str:
+    """The external URL: HOST when set; else what a trusted reverse proxy says
+    (X-Forwarded-Proto/Host); else the URL this request came in on."""
+    if settings.host:
+        return settings.host.rstrip("/")
+    trusted = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
+    client = request.client.host if request.client else ""
+    forwarded_host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    if forwarded_host and ("*" in trusted or client in trusted):
+        proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+        return f"{proto}://{forwarded_host}"
     return str(request.base_url).rstrip("/")

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from wbserver.config import Settings
+from wbserver.config.runtime import SettingsSource
+from wbserver.domain.clock import utcnow
+from wbserver.domain.license import LicenseState
 from wbserver.domain.models import User
 from wbserver.ports import BlobStore, MetadataStore
+from wbserver.secrets_box import SecretBox
 from wbserver.storage.signing import UrlSigner
 
 
 @dataclass(frozen=True)
 class Services:
-    settings: Settings
+    settings_source: SettingsSource
     store: MetadataStore
     blobs: BlobStore
     signer: UrlSigner
+    secrets: SecretBox
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force now (saved changes arrive without a restart)."""
+        return self.settings_source.current()
+
+    def license(self) -> LicenseState:
+        from wbserver.licensing import license_state
+
+        settings = self.settings
+        return license_state(settings.license, settings.license_public_keys, utcnow())
 
 
 @dataclass(frozen=True)
@@ -23,6 +40,7 @@ class RequestContext:
     services: Services
     viewer: User
     base_url: str
+    probes: list[Any] = field(default_factory=list)
 
     @property
     def store(self) -> MetadataStore:

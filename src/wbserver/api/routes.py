@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from starlette.routing import Route
+from pathlib import Path
+
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from wbserver.api.rest import artifact_download, handlers
+from wbserver.web import pages_admin, pages_auth, pages_user
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
 
 ROUTES = [
     Route("/graphql", handlers.graphql, methods=["POST"]),
@@ -15,4 +23,24 @@ ROUTES = [
     Route("/storage/{key:path}", handlers.storage_get, methods=["GET", "HEAD"]),
     Route("/artifactsV2/{path:path}", artifact_download.artifact_file, methods=["GET"]),
     Route("/healthz", handlers.healthz, methods=["GET"]),
+    # browser pages
+    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    Route("/favicon.ico", lambda _r: RedirectResponse("/static/favicon.svg", 301), methods=GET),
+    Route("/", pages_user.home, methods=GET),
+    Route("/setup", pages_auth.setup, methods=FORM),
+    Route("/login", pages_auth.login, methods=FORM),
+    Route("/logout", pages_auth.logout, methods=FORM),
+    Route("/invite/{token}", pages_auth.invite, methods=FORM),
+    Route("/reset/{token}", pages_auth.reset, methods=FORM),
+    Route("/settings", pages_user.settings_page, methods=GET),
+    Route("/settings/keys", pages_user.create_key, methods=POST),
+    Route("/settings/keys/{key_id:int}/revoke", pages_user.revoke_key, methods=POST),
+    Route("/settings/password", pages_user.change_password, methods=POST),
+    Route("/system-admin", pages_admin.settings, methods=GET),
+    Route("/system-admin/settings", pages_admin.save_settings, methods=POST),
+    Route("/system-admin/users", pages_admin.users, methods=GET),
+    Route("/system-admin/users", pages_admin.create_user, methods=POST),
+    Route("/system-admin/invites", pages_admin.invite, methods=POST),
+    Route("/system-admin/users/{username}/{action}", pages_admin.user_action, methods=POST),
+    Route("/system-admin/audit", pages_admin.audit, methods=GET),
 ]

@@ -29,6 +29,7 @@ class Setting:
     help: str
     section: str = "general"
     secret: bool = False
+    env_only: bool = False  # needed before the database opens: not editable on the page
 
 
 def _bool(text: str) -> bool:
@@ -64,11 +65,11 @@ def _positive_int(text: str) -> int:
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "WBSERVER_DATA_DIR", str, None,
             "Folder for the embedded SQLite database and the local file store "
-            "(default: ~/.wbserver).", section="storage"),
+            "(default: ~/.wbserver).", section="storage", env_only=True),
     Setting("mysql", "MYSQL", lambda text: (mysql_url(text), text)[1], "",
             "MySQL/MariaDB for the metadata, as mysql://USER:PASSWORD@HOST:PORT/DATABASE. "
             "Empty: the embedded SQLite database in the data folder.", section="database",
-            secret=True),
+            secret=True, env_only=True),
     Setting("host", "HOST", str, "",
             "The external URL of this server, e.g. https://wandb.example.com. Every absolute "
             "URL the server emits uses it; empty means the request's own host.", section="host"),
@@ -87,7 +88,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "WBSERVER_SECRET_KEY", str, "",
             "Key for signing URLs and sessions. Empty: a random key is made once and kept in "
             "the data folder. Several server processes must share the same key.",
-            section="security", secret=True),
+            section="security", secret=True, env_only=True),
+    Setting("license", "LICENSE", str, "",
+            "The license token. Without one at most 4 users are active and SSO is off.",
+            section="license", secret=True),
+    Setting("license_public_keys", "WBSERVER_LICENSE_PUBLIC_KEYS", str, "",
+            "Comma-separated Ed25519 public keys (base64url) whose licenses this server "
+            "trusts, e.g. the output of `wbserver license keygen`.", section="license"),
+    Setting("trusted_proxies", "WBSERVER_TRUSTED_PROXIES", str, "",
+            "Comma-separated client addresses (or *) of reverse proxies whose "
+            "X-Forwarded-Proto and X-Forwarded-Host are believed when HOST is empty.",
+            section="host"),
+    Setting("session_hours", "WBSERVER_SESSION_HOURS", _positive_int, 24 * 14,
+            "Hours a browser sign-in lasts.", section="security"),
+    Setting("login_max_failures", "WBSERVER_LOGIN_MAX_FAILURES", _positive_int, 10,
+            "Failed sign-ins per user name or address in 15 minutes before further tries "
+            "are refused until the window passes.", section="security"),
+    Setting("invite_hours", "WBSERVER_INVITE_HOURS", _positive_int, 72,
+            "Hours an invite or password-reset link stays valid.", section="security"),
     Setting("artifact_gc_interval", "WBSERVER_ARTIFACT_GC_INTERVAL", _non_negative_float, 0.0,
             "Seconds between two automatic passes of the artifact garbage collector, which "
             "frees stored content no committed artifact version references. 0 (the default) "
@@ -97,6 +115,8 @@ SETTINGS: tuple[Setting, ...] = (
             "a pending artifact version, before the garbage collector may free it.",
             section="artifacts"),
 )
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,12 @@ class Settings:
     upload_url_ttl: int = 24 * 3600
     download_url_ttl: int = 3600
     secret_key: str = ""
+    license: str = ""
+    license_public_keys: str = ""
+    trusted_proxies: str = ""
+    session_hours: int = 24 * 14
+    login_max_failures: int = 10
+    invite_hours: int = 72
     artifact_gc_interval: float = 0.0
     artifact_gc_grace: float = 86400.0
 
@@ -138,24 +164,38 @@ def mysql_url(value: str) -> str:
     return f"mysql+pymysql://{parts.netloc}{parts.path}?{query}"
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
-) -> Settings:
-    """Resolve every setting: overrides > environment > default."""
+def parse_value(setting: Setting, raw: str) -> Any:
+    """The typed value, or ConfigError naming the setting, the problem and a good example."""
+    try:
+        return setting.type(raw)
+    except ValueError as exc:
+        example = f"; for example {setting.env}={setting.default!r}" if setting.default else ""
+        shown = "(secret)" if setting.secret else repr(raw)
+        raise ConfigError(f"{setting.env}={shown} is not valid: {exc}{example}") from exc
+
+
+def env_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The raw values set in the environment, by setting name (empty counts as unset)."""
     env = os.environ if environ is None else environ
+    return {s.name: env[s.env] for s in SETTINGS if env.get(s.env, "") != ""}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None,
+    saved: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve every setting: overrides > environment > saved (/system-admin) > default."""
+    from_env = env_values(environ)
     overrides = overrides or {}
+    saved = saved or {}
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         if overrides.get(setting.name) is not None:
             values[setting.name] = overrides[setting.name]
-            continue
-        raw = env.get(setting.env)
-        if raw is None or raw == "":
-            continue
-        try:
-            values[setting.name] = setting.type(raw)
-        except ValueError as exc:
-            raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from exc
+        elif setting.name in from_env:
+            values[setting.name] = parse_value(setting, from_env[setting.name])
+        elif setting.name in saved and not setting.env_only:
+            values[setting.name] = parse_value(setting, saved[setting.name])
     known = {f.name for f in fields(Settings)}
     return Settings(**{k: v for k, v in values.items() if k in known})
 

@@ -25,7 +25,7 @@ from wbserver.domain.models import (
     StreamWrite,
     User,
 )
-from wbserver.domain.permissions import writable_entity
+from wbserver.domain.permissions import check_project_write
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
@@ -163,7 +163,10 @@ def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey,
                       body: Any) -> dict[str, Any]:
     """Validate, then apply in one transaction; the answer tells the client to stop if asked."""
     request = parse_request(body)
-    writable_entity(store, viewer=viewer, name=key.entity)
+    project = store.get_project(key.entity, key.project)
+    if project is None:
+        raise NotFound(f"project {key.entity}/{key.project} not found")
+    check_project_write(store, viewer=viewer, project=project)
     run = store.get_run(key)
     if run is None:
         raise NotFound(f"run {key.entity}/{key.project}/{key.name} not found")

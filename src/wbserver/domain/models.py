@@ -49,6 +49,30 @@ class Project:
     description: str | None
     created_at: datetime
     updated_at: datetime
+    visibility: str = "private"
+    created_by: int | None = None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An invite link (kind 'invite') or a password reset link (kind 'reset')."""
+
+    id: int
+    kind: str
+    user_id: int | None
+    email: str | None
+    is_admin: bool
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user_id: int
+    username: str
+    role: str
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""Who may read and write what. Users write to their own entity; admins to any."""
+"""Who may read and write what: the one place authorization is decided.
+
+Roles on an entity: its owner (personal entity) and team admins are `admin`; team members are
+`member`; team viewers are `viewer`; site admins act as `admin` everywhere. Project
+visibility: `private` (the project's creator and the entity's admins), `team` (every member of
+the entity; viewers read only), `open` (any signed-in user reads). Nobody anonymous reads.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,80 @@ from wbserver.domain.models import Entity, Project, User
 from wbserver.errors import NotFound, PermissionDenied
 from wbserver.ports import MetadataStore
 
+ROLES = ("admin", "member", "viewer")
+VISIBILITIES = ("private", "team", "open")
+NONE, READ, WRITE = 0, 1, 2
+
+
+def entity_role(store: MetadataStore, viewer: User | None, entity: Entity) -> str | None:
+    if viewer is None or not viewer.is_active:
+        return None
+    if viewer.is_admin or entity.user_id == viewer.id:
+        return "admin"
+    if entity.is_team:
+        return store.team_role(entity_id=entity.id, user_id=viewer.id)
+    return None
+
+
+def project_access(store: MetadataStore, viewer: User | None, project: Project,
+                   entity: Entity | None = None) -> int:
+    if viewer is None or not viewer.is_active:
+        return NONE
+    entity = entity or store.get_entity(project.entity_name)
+    role = entity_role(store, viewer, entity) if entity else None
+    creator = project.created_by == viewer.id
+    level = NONE
+    if role == "admin":
+        level = WRITE
+    elif role in ("member", "viewer") and (project.visibility != "private" or creator):
+        level = WRITE if role == "member" else READ
+    if level == NONE and project.visibility == "open":
+        level = READ
+    return level
+
+
+def readable_project(store: MetadataStore, *, viewer: User | None, entity: str,
+                     project: str) -> Project | None:
+    """The project if it exists and the viewer may read it; None otherwise (no leak)."""
+    found = store.get_project(entity, project)
+    if found is None or project_access(store, viewer, found) < READ:
+        return None
+    return found
+
+
+def check_project_write(store: MetadataStore, *, viewer: User, project: Project) -> None:
+    level = project_access(store, viewer, project)
+    if level == WRITE:
+        return
+    if level == READ:
+        raise PermissionDenied(f"{viewer.username} may read but not write "
+                               f"{project.entity_name}/{project.name}")
+    raise NotFound(f"project {project.entity_name}/{project.name} not found")
+
 
 def writable_entity(store: MetadataStore, *, viewer: User, name: str) -> Entity:
+    """An entity the viewer may create projects in (owner, team admin or member)."""
     entity = store.get_entity(name)
     if entity is None:
         raise NotFound(f"entity {name} not found")
-    if not (viewer.is_admin or entity.user_id == viewer.id):
+    role = entity_role(store, viewer, entity)
+    if role not in ("admin", "member"):
         raise PermissionDenied(f"{viewer.username} may not write to entity {name}")
     return entity
 
 
-def readable_project(store: MetadataStore, *, viewer: User, entity: str,
-                     project: str) -> Project | None:
-    """The project if it exists and the viewer may read it; None otherwise."""
+def check_project_writable(store: MetadataStore, *, viewer: User, entity: str,
+                           project: str) -> Entity:
+    """Writing into entity/project: the project's own rights if it exists, else the
+    entity's (a new project is created there)."""
     found = store.get_project(entity, project)
-    if found is None:
-        return None
-    owner = store.get_entity(entity)
-    if owner is None or not (viewer.is_admin or owner.user_id == viewer.id):
-        return None
-    return found
+    if found is not None:
+        owner = store.get_entity(entity)
+        assert owner is not None
+        check_project_write(store, viewer=viewer, project=found)
+        return owner
+    return writable_entity(store, viewer=viewer, name=entity)
+
+
+def default_visibility(entity: Entity) -> str:
+    return "team" if entity.is_team else "private"

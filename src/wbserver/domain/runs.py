@@ -8,11 +8,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wbserver.domain.clock import utcnow
+from wbserver.domain.console import write_output_log
 from wbserver.domain.models import CRASHED, FAILED, FINISHED, RUN_STATES, RUNNING, Run, User
 from wbserver.domain.names import check_name, new_display_name, new_run_id
-from wbserver.domain.permissions import writable_entity
-from wbserver.errors import InvalidInput
-from wbserver.ports import MetadataStore
+from wbserver.domain.permissions import (
+    check_project_writable,
+    check_project_write,
+    default_visibility,
+)
+from wbserver.errors import InvalidInput, NotFound
+from wbserver.ports import BlobStore, MetadataStore
 
 DEFAULT_PROJECT = "uncategorized"
 
@@ -42,8 +47,18 @@ class RunUpsert:
 
 
 def upsert_run(store: MetadataStore, *, viewer: User, spec: RunUpsert) -> tuple[Run, bool]:
-    entity = writable_entity(store, viewer=viewer, name=spec.entity or viewer.username)
     project = check_name("project", spec.project or DEFAULT_PROJECT)
+    if spec.storage_id is not None:
+        existing = store.get_run_by_id(spec.storage_id)
+        found = store.get_project_by_id(existing.project_id) if existing else None
+        if existing is None or found is None:
+            raise NotFound("run not found")
+        check_project_write(store, viewer=viewer, project=found)
+        entity = store.get_entity(found.entity_name)
+        assert entity is not None
+    else:
+        entity = check_project_writable(store, viewer=viewer,
+                                        entity=spec.entity or viewer.username, project=project)
     name = check_name("run", spec.name) if spec.name else None
     new_config = _json_object("config", spec.config)
     new_summary = _json_object("summaryMetrics", spec.summary)
@@ -80,7 +95,8 @@ def upsert_run(store: MetadataStore, *, viewer: User, spec: RunUpsert) -> tuple[
         return fields
 
     return store.upsert_run(entity_id=entity.id, project=project, run_id=spec.storage_id,
-                            name=name, user_id=viewer.id, mutation=mutation)
+                            name=name, user_id=viewer.id, mutation=mutation,
+                            new_project_visibility=default_visibility(entity))
 
 
 def _json_object(what: str, text: str | None) -> dict[str, Any] | None:
@@ -99,11 +115,16 @@ def request_stop(store: MetadataStore, *, run_id: int) -> Run:
     return store.update_run(run_id, lambda _run: {"stop_requested": True})
 
 
-def mark_crashed_runs(store: MetadataStore, *, timeout_seconds: float,
+def mark_crashed_runs(store: MetadataStore, blobs: BlobStore, *, timeout_seconds: float,
                       now: datetime | None = None) -> int:
-    """Runs whose last file_stream request is older than the timeout are crashed."""
+    """Runs whose last file_stream request is older than the timeout are crashed; each gets
+    an output.log made from its streamed console lines (its client never uploaded one)."""
     now = now or utcnow()
-    return store.mark_stale_runs_crashed(cutoff=now - timedelta(seconds=timeout_seconds), now=now)
+    crashed = store.mark_stale_runs_crashed(cutoff=now - timedelta(seconds=timeout_seconds),
+                                            now=now)
+    for run_id in crashed:
+        write_output_log(store, blobs, run_id=run_id)
+    return len(crashed)
 
 
 def wandb_config(run: Run, keys: list[str] | None) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +47,53 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def upgrade_database(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent), holding a lock so that several
+    server processes starting at once migrate one after the other."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.connect() as connection:
+    with _migration_lock(engine), engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(database + ".migrate-lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    with engine.connect() as conn:
+        got = conn.exec_driver_sql("SELECT GET_LOCK('wbserver_migrations', 300)").scalar()
+        if got != 1:
+            raise RuntimeError("could not take the migration lock within 300 s")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SELECT RELEASE_LOCK('wbserver_migrations')")
+
+
+def check_reachable(engine: Engine, shown_url: str) -> None:
+    """Fail early, naming the database, when it cannot be reached or used."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from wbserver.errors import ConfigError
+
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)) or type(exc).__name__
+        raise ConfigError(f"cannot use the database {shown_url}: {reason}") from None

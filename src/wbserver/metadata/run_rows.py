@@ -65,7 +65,7 @@ class RunRows:
     def _read(self) -> AbstractContextManager[Connection]: ...
     def _write(self) -> AbstractContextManager[Connection]: ...
     def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
-                               user_id: int) -> int: ...
+                               user_id: int, visibility: str = "private") -> int: ...
 
     def get_run(self, key: RunKey) -> Run | None:
         query = run_select().where(t.entities.c.name == key.entity,
@@ -94,7 +94,8 @@ class RunRows:
         return row_to_run(row) if row else None
 
     def upsert_run(self, *, entity_id: int, project: str, run_id: int | None, name: str | None,
-                   user_id: int, mutation: RunMutation) -> tuple[Run, bool]:
+                   user_id: int, mutation: RunMutation,
+                   new_project_visibility: str = "private") -> tuple[Run, bool]:
         with self._write() as conn:
             if run_id is not None:
                 current = self._run_by_id(conn, run_id, lock=True)
@@ -103,7 +104,8 @@ class RunRows:
                 project_id = current.project_id
             else:
                 project_id = self._get_or_create_project(conn, entity_id=entity_id,
-                                                         name=project, user_id=user_id)
+                                                         name=project, user_id=user_id,
+                                                         visibility=new_project_visibility)
                 current = self._run_in_project(conn, project_id, name or "", lock=True)
             inserted = False
             if current is None:
@@ -193,9 +195,17 @@ class RunRows:
                                                t.run_files.c.name.in_(names))
                      .values(uploaded=True, updated_at=utcnow()))
 
-    def mark_stale_runs_crashed(self, *, cutoff: datetime, now: datetime) -> int:
-        with self._write() as conn:
-            result = conn.execute(update(t.runs).where(t.runs.c.state == RUNNING,
-                                                       t.runs.c.heartbeat_at < cutoff)
-                                  .values(state="crashed", updated_at=now))
-        return int(result.rowcount or 0)
+    def mark_stale_runs_crashed(self, *, cutoff: datetime, now: datetime) -> list[int]:
+        """Crash running runs whose heartbeat is older than cutoff; the ids this call
+        changed (each run is claimed by exactly one process)."""
+        stale = (t.runs.c.state == RUNNING, t.runs.c.heartbeat_at < cutoff)
+        with self._read() as conn:
+            candidates = list(conn.execute(select(t.runs.c.id).where(*stale)).scalars())
+        crashed = []
+        for run_id in candidates:
+            with self._write() as conn:
+                result = conn.execute(update(t.runs).where(t.runs.c.id == run_id, *stale)
+                                      .values(state="crashed", updated_at=now))
+            if result.rowcount:
+                crashed.append(int(run_id))
+        return crashed

@@ -16,15 +16,16 @@ from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import ApiKey, Entity, Project, User
-from wbserver.errors import AlreadyExists
 from wbserver.metadata import tables as t
+from wbserver.metadata.accounts_rows import AccountRows, check_seats
 from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.run_rows import RunRows
+from wbserver.metadata.settings_rows import SettingsRows
 
 
-class SqlStore(RunRows, HistoryRows, FileRows, ArtifactRows):
+class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
@@ -53,19 +54,12 @@ class SqlStore(RunRows, HistoryRows, FileRows, ArtifactRows):
     # users, entities, keys -------------------------------------------------------------
 
     def create_user(self, *, username: str, email: str, password_hash: str | None,
-                    is_admin: bool) -> User:
-        now = utcnow()
-        try:
-            with self._write() as conn:
-                if conn.execute(select(t.entities.c.id).where(t.entities.c.name == username)).first():
-                    raise AlreadyExists(f"an entity named {username!r} already exists")
-                user_id = conn.execute(t.users.insert().values(
-                    username=username, email=email, password_hash=password_hash,
-                    is_admin=is_admin, is_active=True, created_at=now)).inserted_primary_key[0]
-                conn.execute(t.entities.insert().values(
-                    name=username, is_team=False, user_id=user_id, created_at=now))
-        except IntegrityError as exc:
-            raise AlreadyExists(f"a user named {username!r} already exists") from exc
+                    is_admin: bool, seat_limit: int | None = None,
+                    limit_message: str = "") -> User:
+        with self._write() as conn:
+            check_seats(conn, seat_limit, limit_message)
+            user_id = self._insert_user(conn, username=username, email=email,
+                                        password_hash=password_hash, is_admin=is_admin)
         user = self.get_user(user_id)
         assert user is not None
         return user
@@ -129,8 +123,21 @@ class SqlStore(RunRows, HistoryRows, FileRows, ArtifactRows):
                                 .order_by(t.projects.c.updated_at.desc())).all()
         return [_project(r) for r in rows]
 
+    def upsert_project(self, *, entity_id: int, name: str, user_id: int,
+                       description: str | None, visibility: str) -> tuple[Project | None, bool]:
+        with self._write() as conn:
+            found = conn.execute(select(t.projects.c.id).where(
+                t.projects.c.entity_id == entity_id, t.projects.c.name == name)).scalar()
+            project_id = self._get_or_create_project(conn, entity_id=entity_id, name=name,
+                                                     user_id=user_id, visibility=visibility)
+            values: dict[str, Any] = {"visibility": visibility, "updated_at": utcnow()}
+            if description is not None:
+                values["description"] = description
+            conn.execute(t.projects.update().where(t.projects.c.id == project_id).values(**values))
+        return self.get_project_by_id(project_id), found is None
+
     def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
-                               user_id: int) -> int:
+                               user_id: int, visibility: str = "private") -> int:
         query = select(t.projects.c.id).where(t.projects.c.entity_id == entity_id,
                                               t.projects.c.name == name)
         found = conn.execute(query).scalar()
@@ -140,8 +147,8 @@ class SqlStore(RunRows, HistoryRows, FileRows, ArtifactRows):
         try:
             with conn.begin_nested():
                 return int(conn.execute(t.projects.insert().values(
-                    entity_id=entity_id, name=name, created_by=user_id, created_at=now,
-                    updated_at=now)).inserted_primary_key[0])
+                    entity_id=entity_id, name=name, created_by=user_id, visibility=visibility,
+                    created_at=now, updated_at=now)).inserted_primary_key[0])
         except IntegrityError:
             return int(conn.execute(query).scalar_one())
 
@@ -159,4 +166,5 @@ def _project_select() -> Any:
 def _project(row: Row[Any]) -> Project:
     return Project(id=row.id, entity_id=row.entity_id, entity_name=row.entity_name,
                    name=row.name, description=row.description, created_at=row.created_at,
-                   updated_at=row.updated_at)
+                   updated_at=row.updated_at, visibility=row.visibility,
+                   created_by=row.created_by)

@@ -72,6 +72,67 @@ api_keys = Table(
     Column("revoked_at", Timestamp, nullable=True),
 )
 
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+)
+
+invites = Table(
+    "invites", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("email", String(255), nullable=True),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("used_at", Timestamp, nullable=True),
+    Column("used_by", Id, ForeignKey("users.id"), nullable=True),
+)
+
+team_members = Table(
+    "team_members", metadata,
+    Column("entity_id", Id, ForeignKey("entities.id"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("remote", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "username", "created_at"),
+    Index(None, "remote", "created_at"),
+)
+
+saved_settings = Table(
+    "saved_settings", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", LongText, nullable=True),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("updated_by", Id, ForeignKey("users.id"), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("actor_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(255), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("created_at", Timestamp, nullable=False, index=True),
+)
+
 projects = Table(
     "projects", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -79,6 +140,7 @@ projects = Table(
     Column("name", String(128), nullable=False),
     Column("description", Text, nullable=True),
     Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("visibility", String(16), nullable=False, server_default="private"),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("entity_id", "name"),

@@ -19,7 +19,7 @@ from graphql import (
 
 from wbserver.domain.clock import iso
 
-SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
+SCHEMA_DIR = Path(__file__).parent  # schema.graphql, then topic files that `extend` its types
 Resolver = Callable[..., Any]
 
 
@@ -53,7 +53,9 @@ _SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 
 
 def build(resolvers: dict[str, dict[str, Resolver]]) -> GraphQLSchema:
-    schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+    files = [SCHEMA_DIR / "schema.graphql"] + sorted(
+        p for p in SCHEMA_DIR.glob("*.graphql") if p.name != "schema.graphql")
+    schema = build_schema("\n".join(p.read_text(encoding="utf-8") for p in files))
     for name, (serialize, parse_value) in _SCALARS.items():
         scalar = schema.type_map[name]
         assert isinstance(scalar, GraphQLScalarType)

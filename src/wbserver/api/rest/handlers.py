@@ -43,7 +43,8 @@ async def graphql(request: Request) -> Response:
     except WbError as exc:
         return error_response(exc)
     context = RequestContext(services=svc, viewer=viewer,
-                             base_url=base_url(request, svc.settings.host))
+                             base_url=base_url(request, svc.settings),
+                             probes=request.app.state.settings_probes)
     executor: GraphQLExecutor = request.app.state.graphql
     status, result = await run_in_threadpool(executor.run, body["query"], variables,
                                              body.get("operationName"), context)

@@ -1,0 +1,102 @@
+"""The /system-admin view of the settings: what is in force and from where, and saving
+changes (validated first, secrets encrypted, every change audited, never a secret value)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from wbserver.config.runtime import SettingsSource
+from wbserver.config.settings import BY_NAME, SETTINGS, Settings, load_settings, parse_value
+from wbserver.errors import ConfigError, InvalidInput, PermissionDenied
+from wbserver.ports import MetadataStore
+
+SECTIONS = ("license", "host", "database", "storage", "runs", "security")
+
+# A probe checks a candidate configuration against the real service (bucket, queue, OIDC
+# discovery...) and raises ConfigError with the service's own message.
+Probe = Callable[[Settings], None]
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    name: str
+    env: str
+    section: str
+    help: str
+    shown: str
+    origin: str
+    locked: bool
+    secret: bool
+
+
+def describe(source: SettingsSource) -> list[SettingRow]:
+    settings = source.current()
+    rows = []
+    for setting in SETTINGS:
+        value = getattr(settings, setting.name)
+        if setting.secret:
+            shown = "set" if value else "not set"
+        else:
+            shown = "" if value is None else str(value)
+        rows.append(SettingRow(name=setting.name, env=setting.env, section=setting.section,
+                               help=setting.help, shown=shown, origin=source.origin(setting.name),
+                               locked=source.is_locked(setting.name), secret=setting.secret))
+    order = {section: i for i, section in enumerate(SECTIONS)}
+    return sorted(rows, key=lambda r: order.get(r.section, len(order)))
+
+
+def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mapping[str, str],
+                 actor_id: int | None, now: datetime, encrypt: Callable[[str], str],
+                 probes: list[Probe] | None = None) -> list[str]:
+    """Validate every change, probe the resulting configuration, then save all or nothing.
+    An empty value clears the saved value (the default applies again). Returns the names
+    that changed."""
+    cleaned: dict[str, str | None] = {}
+    for name, raw in changes.items():
+        setting = BY_NAME.get(name)
+        if setting is None:
+            raise InvalidInput(f"there is no setting named {name!r}")
+        if source.is_locked(name):
+            reason = ("it is read from the environment before the database opens"
+                      if setting.env_only else f"it is set by the environment variable {setting.env}")
+            raise PermissionDenied(f"{setting.env} cannot be changed here: {reason}")
+        value = raw.strip()
+        if setting.secret and value == "":
+            continue  # a blank secret field means 'keep what is there'
+        if value:
+            parse_value(setting, value)
+        cleaned[name] = value or None
+    if not cleaned:
+        return []
+    saved = dict(source.saved_values())
+    for name, value in cleaned.items():
+        if value is None:
+            saved.pop(name, None)
+        else:
+            saved[name] = value
+    candidate = load_settings(source.environ, source.overrides, saved=saved)
+    for probe in probes or []:
+        probe(candidate)
+    stored = {n: (encrypt(v) if v is not None and BY_NAME[n].secret else v)
+              for n, v in cleaned.items()}
+    audit = [("setting.clear" if v is None else "setting.update", BY_NAME[n].env,
+              "secret changed" if BY_NAME[n].secret else f"now {v!r}" if v else "cleared")
+             for n, v in cleaned.items()]
+    store.save_settings(stored, user_id=actor_id, now=now, audit=audit)
+    source.refresh()
+    return list(cleaned)
+
+
+def clear_secret(store: MetadataStore, source: SettingsSource, *, name: str,
+                 actor_id: int | None, now: datetime) -> None:
+    setting = BY_NAME[name]
+    if source.is_locked(name):
+        raise PermissionDenied(f"{setting.env} is set by the environment")
+    store.save_settings({name: None}, user_id=actor_id, now=now,
+                        audit=[("setting.clear", setting.env, "cleared")])
+    source.refresh()
+
+
+__all__ = ["ConfigError", "SettingRow", "clear_secret", "describe", "save_changes"]

@@ -1,0 +1,1 @@
+"""Browser pages: sign-in, user settings, /system-admin. Server-rendered, no external assets."""

@@ -1,0 +1,152 @@
+"""First-run admin, sign in and out, invite and reset links."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from wbserver.domain import accounts
+from wbserver.domain.clock import utcnow
+from wbserver.domain.sessions import sign_in, sign_out, start_session
+from wbserver.errors import (
+    AlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    PermissionDenied,
+    Unauthenticated,
+)
+from wbserver.passwords import hash_password, verify_password
+from wbserver.web.guard import page
+from wbserver.web.render import redirect, render
+from wbserver.web.session import SESSION_COOKIE, Visitor, check_csrf, services, set_session_cookie
+
+
+def _safe_next(value: object) -> str:
+    text = value if isinstance(value, str) else "/"
+    return text if text.startswith("/") and not text.startswith("//") else "/"
+
+
+@page
+async def setup(request: Request, who: Visitor) -> Response:
+    svc = services(request)
+    if not await run_in_threadpool(accounts.needs_first_admin, svc.store):
+        return redirect("/login")
+    if request.method == "GET":
+        return render(request, who, "setup.html", form={})
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
+    username, email = str(form.get("username", "")).strip(), str(form.get("email", "")).strip()
+    password = str(form.get("password", ""))
+    try:
+        accounts.check_password(password)
+
+        def create() -> object:
+            if not accounts.needs_first_admin(svc.store):
+                raise PermissionDenied("an admin account exists already")
+            user = accounts.create_user(svc.store, username=username, email=email,
+                                        is_admin=True, password_hash=hash_password(password),
+                                        license=svc.license(), now=utcnow())
+            return start_session(svc.store, user=user, now=utcnow(),
+                                 session_hours=svc.settings.session_hours)
+
+        signed = await run_in_threadpool(create)
+    except InvalidInput as exc:
+        return render(request, who, "setup.html", status=400, form=form,
+                      flashes=[("error", exc.message)])
+    response = redirect("/settings")
+    set_session_cookie(request, response, signed.token)  # type: ignore[attr-defined]
+    return response
+
+
+@page
+async def login(request: Request, who: Visitor) -> Response:
+    svc = services(request)
+    if request.method == "GET":
+        if await run_in_threadpool(accounts.needs_first_admin, svc.store):
+            return redirect("/setup")
+        return render(request, who, "login.html", form={},
+                      next=_safe_next(request.query_params.get("next")))
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
+    settings = svc.settings
+    try:
+        signed = await run_in_threadpool(
+            lambda: sign_in(svc.store, username=str(form.get("username", "")).strip(),
+                            password=str(form.get("password", "")),
+                            remote=request.client.host if request.client else "",
+                            verify=verify_password, now=utcnow(),
+                            max_failures=settings.login_max_failures,
+                            session_hours=settings.session_hours))
+    except (Unauthenticated, LimitExceeded) as exc:
+        status = 429 if isinstance(exc, LimitExceeded) else 401
+        return render(request, who, "login.html", status=status, form=form,
+                      next=_safe_next(form.get("next")), flashes=[("error", exc.message)])
+    response = redirect(_safe_next(form.get("next")))
+    set_session_cookie(request, response, signed.token)
+    return response
+
+
+@page
+async def logout(request: Request, who: Visitor) -> Response:
+    if request.method == "POST":
+        form = await request.form()
+        check_csrf(who, form.get("csrf_token"))
+    await run_in_threadpool(sign_out, services(request).store, request.cookies.get(SESSION_COOKIE))
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@page
+async def invite(request: Request, who: Visitor) -> Response:
+    svc = services(request)
+    token = request.path_params["token"]
+    found = await run_in_threadpool(lambda: accounts.open_link(svc.store, token=token,
+                                                               kind="invite", now=utcnow()))
+    context = dict(heading="Join wbserver", intro="Choose your user name and password.",
+                   action=f"/invite/{token}", ask_identity=True, button="Create my account",
+                   default_email=found.email)
+    if request.method == "GET":
+        return render(request, who, "account_form.html", form={}, **context)
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
+    password = str(form.get("password", ""))
+    try:
+        accounts.check_password(password)
+        user = await run_in_threadpool(lambda: accounts.accept_invite(
+            svc.store, token=token, username=str(form.get("username", "")).strip(),
+            email=str(form.get("email", "")).strip(), password_hash=hash_password(password),
+            license=svc.license(), now=utcnow()))
+    except (InvalidInput, LimitExceeded, AlreadyExists) as exc:
+        return render(request, who, "account_form.html", status=400, form=form,
+                      flashes=[("error", exc.message)], **context)
+    signed = await run_in_threadpool(lambda: start_session(
+        svc.store, user=user, now=utcnow(), session_hours=svc.settings.session_hours))
+    response = redirect("/settings")
+    set_session_cookie(request, response, signed.token)
+    return response
+
+
+@page
+async def reset(request: Request, who: Visitor) -> Response:
+    svc = services(request)
+    token = request.path_params["token"]
+    await run_in_threadpool(lambda: accounts.open_link(svc.store, token=token, kind="reset",
+                                                       now=utcnow()))
+    context = dict(heading="Choose a new password", intro="Your old password stops working.",
+                   action=f"/reset/{token}", ask_identity=False, button="Set password")
+    if request.method == "GET":
+        return render(request, who, "account_form.html", form={}, **context)
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
+    password = str(form.get("password", ""))
+    try:
+        accounts.check_password(password)
+    except InvalidInput as exc:
+        return render(request, who, "account_form.html", status=400, form=form,
+                      flashes=[("error", exc.message)], **context)
+    await run_in_threadpool(lambda: accounts.reset_password(
+        svc.store, token=token, password_hash=hash_password(password), now=utcnow()))
+    return render(request, who, "message.html", heading="Password changed",
+                  message="Sign in with your new password.", link="/login", link_text="Sign in")

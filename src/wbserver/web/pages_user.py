@@ -1,0 +1,88 @@
+"""The signed-in user's own pages: projects home, API keys, password."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from wbserver.api.auth import base_url
+from wbserver.domain import accounts
+from wbserver.domain.permissions import READ, project_access
+from wbserver.domain.users import create_api_key
+from wbserver.errors import InvalidInput, NotFound
+from wbserver.passwords import hash_password, verify_password
+from wbserver.web.guard import page
+from wbserver.web.render import redirect, render
+from wbserver.web.session import Visitor, check_csrf, require_user, services
+
+
+@page
+async def home(request: Request, who: Visitor) -> Response:
+    svc = services(request)
+    if who.user is None and await run_in_threadpool(accounts.needs_first_admin, svc.store):
+        return redirect("/setup")
+    user = require_user(who)
+
+    def visible() -> list[object]:
+        names = [user.username] + [e.name for e, _role in svc.store.list_user_teams(user.id)]
+        found = [p for name in names for p in svc.store.list_projects(name)]
+        return [p for p in found if project_access(svc.store, user, p) >= READ]
+
+    projects = await run_in_threadpool(visible)
+    return render(request, who, "home.html", projects=projects,
+                  base_url=base_url(request, svc.settings))
+
+
+@page
+async def settings_page(request: Request, who: Visitor, *, new_key: str | None = None,
+                        flashes: list[tuple[str, str]] | None = None, status: int = 200) -> Response:
+    user = require_user(who)
+    svc = services(request)
+    keys = await run_in_threadpool(svc.store.list_api_keys, user.id)
+    return render(request, who, "settings.html", status=status, keys=keys, new_key=new_key,
+                  flashes=flashes or [], base_url=base_url(request, svc.settings))
+
+
+async def _form(request: Request, who: Visitor) -> dict[str, str]:
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
+    return {k: str(v) for k, v in form.items()}
+
+
+@page
+async def create_key(request: Request, who: Visitor) -> Response:
+    user = require_user(who)
+    form = await _form(request, who)
+    name = form.get("name", "").strip() or "key"
+    if len(name) > 128:
+        raise InvalidInput("a key name is at most 128 characters")
+    key = await run_in_threadpool(lambda: create_api_key(services(request).store,
+                                                         username=user.username, name=name))
+    return await settings_page.__wrapped__(request, who, new_key=key)  # type: ignore[attr-defined]
+
+
+@page
+async def revoke_key(request: Request, who: Visitor) -> Response:
+    user = require_user(who)
+    await _form(request, who)
+    key_id = int(request.path_params["key_id"])
+    if not await run_in_threadpool(lambda: services(request).store.revoke_api_key(
+            user_id=user.id, key_id=key_id)):
+        raise NotFound("no such key")
+    return redirect("/settings")
+
+
+@page
+async def change_password(request: Request, who: Visitor) -> Response:
+    user = require_user(who)
+    form = await _form(request, who)
+    store = services(request).store
+    found = await run_in_threadpool(store.get_password_hash, user.username)
+    stored = found[1] if found else None
+    if not stored or not verify_password(stored, form.get("current", "")):
+        return await settings_page.__wrapped__(  # type: ignore[attr-defined]
+            request, who, flashes=[("error", "the current password is wrong")], status=400)
+    accounts.check_password(form.get("new", ""))
+    await run_in_threadpool(store.set_password_hash, user.id, hash_password(form["new"]))
+    return redirect("/login")

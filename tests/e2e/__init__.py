@@ -1,0 +1,1 @@
+"""End-to-end tests: the real wandb client against a live wbserver."""

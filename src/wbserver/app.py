@@ -22,8 +22,12 @@ from wbserver.config.runtime import SettingsSource
 from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 from wbserver.secrets_box import SecretBox
+from wbserver.sso.provider import Discovery
+from wbserver.sso.provider import probe as sso_probe
+from wbserver.sso.tokens import KeySets
 from wbserver.storage.local import LocalBlobStore
 from wbserver.storage.signing import UrlSigner
+from wbserver.web.pages_sso import SsoServices
 from wbserver.workers.artifact_gc import artifact_gc
 from wbserver.workers.crash_detector import crash_detector
 
@@ -94,6 +98,9 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
     app = Starlette(routes=ROUTES, lifespan=lifespan)
     app.state.services = services
     app.state.settings_probes = []  # backends add checks run before saving settings
+    discovery = Discovery()
+    app.state.sso = SsoServices(discovery=discovery, keys=KeySets())
+    app.state.settings_probes.append(sso_probe(discovery))
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
 

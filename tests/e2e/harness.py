@@ -32,7 +32,7 @@ CLIENT_TIMEOUT = 240.0
 
 # Environment variables a child process may inherit; everything else (proxies,
 # the developer's WANDB_* settings, credentials) is dropped.
-_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
+_INHERITED = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
 
 
 def free_port() -> int:
@@ -125,8 +125,9 @@ class Server:
             self.proc.wait(timeout=15)
 
 
-def start_server(root: Path, extra_env: dict[str, str] | None = None) -> Server:
-    """Start ``wbserver serve`` on a free port with a fresh data dir under ROOT,
+def start_server(root: Path, extra_env: dict[str, str] | None = None,
+                 port: int | None = None) -> Server:
+    """Start ``wbserver serve`` on a free port (or PORT) with a fresh data dir under ROOT,
     wait for /healthz, create the admin user ``alice`` and an API key for her."""
     root.mkdir(parents=True, exist_ok=True)
     data_dir = root / "data"
@@ -137,13 +138,13 @@ def start_server(root: Path, extra_env: dict[str, str] | None = None) -> Server:
     env["WBSERVER_DATA_DIR"] = str(data_dir)
     env.update(extra_env or {})
     for attempt in range(3):
-        server = _spawn(data_dir, env, root / f"server{attempt}.log")
+        server = _spawn(data_dir, env, root / f"server{attempt}.log", port)
         try:
             _wait_healthy(server)
         except AssertionError:
             server.stop()
             # Another process may have taken the free port in the meantime.
-            if attempt < 2 and "address already in use" in server.logs().lower():
+            if port is None and attempt < 2 and "address already in use" in server.logs().lower():
                 continue
             raise
         break
@@ -156,8 +157,8 @@ def start_server(root: Path, extra_env: dict[str, str] | None = None) -> Server:
     return server
 
 
-def _spawn(data_dir: Path, env: dict[str, str], log_path: Path) -> Server:
-    port = free_port()
+def _spawn(data_dir: Path, env: dict[str, str], log_path: Path, port: int | None = None) -> Server:
+    port = port or free_port()
     cmd = [PYTHON, "-m", "wbserver", "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--data-dir", str(data_dir)]
     with open(log_path, "wb") as log:

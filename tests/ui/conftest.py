@@ -81,6 +81,11 @@ class WatchedPage:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{label}.png"), full_page=True)
 
+    def forget(self) -> None:
+        """Drop what was seen so far (e.g. on a third party's pages, like the test provider's)."""
+        self.errors.clear()
+        self.foreign.clear()
+
     def check_clean(self) -> None:
         assert not self.errors, f"console errors: {self.errors}"
         assert not self.foreign, f"requests leaving 127.0.0.1: {self.foreign}"

@@ -9,7 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wbserver.api.rest import artifact_download, handlers
-from wbserver.web import pages_admin, pages_auth, pages_user
+from wbserver.web import pages_admin, pages_auth, pages_sso, pages_user
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
@@ -31,6 +31,8 @@ ROUTES = [
     Route("/login", pages_auth.login, methods=FORM),
     Route("/logout", pages_auth.logout, methods=FORM),
     Route("/invite/{token}", pages_auth.invite, methods=FORM),
+    Route("/oidc/login", pages_sso.start, methods=GET),
+    Route("/oidc/callback", pages_sso.finish, methods=FORM),
     Route("/reset/{token}", pages_auth.reset, methods=FORM),
     Route("/settings", pages_user.settings_page, methods=GET),
     Route("/settings/keys", pages_user.create_key, methods=POST),

@@ -12,7 +12,8 @@ from wbserver.config.settings import BY_NAME, SETTINGS, Settings, load_settings,
 from wbserver.errors import ConfigError, InvalidInput, PermissionDenied
 from wbserver.ports import MetadataStore
 
-SECTIONS = ("license", "host", "database", "storage", "runs", "security")
+SECTIONS = ("license", "authentication", "host", "database", "storage", "file storage",
+            "notifications", "slack", "runs", "artifacts", "security")
 
 # A probe checks a candidate configuration against the real service (bucket, queue, OIDC
 # discovery...) and raises ConfigError with the service's own message.
@@ -78,7 +79,10 @@ def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mappi
             saved[name] = value
     candidate = load_settings(source.environ, source.overrides, saved=saved)
     for probe in probes or []:
-        probe(candidate)
+        try:
+            probe(candidate)
+        except ConfigError as exc:  # the backend's own message, as a refusal of the input
+            raise InvalidInput(exc.message) from None
     stored = {n: (encrypt(v) if v is not None and BY_NAME[n].secret else v)
               for n, v in cleaned.items()}
     audit = [("setting.clear" if v is None else "setting.update", BY_NAME[n].env,

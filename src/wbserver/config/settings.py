@@ -41,6 +41,21 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected a boolean, got {text!r}")
 
 
+def _http_url(text: str) -> str:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http(s) URL such as https://login.example.com/")
+    return text.strip()
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.strip().lower() not in options:
+            raise ValueError(f"expected one of {', '.join(options)}")
+        return text.strip().lower()
+    return parse
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -114,6 +129,49 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds content stays after it was last uploaded, offered for reuse or listed by "
             "a pending artifact version, before the garbage collector may free it.",
             section="artifacts"),
+    # single sign-on (OpenID Connect; Auth0 by W&B Local's names)
+    Setting("auth0_domain", "AUTH0_DOMAIN", str, "",
+            "Auth0 tenant domain, e.g. example.us.auth0.com; with AUTH0_CLIENT_ID it turns on "
+            "sign-in through Auth0 (issuer https://AUTH0_DOMAIN/).", section="authentication"),
+    Setting("auth0_client_id", "AUTH0_CLIENT_ID", str, "",
+            "The client id of the Auth0 application.", section="authentication"),
+    Setting("oidc_issuer", "OIDC_ISSUER", _http_url, "",
+            "Issuer URL of any OpenID Connect provider (Okta, Entra ID, Google, Keycloak realm, "
+            "Dex...), e.g. https://login.example.com/realms/main.", section="authentication"),
+    Setting("oidc_client_id", "OIDC_CLIENT_ID", str, "",
+            "The client id registered at the provider.", section="authentication"),
+    Setting("oidc_client_secret", "OIDC_CLIENT_SECRET", str, "",
+            "Client secret for a confidential client; empty for a public client (PKCE only).",
+            section="authentication", secret=True),
+    Setting("oidc_auth_method", "OIDC_AUTH_METHOD", _choice("pkce", "implicit"), "pkce",
+            "pkce: authorization code flow with PKCE (default); implicit: id_token by form_post.",
+            section="authentication"),
+    Setting("oidc_scopes", "WBSERVER_OIDC_SCOPES", str, "",
+            "Scopes to ask for besides 'openid profile email' (space-separated).",
+            section="authentication"),
+    Setting("oidc_username_claim", "WBSERVER_OIDC_USERNAME_CLAIM", str, "preferred_username",
+            "Claim that names a new user (falls back to the email's local part).",
+            section="authentication"),
+    Setting("oidc_groups_claim", "WBSERVER_OIDC_GROUPS_CLAIM", str, "",
+            "Claim listing groups; a group named like a team makes the user a member of it.",
+            section="authentication"),
+    Setting("oidc_provision", "WBSERVER_OIDC_PROVISION", _bool, True,
+            "Create users on their first sign-in (counted against seats); off: only users "
+            "who already exist may sign in.", section="authentication"),
+    Setting("oidc_authorization_endpoint", "WBSERVER_OIDC_AUTHORIZATION_ENDPOINT", _http_url, "",
+            "Override of the discovered authorization endpoint.", section="authentication"),
+    Setting("oidc_token_endpoint", "WBSERVER_OIDC_TOKEN_ENDPOINT", _http_url, "",
+            "Override of the discovered token endpoint.", section="authentication"),
+    Setting("oidc_jwks_uri", "WBSERVER_OIDC_JWKS_URI", _http_url, "",
+            "Override of the discovered JWKS URI.", section="authentication"),
+    Setting("oidc_userinfo_endpoint", "WBSERVER_OIDC_USERINFO_ENDPOINT", _http_url, "",
+            "Override of the discovered userinfo endpoint.", section="authentication"),
+    Setting("oidc_end_session_endpoint", "WBSERVER_OIDC_END_SESSION_ENDPOINT", _http_url, "",
+            "Override of the discovered end-session (logout) endpoint.",
+            section="authentication"),
+    Setting("break_glass_login", "WBSERVER_BREAK_GLASS_LOGIN", _bool, True,
+            "With single sign-on on, site admins may still sign in with a password.",
+            section="authentication"),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -138,6 +196,22 @@ class Settings:
     invite_hours: int = 72
     artifact_gc_interval: float = 0.0
     artifact_gc_grace: float = 86400.0
+    auth0_domain: str = ""
+    auth0_client_id: str = ""
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_auth_method: str = "pkce"
+    oidc_scopes: str = ""
+    oidc_username_claim: str = "preferred_username"
+    oidc_groups_claim: str = ""
+    oidc_provision: bool = True
+    oidc_authorization_endpoint: str = ""
+    oidc_token_endpoint: str = ""
+    oidc_jwks_uri: str = ""
+    oidc_userinfo_endpoint: str = ""
+    oidc_end_session_endpoint: str = ""
+    break_glass_login: bool = True
 
     @property
     def database_url(self) -> str:

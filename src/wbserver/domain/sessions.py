@@ -28,7 +28,7 @@ class SignedIn:
 
 def sign_in(store: MetadataStore, *, username: str, password: str, remote: str,
             verify: Callable[[str, str], bool], now: datetime, max_failures: int,
-            session_hours: int) -> SignedIn:
+            session_hours: int, admins_only: bool = False) -> SignedIn:
     """A new session for a correct password; too many failures refuse further tries."""
     if store.count_login_failures(username=username, remote=remote,
                                   since=now - THROTTLE_WINDOW) >= max_failures:
@@ -38,6 +38,9 @@ def sign_in(store: MetadataStore, *, username: str, password: str, remote: str,
     if user is None or not stored or not user.is_active or not verify(stored, password):
         store.record_login_failure(username=username, remote=remote, now=now)
         raise Unauthenticated("wrong user name or password")
+    if admins_only and not user.is_admin:
+        raise Unauthenticated("this server uses single sign-on; passwords are for site "
+                              "admins only")
     return start_session(store, user=user, now=now, session_hours=session_hours)
 
 

@@ -23,9 +23,11 @@ from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.run_rows import RunRows
 from wbserver.metadata.settings_rows import SettingsRows
+from wbserver.metadata.sso_rows import SsoRows
 
 
-class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows):
+class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows,
+               SsoRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -80,6 +80,27 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("expires_at", Timestamp, nullable=False),
+    Column("id_token", LongText, nullable=True),  # single sign-on: hint for provider logout
+)
+
+user_identities = Table(
+    "user_identities", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("issuer", String(255), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("issuer", "subject"),
+)
+
+sso_states = Table(
+    "sso_states", metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("nonce", String(128), nullable=False),
+    Column("code_verifier", String(128), nullable=False),
+    Column("next_url", String(512), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("used_at", Timestamp, nullable=True),
 )
 
 invites = Table(

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from wbserver.api.errors import status_for
 from wbserver.errors import Unauthenticated, WbError
 from wbserver.web.render import redirect, render
-from wbserver.web.session import Visitor, visitor
+from wbserver.web.session import SignInRequired, Visitor, visitor
 
 Page = Callable[[Request, Visitor], Awaitable[Response]]
 log = logging.getLogger("wbserver.web")
@@ -25,11 +25,14 @@ def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
         who = await visitor(request)
         try:
             return await handler(request, who)
-        except Unauthenticated:
+        except SignInRequired:
             if request.method == "GET":
                 return redirect(f"/login?next={quote(request.url.path)}")
             return render(request, who, "message.html", status=401, heading="Sign in first",
                           message="Your session has ended.", link="/login", link_text="Sign in")
+        except Unauthenticated as exc:
+            return render(request, who, "message.html", status=401, heading="Not signed in",
+                          message=exc.message, link="/login", link_text="Sign in")
         except WbError as exc:
             return render(request, who, "message.html", status=status_for(exc),
                           heading="That did not work", message=exc.message,

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
-from wbserver.domain.sessions import sign_in, sign_out, start_session
+from wbserver.domain.sessions import sign_in, sign_out, start_session, token_hash
 from wbserver.errors import (
     AlreadyExists,
     InvalidInput,
@@ -18,6 +18,7 @@ from wbserver.errors import (
 )
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
+from wbserver.web.pages_sso import login_options, provider_logout_url, render_login
 from wbserver.web.render import redirect, render
 from wbserver.web.session import SESSION_COOKIE, Visitor, check_csrf, services, set_session_cookie
 
@@ -65,11 +66,14 @@ async def login(request: Request, who: Visitor) -> Response:
     if request.method == "GET":
         if await run_in_threadpool(accounts.needs_first_admin, svc.store):
             return redirect("/setup")
-        return render(request, who, "login.html", form={},
-                      next=_safe_next(request.query_params.get("next")))
+        return render_login(request, who, form={},
+                            next=_safe_next(request.query_params.get("next")))
     form = await request.form()
     check_csrf(who, form.get("csrf_token"))
     settings = svc.settings
+    options = login_options(svc)
+    if not options["password_on"]:
+        raise PermissionDenied("password sign-in is turned off; use single sign-on")
     try:
         signed = await run_in_threadpool(
             lambda: sign_in(svc.store, username=str(form.get("username", "")).strip(),
@@ -77,11 +81,12 @@ async def login(request: Request, who: Visitor) -> Response:
                             remote=request.client.host if request.client else "",
                             verify=verify_password, now=utcnow(),
                             max_failures=settings.login_max_failures,
-                            session_hours=settings.session_hours))
+                            session_hours=settings.session_hours,
+                            admins_only=options["password_admins_only"]))
     except (Unauthenticated, LimitExceeded) as exc:
         status = 429 if isinstance(exc, LimitExceeded) else 401
-        return render(request, who, "login.html", status=status, form=form,
-                      next=_safe_next(form.get("next")), flashes=[("error", exc.message)])
+        return render_login(request, who, status=status, form=form,
+                            next=_safe_next(form.get("next")), flashes=[("error", exc.message)])
     response = redirect(_safe_next(form.get("next")))
     set_session_cookie(request, response, signed.token)
     return response
@@ -92,8 +97,12 @@ async def logout(request: Request, who: Visitor) -> Response:
     if request.method == "POST":
         form = await request.form()
         check_csrf(who, form.get("csrf_token"))
-    await run_in_threadpool(sign_out, services(request).store, request.cookies.get(SESSION_COOKIE))
-    response = redirect("/login")
+    token = request.cookies.get(SESSION_COOKIE)
+    store = services(request).store
+    id_token = await run_in_threadpool(store.get_session_id_token, token_hash(token)) if token else None
+    await run_in_threadpool(sign_out, store, token)
+    provider = await run_in_threadpool(provider_logout_url, request, id_token)
+    response = redirect(provider or "/login")
     response.delete_cookie(SESSION_COOKIE)
     return response
 

@@ -66,9 +66,13 @@ def check_csrf(who: Visitor, form_token: object) -> None:
                                "reload the page and try again")
 
 
+class SignInRequired(Unauthenticated):
+    """A page that needs a signed-in user was opened without one (GET: go to /login)."""
+
+
 def require_user(who: Visitor) -> User:
     if who.user is None:
-        raise Unauthenticated("sign in first")
+        raise SignInRequired("sign in first")
     return who.user
 
 

@@ -24,8 +24,11 @@ def entity(_root: Any, info: GraphQLResolveInfo, name: str | None = None) -> Ent
 
 
 def _user_teams(user: User, info: GraphQLResolveInfo) -> dict[str, Any]:
-    own = info.context.store.get_entity(user.username)
-    return {"edges": [{"node": own}] if own else []}
+    """The user's own entity first, then the teams they belong to."""
+    store = info.context.store
+    own = store.get_entity(user.username)
+    teams = [entity for entity, _role in store.list_user_teams(user.id)]
+    return {"edges": [{"node": e} for e in ([own] if own else []) + teams]}
 
 
 RESOLVERS: dict[str, dict[str, Resolver]] = {

@@ -1,0 +1,129 @@
+"""Which OpenID provider is configured, with its endpoints (discovered, then overridden)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from wbserver.config import Settings
+from wbserver.errors import ConfigError, Unavailable
+
+DISCOVERY_TTL = 600.0
+BASE_SCOPES = ("openid", "profile", "email")
+
+
+@dataclass(frozen=True)
+class OidcClient:
+    """The relying party's settings: who the provider is and who we are to it."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    auth_method: str
+    scopes: tuple[str, ...]
+    overrides: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    issuer: str
+    authorization: str
+    token: str
+    jwks_uri: str
+    userinfo: str | None
+    end_session: str | None
+
+
+def configured_client(settings: Settings) -> OidcClient | None:
+    """The OIDC client the settings describe (Auth0 or generic), or None when SSO is off."""
+    if settings.oidc_issuer and settings.oidc_client_id:
+        issuer, client_id = settings.oidc_issuer, settings.oidc_client_id
+    elif settings.auth0_domain and settings.auth0_client_id:
+        domain = settings.auth0_domain.strip().removeprefix("https://").strip("/")
+        issuer, client_id = f"https://{domain}/", settings.auth0_client_id
+    else:
+        return None
+    extra = tuple(s for s in settings.oidc_scopes.split() if s not in BASE_SCOPES)
+    overrides = {name: value for name, value in (
+        ("authorization_endpoint", settings.oidc_authorization_endpoint),
+        ("token_endpoint", settings.oidc_token_endpoint),
+        ("jwks_uri", settings.oidc_jwks_uri),
+        ("userinfo_endpoint", settings.oidc_userinfo_endpoint),
+        ("end_session_endpoint", settings.oidc_end_session_endpoint)) if value}
+    return OidcClient(issuer=issuer, client_id=client_id, client_secret=settings.oidc_client_secret,
+                      auth_method=settings.oidc_auth_method, scopes=BASE_SCOPES + extra,
+                      overrides=overrides)
+
+
+class Discovery:
+    """Fetches ISSUER/.well-known/openid-configuration, cached for a while per issuer."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+        self._timeout = timeout
+
+    def document(self, issuer: str, *, fresh: bool = False) -> dict[str, str]:
+        with self._lock:
+            hit = self._cache.get(issuer)
+        if hit and not fresh and time.monotonic() - hit[0] < DISCOVERY_TTL:
+            return hit[1]
+        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        try:
+            response = httpx.get(url, timeout=self._timeout, follow_redirects=True)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise Unavailable(f"the identity provider's discovery document at {url} could "
+                              f"not be read: {exc}") from None
+        if not isinstance(document, dict):
+            raise Unavailable(f"the discovery document at {url} is not a JSON object")
+        with self._lock:
+            self._cache[issuer] = (time.monotonic(), document)
+        return document
+
+    def endpoints(self, client: OidcClient) -> Endpoints:
+        doc = {**self.document(client.issuer), **client.overrides}
+        missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not doc.get(k)]
+        if missing:
+            raise Unavailable(f"the provider names no {', '.join(missing)}; set the "
+                              "WBSERVER_OIDC_*_ENDPOINT overrides")
+        return Endpoints(issuer=str(doc.get("issuer") or client.issuer),
+                         authorization=doc["authorization_endpoint"], token=doc["token_endpoint"],
+                         jwks_uri=doc["jwks_uri"], userinfo=doc.get("userinfo_endpoint"),
+                         end_session=doc.get("end_session_endpoint"))
+
+
+def sso_blocked_reason(settings: Settings) -> str | None:
+    """Why configured single sign-on may not be used, or None when it may."""
+    from wbserver.domain.clock import utcnow
+    from wbserver.licensing import license_state
+
+    state = license_state(settings.license, settings.license_public_keys, utcnow())
+    if state.has_feature("sso", utcnow()):
+        return None
+    return ("single sign-on needs a license with the 'sso' feature "
+            f"({state.describe(utcnow())})")
+
+
+def probe(discovery: Discovery) -> Callable[[Settings], None]:
+    """A settings probe: single sign-on settings must reach a real discovery document."""
+
+    def check(settings: Settings) -> None:
+        client = configured_client(settings)
+        if client is None:
+            return
+        reason = sso_blocked_reason(settings)
+        if reason:
+            raise ConfigError(reason)
+        try:
+            discovery.document(client.issuer, fresh=True)
+            discovery.endpoints(client)
+        except Unavailable as exc:
+            raise ConfigError(exc.message) from None
+
+    return check

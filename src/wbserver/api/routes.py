@@ -9,7 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wbserver.api.rest import artifact_download, handlers
-from wbserver.web import pages_admin, pages_auth, pages_sso, pages_user
+from wbserver.web import pages_admin, pages_auth, pages_runs, pages_sso, pages_user, ui_api
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
@@ -45,4 +45,20 @@ ROUTES = [
     Route("/system-admin/invites", pages_admin.invite, methods=POST),
     Route("/system-admin/users/{username}/{action}", pages_admin.user_action, methods=POST),
     Route("/system-admin/audit", pages_admin.audit, methods=GET),
+    # JSON the run, project and compare pages fetch (session cookie)
+    Route("/_ui/{entity}/{project}/runs", ui_api.runs_table, methods=GET),
+    Route("/_ui/{entity}/{project}/compare", ui_api.compare_series, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/series", ui_api.run_series, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/system", ui_api.system_series, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/status", ui_api.run_status, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/logs", ui_api.run_logs, methods=GET),
+    # entity/project pages: after every fixed route above
+    Route("/{entity}/{project}/runs/{run}", pages_runs.run, methods=GET),
+    Route("/{entity}/{project}/compare", pages_runs.compare_runs, methods=GET),
+    Route("/{entity}/{project}/artifacts", pages_runs.artifacts, methods=GET),
+    Route("/{entity}/{project}/artifacts/{type}/{name}", pages_runs.artifact_collection,
+          methods=GET),
+    Route("/{entity}/{project}/artifacts/{type}/{name}/{version}", pages_runs.artifact_version,
+          methods=GET),
+    Route("/{entity}/{project}", pages_runs.project, methods=GET),
 ]

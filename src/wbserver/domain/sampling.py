@@ -47,3 +47,28 @@ def _first_true_per_bucket(mask: np.ndarray, bucket_of: np.ndarray, buckets: int
     # reversed assignment leaves the first position of each bucket
     firsts[owners[::-1]] = positions[::-1]
     return np.where(firsts >= 0, firsts, starts)
+
+
+def bucket_edges(count: int, buckets: int) -> np.ndarray:
+    """Start offsets of `buckets` equal-count buckets over range(count) (plus `count`)."""
+    buckets = max(1, min(buckets, count))
+    return np.unique(np.linspace(0, count, buckets + 1).astype(np.int64))
+
+
+def bucket_indices(values: np.ndarray, buckets: int) -> np.ndarray:
+    """Sorted indices keeping, for each of `buckets` equal-count buckets, its first, last,
+    min and max point (NaN never counts as an extreme). At most 4 points per bucket."""
+    count = len(values)
+    if count <= 4 * buckets:
+        return np.arange(count)
+    edges = bucket_edges(count, buckets)
+    starts, stops = edges[:-1], edges[1:]
+    n = len(starts)
+    bucket_of = np.repeat(np.arange(n), stops - starts)
+    lows_src = np.where(np.isnan(values), np.inf, values)
+    highs_src = np.where(np.isnan(values), -np.inf, values)
+    lows = np.minimum.reduceat(lows_src, starts)
+    highs = np.maximum.reduceat(highs_src, starts)
+    first_low = _first_true_per_bucket(lows_src == lows[bucket_of], bucket_of, n, starts)
+    first_high = _first_true_per_bucket(highs_src == highs[bucket_of], bucket_of, n, starts)
+    return np.unique(np.concatenate([starts, stops - 1, first_low, first_high]))

@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +41,7 @@ def row_to_run(row: Row[Any]) -> Run:
         project_name=row.project_name, name=row.name, display_name=row.display_name,
         user_id=row.user_id, username=row.username, state=row.state,
         group_name=row.group_name, job_type=row.job_type, notes=row.notes,
-        description=row.description, tags=json.loads(row.tags or "[]"), host=row.host,
+        description=row.description, tags=orjson.loads(row.tags or "[]"), host=row.host,
         program=row.program, repo=row.repo, commit_hash=row.commit_hash,
         sweep_name=row.sweep_name, config=row.config, summary=row.summary,
         system_metrics=row.system_metrics, history_keys=row.history_keys,

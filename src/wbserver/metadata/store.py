@@ -18,16 +18,18 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import ApiKey, Entity, Project, User
 from wbserver.metadata import tables as t
 from wbserver.metadata.accounts_rows import AccountRows, check_seats
+from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
 from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.history_rows import HistoryRows
+from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
 from wbserver.metadata.settings_rows import SettingsRows
 from wbserver.metadata.sso_rows import SsoRows
 
 
-class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows,
-               SsoRows):
+class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
+               ArtifactBrowseRows, RunBrowseRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from wbserver.api.auth import base_url
 from wbserver.domain import accounts
-from wbserver.domain.permissions import READ, project_access
+from wbserver.domain.browse import home_overview
 from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.passwords import hash_password, verify_password
@@ -23,15 +23,8 @@ async def home(request: Request, who: Visitor) -> Response:
     if who.user is None and await run_in_threadpool(accounts.needs_first_admin, svc.store):
         return redirect("/setup")
     user = require_user(who)
-
-    def visible() -> list[object]:
-        names = [user.username] + [e.name for e, _role in svc.store.list_user_teams(user.id)]
-        found = [p for name in names for p in svc.store.list_projects(name)]
-        return [p for p in found if project_access(svc.store, user, p) >= READ]
-
-    projects = await run_in_threadpool(visible)
-    return render(request, who, "home.html", projects=projects,
-                  base_url=base_url(request, svc.settings))
+    view = await run_in_threadpool(lambda: home_overview(svc.store, viewer=user))
+    return render(request, who, "home.html", base_url=base_url(request, svc.settings), **view)
 
 
 @page

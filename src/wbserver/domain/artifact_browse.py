@@ -1,0 +1,68 @@
+"""The artifact pages: a project's artifacts by type and collection, a collection's
+versions, and one version with files, metadata, aliases and lineage."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wbserver.domain.artifact_storage import content_key
+from wbserver.domain.models import Project, User
+from wbserver.domain.permissions import readable_project
+from wbserver.domain.run_details import Links
+from wbserver.errors import NotFound
+from wbserver.ports import MetadataStore
+
+MAX_FILES = 1000
+
+
+def _project(store: MetadataStore, viewer: User | None, entity: str, project: str) -> Project:
+    found = readable_project(store, viewer=viewer, entity=entity, project=project)
+    if found is None:
+        raise NotFound(f"project {entity}/{project} not found")
+    return found
+
+
+def project_artifacts(store: MetadataStore, *, viewer: User | None, entity: str,
+                      project: str) -> dict[str, Any]:
+    found = _project(store, viewer, entity, project)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for sequence, versions, newest in store.list_artifact_collections(found.id):
+        by_type.setdefault(sequence.type_name, []).append(
+            {"sequence": sequence, "versions": versions, "newest": newest})
+    return {"project": found, "types": sorted(by_type.items())}
+
+
+def collection_versions(store: MetadataStore, *, viewer: User | None, entity: str,
+                        project: str, type_name: str, name: str) -> dict[str, Any]:
+    found = _project(store, viewer, entity, project)
+    sequence = store.find_sequence(found.id, name)
+    if sequence is None or sequence.type_name != type_name:
+        raise NotFound(f"artifact {name} not found")
+    return {"project": found, "sequence": sequence,
+            "versions": store.list_sequence_versions(sequence.id)}
+
+
+def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None, entity: str,
+                     project: str, type_name: str, name: str, version: str) -> dict[str, Any]:
+    """One version by `vN`, `latest` or a custom alias."""
+    found = _project(store, viewer, entity, project)
+    artifact = store.find_artifact(found.id, name, version)
+    if artifact is None or artifact.type_name != type_name:
+        raise NotFound(f"artifact {name}:{version} not found")
+    files, more, total = store.list_artifact_files(artifact.id, names=None, after=None,
+                                                   first=MAX_FILES, stored_only=False)
+    shown = [{"name": f.name, "size": f.size, "ref": f.ref,
+              "url": links.blobs.download_url(content_key(f.md5), base_url=links.base_url,
+                                              expires_in=links.expires_in) if f.md5 else None}
+             for f in files]
+    metadata = json.loads(artifact.metadata) if artifact.metadata else None
+    creator = store.get_run_by_id(artifact.created_by_run_id) \
+        if artifact.created_by_run_id else None
+    return {"project": found, "artifact": artifact, "files": shown, "more_files": more,
+            "file_total": total,
+            "metadata": json.dumps(metadata, indent=2, sort_keys=True) if metadata else "",
+            "created_by": creator, "used_by": [
+                r for r in store.artifact_users(artifact.id)
+                if readable_project(store, viewer=viewer, entity=r.entity_name,
+                                    project=r.project_name) is not None]}

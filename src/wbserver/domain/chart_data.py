@@ -1,0 +1,149 @@
+"""Chart data for the web UI: per-key series read from the packed history columns, on an x
+axis of step, relative time or wall time, downsampled to ~1,000 buckets (first, last, min and
+max of each survive) unless the range asked for is small enough to send whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+from wbserver.domain.history import iter_lines
+from wbserver.domain.history_codec import flatten, parse_line, unpack_segments
+from wbserver.domain.models import Run
+from wbserver.domain.sampling import bucket_indices
+from wbserver.errors import InvalidInput
+from wbserver.ports import MetadataStore
+
+X_AXES = {"step": "_step", "runtime": "_runtime", "wall": "_timestamp"}
+X_KEYS = frozenset(X_AXES.values())
+DEFAULT_BUCKETS = 1000
+MAX_KEYS = 64
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    keys: tuple[str, ...]
+    x_axis: str = "step"  # one of X_AXES
+    x_min: float | None = None
+    x_max: float | None = None
+    buckets: int = DEFAULT_BUCKETS
+
+
+def parse_series_query(params: dict[str, str]) -> SeriesQuery:
+    """keys=a,b&x=step|runtime|wall&min=…&max=…&buckets=… from a query string."""
+    keys = tuple(k for k in (params.get("keys") or "").split(",") if k)
+    if len(keys) > MAX_KEYS:
+        raise InvalidInput(f"at most {MAX_KEYS} keys per request")
+    x_axis = params.get("x") or "step"
+    if x_axis not in X_AXES:
+        raise InvalidInput(f"x must be one of {', '.join(X_AXES)}")
+    buckets = _number(params.get("buckets"), "buckets")
+    return SeriesQuery(keys=keys, x_axis=x_axis, x_min=_number(params.get("min"), "min"),
+                       x_max=_number(params.get("max"), "max"),
+                       buckets=int(min(max(buckets or DEFAULT_BUCKETS, 10), 5000)))
+
+
+def _number(text: str | None, name: str) -> float | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number") from None
+    if not np.isfinite(value):
+        raise InvalidInput(f"{name} must be finite")
+    return value
+
+
+def numeric_keys(run: Run) -> list[str]:
+    """History keys that hold numbers (never the x axis keys), sorted."""
+    kinds: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
+    return sorted(k for k, types in kinds.items()
+                  if types.get("number") and k not in X_KEYS and not k.startswith("_"))
+
+
+def shape_series(xs: np.ndarray, ys: np.ndarray, query: SeriesQuery) -> dict[str, Any]:
+    """Sort by x, keep finite points in [x_min, x_max], downsample: {x, y, total, sampled}."""
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    if query.x_min is not None:
+        keep &= xs >= query.x_min
+    if query.x_max is not None:
+        keep &= xs <= query.x_max
+    xs, ys = xs[keep], ys[keep]
+    if len(xs) > 1 and np.any(np.diff(xs) < 0):
+        order = np.argsort(xs, kind="stable")
+        xs, ys = xs[order], ys[order]
+    chosen = bucket_indices(ys, query.buckets)
+    return {"x": xs[chosen].tolist(), "y": ys[chosen].tolist(), "total": int(len(xs)),
+            "sampled": bool(len(chosen) < len(xs))}
+
+
+def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, Any]:
+    """{key: {x, y, total, sampled}} for each requested numeric key of the run's history."""
+    x_key = X_AXES[query.x_axis]
+    x_column = None
+    if x_key != "_step":
+        x_lines, _s, x_values, _i = unpack_segments(store.read_segments(run.id, x_key))
+        x_column = (x_lines, x_values)
+    out: dict[str, Any] = {}
+    for key in query.keys:
+        lines, steps, values, _ints = unpack_segments(store.read_segments(run.id, key))
+        if x_column is None:
+            xs = steps.astype(np.float64)
+        else:
+            xs, values = _align(lines, values, *x_column)
+        out[key] = shape_series(xs, values, query)
+    return out
+
+
+def _align(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,
+           x_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values paired with the x column's value on the same history line."""
+    if len(x_lines) == 0:
+        return np.empty(0), np.empty(0)
+    pos = np.minimum(np.searchsorted(x_lines, lines), len(x_lines) - 1)
+    found = x_lines[pos] == lines
+    return x_values[pos][found], values[found]
+
+
+def system_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, Any]:
+    """System metrics from the events stream: {key: {x, y, …}} on relative or wall time
+    (the events stream has no steps; `step` falls back to relative time)."""
+    x_key = "_timestamp" if query.x_axis == "wall" else "_runtime"
+    columns: dict[str, tuple[list[float], list[float]]] = {}
+    started: float | None = None
+    for line in iter_lines(store, run, "events"):
+        if not line:
+            continue
+        row = flatten(parse_line(line, where="stored events line"))
+        stamp = row.get("_timestamp")
+        if isinstance(stamp, int | float) and started is None:
+            started = float(stamp) - float(row.get("_runtime") or 0)
+        x = _event_x(row, x_key, started)
+        if x is None:
+            continue
+        for key, value in row.items():
+            if key.startswith("_") or isinstance(value, bool) or \
+                    not isinstance(value, int | float):
+                continue
+            xs, ys = columns.setdefault(key, ([], []))
+            xs.append(x)
+            ys.append(float(value))
+    wanted: Iterable[str] = query.keys or sorted(columns)
+    return {key: shape_series(np.asarray(columns[key][0], dtype=np.float64),
+                              np.asarray(columns[key][1], dtype=np.float64), query)
+            for key in wanted if key in columns}
+
+
+def _event_x(row: dict[str, Any], x_key: str, started: float | None) -> float | None:
+    value = row.get(x_key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    stamp = row.get("_timestamp")
+    if x_key == "_runtime" and isinstance(stamp, int | float) and started is not None:
+        return float(stamp) - started
+    return None

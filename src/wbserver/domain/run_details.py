@@ -1,0 +1,128 @@
+"""What the run page shows: the overview, files with signed links, artifacts logged and
+used, and the console log (stderr marked, searchable, read from a line onwards)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from wbserver.domain.artifact_models import Artifact
+from wbserver.domain.chart_data import numeric_keys
+from wbserver.domain.clock import utcnow
+from wbserver.domain.console import split_line
+from wbserver.domain.files import run_file_key
+from wbserver.domain.models import Project, Run, RunKey, User
+from wbserver.domain.permissions import readable_project
+from wbserver.domain.run_table import format_duration, format_value, runtime_seconds
+from wbserver.errors import NotFound
+from wbserver.ports import BlobStore, MetadataStore
+
+LOG_PAGE = 2000
+MAX_FILES = 1000
+MAX_ARTIFACTS = 200
+
+
+@dataclass(frozen=True)
+class Links:
+    """How to sign download links: the blob store, this server's URL and their lifetime."""
+
+    blobs: BlobStore
+    base_url: str
+    expires_in: int
+
+
+def readable_run(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
+                 name: str) -> tuple[Project, Run]:
+    found = readable_project(store, viewer=viewer, entity=entity, project=project)
+    run = store.get_run(RunKey(entity, project, name)) if found else None
+    if found is None or run is None:
+        raise NotFound(f"run {entity}/{project}/{name} not found")
+    return found, run
+
+
+def flat_items(text: str | None, *, unwrap: bool) -> list[tuple[str, str]]:
+    """A config or summary as sorted (dotted key, shown value) pairs; config entries of
+    the client's {"value": …, "desc": …} shape are unwrapped; `_wandb` is left out."""
+    data = orjson.loads(text or "{}")
+    out: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and "_type" in value:
+            out.append((prefix, f"({value['_type']})"))
+        elif isinstance(value, dict) and value:
+            for k in sorted(value):
+                walk(f"{prefix}.{k}", value[k])
+        else:
+            out.append((prefix, format_value(value)))
+
+    for key in sorted(data):
+        if key.startswith("_"):
+            continue
+        value = data[key]
+        if unwrap and isinstance(value, dict) and "value" in value:
+            value = value["value"]
+        walk(key, value)
+    return out
+
+
+def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, entity: str,
+                 project: str, name: str) -> dict[str, Any]:
+    found, run = readable_run(store, viewer=viewer, entity=entity, project=project, name=name)
+    return {
+        "project": found, "run": run,
+        "runtime": format_duration(runtime_seconds(run, utcnow())),
+        "config": flat_items(run.config, unwrap=True),
+        "summary": flat_items(run.summary, unwrap=False),
+        "metrics": numeric_keys(run),
+        "files": run_files(store, links, run),
+        "logged": _artifacts(store, run, output=True),
+        "used": _artifacts(store, run, output=False),
+    }
+
+
+def run_files(store: MetadataStore, links: Links, run: Run) -> list[dict[str, Any]]:
+    page = store.list_run_files(run.id, names=None, pattern=None, after=None, first=MAX_FILES)
+    return [{"name": f.name, "size": f.size_bytes or 0,
+             "url": links.blobs.download_url(run_file_key(run.id, f.name),
+                                             base_url=links.base_url,
+                                             expires_in=links.expires_in)}
+            for f in sorted(page.files, key=lambda f: f.name)]
+
+
+def _artifacts(store: MetadataStore, run: Run, *, output: bool) -> list[Artifact]:
+    found, _more, _total = store.run_artifacts(run.id, output=output, after=None,
+                                               first=MAX_ARTIFACTS)
+    return found
+
+
+def run_status(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
+               name: str) -> dict[str, Any]:
+    """What a page polls while a run is live: state and how far its streams have got."""
+    _found, run = readable_run(store, viewer=viewer, entity=entity, project=project, name=name)
+    return {"state": run.state, "historyLineCount": run.history_line_count,
+            "eventsLineCount": run.events_line_count, "logLineCount": run.log_line_count,
+            "runtime": format_duration(runtime_seconds(run, utcnow())),
+            "metrics": numeric_keys(run),
+            "summary": dict(flat_items(run.summary, unwrap=False))}
+
+
+def console_lines(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
+                  name: str, start: int | None, search: str = "") -> dict[str, Any]:
+    """Log lines from `start` on (None: the last LOG_PAGE lines), or with `search` every
+    line containing it (case-insensitive, at most LOG_PAGE). `next` is where to go on."""
+    _found, run = readable_run(store, viewer=viewer, entity=entity, project=project, name=name)
+    needle = search.casefold()
+    if needle:
+        rows = [(n, c) for n, c in store.read_log_lines(run.id)
+                if needle in split_line(c)[2].casefold()][:LOG_PAGE]
+    else:
+        first = max(0, run.log_line_count - LOG_PAGE) if start is None else max(0, start)
+        rows = store.read_log_lines(run.id, start=first, limit=LOG_PAGE)
+    lines = []
+    for number, content in rows:
+        stderr, stamp, text = split_line(content)
+        lines.append({"n": number, "stderr": stderr, "time": stamp, "text": text})
+    following = rows[-1][0] + 1 if rows and not needle else max(start or 0, run.log_line_count)
+    return {"lines": lines, "next": following, "state": run.state}

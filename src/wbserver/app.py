@@ -13,14 +13,17 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 
 from wbserver.api.context import Services
+from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
 from wbserver.config import Settings
 from wbserver.config.runtime import SettingsSource
+from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
+from wbserver.notify.slack import slack_sender
 from wbserver.secrets_box import SecretBox
 from wbserver.sso.provider import Discovery
 from wbserver.sso.provider import probe as sso_probe
@@ -30,6 +33,7 @@ from wbserver.storage.signing import UrlSigner
 from wbserver.web.pages_sso import SsoServices
 from wbserver.workers.artifact_gc import artifact_gc
 from wbserver.workers.crash_detector import crash_detector
+from wbserver.workers.outbox import OutboxWorker, outbox_loop
 
 
 def server_secret(settings: Settings) -> bytes:
@@ -80,16 +84,20 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(crash_detector(services.store, services.blobs,
-                                                  lambda: services.settings))
+        task = asyncio.create_task(crash_detector(
+            services.store, services.blobs, lambda: services.settings,
+            on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run)))
+        outbox_task = asyncio.create_task(outbox_loop(OutboxWorker(services.store, senders={
+            "slack": slack_sender(services.store, services.secrets.decrypt)})))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for worker_task in (task, outbox_task):
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
             gc_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await gc_task

@@ -9,7 +9,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wbserver.api.rest import artifact_download, handlers
-from wbserver.web import pages_admin, pages_auth, pages_runs, pages_sso, pages_user, ui_api
+from wbserver.web import (
+    pages_admin,
+    pages_auth,
+    pages_notify,
+    pages_runs,
+    pages_sso,
+    pages_user,
+    ui_api,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
@@ -33,6 +41,12 @@ ROUTES = [
     Route("/invite/{token}", pages_auth.invite, methods=FORM),
     Route("/oidc/login", pages_sso.start, methods=GET),
     Route("/oidc/callback", pages_sso.finish, methods=FORM),
+    Route("/slack/connect", pages_notify.connect, methods=GET),
+    Route("/slack/callback", pages_notify.callback, methods=GET),
+    Route("/slack/disconnect", pages_notify.disconnect, methods=POST),
+    Route("/notifications", pages_notify.save_choices, methods=POST),
+    Route("/teams/{name}", pages_notify.team, methods=GET),
+    Route("/teams/{name}/members", pages_notify.set_member, methods=POST),
     Route("/reset/{token}", pages_auth.reset, methods=FORM),
     Route("/settings", pages_user.settings_page, methods=GET),
     Route("/settings/keys", pages_user.create_key, methods=POST),

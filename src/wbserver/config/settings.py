@@ -172,6 +172,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("break_glass_login", "WBSERVER_BREAK_GLASS_LOGIN", _bool, True,
             "With single sign-on on, site admins may still sign in with a password.",
             section="authentication"),
+    # Slack (W&B Local's names) and where its API lives (a stand-in in tests)
+    Setting("slack_client_id", "SLACK_CLIENT_ID", str, "",
+            "Client id of the Slack app that dispatches alerts (scope incoming-webhook, "
+            "redirect URL HOST/slack/callback).", section="slack"),
+    Setting("slack_secret", "SLACK_SECRET", str, "",
+            "Client secret of that Slack app.", section="slack", secret=True),
+    Setting("slack_api_url", "WBSERVER_SLACK_API_URL", _http_url, "https://slack.com/api/",
+            "Base URL of Slack's Web API (oauth.v2.access).", section="slack"),
+    Setting("slack_authorize_url", "WBSERVER_SLACK_AUTHORIZE_URL", _http_url,
+            "https://slack.com/oauth/v2/authorize", "Slack's OAuth v2 consent page.",
+            section="slack"),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -212,6 +223,10 @@ class Settings:
     oidc_userinfo_endpoint: str = ""
     oidc_end_session_endpoint: str = ""
     break_glass_login: bool = True
+    slack_client_id: str = ""
+    slack_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
 
     @property
     def database_url(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import Run
+from wbserver.domain.notifications import AlertInfo
 from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
 
@@ -12,8 +13,8 @@ MAX_TITLE = 255
 
 
 def record_alert(store: MetadataStore, *, run: Run, title: str, text: str, severity: str,
-                 wait_duration_ms: int | None) -> bool:
-    """Store the alert; True when it is new, False when suppressed as a repeat."""
+                 wait_duration_ms: int | None) -> AlertInfo | None:
+    """Store the alert; what to notify when it is new, None when suppressed as a repeat."""
     if severity not in SEVERITIES:
         raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
     if not title.strip():
@@ -25,6 +26,9 @@ def record_alert(store: MetadataStore, *, run: Run, title: str, text: str, sever
         raise InvalidInput("waitDuration must be a non-negative number of milliseconds")
     if wait_duration_ms is not None:
         wait_duration_ms = int(wait_duration_ms)
-    return store.add_alert(run_id=run.id, title=title, text=text, severity=severity,
-                           wait_duration_ms=wait_duration_ms, now=utcnow(),
-                           suppress_within_ms=wait_duration_ms)
+    alert_id = store.add_alert(run_id=run.id, title=title, text=text, severity=severity,
+                               wait_duration_ms=wait_duration_ms, now=utcnow(),
+                               suppress_within_ms=wait_duration_ms)
+    if alert_id is None:
+        return None
+    return AlertInfo(id=alert_id, title=title, text=text, severity=severity)

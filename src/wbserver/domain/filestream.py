@@ -6,6 +6,7 @@ skipped, console lines are replaced by line number, the summary is replaced whol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -132,6 +133,16 @@ def build_write(run: Run, request: StreamRequest, *, now: datetime) -> StreamWri
     return write
 
 
+def transitions(before: Run, after: Run) -> list[str]:
+    """The events one request caused: a run reaching finished or failed, or preempting."""
+    found = []
+    if after.state != before.state and after.state in (FINISHED, FAILED):
+        found.append("run_finished" if after.state == FINISHED else "run_failed")
+    if after.preempting and not before.preempting:
+        found.append("run_preempting")
+    return found
+
+
 def _new_lines(stored: int, update: FileUpdate) -> tuple[int, list[str], list[dict[str, Any]]]:
     """The part of an append-only update not stored yet (retries and overlaps are skipped)."""
     start = max(update.offset, stored)
@@ -159,9 +170,10 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
         fields["last_step"] = max(run.last_step, int(max(steps)))
 
 
-def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey,
-                      body: Any) -> dict[str, Any]:
-    """Validate, then apply in one transaction; the answer tells the client to stop if asked."""
+def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: Any,
+                      on_event: Callable[[str, Run], None] | None = None) -> dict[str, Any]:
+    """Validate, then apply in one transaction; the answer tells the client to stop if asked.
+    `on_event` hears the run's transitions (run_finished, run_failed, run_preempting)."""
     request = parse_request(body)
     project = store.get_project(key.entity, key.project)
     if project is None:
@@ -170,7 +182,16 @@ def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey,
     run = store.get_run(key)
     if run is None:
         raise NotFound(f"run {key.entity}/{key.project}/{key.name} not found")
-    updated = store.apply_stream(run.id, lambda locked: build_write(locked, request, now=utcnow()))
+    before: list[Run] = []
+
+    def mutation(locked: Run) -> StreamWrite:
+        before.append(locked)
+        return build_write(locked, request, now=utcnow())
+
+    updated = store.apply_stream(run.id, mutation)
+    if on_event is not None and before:
+        for kind in transitions(before[-1], updated):
+            on_event(kind, updated)
     answer: dict[str, Any] = {"exitcode": None, "limits": {}}
     if updated.stop_requested:
         answer["stopped"] = True

@@ -175,3 +175,25 @@ class FilePage:
     files: list[RunFile]
     has_next_page: bool
     total: int
+
+
+@dataclass(frozen=True)
+class SlackConnection:
+    id: int
+    entity_id: int
+    webhook_url: str  # encrypted as stored
+    channel: str | None
+    team_name: str | None
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    channel: str
+    target: str
+    payload: str
+    attempts: int
+    created_at: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,7 +117,8 @@ def request_stop(store: MetadataStore, *, run_id: int) -> Run:
 
 
 def mark_crashed_runs(store: MetadataStore, blobs: BlobStore, *, timeout_seconds: float,
-                      now: datetime | None = None) -> int:
+                      now: datetime | None = None,
+                      on_crash: Callable[[Run], None] | None = None) -> int:
     """Runs whose last file_stream request is older than the timeout are crashed; each gets
     an output.log made from its streamed console lines (its client never uploaded one)."""
     now = now or utcnow()
@@ -124,6 +126,9 @@ def mark_crashed_runs(store: MetadataStore, blobs: BlobStore, *, timeout_seconds
                                             now=now)
     for run_id in crashed:
         write_output_log(store, blobs, run_id=run_id)
+        run = store.get_run_by_id(run_id)
+        if on_crash is not None and run is not None:
+            on_crash(run)
     return len(crashed)
 
 

@@ -64,8 +64,8 @@ class HistoryRows:
 
     def add_alert(self, *, run_id: int, title: str, text: str, severity: str,
                   wait_duration_ms: int | None, now: datetime,
-                  suppress_within_ms: int | None) -> bool:
-        """Record an alert; returns False (and records it as suppressed) when the same title
+                  suppress_within_ms: int | None) -> int | None:
+        """Record an alert; its id, or None (recorded as suppressed) when the same title
         was raised on the same run within the wait duration."""
         c = t.alerts.c
         with self._write() as conn:
@@ -76,10 +76,11 @@ class HistoryRows:
                     c.run_id == run_id, c.title == title, c.suppressed.is_(False),
                     c.created_at > since)).limit(1)).first()
                 suppressed = recent is not None
-            conn.execute(t.alerts.insert().values(
+            alert_id = conn.execute(t.alerts.insert().values(
                 run_id=run_id, title=title, text=text, severity=severity,
-                wait_duration_ms=wait_duration_ms, suppressed=suppressed, created_at=now))
-        return not suppressed
+                wait_duration_ms=wait_duration_ms, suppressed=suppressed,
+                created_at=now)).inserted_primary_key[0]
+        return None if suppressed else int(alert_id)
 
     def list_alerts(self, run_id: int) -> list[dict[str, Any]]:
         c = t.alerts.c

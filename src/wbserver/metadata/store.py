@@ -22,6 +22,7 @@ from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
 from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.history_rows import HistoryRows
+from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
 from wbserver.metadata.settings_rows import SettingsRows
@@ -29,7 +30,7 @@ from wbserver.metadata.sso_rows import SsoRows
 
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
-               ArtifactBrowseRows, RunBrowseRows):
+               ArtifactBrowseRows, RunBrowseRows, NotifyRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

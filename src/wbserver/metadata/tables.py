@@ -103,6 +103,46 @@ sso_states = Table(
     Column("used_at", Timestamp, nullable=True),
 )
 
+slack_connections = Table(
+    "slack_connections", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entity_id", Id, ForeignKey("entities.id"), nullable=False, unique=True),
+    Column("webhook_url", Text, nullable=False),  # encrypted with the server secret
+    Column("channel", String(255), nullable=True),
+    Column("team_name", String(255), nullable=True),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("disabled_at", Timestamp, nullable=True),
+    Column("disabled_reason", Text, nullable=True),
+)
+
+notification_choices = Table(
+    "notification_choices", metadata,
+    Column("entity_id", Id, ForeignKey("entities.id"), primary_key=True),
+    Column("alerts", Boolean, nullable=False),
+    Column("run_finished", Boolean, nullable=False),
+    Column("run_failed", Boolean, nullable=False),
+    Column("run_crashed", Boolean, nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),  # slack | queue
+    Column("target", String(512), nullable=False),  # connection id, or the queue URI
+    Column("dedupe_key", String(255), nullable=False, unique=True),
+    Column("payload", LongText, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("next_attempt_at", Timestamp, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", Timestamp, nullable=True),
+    Column("sent_at", Timestamp, nullable=True),
+    Column("failed_at", Timestamp, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index(None, "sent_at", "failed_at", "next_attempt_at"),
+)
+
 invites = Table(
     "invites", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

@@ -13,6 +13,7 @@ from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
+from wbserver.web.pages_notify import notification_context
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, check_csrf, require_user, services
 
@@ -33,8 +34,12 @@ async def settings_page(request: Request, who: Visitor, *, new_key: str | None =
     user = require_user(who)
     svc = services(request)
     keys = await run_in_threadpool(svc.store.list_api_keys, user.id)
+    own = await run_in_threadpool(svc.store.get_entity, user.username)
+    notify = await run_in_threadpool(notification_context, svc, own)
+    teams = await run_in_threadpool(svc.store.list_user_teams, user.id)
     return render(request, who, "settings.html", status=status, keys=keys, new_key=new_key,
-                  flashes=flashes or [], base_url=base_url(request, svc.settings))
+                  flashes=flashes or [], base_url=base_url(request, svc.settings), teams=teams,
+                  **notify)
 
 
 async def _form(request: Request, who: Visitor) -> dict[str, str]:

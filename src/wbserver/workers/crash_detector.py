@@ -9,6 +9,7 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 
 from wbserver.config import Settings
+from wbserver.domain.models import Run
 from wbserver.domain.runs import mark_crashed_runs
 from wbserver.ports import BlobStore, MetadataStore
 
@@ -16,13 +17,15 @@ log = logging.getLogger("wbserver.crash_detector")
 
 
 async def crash_detector(store: MetadataStore, blobs: BlobStore,
-                         settings: Callable[[], Settings]) -> None:
+                         settings: Callable[[], Settings],
+                         on_crash: Callable[[Run], None] | None = None) -> None:
     """One UPDATE per interval; it is atomic, so several processes may run it side by side.
     The timeout and interval are read on every pass, so changes apply without a restart."""
     while True:
         timeout, interval = settings().heartbeat_timeout, settings().crash_check_interval
         try:
-            count = await run_in_threadpool(mark_crashed_runs, store, blobs, timeout_seconds=timeout)
+            count = await run_in_threadpool(mark_crashed_runs, store, blobs,
+                                            timeout_seconds=timeout, on_crash=on_crash)
             if count:
                 log.info("marked %d run(s) crashed: no heartbeat for %.0f s", count, timeout)
         except Exception:  # keep the loop alive; the next pass retries

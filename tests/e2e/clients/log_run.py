@@ -15,7 +15,7 @@ Spec keys (all optional except ``init``):
   config_update dict passed to run.config.update() after the loop
   console       print stdout/stderr lines and a carriage-return progress bar
   save          {"name": ..., "content": ...}: write the file and wandb.save() it
-  alert         {"title": ..., "text": ...}: wandb.alert()
+  alert         {"title": ..., "text": ..., "repeat": n}: wandb.alert() (n times)
   fail          raise RuntimeError(fail) instead of finishing
   ready_sleep   print READY and sleep this many seconds instead of finishing
 """
@@ -115,7 +115,8 @@ def main(spec_path, out_path):
             f.write(spec["save"]["content"])
         wandb.save(spec["save"]["name"])
     if spec.get("alert"):
-        wandb.alert(title=spec["alert"]["title"], text=spec["alert"]["text"])
+        for _ in range(spec["alert"].get("repeat", 1)):  # repeats fall within wait_duration
+            wandb.alert(title=spec["alert"]["title"], text=spec["alert"]["text"])
 
     write(out_path, out)
     if spec.get("fail"):

@@ -7,10 +7,12 @@ from typing import Any
 import orjson
 from graphql import GraphQLResolveInfo
 
+from wbserver.api.events import emitter
 from wbserver.api.graphql.ids import decode_id, encode_id
 from wbserver.api.graphql.schema import Resolver, renames
 from wbserver.domain import alerts, history
 from wbserver.domain.models import Run, RunKey
+from wbserver.domain.notifications import ALERT, RUN_CREATED
 from wbserver.domain.permissions import readable_project
 from wbserver.domain.runs import RunUpsert, request_stop, upsert_run, wandb_config
 from wbserver.errors import NotFound
@@ -28,6 +30,8 @@ def upsert_bucket(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -
         state=input.get("state"), tags=input.get("tags"), config=input.get("config"),
         summary=input.get("summaryMetrics"))
     run, inserted = upsert_run(ctx.store, viewer=ctx.viewer, spec=spec)
+    if inserted:
+        emitter(ctx.services, ctx.base_url)(RUN_CREATED, run)
     return {"bucket": run, "inserted": inserted, "updateAvailable": False}
 
 
@@ -45,9 +49,11 @@ def find_run(info: GraphQLResolveInfo, entity: str | None, project: str, name: s
 
 def notify_alert(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
     run = find_run(info, input["entityName"], input["projectName"], input["runName"])
-    alerts.record_alert(info.context.store, run=run, title=input["title"], text=input["text"],
-                        severity=input.get("severity") or "INFO",
-                        wait_duration_ms=input.get("waitDuration"))
+    new = alerts.record_alert(info.context.store, run=run, title=input["title"],
+                              text=input["text"], severity=input.get("severity") or "INFO",
+                              wait_duration_ms=input.get("waitDuration"))
+    if new is not None:
+        emitter(info.context.services, info.context.base_url)(ALERT, run, new)
     return {"success": True}
 
 

@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from wbserver.api.auth import authenticate, base_url
 from wbserver.api.context import RequestContext, Services
 from wbserver.api.errors import error_response
+from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rest.bodies import read_json
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
@@ -58,8 +59,9 @@ async def file_stream(request: Request) -> Response:
         viewer = await run_in_threadpool(authenticate, svc.store, request)
         body = await read_json(request, svc.settings.max_request_bytes)
         key = RunKey(params["entity"], params["project"], params["run"])
+        emit = emitter(svc, base_url(request, svc.settings))
         answer = await run_in_threadpool(apply_file_stream, svc.store, viewer=viewer, key=key,
-                                         body=body)
+                                         body=body, on_event=emit)
     except WbError as exc:
         return error_response(exc)
     return JSONResponse(answer)

@@ -1,0 +1,30 @@
+"""Run events from request handlers into the outbox (domain/notifications.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from wbserver.api.context import Services
+from wbserver.domain.clock import utcnow
+from wbserver.domain.models import Run
+from wbserver.domain.notifications import AlertInfo, enqueue_run_event
+
+log = logging.getLogger("wbserver.events")
+Emit = Callable[..., None]
+
+
+def emitter(services: Services, base_url: str) -> Emit:
+    """A function that records an event; a failure to record never fails the client's
+    request (the run data it carried is already stored)."""
+
+    def emit(kind: str, run: Run, alert: AlertInfo | None = None) -> None:
+        try:
+            enqueue_run_event(services.store, kind=kind, run=run, now=utcnow(),
+                              base_url=base_url,
+                              queue_uri=getattr(services.settings, "notifications_queue", ""),
+                              alert=alert)
+        except Exception:
+            log.exception("could not record the %s event of run %s", kind, run.id)
+
+    return emit

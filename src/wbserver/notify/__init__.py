@@ -1,0 +1,1 @@
+"""Delivering notifications: Slack (incoming webhooks, OAuth v2 connect) and queues."""

@@ -11,7 +11,7 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-CLIENT_ID, CLIENT_SECRET = "slack-test-client", "slack-test-secret"
+CLIENT_ID, CLIENT_SECRET = "1111111111.2222222222", "0123456789abcdef0123456789abcdef"
 
 
 class SlackStandIn:

@@ -34,3 +34,13 @@ def test_environment_then_override_then_default():
 def test_bad_values_name_the_variable():
     with pytest.raises(ConfigError, match="WBSERVER_HEARTBEAT_TIMEOUT"):
         load_settings({"WBSERVER_HEARTBEAT_TIMEOUT": "-1"})
+
+
+def test_slack_credentials_must_look_like_slacks():
+    ok = load_settings({"SLACK_CLIENT_ID": "1234.5678",
+                        "SLACK_SECRET": "0123456789abcdef0123456789abcdef"})
+    assert ok.slack_client_id == "1234.5678"
+    with pytest.raises(ConfigError, match="SLACK_CLIENT_ID"):
+        load_settings({"SLACK_CLIENT_ID": "my-app"})
+    with pytest.raises(ConfigError, match="SLACK_SECRET"):
+        load_settings({"SLACK_SECRET": "hunter2"})

@@ -7,6 +7,7 @@ Resolution order: explicit override (CLI flag) > environment > default. Values s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -46,6 +47,17 @@ def _http_url(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("expected an http(s) URL such as https://login.example.com/")
     return text.strip()
+
+
+def _pattern(regex: str, example: str) -> Callable[[str], str]:
+    """A value that must look right, e.g. a Slack client id (digits.digits)."""
+    compiled = re.compile(regex)
+
+    def parse(text: str) -> str:
+        if not compiled.fullmatch(text.strip()):
+            raise ValueError(f"this does not look like one; expected e.g. {example}")
+        return text.strip()
+    return parse
 
 
 def _choice(*options: str) -> Callable[[str], str]:
@@ -173,10 +185,10 @@ SETTINGS: tuple[Setting, ...] = (
             "With single sign-on on, site admins may still sign in with a password.",
             section="authentication"),
     # Slack (W&B Local's names) and where its API lives (a stand-in in tests)
-    Setting("slack_client_id", "SLACK_CLIENT_ID", str, "",
+    Setting("slack_client_id", "SLACK_CLIENT_ID", _pattern(r"\d+\.\d+", "1234567890.1234567890"), "",
             "Client id of the Slack app that dispatches alerts (scope incoming-webhook, "
             "redirect URL HOST/slack/callback).", section="slack"),
-    Setting("slack_secret", "SLACK_SECRET", str, "",
+    Setting("slack_secret", "SLACK_SECRET", _pattern(r"[0-9a-f]{32}", "32 hexadecimal digits"), "",
             "Client secret of that Slack app.", section="slack", secret=True),
     Setting("slack_api_url", "WBSERVER_SLACK_API_URL", _http_url, "https://slack.com/api/",
             "Base URL of Slack's Web API (oauth.v2.access).", section="slack"),

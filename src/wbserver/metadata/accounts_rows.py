@@ -249,6 +249,16 @@ class AccountRows:
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def entity_storage_bytes(self, entity_id: int) -> int:
+        """Bytes of run files stored under an entity's projects."""
+        query = (select(func.coalesce(func.sum(t.run_files.c.size_bytes), 0))
+                 .select_from(t.run_files)
+                 .join(t.runs, t.runs.c.id == t.run_files.c.run_id)
+                 .join(t.projects, t.projects.c.id == t.runs.c.project_id)
+                 .where(t.projects.c.entity_id == entity_id))
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def set_project_visibility(self, project_id: int, visibility: str) -> None:
         with self._write() as conn:
             conn.execute(update(t.projects).where(t.projects.c.id == project_id)

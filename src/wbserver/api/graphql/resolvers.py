@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wbserver.api.graphql import (
     accounts,
+    admin_users,
     artifact_reads,
     artifacts,
     projects,
@@ -18,7 +19,7 @@ from wbserver.api.graphql.schema import Resolver
 def all_resolvers() -> dict[str, dict[str, Resolver]]:
     merged: dict[str, dict[str, Resolver]] = {}
     for module in (viewer, projects, runs, run_history, run_files, artifacts, artifact_reads,
-                   accounts):
+                   accounts, admin_users):
         for type_name, fields in module.RESOLVERS.items():
             clash = merged.setdefault(type_name, {}).keys() & fields.keys()
             if clash:

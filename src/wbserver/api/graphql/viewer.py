@@ -42,7 +42,6 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "deletedAt": lambda u, _i: None,
         "createdAt": lambda u, _i: u.created_at,
         "defaultEntity": lambda u, info: info.context.store.get_entity(u.username),
-        "apiKeys": lambda _u, _i: {"edges": []},
         "teams": _user_teams,
     },
     "Entity": {

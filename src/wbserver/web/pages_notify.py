@@ -21,7 +21,7 @@ from wbserver.errors import InvalidInput, NotFound, PermissionDenied, Unauthenti
 from wbserver.notify.slack import SlackError, exchange_code
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
-from wbserver.web.session import Visitor, check_csrf, require_user, services
+from wbserver.web.session import Visitor, checked_form, require_user, services
 
 
 def notification_context(svc: Any, entity: Entity) -> dict[str, Any]:
@@ -103,17 +103,11 @@ async def callback(request: Request, who: Visitor) -> Response:
     return redirect(_back(entity))
 
 
-async def _form(request: Request, who: Visitor) -> dict[str, str]:
-    form = await request.form()
-    check_csrf(who, form.get("csrf_token"))
-    return {k: str(v) for k, v in form.items()}
-
-
 @page
 async def disconnect(request: Request, who: Visitor) -> Response:
     user = require_user(who)
     svc = services(request)
-    form = await _form(request, who)
+    form = await checked_form(request, who)
     entity = _managed_entity(svc, user, form.get("entity") or user.username)
     await run_in_threadpool(svc.store.delete_slack_connection, entity.id)
     return redirect(_back(entity))
@@ -123,7 +117,7 @@ async def disconnect(request: Request, who: Visitor) -> Response:
 async def save_choices(request: Request, who: Visitor) -> Response:
     user = require_user(who)
     svc = services(request)
-    form = await _form(request, who)
+    form = await checked_form(request, who)
     entity = _managed_entity(svc, user, form.get("entity") or user.username)
     choices = {name: form.get(name) == "on" for name in DEFAULT_CHOICES}
     await run_in_threadpool(svc.store.save_notification_choices, entity.id, choices)
@@ -148,7 +142,7 @@ async def team(request: Request, who: Visitor) -> Response:
 async def set_member(request: Request, who: Visitor) -> Response:
     user = require_user(who)
     svc = services(request)
-    form = await _form(request, who)
+    form = await checked_form(request, who)
     name = request.path_params["name"]
     role = form.get("role") or None
     await run_in_threadpool(lambda: teams.set_member(

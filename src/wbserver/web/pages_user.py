@@ -15,7 +15,7 @@ from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
 from wbserver.web.pages_notify import notification_context
 from wbserver.web.render import redirect, render
-from wbserver.web.session import Visitor, check_csrf, require_user, services
+from wbserver.web.session import Visitor, checked_form, require_user, services
 
 
 @page
@@ -42,16 +42,10 @@ async def settings_page(request: Request, who: Visitor, *, new_key: str | None =
                   **notify)
 
 
-async def _form(request: Request, who: Visitor) -> dict[str, str]:
-    form = await request.form()
-    check_csrf(who, form.get("csrf_token"))
-    return {k: str(v) for k, v in form.items()}
-
-
 @page
 async def create_key(request: Request, who: Visitor) -> Response:
     user = require_user(who)
-    form = await _form(request, who)
+    form = await checked_form(request, who)
     name = form.get("name", "").strip() or "key"
     if len(name) > 128:
         raise InvalidInput("a key name is at most 128 characters")
@@ -63,7 +57,7 @@ async def create_key(request: Request, who: Visitor) -> Response:
 @page
 async def revoke_key(request: Request, who: Visitor) -> Response:
     user = require_user(who)
-    await _form(request, who)
+    await checked_form(request, who)
     key_id = int(request.path_params["key_id"])
     if not await run_in_threadpool(lambda: services(request).store.revoke_api_key(
             user_id=user.id, key_id=key_id)):
@@ -74,7 +68,7 @@ async def revoke_key(request: Request, who: Visitor) -> Response:
 @page
 async def change_password(request: Request, who: Visitor) -> Response:
     user = require_user(who)
-    form = await _form(request, who)
+    form = await checked_form(request, who)
     store = services(request).store
     found = await run_in_threadpool(store.get_password_hash, user.username)
     stored = found[1] if found else None

@@ -60,6 +60,13 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
                         secure=secure_cookies(request), max_age=hours * 3600)
 
 
+async def checked_form(request: Request, who: Visitor) -> dict[str, str]:
+    """The posted form as strings, after checking its CSRF token."""
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
+    return {k: str(v) for k, v in form.items()}
+
+
 def check_csrf(who: Visitor, form_token: object) -> None:
     if not isinstance(form_token, str) or not hmac.compare_digest(form_token, who.csrf_token):
         raise PermissionDenied("this form has expired or did not come from this site; "

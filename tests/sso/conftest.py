@@ -86,6 +86,8 @@ def sso_setup(root: Path, *, seats: int = 20, features: tuple[str, ...] = ("sso"
            "WBSERVER_OIDC_GROUPS_CLAIM": "groups", **(extra or {})}
     if client == "confidential":
         env.update(OIDC_CLIENT_ID=CONFIDENTIAL[0], OIDC_CLIENT_SECRET=CONFIDENTIAL[1])
+    elif client == "implicit":
+        env.update(OIDC_CLIENT_ID="wbserver-implicit", OIDC_AUTH_METHOD="implicit")
     else:
         env.update(OIDC_CLIENT_ID=PUBLIC)
     try:

@@ -20,6 +20,8 @@ const provider = new Provider(issuer, {
     { ...common, client_id: 'wbserver-confidential', client_secret: 'test-only-secret',
       token_endpoint_auth_method: 'client_secret_basic' },
     { ...common, client_id: 'wbserver-public', token_endpoint_auth_method: 'none' },
+    { ...common, client_id: 'wbserver-implicit', token_endpoint_auth_method: 'none',
+      grant_types: ['implicit'], response_types: ['id_token'], application_type: 'native' },
   ],
   claims: {
     openid: ['sub'],

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,20 +18,27 @@ from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
+from wbserver.backends import QUEUES, STORES, BackendEnv, shown_uri
 from wbserver.config import Settings
+from wbserver.config.admin import Probe
 from wbserver.config.runtime import SettingsSource
+from wbserver.domain.files import stored_in
 from wbserver.domain.notifications import RUN_CRASHED
+from wbserver.errors import ConfigError
 from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 from wbserver.notify.slack import slack_sender
+from wbserver.ports import BlobStore, EventQueue
 from wbserver.secrets_box import SecretBox
 from wbserver.sso.provider import Discovery
 from wbserver.sso.provider import probe as sso_probe
 from wbserver.sso.tokens import KeySets
 from wbserver.storage.local import LocalBlobStore
+from wbserver.storage.router import StoreConfig, StoreRouter
 from wbserver.storage.signing import UrlSigner
 from wbserver.web.pages_sso import SsoServices
 from wbserver.workers.artifact_gc import artifact_gc
+from wbserver.workers.bucket_events import bucket_events, reconciler
 from wbserver.workers.crash_detector import crash_detector
 from wbserver.workers.outbox import OutboxWorker, outbox_loop
 
@@ -74,13 +81,103 @@ def build_services(source: SettingsSource) -> Services:
         load_saved=lambda: {k: box.decrypt(v) for k, v in store.load_saved_settings().items()},
         revision=store.settings_revision)
     signer = UrlSigner(secret)
-    return Services(settings_source=source, store=store,
-                    blobs=LocalBlobStore(startup.files_dir, signer), signer=signer, secrets=box)
+    blobs = StoreRouter(
+        metadata=store, signer=signer,
+        config=lambda: (store_config(source.current()), source.current().storage_proxy),
+        open_store=lambda config: open_blob_store(config, startup.files_dir, signer),
+        locate=lambda key: stored_in(store, key), encrypt=box.encrypt, decrypt=box.decrypt)
+    queue = QueueHolder(source.current)
+    return Services(settings_source=source, store=store, blobs=blobs, signer=signer, secrets=box,
+                    report_uploads=lambda keys: queue.report(
+                        [k for k in keys if not blobs.serves_bytes(k)]), queue=queue)
+
+
+# storage (BUCKET) and its event queue (BUCKET_QUEUE) -------------------------------------
+
+def store_config(settings: Settings) -> StoreConfig:
+    return StoreConfig(uri=settings.bucket, aws_region=settings.aws_region,
+                       azure_storage_key=settings.azure_storage_key)
+
+
+def open_blob_store(config: StoreConfig, files_dir: str, signer: UrlSigner) -> BlobStore:
+    """BUCKET empty: the data folder's files/; otherwise the backend its scheme names."""
+    if not config.uri:
+        return LocalBlobStore(files_dir, signer)
+    env = BackendEnv(aws_region=config.aws_region, azure_storage_key=config.azure_storage_key,
+                     local_root=files_dir, signer=signer)
+    return STORES.open(config.uri, env)  # type: ignore[no-any-return]
+
+
+def open_queue(settings: Settings) -> EventQueue:
+    env = BackendEnv(aws_region=settings.aws_region,
+                     azure_storage_key=settings.azure_storage_key)
+    return QUEUES.open(settings.bucket_queue or "internal://", env)  # type: ignore[no-any-return]
+
+
+class QueueHolder:
+    """The queue BUCKET_QUEUE names now (reopened when a saved change alters it)."""
+
+    def __init__(self, settings: Callable[[], Settings]) -> None:
+        self._settings = settings
+        self._key: tuple[str, str, str] | None = None
+        self._queue: EventQueue | None = None
+
+    def __call__(self) -> EventQueue:
+        s = self._settings()
+        key = (s.bucket_queue, s.aws_region, s.azure_storage_key)
+        if self._queue is None or key != self._key:
+            queue = open_queue(s)
+            if self._queue is not None:
+                self._queue.close()
+            self._queue, self._key = queue, key
+        return self._queue
+
+    def report(self, keys: list[str]) -> None:
+        notify = getattr(self(), "notify", None)  # only internal:// looks for hinted keys
+        if notify is not None and keys:
+            notify(keys)
+
+
+def check_storage(settings: Settings, files_dir: str, signer: UrlSigner, *,
+                  reach_queue: bool = True) -> None:
+    """Open and reach BUCKET (and BUCKET_QUEUE), or ConfigError naming the setting. At start
+    the queue is only parsed: the consumer rides out its outages."""
+    store = open_blob_store(store_config(settings), files_dir, signer)
+    try:
+        getattr(store, "check", lambda: None)()
+    except ConfigError as exc:
+        raise ConfigError(f"BUCKET={shown_uri(settings.bucket)!r}: {exc.message}; for example "
+                          f"BUCKET={STORES.example}") from exc
+    queue = open_queue(settings)
+    try:
+        if reach_queue:
+            queue.check()
+    except ConfigError as exc:
+        raise ConfigError(f"BUCKET_QUEUE={shown_uri(settings.bucket_queue)!r}: "
+                          f"{exc.message}") from exc
+    finally:
+        queue.close()
+
+
+def storage_probe(services: Services, files_dir: str) -> Probe:
+    """Before /system-admin saves storage settings: the new bucket and queue must answer."""
+    def probe(candidate: Settings) -> None:
+        current = services.settings
+        fields = ("bucket", "bucket_queue", "aws_region", "azure_storage_key")
+        if any(getattr(candidate, f) != getattr(current, f) for f in fields):
+            check_storage(candidate, files_dir, services.signer)
+    return probe
 
 
 def create_app(source: SettingsSource | None = None) -> Starlette:
     source = source or SettingsSource()
     services = build_services(source)
+    try:
+        check_storage(services.settings, source.startup.files_dir, services.signer,
+                      reach_queue=False)
+    except ConfigError:
+        services.store.close()  # type: ignore[attr-defined]
+        raise
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -91,10 +188,14 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
             "slack": slack_sender(services.store, services.secrets.decrypt)})))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
+        storage_tasks = [
+            asyncio.create_task(bucket_events(services.store, services.blobs, services.queue)),
+            asyncio.create_task(reconciler(services.store, services.blobs,
+                                           lambda: services.settings))]
         try:
             yield
         finally:
-            for worker_task in (task, outbox_task):
+            for worker_task in (*storage_tasks, task, outbox_task):
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
@@ -106,6 +207,7 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
     app = Starlette(routes=ROUTES, lifespan=lifespan)
     app.state.services = services
     app.state.settings_probes = []  # backends add checks run before saving settings
+    app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))
     discovery = Discovery()
     app.state.sso = SsoServices(discovery=discovery, keys=KeySets())
     app.state.settings_probes.append(sso_probe(discovery))

@@ -88,6 +88,9 @@ def parser() -> argparse.ArgumentParser:
     from wbserver import cli_artifacts
 
     cli_artifacts.add_parsers(sub, data_dir)
+    from wbserver import cli_storage
+
+    cli_storage.add_parsers(sub, data_dir)
     return root
 
 

@@ -7,20 +7,18 @@ from typing import Any
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
-    from wbserver.app import open_store, server_secret
-    from wbserver.config import load_settings
+    from wbserver.app import build_services
+    from wbserver.config.runtime import SettingsSource
     from wbserver.domain.artifact_gc import collect_garbage, describe
-    from wbserver.storage.local import LocalBlobStore
-    from wbserver.storage.signing import UrlSigner
 
-    settings = load_settings(overrides={"data_dir": args.data_dir})
-    store = open_store(settings)
+    services = build_services(SettingsSource(overrides={"data_dir": args.data_dir}))
     try:
-        blobs = LocalBlobStore(settings.files_dir, UrlSigner(server_secret(settings)))
+        settings = services.settings
         grace = settings.artifact_gc_grace if args.grace is None else args.grace
-        report = collect_garbage(store, blobs, grace_seconds=grace, dry_run=args.dry_run)
+        report = collect_garbage(services.store, services.blobs, grace_seconds=grace,
+                                 dry_run=args.dry_run)
     finally:
-        store.close()
+        services.store.close()  # type: ignore[attr-defined]
     print(describe(report))
     return 0
 

@@ -150,7 +150,16 @@ class MetadataStore(Protocol):
 
     # run files
     def prepare_run_files(self, run_id: int, names: list[str]) -> None: ...
-    def record_file_upload(self, run_id: int, name: str, *, size_bytes: int, md5: str) -> None: ...
+    def record_file_upload(self, run_id: int, name: str, *, size_bytes: int, md5: str,
+                           store: str | None = None) -> None: ...
+    # storage (issue 7; metadata/storage_rows.py): which store holds what
+    def content_store(self, md5: str) -> str | None: ...
+    def manifest_store(self, artifact_id: int) -> str | None: ...
+    def set_manifest_store(self, artifact_id: int, store: str) -> None: ...
+    def register_blob_store(self, name: str, config: str) -> None: ...
+    def blob_stores(self) -> dict[str, str]: ...
+    def unlanded_run_files(self, *, created_after: datetime, created_before: datetime,
+                           limit: int) -> list[tuple[int, str]]: ...
     def get_run_file(self, run_id: int, name: str) -> RunFile | None: ...
     def list_run_files(self, run_id: int, *, names: list[str] | None, pattern: str | None,
                        after: int | None, first: int) -> FilePage: ...
@@ -164,7 +173,8 @@ class MetadataStore(Protocol):
     # artifacts (issue 6; metadata/artifact_rows.py, artifact_reads.py) -----------------
     def create_artifact(self, spec: NewArtifact) -> tuple[Artifact, Artifact | None, bool]: ...
     def plan_artifact_files(self, artifact_id: int, specs: list[FileSpec]) -> list[FilePlan]: ...
-    def record_blob(self, md5: str, size: int, *, uploaded: bool = True) -> None: ...
+    def record_blob(self, md5: str, size: int, *, uploaded: bool = True,
+                    store: str | None = None) -> None: ...
     def stored_blobs(self, md5s: Iterable[str]) -> set[str]: ...
     def set_artifact_manifest(self, artifact_id: int, digest: str | None) -> Artifact: ...
     def commit_artifact(self, artifact_id: int, entries: list[ManifestEntry]) -> Artifact: ...
@@ -208,6 +218,9 @@ class BlobStore(Protocol):
     def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]: ...
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str: ...
     def delete(self, key: str) -> bool: ...  # artifacts GC; False when nothing was there
+    # storage (issue 7): `name` is the store's URI without credentials, kept on every file
+    # row so a file stays readable after BUCKET changes
+    name: str
 
 
 @dataclass(frozen=True)
@@ -217,3 +230,42 @@ class Delivery:
     outcome: str  # "sent" | "retry" | "revoked"
     retry_after: float | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectCreated:
+    """One object-created notification as a bucket queue delivers it."""
+
+    bucket: str
+    name: str  # the object's name in the bucket, prefix included
+    size: int | None = None
+    md5_hex: str | None = None
+    key: str | None = None  # internal:// hints name the store key itself
+
+
+@dataclass
+class QueueMessage:
+    id: str
+    events: list[ObjectCreated]
+    receipt: Any = None
+    problem: str | None = None  # why a message could not be read (it is dropped)
+
+
+class RoutedBlobStore(BlobStore, Protocol):
+    """The store the server uses (storage/router.py): the current BUCKET for new files, and
+    for each stored file the store it landed in."""
+
+    def serves_bytes(self, key: str) -> bool: ...  # downloads go through the server
+    def local_path(self, key: str) -> Any: ...  # a Path on the local disk, or None
+    def key_for(self, bucket: str, name: str) -> str | None: ...  # object name -> key
+    def check(self) -> None: ...
+
+
+class EventQueue(Protocol):
+    """BUCKET_QUEUE: where the bucket's object-created events arrive."""
+
+    name: str
+    def receive(self, *, max_messages: int, wait_seconds: float) -> list[QueueMessage]: ...
+    def ack(self, message: QueueMessage) -> None: ...
+    def check(self) -> None: ...  # ConfigError with the service's message when unreachable
+    def close(self) -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from wbserver.config.runtime import SettingsSource
 from wbserver.domain.clock import utcnow
 from wbserver.domain.license import LicenseState
 from wbserver.domain.models import User
-from wbserver.ports import BlobStore, MetadataStore
+from wbserver.ports import EventQueue, MetadataStore, RoutedBlobStore
 from wbserver.secrets_box import SecretBox
 from wbserver.storage.signing import UrlSigner
 
@@ -19,9 +20,12 @@ from wbserver.storage.signing import UrlSigner
 class Services:
     settings_source: SettingsSource
     store: MetadataStore
-    blobs: BlobStore
+    blobs: RoutedBlobStore
     signer: UrlSigner
     secrets: SecretBox
+    # keys the client reported uploaded (file_stream): internal:// looks for them in the bucket
+    report_uploads: Callable[[list[str]], None] = lambda _keys: None
+    queue: Callable[[], EventQueue] | None = None  # the BUCKET_QUEUE in force
 
     @property
     def settings(self) -> Settings:

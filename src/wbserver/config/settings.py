@@ -68,6 +68,28 @@ def _choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+def _store_uri(text: str) -> str:
+    from wbserver.backends import STORES
+
+    return _known_scheme(text, STORES.schemes(), "BUCKET=s3://my-bucket/wandb")
+
+
+def _queue_uri(text: str) -> str:
+    from wbserver.backends import QUEUES
+
+    return _known_scheme(text, QUEUES.schemes(), "BUCKET_QUEUE=sqs://wandb-file-events")
+
+
+def _known_scheme(text: str, schemes: list[str], example: str) -> str:
+    value = text.strip()
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme not in schemes:
+        known = ", ".join(f"{s}://" for s in schemes)
+        raise ValueError(f"unknown scheme {scheme!r}; known schemes: {known}; "
+                         f"for example {example}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -112,6 +134,30 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a signed upload URL stays valid.", section="storage"),
     Setting("download_url_ttl", "WBSERVER_DOWNLOAD_URL_TTL", _positive_int, 3600,
             "Seconds a signed download URL stays valid.", section="storage"),
+    Setting("bucket", "BUCKET", _store_uri, "",
+            "Where file bytes live: s3://BUCKET[/PREFIX], s3://ACCESS:SECRET@HOST[:PORT]/BUCKET"
+            "[?tls=true] (S3-compatible), gs://BUCKET[/PREFIX], az://ACCOUNT/CONTAINER[/PREFIX]. "
+            "Empty: the data folder's files/ on the local disk.", section="storage",
+            secret=True),
+    Setting("bucket_queue", "BUCKET_QUEUE", _queue_uri, "",
+            "Where the bucket's object-created events arrive: sqs://QUEUE, "
+            "pubsub:/PROJECT/TOPIC/SUBSCRIPTION, az://ACCOUNT/QUEUE, or internal:// (the "
+            "server checks the bucket itself). Empty: internal://.", section="storage",
+            secret=True),
+    Setting("aws_region", "AWS_REGION", str, "",
+            "AWS region of the S3 bucket and SQS queue, e.g. us-east-1 (credentials come from "
+            "the standard AWS chain).", section="storage"),
+    Setting("azure_storage_key", "AZURE_STORAGE_KEY", str, "",
+            "Access key of the Azure storage account named in BUCKET and BUCKET_QUEUE.",
+            section="storage", secret=True),
+    Setting("storage_proxy", "WBSERVER_STORAGE_PROXY", _bool, False,
+            "Stream uploads and downloads through the server instead of handing clients "
+            "signed bucket URLs (for networks where clients cannot reach the bucket).",
+            section="storage"),
+    Setting("bucket_reconcile_interval", "WBSERVER_BUCKET_RECONCILE_INTERVAL",
+            _non_negative_float, 300.0,
+            "Seconds between two checks of the bucket for run files whose object-created "
+            "event never came (0: off).", section="storage"),
     Setting("secret_key", "WBSERVER_SECRET_KEY", str, "",
             "Key for signing URLs and sessions. Empty: a random key is made once and kept in "
             "the data folder. Several server processes must share the same key.",
@@ -210,6 +256,12 @@ class Settings:
     max_request_bytes: int = 64 * 1024 * 1024
     upload_url_ttl: int = 24 * 3600
     download_url_ttl: int = 3600
+    bucket: str = ""
+    bucket_queue: str = ""
+    aws_region: str = ""
+    azure_storage_key: str = ""
+    storage_proxy: bool = False
+    bucket_reconcile_interval: float = 300.0
     secret_key: str = ""
     license: str = ""
     license_public_keys: str = ""

@@ -10,6 +10,7 @@ from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
 
 _CONTENT_KEY = re.compile(r"^artifacts/md5/[0-9a-f]{2}/([0-9a-f]{32})$")
+_MANIFEST_KEY = re.compile(r"^artifacts/manifests/(\d+)/wandb_manifest\.json$")
 
 
 def content_key(md5_hex: str) -> str:
@@ -41,6 +42,12 @@ def content_md5(key: str) -> str | None:
     return match.group(1) if match else None
 
 
+def manifest_artifact(key: str) -> int | None:
+    """The artifact id a manifest key names, or None for any other key."""
+    match = _MANIFEST_KEY.match(key)
+    return int(match.group(1)) if match else None
+
+
 def content_already_stored(store: MetadataStore, *, key: str) -> bool:
     """A PUT to a content key whose bytes are already stored changes nothing: skip it, so a
     stale upload URL can never replace good content."""
@@ -49,7 +56,7 @@ def content_already_stored(store: MetadataStore, *, key: str) -> bool:
 
 
 def content_landed(store: MetadataStore, blobs: BlobStore | None, *, key: str,
-                   info: BlobInfo) -> bool:
+                   info: BlobInfo, where: str | None = None) -> bool:
     """Record content that arrived under its MD5 key; refuse (and remove) bytes whose MD5
     is not the one the key names. False when `key` is not a content key."""
     md5 = content_md5(key)
@@ -59,5 +66,5 @@ def content_landed(store: MetadataStore, blobs: BlobStore | None, *, key: str,
         if blobs is not None:
             blobs.delete(key)
         raise InvalidInput(f"the uploaded bytes have MD5 {info.md5_hex}, not {md5}")
-    store.record_blob(md5, info.size)
+    store.record_blob(md5, info.size, store=where)
     return True

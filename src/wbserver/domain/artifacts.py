@@ -134,6 +134,7 @@ def manifest_upload(store: MetadataStore, blobs: BlobStore, *, viewer: User, art
     artifact = store.set_artifact_manifest(artifact_id, digest or None)
     url, headers = blobs.upload_url(manifest_key(artifact_id), base_url=base_url,
                                     expires_in=expires_in)
+    store.set_manifest_store(artifact_id, blobs.name)
     return artifact, url, headers
 
 
@@ -155,7 +156,7 @@ def commit_artifact(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     for md5 in sorted(missing):  # a bucket may hold bytes whose event has not arrived yet
         info = blobs.stat(content_key(md5))
         if info is not None and info.md5_hex == md5:
-            store.record_blob(md5, info.size, uploaded=False)
+            store.record_blob(md5, info.size, uploaded=False, store=blobs.name)
             missing.discard(md5)
     if missing:
         names = sorted(e.name for e in entries if e.md5 in missing)

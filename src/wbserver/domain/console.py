@@ -32,5 +32,5 @@ def write_output_log(store: MetadataStore, blobs: BlobStore, *, run_id: int) -> 
     text = "".join(split_line(content)[2] + "\n" for _number, content in lines)
     key = run_file_key(run_id, OUTPUT_LOG)
     info = blobs.write(key, [text.encode("utf-8")])
-    blob_landed(store, key=key, info=info)
+    blob_landed(store, key=key, info=info, where=blobs.name)
     return True

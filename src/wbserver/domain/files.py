@@ -6,7 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from wbserver.domain.artifact_storage import content_already_stored, content_landed
+from wbserver.domain.artifact_storage import (
+    content_already_stored,
+    content_landed,
+    content_md5,
+    manifest_artifact,
+)
 from wbserver.domain.models import Run
 from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
@@ -56,12 +61,33 @@ def upload_needed(store: MetadataStore, *, key: str) -> bool:
 
 
 def blob_landed(store: MetadataStore, *, key: str, info: BlobInfo,
-                blobs: BlobStore | None = None) -> None:
-    """Called when bytes arrive under `key` (our storage route, or a bucket event). Artifact
-    content is checked against the MD5 its key names (`blobs` removes a mismatch)."""
-    if content_landed(store, blobs, key=key, info=info):
+                blobs: BlobStore | None = None, where: str | None = None) -> None:
+    """Called when bytes arrive under `key` (our storage route, or a bucket event) in the store
+    named `where` (default: `blobs`'s name). Artifact content is checked against the MD5 its
+    key names (`blobs` removes a mismatch)."""
+    if where is None and blobs is not None:
+        where = blobs.name
+    if content_landed(store, blobs, key=key, info=info, where=where):
         return
     match = _RUN_KEY.match(key)
     if match:
         store.record_file_upload(int(match.group(1)), match.group(2), size_bytes=info.size,
-                                 md5=info.md5_hex)
+                                 md5=info.md5_hex, store=where)
+
+
+def parse_run_key(key: str) -> tuple[int, str] | None:
+    match = _RUN_KEY.match(key)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def stored_in(store: MetadataStore, key: str) -> str | None:
+    """The name of the store holding `key`, as its row remembers it (None: not recorded)."""
+    run_file = parse_run_key(key)
+    if run_file is not None:
+        found = store.get_run_file(*run_file)
+        return found.store if found is not None else None
+    md5 = content_md5(key)
+    if md5 is not None:
+        return store.content_store(md5)
+    artifact_id = manifest_artifact(key)
+    return store.manifest_store(artifact_id) if artifact_id is not None else None

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from wbserver.domain.clock import utcnow
+from wbserver.domain.files import check_file_name, run_file_key
 from wbserver.domain.history_codec import build_segments, count_types, parse_line
 from wbserver.domain.models import (
     CRASHED,
@@ -171,9 +172,11 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
 
 
 def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: Any,
-                      on_event: Callable[[str, Run], None] | None = None) -> dict[str, Any]:
+                      on_event: Callable[[str, Run], None] | None = None,
+                      on_uploaded: Callable[[list[str]], None] | None = None) -> dict[str, Any]:
     """Validate, then apply in one transaction; the answer tells the client to stop if asked.
-    `on_event` hears the run's transitions (run_finished, run_failed, run_preempting)."""
+    `on_event` hears the run's transitions (run_finished, run_failed, run_preempting);
+    `on_uploaded` gets the storage keys of the files the client reports uploaded."""
     request = parse_request(body)
     project = store.get_project(key.entity, key.project)
     if project is None:
@@ -192,7 +195,18 @@ def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: 
     if on_event is not None and before:
         for kind in transitions(before[-1], updated):
             on_event(kind, updated)
+    if on_uploaded is not None and request.uploaded:
+        on_uploaded([run_file_key(run.id, name) for name in request.uploaded
+                     if _safe_name(name)])
     answer: dict[str, Any] = {"exitcode": None, "limits": {}}
     if updated.stop_requested:
         answer["stopped"] = True
     return answer
+
+
+def _safe_name(name: str) -> bool:
+    try:
+        check_file_name(name)
+    except InvalidInput:
+        return False
+    return True

@@ -125,6 +125,7 @@ class RunFile:
     uploaded: bool
     created_at: datetime
     updated_at: datetime
+    store: str | None = None  # the store holding the bytes (None: not landed yet)
 
 
 @dataclass(frozen=True)

@@ -124,11 +124,15 @@ class ArtifactRows(ArtifactReads):
         return [FilePlan(name=s.name, md5=s.md5, needs_upload=s.md5 not in stored,
                          birth_artifact_id=int(births.get(s.md5, artifact_id))) for s in specs]
 
-    def record_blob(self, md5: str, size: int, *, uploaded: bool = True) -> None:
+    def record_blob(self, md5: str, size: int, *, uploaded: bool = True,
+                    store: str | None = None) -> None:
         """Content is stored (`uploaded`: a PUT of it arrived, counted in upload_count)."""
         now = utcnow()
         B = t.artifact_blobs.c
-        bump = {"referenced_at": now, "upload_count": B.upload_count + int(uploaded)}
+        bump: dict[str, Any] = {"referenced_at": now,
+                                "upload_count": B.upload_count + int(uploaded)}
+        if store is not None:
+            bump["store"] = store
         with self._write() as conn:
             if conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(**bump)).rowcount:
                 return
@@ -136,7 +140,7 @@ class ArtifactRows(ArtifactReads):
                 with conn.begin_nested():
                     conn.execute(t.artifact_blobs.insert().values(
                         md5=md5, size=size, created_at=now, referenced_at=now,
-                        upload_count=int(uploaded)))
+                        upload_count=int(uploaded), store=store))
             except IntegrityError:
                 conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(**bump))
 

@@ -16,7 +16,7 @@ from wbserver.metadata import tables as t
 def _file(row: Row[Any]) -> RunFile:
     return RunFile(id=row.id, run_id=row.run_id, name=row.name, size_bytes=row.size_bytes,
                    md5=row.md5, uploaded=row.uploaded, created_at=row.created_at,
-                   updated_at=row.updated_at)
+                   updated_at=row.updated_at, store=row.store)
 
 
 class FileRows:
@@ -35,10 +35,13 @@ class FileRows:
                     {"run_id": run_id, "name": n, "uploaded": False, "created_at": now,
                      "updated_at": now} for n in new])
 
-    def record_file_upload(self, run_id: int, name: str, *, size_bytes: int, md5: str) -> None:
+    def record_file_upload(self, run_id: int, name: str, *, size_bytes: int, md5: str,
+                           store: str | None = None) -> None:
         c = t.run_files.c
         now = utcnow()
-        values = {"size_bytes": size_bytes, "md5": md5, "updated_at": now}
+        values: dict[str, Any] = {"size_bytes": size_bytes, "md5": md5, "updated_at": now}
+        if store is not None:
+            values["store"] = store
         with self._write() as conn:
             result = conn.execute(update(t.run_files).where(c.run_id == run_id, c.name == name)
                                   .values(**values))

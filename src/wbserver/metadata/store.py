@@ -27,10 +27,11 @@ from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
 from wbserver.metadata.settings_rows import SettingsRows
 from wbserver.metadata.sso_rows import SsoRows
+from wbserver.metadata.storage_rows import StorageRows
 
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
-               ArtifactBrowseRows, RunBrowseRows, NotifyRows):
+               ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -289,6 +289,7 @@ run_files = Table(
     Column("uploaded", Boolean, nullable=False, default=False),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("store", String(512), nullable=True),  # blob_stores.name; NULL: not landed yet
     UniqueConstraint("run_id", "name"),
 )
 
@@ -346,6 +347,7 @@ artifacts = Table(
     Column("history_step", BigInteger, nullable=True),
     Column("pending_aliases", Text, nullable=False),
     Column("manifest_digest", String(64), nullable=True),
+    Column("manifest_store", String(512), nullable=True),  # blob_stores.name of the manifest
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("committed_at", Timestamp, nullable=True),
@@ -389,6 +391,16 @@ artifact_blobs = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("referenced_at", Timestamp, nullable=False),
     Column("upload_count", Integer, nullable=False, default=0),  # PUTs that arrived for it
+    Column("store", String(512), nullable=True),  # blob_stores.name holding the bytes
+)
+
+# Every store that ever held files (BUCKET values over time): the name is the URI without
+# credentials; `config` is the full configuration, encrypted with the server secret.
+blob_stores = Table(
+    "blob_stores", metadata,
+    Column("name", String(512), primary_key=True),
+    Column("config", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
 )
 
 artifact_usages = Table(

@@ -7,8 +7,10 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from wbserver.errors import InvalidInput
+from wbserver.backends import STORES, BackendEnv
+from wbserver.errors import ConfigError, InvalidInput
 from wbserver.ports import BlobInfo
 from wbserver.storage.signing import UrlSigner, quote_key
 
@@ -16,10 +18,22 @@ CHUNK = 1024 * 1024
 
 
 class LocalBlobStore:
-    def __init__(self, root: str, signer: UrlSigner) -> None:
+    """`BUCKET` empty (the data folder's files/, named 'local') or `file:///some/folder`."""
+
+    signed_urls = False  # clients reach the bytes through the server's own route
+
+    def __init__(self, root: str, signer: UrlSigner, name: str = "local") -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.signer = signer
+        self.name = name
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise ConfigError(f"{self.root} is not a folder")
+
+    def key_for(self, bucket: str, name: str) -> str | None:
+        return name
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -46,10 +60,13 @@ class LocalBlobStore:
         return BlobInfo(size=size, md5_hex=digest.hexdigest())
 
     def open_read(self, key: str) -> Iterator[bytes]:
-        path = self._path(key)
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
+        handle = self._path(key).open("rb")  # a missing file fails here, not when iterated
+
+        def chunks() -> Iterator[bytes]:
+            with handle:
+                while chunk := handle.read(CHUNK):
+                    yield chunk
+        return chunks()
 
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
@@ -80,3 +97,11 @@ class LocalBlobStore:
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
         query = self.signer.sign("GET", key, expires_in=expires_in)
         return f"{base_url}/storage/{quote_key(key)}?{query}"
+
+
+@STORES.register("file")
+def open_local(uri: str, env: BackendEnv) -> LocalBlobStore:
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+        raise ConfigError("a local folder is file:///absolute/path")
+    return LocalBlobStore(unquote(parts.path), env.signer, name=f"file://{parts.path}")

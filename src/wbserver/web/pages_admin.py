@@ -15,6 +15,7 @@ from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
 from wbserver.errors import InvalidInput, NotFound, WbError
 from wbserver.passwords import hash_password
+from wbserver.storage.cors import storage_report
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, check_csrf, require_admin, services
@@ -39,8 +40,11 @@ async def _render_settings(request: Request, who: Visitor, *, status: int = 200,
     rows = describe(svc.settings_source)
     sections = [(name, list(group)) for name, group in groupby(rows, key=lambda r: r.section)]
     context = await run_in_threadpool(_license_context, request)
+    storage = await run_in_threadpool(
+        storage_report, svc.blobs.current(), base_url(request, svc.settings),  # type: ignore[attr-defined]
+        proxied=svc.settings.storage_proxy)
     return render(request, who, "admin.html", status=status, sections=sections,
-                  flashes=flashes or [], **context)
+                  flashes=flashes or [], storage_report=storage, **context)
 
 
 @page

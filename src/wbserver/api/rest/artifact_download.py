@@ -8,11 +8,11 @@ from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
-from wbserver.api.auth import authenticate
+from wbserver.api.auth import authenticate, base_url
 from wbserver.api.errors import error_response
-from wbserver.api.rest.handlers import services
+from wbserver.api.rest.handlers import send_blob, services
 from wbserver.domain.artifacts import readable_content_key
 from wbserver.errors import NotFound, WbError
 
@@ -26,9 +26,7 @@ async def artifact_file(request: Request) -> Response:
         viewer = await run_in_threadpool(authenticate, svc.store, request)
         key = await run_in_threadpool(readable_content_key, svc.store, viewer=viewer,
                                       entity=parts[1], project=parts[2], md5=parts[-2])
-        path = svc.blobs.local_path(key)  # type: ignore[attr-defined]
-        if path is None:
-            raise NotFound("artifact file not found")
-        return FileResponse(path, filename=parts[-1])
+        return await run_in_threadpool(send_blob, svc, key, filename=parts[-1],
+                                       base_url=base_url(request, svc.settings))
     except WbError as exc:
         return error_response(exc)

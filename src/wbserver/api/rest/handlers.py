@@ -9,7 +9,13 @@ from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from wbserver.api.auth import authenticate, base_url
 from wbserver.api.context import RequestContext, Services
@@ -61,7 +67,8 @@ async def file_stream(request: Request) -> Response:
         key = RunKey(params["entity"], params["project"], params["run"])
         emit = emitter(svc, base_url(request, svc.settings))
         answer = await run_in_threadpool(apply_file_stream, svc.store, viewer=viewer, key=key,
-                                         body=body, on_event=emit)
+                                         body=body, on_event=emit,
+                                         on_uploaded=svc.report_uploads)
     except WbError as exc:
         return error_response(exc)
     return JSONResponse(answer)
@@ -92,8 +99,9 @@ async def storage_put(request: Request) -> Response:
 def _store_upload(svc: Services, key: str, spool: BinaryIO) -> None:
     with spool:
         if upload_needed(svc.store, key=key):
+            where = svc.blobs.name
             info = svc.blobs.write(key, _chunks(spool))
-            blob_landed(svc.store, key=key, info=info, blobs=svc.blobs)
+            blob_landed(svc.store, key=key, info=info, blobs=svc.blobs, where=where)
         else:  # stored already: nothing is written; the bytes are only checked and counted
             blob_landed(svc.store, key=key, info=_digest(spool))
 
@@ -115,16 +123,27 @@ async def storage_get(request: Request) -> Response:
     key = request.path_params["key"]
     try:
         _check_signature(request, "GET", key)
-        return _send_blob(services(request), key)
+        return await run_in_threadpool(send_blob, services(request), key)
     except WbError as exc:
         return error_response(exc)
 
 
-def _send_blob(svc: Services, key: str) -> Response:
-    path = svc.blobs.local_path(key)  # type: ignore[attr-defined]
-    if path is None:
-        raise NotFound("no such file")
-    return FileResponse(path)
+def send_blob(svc: Services, key: str, *, filename: str | None = None,
+              base_url: str | None = None) -> Response:
+    """The bytes of `key`: from the local disk, streamed from the bucket (proxy mode), or, with
+    `base_url`, a redirect to a signed bucket URL."""
+    if base_url is not None and not svc.blobs.serves_bytes(key):
+        return RedirectResponse(svc.blobs.download_url(
+            key, base_url=base_url, expires_in=svc.settings.download_url_ttl), status_code=307)
+    path = svc.blobs.local_path(key)
+    if path is not None:
+        return FileResponse(path, filename=filename)
+    try:
+        chunks = svc.blobs.open_read(key)
+    except FileNotFoundError:
+        raise NotFound("no such file") from None
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else None
+    return StreamingResponse(chunks, media_type="application/octet-stream", headers=headers)
 
 
 async def run_file_download(request: Request) -> Response:
@@ -134,7 +153,8 @@ async def run_file_download(request: Request) -> Response:
     try:
         viewer = await run_in_threadpool(authenticate, svc.store, request)
         run = await run_in_threadpool(_readable_run, svc, viewer, p)
-        return _send_blob(svc, run_file_key(run.id, p["name"]))
+        return await run_in_threadpool(send_blob, svc, run_file_key(run.id, p["name"]),
+                                       base_url=base_url(request, svc.settings))
     except WbError as exc:
         return error_response(exc)
 

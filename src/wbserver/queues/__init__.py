@@ -1,0 +1,1 @@
+"""BUCKET_QUEUE consumers, one module per scheme; message parsing in events.py."""

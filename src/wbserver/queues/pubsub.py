@@ -1,0 +1,98 @@
+"""Google Cloud Pub/Sub pull subscription receiving Cloud Storage notifications.
+
+    pubsub:/PROJECT/TOPIC/SUBSCRIPTION[?endpoint=127.0.0.1:8085]
+
+Credentials are Application Default Credentials; `endpoint` is for the Pub/Sub emulator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from wbserver.backends import QUEUES, BackendEnv
+from wbserver.errors import ConfigError
+from wbserver.ports import QueueMessage
+from wbserver.queues.events import MalformedMessage, gcs_events
+
+ACK_DEADLINE = 120
+
+
+class PubSubQueue:
+    def __init__(self, project: str, topic: str, subscription: str,
+                 endpoint: str | None) -> None:
+        self.project, self.topic, self.subscription = project, topic, subscription
+        self.name = f"pubsub:/{project}/{topic}/{subscription}"
+        self.endpoint = endpoint
+        self._client: Any = None
+
+    @property
+    def path(self) -> str:
+        return f"projects/{self.project}/subscriptions/{self.subscription}"
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from google.cloud import pubsub_v1
+
+            if self.endpoint:
+                import grpc
+                from google.auth.credentials import AnonymousCredentials
+                from google.pubsub_v1.services.subscriber.transports import (
+                    SubscriberGrpcTransport,
+                )
+
+                channel = grpc.insecure_channel(self.endpoint)
+                self._client = pubsub_v1.SubscriberClient(
+                    transport=SubscriberGrpcTransport(channel=channel,
+                                                      credentials=AnonymousCredentials()))
+            else:
+                self._client = pubsub_v1.SubscriberClient()
+        return self._client
+
+    def check(self) -> None:
+        try:
+            self.client.get_subscription(request={"subscription": self.path}, timeout=15)
+        except Exception as exc:
+            raise ConfigError(f"cannot reach Pub/Sub subscription {self.path}: "
+                              f"{getattr(exc, 'message', None) or exc}") from exc
+
+    def receive(self, *, max_messages: int, wait_seconds: float) -> list[QueueMessage]:
+        from google.api_core.exceptions import DeadlineExceeded
+
+        try:
+            answer = self.client.pull(
+                request={"subscription": self.path, "max_messages": max(1, max_messages)},
+                timeout=max(wait_seconds, 1.0), retry=None)
+        except DeadlineExceeded:
+            return []
+        messages = []
+        for received in answer.received_messages:
+            pubsub_message = received.message
+            message = QueueMessage(id=pubsub_message.message_id, events=[],
+                                   receipt=received.ack_id)
+            try:
+                message.events = gcs_events(dict(pubsub_message.attributes),
+                                            bytes(pubsub_message.data))
+            except MalformedMessage as exc:
+                message.problem = str(exc)
+            messages.append(message)
+        return messages
+
+    def ack(self, message: QueueMessage) -> None:
+        self.client.acknowledge(request={"subscription": self.path, "ack_ids": [message.receipt]})
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+@QUEUES.register("pubsub")
+def open_pubsub(uri: str, env: BackendEnv) -> PubSubQueue:
+    parts = urlsplit(uri)
+    segments = [p for p in parts.path.split("/") if p]
+    if parts.netloc or len(segments) != 3:
+        raise ConfigError("expected pubsub:/PROJECT/TOPIC/SUBSCRIPTION")
+    endpoint = parse_qs(parts.query).get("endpoint", [None])[0]
+    return PubSubQueue(*segments, endpoint=endpoint)

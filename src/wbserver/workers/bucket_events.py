@@ -1,0 +1,92 @@
+"""The BUCKET_QUEUE consumer and the periodic reconciliation of files no event announced.
+
+Every server process runs both. The queue hands each message to one consumer at a time
+(visibility timeout / ack deadline) and handling is idempotent, so several processes, a
+redelivery or a duplicate event are harmless. A message is acknowledged once handled, or when
+it cannot be read at all (it is logged and dropped); when the metadata store fails, it is left
+for redelivery. An unreachable queue is retried with exponential backoff up to a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+
+from wbserver.config import Settings
+from wbserver.domain.bucket_events import object_created, reconcile_run_files
+from wbserver.errors import InvalidInput
+from wbserver.ports import EventQueue, MetadataStore, QueueMessage, RoutedBlobStore
+
+log = logging.getLogger("wbserver.bucket_events")
+WAIT_SECONDS = 5.0
+MAX_BACKOFF = 60.0
+RECONCILE_MIN_AGE = 60.0
+RECONCILE_MAX_AGE = 7 * 24 * 3600.0
+
+
+def handle_message(store: MetadataStore, blobs: RoutedBlobStore, queue: EventQueue,
+                   message: QueueMessage) -> list[str]:
+    """Handle one message and acknowledge it; returns what happened to each event."""
+    if message.problem:
+        log.warning("dropping unreadable message %s from %s: %s", message.id, queue.name,
+                    message.problem)
+        queue.ack(message)
+        return []
+    outcomes = []
+    for event in message.events:
+        key = event.key if event.key is not None else blobs.key_for(event.bucket, event.name)
+        if key is None:
+            outcomes.append("not this store")
+            continue
+        try:
+            outcomes.append(object_created(store, blobs, key=key, size=event.size,
+                                           md5_hex=event.md5_hex))
+        except InvalidInput as exc:  # e.g. bytes that do not match their content key
+            log.warning("refused %s: %s", key, exc.message)
+            outcomes.append("refused")
+    queue.ack(message)
+    return outcomes
+
+
+async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
+                        queue: Callable[[], EventQueue]) -> None:
+    backoff = 0.0
+    while True:
+        current = queue()
+        started = time.monotonic()
+        try:
+            messages = await run_in_threadpool(current.receive, max_messages=10,
+                                               wait_seconds=WAIT_SECONDS)
+            for message in messages:
+                await run_in_threadpool(handle_message, store, blobs, current, message)
+        except Exception as exc:  # the queue or the database is away: back off, then retry
+            backoff = min(MAX_BACKOFF, max(1.0, backoff * 2))
+            log.warning("BUCKET_QUEUE %s: %s; retrying in %.0f s", current.name,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__, backoff)
+            await asyncio.sleep(backoff)
+            continue
+        backoff = 0.0
+        if not messages and time.monotonic() - started < 0.5:
+            await asyncio.sleep(1.0)  # a queue that answers at once when empty
+
+
+async def reconciler(store: MetadataStore, blobs: RoutedBlobStore,
+                     settings: Callable[[], Settings]) -> None:
+    """Every WBSERVER_BUCKET_RECONCILE_INTERVAL seconds (0: off), look in the bucket for run
+    files handed an upload URL a while ago that no event recorded."""
+    while True:
+        interval = settings().bucket_reconcile_interval
+        if interval > 0:
+            try:
+                found = await run_in_threadpool(
+                    reconcile_run_files, store, blobs,
+                    min_age=min(RECONCILE_MIN_AGE, interval), max_age=RECONCILE_MAX_AGE)
+                if found:
+                    log.info("reconciliation found %d file(s) no event announced", found)
+            except Exception:
+                log.exception("bucket reconciliation failed; the next pass retries")
+        await asyncio.sleep(interval or 60.0)

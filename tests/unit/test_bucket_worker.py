@@ -1,0 +1,76 @@
+"""The BUCKET_QUEUE consumer loop: backoff while the queue is away, then back to work;
+unreadable messages are dropped, a failing database leaves the message for redelivery."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from wbserver.ports import ObjectCreated, QueueMessage
+from wbserver.workers import bucket_events as worker
+
+
+class FlakyQueue:
+    name = "fake://queue"
+
+    def __init__(self, failures: int, messages: list[QueueMessage]) -> None:
+        self.failures, self.messages, self.acked = failures, messages, []
+
+    def receive(self, *, max_messages: int, wait_seconds: float) -> list[QueueMessage]:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("queue endpoint refused the connection")
+        out, self.messages = self.messages, []
+        return out
+
+    def ack(self, message: QueueMessage) -> None:
+        self.acked.append(message.id)
+
+
+class Blobs:
+    name = "s3://b"
+
+    def key_for(self, bucket: str, name: str) -> str | None:
+        return name if bucket == "b" else None
+
+
+def test_backoff_then_handle_then_drop_unreadable(monkeypatch) -> None:
+    handled: list[str] = []
+    monkeypatch.setattr(worker, "object_created",
+                        lambda store, blobs, *, key, size, md5_hex: handled.append(key) or "recorded")
+    queue = FlakyQueue(3, [QueueMessage(id="1", events=[ObjectCreated(bucket="b", name="runs/1/a")]),
+                           QueueMessage(id="2", events=[], problem="not JSON"),
+                           QueueMessage(id="3", events=[ObjectCreated(bucket="x", name="y")])])
+    sleeps: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if not queue.messages and queue.acked:
+            raise asyncio.CancelledError
+        await real_sleep(0)
+
+    monkeypatch.setattr(worker.asyncio, "sleep", fake_sleep)
+
+    async def run() -> None:
+        try:
+            await worker.bucket_events(store=None, blobs=Blobs(),  # type: ignore[arg-type]
+                                       queue=lambda: queue)
+        except asyncio.CancelledError:
+            pass
+    asyncio.run(run())
+    assert sleeps[:3] == [1.0, 2.0, 4.0]  # exponential backoff while the queue is away
+    assert handled == ["runs/1/a"] and queue.acked == ["1", "2", "3"]
+
+
+def test_a_failing_database_leaves_the_message(monkeypatch) -> None:
+    def boom(*_a: Any, **_k: Any) -> str:
+        raise OSError("database is away")
+    monkeypatch.setattr(worker, "object_created", boom)
+    queue = FlakyQueue(0, [])
+    message = QueueMessage(id="1", events=[ObjectCreated(bucket="b", name="runs/1/a")])
+    try:
+        worker.handle_message(None, Blobs(), queue, message)  # type: ignore[arg-type]
+    except OSError:
+        pass
+    assert queue.acked == []  # redelivered after the visibility timeout

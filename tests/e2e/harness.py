@@ -99,6 +99,15 @@ class Server:
     def create_user(self, name: str, email: str, *, admin: bool = False) -> None:
         self.cli("users", "create", name, "--email", email, *(["--admin"] if admin else []))
 
+    def set_password(self, name: str, password: str) -> None:
+        """Give a user a password (for signing in on the pages)."""
+        cmd = [PYTHON, "-m", "wbserver", "users", "reset-password", name, "--password-stdin",
+               "--data-dir", str(self.data_dir)]
+        result = subprocess.run(cmd, env=self.env, input=password + "\n", capture_output=True,
+                                text=True, timeout=CLI_TIMEOUT)
+        if result.returncode != 0:
+            raise AssertionError(show(result, "users reset-password"))
+
     def create_key(self, name: str) -> str:
         result = self.cli("keys", "create", name)
         key = result.stdout.strip()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -17,10 +15,7 @@ from .harness import Client, Server, free_port, start_server, wait_for
 
 
 def connect_slack(server: Server, slack: SlackStandIn) -> httpx.Client:
-    subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", "alice",
-                    "--password-stdin", "--data-dir", str(server.data_dir)],
-                   input="alice password\n", text=True, check=True, env=server.env,
-                   capture_output=True)
+    server.set_password("alice", "alice password")
     browser = httpx.Client(base_url=server.url)
     page = browser.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

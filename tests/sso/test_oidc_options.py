@@ -67,7 +67,7 @@ def test_break_glass_passwords_are_for_admins_and_can_be_turned_off(tmp_path: Pa
     try:
         for name, admin in (("root", True), ("max", False)):
             server.create_user(name, f"{name}@example.com", admin=admin)
-            _set_password(server, name)
+            server.set_password(name, "a good password")
         assert password_login(server, "root", "a good password").status_code == 303
         user = password_login(server, "max", "a good password")
         assert user.status_code == 401 and "passwords are for site admins only" in user.text
@@ -81,16 +81,6 @@ def test_break_glass_passwords_are_for_admins_and_can_be_turned_off(tmp_path: Pa
     finally:
         setup.server.stop()
         setup.provider.stop()
-
-
-def _set_password(server, name: str) -> None:
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", name,
-                    "--password-stdin", "--data-dir", str(server.data_dir)],
-                   input="a good password\n", text=True, check=True, env=server.env,
-                   capture_output=True)
 
 
 def test_endpoint_overrides_are_used(tmp_path: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import httpx
 from e2e.harness import start_server
@@ -64,10 +62,7 @@ def test_admin_edits_a_setting_seen_by_a_second_process(tmp_path, new_page):
     server = start_server(tmp_path / "srv", extra_env={"WBSERVER_TRUSTED_PROXIES": "127.0.0.9"})
     second = None
     try:
-        subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", "alice",
-                        "--password-stdin", "--data-dir", str(server.data_dir)],
-                       input="alice password\n", text=True, check=True, env=server.env,
-                       capture_output=True)
+        server.set_password("alice", "alice password")
         watched = new_page("admin")
         page = watched.page
         page.goto(server.url + "/login")

@@ -4,8 +4,6 @@ filters, charts show the logged series, compare overlays runs, a live run's char
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -20,10 +18,7 @@ def filled(tmp_path_factory) -> Iterator[tuple[Server, dict[str, dict]]]:
     """A server with three runs (two finished, one failed) and an artifact."""
     server = start_server(tmp_path_factory.mktemp("srv"))
     try:
-        subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", "alice",
-                        "--password-stdin", "--data-dir", str(server.data_dir)],
-                       input=PASSWORD + "\n", text=True, check=True, env=server.env,
-                       capture_output=True)
+        server.set_password("alice", PASSWORD)
         client = Client(server=server, root=tmp_path_factory.mktemp("client"))
         runs = {}
         for name, lr, opt, tags, extra in (
@@ -180,10 +175,7 @@ def test_a_live_runs_chart_and_log_grow_without_reload(tmp_path, new_page):
     server = start_server(tmp_path / "srv")
     proc = None
     try:
-        subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", "alice",
-                        "--password-stdin", "--data-dir", str(server.data_dir)],
-                       input=PASSWORD + "\n", text=True, check=True, env=server.env,
-                       capture_output=True)
+        server.set_password("alice", PASSWORD)
         client = Client(server=server, root=tmp_path / "client")
         stop = tmp_path / "stop"
         proc, out = client.popen("slow_log.py", {"init": {"project": "live", "name": "live"},

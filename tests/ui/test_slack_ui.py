@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from e2e.harness import start_server
 from notify.slack_standin import SlackStandIn
 
@@ -13,10 +10,7 @@ def test_connect_slack_from_the_settings_page(tmp_path, new_page):
     slack = SlackStandIn()
     server = start_server(tmp_path / "srv", extra_env=slack.settings_env())
     try:
-        subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", "alice",
-                        "--password-stdin", "--data-dir", str(server.data_dir)],
-                       input="alice password\n", text=True, check=True, env=server.env,
-                       capture_output=True)
+        server.set_password("alice", "alice password")
         watched = new_page("slack")
         page = watched.page
         page.goto(server.url + "/login?next=/settings")

@@ -15,6 +15,7 @@ import orjson
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import RUN_STATES, RUNNING, Project, Run
 from wbserver.domain.run_filters import RunView, matches, sort_runs
+from wbserver.domain.run_query import plan
 from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
 
@@ -152,22 +153,43 @@ def _loads(text: str | None) -> dict[str, Any]:
 
 
 def run_table(store: MetadataStore, project: Project, query: RunQuery) -> RunTable:
+    wanted = mongo_filter(query)
+    planned = plan(wanted, _order(query))
+    if planned is not None:  # filtered, sorted and paged in the database
+        total = store.count_runs(project.id, planned)
+        if total is not None:
+            pages = max(1, -(-total // query.page_size))
+            page = min(query.page, pages)
+            found = store.search_runs(project.id, planned, offset=(page - 1) * query.page_size,
+                                      limit=query.page_size)
+            if found is not None:
+                config_keys, summary_keys = store.project_value_keys(project.id)
+                shown = [_ParsedView(r, _loads(r.config), _loads(r.summary)) for r in found]
+                return _table(query, shown, total=total, page=page, pages=pages,
+                              project_total=store.project_run_count(project.id),
+                              keys=(config_keys, summary_keys, store.project_tags(project.id)))
     runs = store.list_runs(project.id)
     views = [_ParsedView(r, _loads(r.config), _loads(r.summary)) for r in runs]
-    config_keys, summary_keys, tags = _discover(views)
-    wanted = mongo_filter(query)
+    keys = _discover(views)
     if wanted:
         views = [v for v in views if matches(v, wanted)]
     ordered = sort_runs(views, _order(query))
     pages = max(1, -(-len(ordered) // query.page_size))
     page = min(query.page, pages)
     shown = ordered[(page - 1) * query.page_size: page * query.page_size]
+    return _table(query, shown, total=len(ordered), page=page, pages=pages,
+                  project_total=len(runs), keys=keys)
+
+
+def _table(query: RunQuery, shown: list[_ParsedView], *, total: int, page: int, pages: int,
+           project_total: int, keys: tuple[list[str], list[str], list[str]]) -> RunTable:
+    config_keys, summary_keys, tags = keys
     columns = list(query.columns) if query.columns is not None else \
         [f"config.{k}" for k in config_keys[:DEFAULT_EXTRA_COLUMNS]] + \
         [f"summary.{k}" for k in summary_keys[:DEFAULT_EXTRA_COLUMNS]]
     now = utcnow()
-    return RunTable(rows=[table_row(v, columns, now) for v in shown], total=len(ordered),
-                    project_total=len(runs), page=page, pages=pages, columns=columns,
+    return RunTable(rows=[table_row(v, columns, now) for v in shown], total=total,
+                    project_total=project_total, page=page, pages=pages, columns=columns,
                     config_keys=config_keys, summary_keys=summary_keys, tags=tags,
                     any_running=any(v.run.state == RUNNING for v in shown), query=query)
 

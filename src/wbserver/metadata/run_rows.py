@@ -16,6 +16,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import RUNNING, Run, RunKey, StreamWrite
 from wbserver.errors import NotFound
 from wbserver.metadata import tables as t
+from wbserver.metadata.run_values_rows import sync_run_values
 from wbserver.ports import RunMutation, StreamMutation
 
 _RUN_DEFAULTS: dict[str, Any] = {
@@ -118,6 +119,7 @@ class RunRows:
                 try:
                     with conn.begin_nested():
                         new_id = conn.execute(t.runs.insert().values(**values)).inserted_primary_key[0]
+                        sync_run_values(conn, run_id=new_id, project_id=project_id, fields=values)
                     inserted = True
                 except IntegrityError:  # created concurrently: treat as an update
                     current = self._run_in_project(conn, project_id, values["name"], lock=True)
@@ -130,6 +132,7 @@ class RunRows:
                 if fields:
                     conn.execute(update(t.runs).where(t.runs.c.id == current.id)
                                  .values(**_encode(fields)))
+                    sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
             conn.execute(update(t.projects).where(t.projects.c.id == project_id)
                          .values(updated_at=utcnow()))
             run = self._run_by_id(conn, new_id)
@@ -152,6 +155,7 @@ class RunRows:
             fields = mutation(current)
             if fields:
                 conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**_encode(fields)))
+                sync_run_values(conn, run_id=run_id, project_id=current.project_id, fields=fields)
             run = self._run_by_id(conn, run_id)
         assert run is not None
         return run
@@ -166,6 +170,8 @@ class RunRows:
             if write.run_fields:
                 conn.execute(update(t.runs).where(t.runs.c.id == run_id)
                              .values(**_encode(write.run_fields)))
+                sync_run_values(conn, run_id=run_id, project_id=current.project_id,
+                                fields=write.run_fields)
             run = self._run_by_id(conn, run_id)
         assert run is not None
         return run

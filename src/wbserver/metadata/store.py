@@ -25,13 +25,15 @@ from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
+from wbserver.metadata.run_search_rows import RunSearchRows
 from wbserver.metadata.settings_rows import SettingsRows
 from wbserver.metadata.sso_rows import SsoRows
 from wbserver.metadata.storage_rows import StorageRows
 
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
-               ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows):
+               ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows,
+               RunSearchRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -14,11 +14,13 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -270,6 +272,26 @@ history_segments = Table(
     Column("max_step", BigInteger, nullable=True),
     Column("data", LongBlob, nullable=False),
     Index(None, "run_id", "key", "start_line"),
+)
+
+# Config and summary values of each run, one row per path (domain/run_query.py), so the
+# runs table and `Runs` filter and sort in SQL. Text compares byte-wise (binary collation).
+BinaryString = String(255).with_variant(
+    mysql.VARCHAR(255, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
+run_values = Table(
+    "run_values", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
+    Column("project_id", Id, nullable=False),
+    Column("path", BinaryString, nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("num", Double, nullable=True),
+    Column("text", BinaryString, nullable=True),
+    Column("top", Boolean, nullable=False),
+    Index(None, "run_id", "path"),
+    Index(None, "project_id", "path", "kind"),
+    Index(None, "project_id", "path", "num"),
+    Index(None, "project_id", "path", "text"),
 )
 
 log_lines = Table(

@@ -10,7 +10,8 @@ from wbserver.api.graphql.ids import encode_id
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.models import Entity, Project
 from wbserver.domain.permissions import readable_project
-from wbserver.domain.run_filters import RunView, matches, parse_filters, sort_runs
+from wbserver.domain.run_filters import parse_filters
+from wbserver.domain.run_search import count_runs, find_runs
 
 MAX_PAGE = 1000
 
@@ -23,30 +24,24 @@ def project(_root: Any, info: GraphQLResolveInfo, name: str | None = None,
                             project=name or "uncategorized")
 
 
-def _filtered(project: Project, info: GraphQLResolveInfo, filters: str | None) -> list[RunView]:
-    query = parse_filters(filters)
-    views = [RunView(r) for r in info.context.store.list_runs(project.id)]
-    return [v for v in views if matches(v, query)] if query else views
-
-
 def run_count(project: Project, info: GraphQLResolveInfo, filters: str | None = None) -> int:
-    return len(_filtered(project, info, filters))
+    return count_runs(info.context.store, project, parse_filters(filters))
 
 
 def runs(project: Project, info: GraphQLResolveInfo, filters: str | None = None,
          after: str | None = None, first: int | None = None, order: str | None = None,
          **_ignored: Any) -> dict[str, Any]:
-    ordered = sort_runs(_filtered(project, info, filters), order)
     start = int(after) + 1 if after and after.isdigit() else 0
     size = max(1, min(first or 50, MAX_PAGE))
-    page = ordered[start:start + size]
-    edges = [{"node": v.run, "cursor": str(start + i)} for i, v in enumerate(page)]
+    found = find_runs(info.context.store, project, filters=parse_filters(filters), order=order,
+                      offset=start, limit=size)
+    edges = [{"node": r, "cursor": str(start + i)} for i, r in enumerate(found.runs)]
     return {
         "edges": edges,
-        "totalCount": len(ordered),
+        "totalCount": lambda *_a, **_k: found.count(),  # counted only when asked for
         "pageInfo": {"startCursor": edges[0]["cursor"] if edges else None,
                      "endCursor": edges[-1]["cursor"] if edges else None,
-                     "hasNextPage": start + size < len(ordered),
+                     "hasNextPage": found.has_next,
                      "hasPreviousPage": start > 0},
     }
 

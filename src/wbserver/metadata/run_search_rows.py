@@ -1,0 +1,182 @@
+"""Searching a project's runs in SQL: filters and orders planned by domain/run_query.py over
+the `run_values` side table, kept in step with each run's config and summary."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
+
+from wbserver.domain.models import Run
+from wbserver.domain.run_query import (
+    BOOL,
+    COMPLEX,
+    NULL,
+    NUMBER,
+    OPAQUE,
+    STRING,
+    Plan,
+    blocking_paths,
+)
+from wbserver.metadata import tables as t
+from wbserver.metadata.run_rows import row_to_run, run_select
+
+_OPS = {"eq": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
+
+
+class RunSearchRows:
+    engine: Any
+
+    def _read(self) -> AbstractContextManager[Connection]: ...
+
+    def search_runs(self, project_id: int, plan: Plan, *, offset: int,
+                    limit: int) -> list[Run] | None:
+        """A page of the project's runs as the plan filters and orders them, or None when a
+        value the plan reads is not comparable in SQL (the caller evaluates in Python)."""
+        with self._read() as conn:
+            if not self._plannable(conn, project_id, plan):
+                return None
+            query = run_select().where(t.runs.c.project_id == project_id,
+                                       self._where(plan.where))
+            query = self._ordered(query, plan).offset(offset).limit(limit)
+            return [row_to_run(r) for r in conn.execute(query)]
+
+    def count_runs(self, project_id: int, plan: Plan) -> int | None:
+        query = (select(func.count()).select_from(t.runs)
+                 .outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
+                 .where(t.runs.c.project_id == project_id, self._where(plan.where)))
+        with self._read() as conn:
+            if not self._plannable(conn, project_id, plan):
+                return None
+            return int(conn.execute(query).scalar_one())
+
+    def project_value_keys(self, project_id: int) -> tuple[list[str], list[str]]:
+        """Top-level config keys, and summary keys whose values are not dicts or lists."""
+        v = t.run_values.c
+        query = (select(v.path, v.kind).where(v.project_id == project_id, v.top.is_(True))
+                 .group_by(v.path, v.kind))
+        config: set[str] = set()
+        summary: set[str] = set()
+        with self._read() as conn:
+            for path, kind in conn.execute(query):
+                source, _, key = path.partition(".")
+                if source == "config":
+                    config.add(key)
+                elif kind < COMPLEX or kind == OPAQUE:
+                    summary.add(key)
+        return sorted(config), sorted(summary)
+
+    def project_run_count(self, project_id: int) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.runs).where(
+                t.runs.c.project_id == project_id)).scalar_one())
+
+    def project_tags(self, project_id: int) -> list[str]:
+        import orjson
+
+        with self._read() as conn:
+            lists = conn.execute(select(t.runs.c.tags).where(
+                t.runs.c.project_id == project_id).distinct()).scalars()
+            return sorted({tag for text in lists for tag in orjson.loads(text or "[]")})
+
+    # --- SQL from the plan -----------------------------------------------------------
+
+    def _plannable(self, conn: Connection, project_id: int, plan: Plan) -> bool:
+        own, prefixes = blocking_paths(plan.paths)
+        if not own:
+            return True
+        v = t.run_values.c
+        blocked = or_(and_(v.path.in_(own), v.kind >= COMPLEX),
+                      and_(v.path.in_(prefixes), v.kind == OPAQUE) if prefixes else false())
+        return conn.execute(select(v.id).where(v.project_id == project_id, blocked)
+                            .limit(1)).first() is None
+
+    def _column(self, name: str) -> Any:
+        return t.users.c.username if name == "username" else t.runs.c[name]
+
+    def _text(self, column: Any) -> Any:
+        """Byte-wise comparison, as Python compares strings (MySQL collations fold case)."""
+        return column if self.engine.dialect.name == "sqlite" else cast(column, LargeBinary)
+
+    def _where(self, expr: tuple[Any, ...]) -> Any:
+        tag = expr[0]
+        if tag == "true":
+            return true()
+        if tag == "false":
+            return false()
+        if tag == "and":
+            return and_(true(), *[self._where(e) for e in expr[1]])
+        if tag == "or":
+            return or_(false(), *[self._where(e) for e in expr[1]])
+        if tag == "not":
+            return not_(self._where(expr[1]))
+        if tag == "col":
+            _tag, name, op, arg = expr
+            column = self._column(name)
+            if arg is None:
+                return column.is_(None)
+            return and_(column.isnot(None),
+                        getattr(self._text(column), _OPS[op])(self._text_arg(arg)))
+        return self._value(*expr[1:])
+
+    def _text_arg(self, arg: str) -> Any:
+        if self.engine.dialect.name == "sqlite":
+            return arg
+        return cast(arg.encode("utf-8"), LargeBinary)
+
+    def _value(self, path: str, op: str, arg: Any) -> Any:
+        v = t.run_values.alias("v")
+        where = [v.c.run_id == t.runs.c.id, v.c.path == path]
+        if op == "exists":
+            present = exists(select(v.c.id).where(*where, v.c.kind != NULL))
+            return present if arg else not_(present)
+        if arg is None:
+            return not_(exists(select(v.c.id).where(*where, v.c.kind != NULL)))
+        if isinstance(arg, bool):
+            where += [v.c.kind == BOOL, v.c.num == (1.0 if arg else 0.0)]
+        elif isinstance(arg, str):
+            where += [v.c.kind == STRING, getattr(v.c.text, _OPS[op])(arg)]
+        else:
+            where += [v.c.kind == NUMBER, getattr(v.c.num, _OPS[op])(arg)]
+        return exists(select(v.c.id).where(*where))
+
+    def _ordered(self, query: Any, plan: Plan) -> Any:
+        order = plan.order
+        runs = t.runs.c
+        if order.kind == "created":
+            if self.engine.dialect.name == "sqlite":
+                second = func.substr(runs.created_at, 1, 19)
+            else:
+                second = func.date_format(runs.created_at, "%Y-%m-%d %H:%i:%s")
+            key = second.desc() if order.descending else second.asc()
+            return query.order_by(key, runs.id.asc())
+        if order.kind == "col":
+            column = self._column(order.name)
+            group = case((column.is_(None), 2), else_=1)
+            text = self._text(column)
+            keys = [group, text.desc() if order.descending else text.asc()]
+        else:
+            s = t.run_values.alias("s")
+            query = query.outerjoin(s, and_(s.c.run_id == runs.id, s.c.path == order.name))
+            group = case((s.c.kind.in_([NUMBER, BOOL]), 0), (s.c.kind == STRING, 1), else_=2)
+            keys = [group] + ([s.c.num.desc(), s.c.text.desc()] if order.descending
+                              else [s.c.num.asc(), s.c.text.asc()])
+        if order.descending:  # ties: strings by id ascending, numbers and missing descending
+            keys.append(case((group == 1, runs.id), else_=-runs.id).asc())
+        else:
+            keys.append(runs.id.asc())
+        return query.order_by(*keys)

@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
-from wbserver.backends import QUEUES, STORES, BackendEnv, shown_uri
+from wbserver.backends import PUBLISHERS, QUEUES, STORES, BackendEnv, shown_uri
 from wbserver.config import Settings
 from wbserver.config.admin import Probe
 from wbserver.config.runtime import SettingsSource
@@ -27,6 +28,7 @@ from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.errors import ConfigError
 from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
+from wbserver.notify.queue import queue_sender
 from wbserver.notify.slack import slack_sender
 from wbserver.ports import BlobStore, EventQueue
 from wbserver.secrets_box import SecretBox
@@ -108,6 +110,19 @@ def open_blob_store(config: StoreConfig, files_dir: str, signer: UrlSigner) -> B
     return STORES.open(config.uri, env)  # type: ignore[no-any-return]
 
 
+def open_publisher(settings: Settings, uri: str) -> Any:
+    """The NOTIFICATIONS_QUEUE publisher for `uri` (an outbox item keeps the URI it had)."""
+    env = BackendEnv(aws_region=settings.aws_region,
+                     azure_storage_key=settings.azure_storage_key)
+    return PUBLISHERS.open(uri, env)
+
+
+def notifications_probe(settings: Settings) -> None:
+    """Before /system-admin saves NOTIFICATIONS_QUEUE: the queue must answer."""
+    if settings.notifications_queue:
+        open_publisher(settings, settings.notifications_queue).check()
+
+
 def open_queue(settings: Settings) -> EventQueue:
     env = BackendEnv(aws_region=settings.aws_region,
                      azure_storage_key=settings.azure_storage_key)
@@ -185,7 +200,8 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
             services.store, services.blobs, lambda: services.settings,
             on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run)))
         outbox_task = asyncio.create_task(outbox_loop(OutboxWorker(services.store, senders={
-            "slack": slack_sender(services.store, services.secrets.decrypt)})))
+            "slack": slack_sender(services.store, services.secrets.decrypt),
+            "queue": queue_sender(lambda uri: open_publisher(services.settings, uri))})))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
         storage_tasks = [
@@ -211,6 +227,7 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
     discovery = Discovery()
     app.state.sso = SsoServices(discovery=discovery, keys=KeySets())
     app.state.settings_probes.append(sso_probe(discovery))
+    app.state.settings_probes.append(notifications_probe)
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
 

@@ -97,3 +97,8 @@ QUEUES: Registry[Any] = Registry(
     "BUCKET_QUEUE", "sqs://wandb-file-events",
     ("wbserver.queues.internal", "wbserver.queues.sqs", "wbserver.queues.pubsub",
      "wbserver.queues.azure_queue"))
+
+# Where run events are published (NOTIFICATIONS_QUEUE): objects with publish(body: str).
+PUBLISHERS: Registry[Any] = Registry(
+    "NOTIFICATIONS_QUEUE", "sqs://wandb-run-events",
+    ("wbserver.queues.sqs", "wbserver.queues.pubsub", "wbserver.queues.azure_queue"))

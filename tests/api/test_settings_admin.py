@@ -139,3 +139,19 @@ def test_two_processes_migrating_one_new_mariadb_database_at_once(tmp_path):
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.close()
+
+
+def test_an_unreachable_notifications_queue_is_not_saved(tmp_path, database):
+    app = app_with(tmp_path, database, {"AWS_REGION": "us-east-1"})
+    key = admin_key(app)
+    with TestClient(app) as client:
+        refused = client.post("/graphql", json={"query": UPDATE, "variables": {
+            "name": "notifications_queue", "value": "sqs://AK:SK@127.0.0.1:9/run-events"}},
+            auth=("api", key))
+        assert refused.status_code == 400, refused.text
+        assert "cannot reach SQS queue 'run-events'" in refused.json()["errors"][0]["message"]
+        assert settings_of(client, key)["notifications_queue"]["value"] == "not set"
+        bad = client.post("/graphql", json={"query": UPDATE, "variables": {
+            "name": "notifications_queue", "value": "internal://"}}, auth=("api", key))
+        assert bad.status_code == 400 and "unknown scheme 'internal'" in bad.text
+    app.state.services.store.close()

@@ -67,7 +67,10 @@ def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mappi
         if setting.secret and value == "":
             continue  # a blank secret field means 'keep what is there'
         if value:
-            parse_value(setting, value)
+            try:
+                parse_value(setting, value)
+            except ConfigError as exc:  # a bad value from the page or GraphQL is bad input
+                raise InvalidInput(exc.message) from None
         cleaned[name] = value or None
     if not cleaned:
         return []

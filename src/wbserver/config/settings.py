@@ -80,6 +80,12 @@ def _queue_uri(text: str) -> str:
     return _known_scheme(text, QUEUES.schemes(), "BUCKET_QUEUE=sqs://wandb-file-events")
 
 
+def _publisher_uri(text: str) -> str:
+    from wbserver.backends import PUBLISHERS
+
+    return _known_scheme(text, PUBLISHERS.schemes(), "NOTIFICATIONS_QUEUE=sqs://wandb-run-events")
+
+
 def _known_scheme(text: str, schemes: list[str], example: str) -> str:
     value = text.strip()
     scheme = value.split(":", 1)[0].lower() if ":" in value else ""
@@ -230,6 +236,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("break_glass_login", "WBSERVER_BREAK_GLASS_LOGIN", _bool, True,
             "With single sign-on on, site admins may still sign in with a password.",
             section="authentication"),
+    Setting("notifications_queue", "NOTIFICATIONS_QUEUE", _publisher_uri, "",
+            "Where run events (created, finished, failed, crashed, preempting, alert) are "
+            "published as JSON for your own tooling: sqs://QUEUE, pubsub:/PROJECT/TOPIC or "
+            "az://ACCOUNT/QUEUE (schema in docs/notifications.md). Empty: not published.",
+            section="notifications", secret=True),
     # Slack (W&B Local's names) and where its API lives (a stand-in in tests)
     Setting("slack_client_id", "SLACK_CLIENT_ID", _pattern(r"\d+\.\d+", "1234567890.1234567890"), "",
             "Client id of the Slack app that dispatches alerts (scope incoming-webhook, "
@@ -287,6 +298,7 @@ class Settings:
     oidc_userinfo_endpoint: str = ""
     oidc_end_session_endpoint: str = ""
     break_glass_login: bool = True
+    notifications_queue: str = ""
     slack_client_id: str = ""
     slack_secret: str = ""
     slack_api_url: str = "https://slack.com/api/"

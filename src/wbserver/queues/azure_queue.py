@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wbserver.backends import QUEUES, BackendEnv
+from wbserver.backends import PUBLISHERS, QUEUES, BackendEnv
 from wbserver.errors import ConfigError
 from wbserver.ports import QueueMessage
 from wbserver.queues.events import MalformedMessage, event_grid_events
@@ -66,6 +66,10 @@ class AzureQueue:
             messages.append(message)
         return messages
 
+    def publish(self, body: str) -> None:
+        """Send one message as text (NOTIFICATIONS_QUEUE)."""
+        self.client.send_message(body)
+
     def ack(self, message: QueueMessage) -> None:
         self.client.delete_message(message.id, message.receipt)
 
@@ -75,6 +79,7 @@ class AzureQueue:
             self._client = None
 
 
+@PUBLISHERS.register("az")
 @QUEUES.register("az")
 def open_azure_queue(uri: str, env: BackendEnv) -> AzureQueue:
     account, segments, account_url = azure_target(uri, env, "queue", "az://ACCOUNT/QUEUE")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from wbserver.backends import QUEUES, BackendEnv
+from wbserver.backends import PUBLISHERS, QUEUES, BackendEnv
 from wbserver.errors import ConfigError
 from wbserver.ports import QueueMessage
 from wbserver.queues.events import MalformedMessage, gcs_events
@@ -96,3 +96,55 @@ def open_pubsub(uri: str, env: BackendEnv) -> PubSubQueue:
         raise ConfigError("expected pubsub:/PROJECT/TOPIC/SUBSCRIPTION")
     endpoint = parse_qs(parts.query).get("endpoint", [None])[0]
     return PubSubQueue(*segments, endpoint=endpoint)
+
+
+class PubSubPublisher:
+    """Publishes run events to a Pub/Sub topic (NOTIFICATIONS_QUEUE=pubsub:/PROJECT/TOPIC)."""
+
+    def __init__(self, project: str, topic: str, endpoint: str | None) -> None:
+        self.project, self.topic, self.endpoint = project, topic, endpoint
+        self.name = f"pubsub:/{project}/{topic}"
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from google.cloud import pubsub_v1
+
+            if self.endpoint:
+                import grpc
+                from google.auth.credentials import AnonymousCredentials
+                from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
+
+                channel = grpc.insecure_channel(self.endpoint)
+                self._client = pubsub_v1.PublisherClient(
+                    transport=PublisherGrpcTransport(channel=channel,
+                                                     credentials=AnonymousCredentials()))
+            else:
+                self._client = pubsub_v1.PublisherClient()
+        return self._client
+
+    def publish(self, body: str) -> None:
+        topic = f"projects/{self.project}/topics/{self.topic}"
+        self.client.publish(topic, body.encode("utf-8")).result(timeout=30)
+
+    def check(self) -> None:
+        try:
+            self.client.get_topic(request={"topic": f"projects/{self.project}/topics/{self.topic}"},
+                                  timeout=15)
+        except Exception as exc:
+            raise ConfigError(f"cannot reach Pub/Sub topic {self.topic!r}: "
+                              f"{getattr(exc, 'message', None) or exc}") from exc
+
+    def close(self) -> None:
+        self._client = None
+
+
+@PUBLISHERS.register("pubsub")
+def open_pubsub_publisher(uri: str, env: BackendEnv) -> PubSubPublisher:
+    parts = urlsplit(uri)
+    segments = [p for p in parts.path.split("/") if p]
+    if parts.netloc or len(segments) != 2:
+        raise ConfigError("expected pubsub:/PROJECT/TOPIC")
+    endpoint = parse_qs(parts.query).get("endpoint", [None])[0]
+    return PubSubPublisher(*segments, endpoint=endpoint)

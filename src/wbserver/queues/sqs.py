@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from wbserver.backends import QUEUES, BackendEnv
+from wbserver.backends import PUBLISHERS, QUEUES, BackendEnv
 from wbserver.errors import ConfigError
 from wbserver.ports import QueueMessage
 from wbserver.queues.events import MalformedMessage, s3_events
@@ -60,6 +60,10 @@ class SqsQueue:
             messages.append(message)
         return messages
 
+    def publish(self, body: str) -> None:
+        """Send one message (NOTIFICATIONS_QUEUE)."""
+        self.client.send_message(QueueUrl=self.url, MessageBody=body)
+
     def ack(self, message: QueueMessage) -> None:
         self.client.delete_message(QueueUrl=self.url, ReceiptHandle=message.receipt)
 
@@ -67,6 +71,7 @@ class SqsQueue:
         self._client = None
 
 
+@PUBLISHERS.register("sqs")
 @QUEUES.register("sqs")
 def open_sqs(uri: str, env: BackendEnv) -> SqsQueue:
     parts = urlsplit(uri)

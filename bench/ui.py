@@ -28,6 +28,7 @@ import numpy as np
 from wbserver.app import open_store
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.clock import utcnow
+from wbserver.domain.history_codec import rollup_segment
 from wbserver.domain.models import HistorySegment, StreamWrite
 from wbserver.domain.users import create_user
 from wbserver.metadata import tables as t
@@ -90,7 +91,7 @@ def fill(data_dir: Path, runs: int, points: int) -> None:
             fields["history_keys"] = json.dumps({k: {"number": points} for k in columns})
             fields["state"] = "finished"
         store.apply_stream(big.id, lambda _r, s=segments, f=fields: StreamWrite(
-            run_fields=f, segments=s))
+            run_fields=f, segments=s, rollups=[rollup_segment(x) for x in s]))
     print(f"stored a {points:,}-point metric in {time.perf_counter() - started:.1f} s")
     store.close()  # type: ignore[attr-defined]
 

@@ -45,6 +45,7 @@ class RequestContext:
     viewer: User
     base_url: str
     probes: list[Any] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # lookups shared within one request
 
     @property
     def store(self) -> MetadataStore:

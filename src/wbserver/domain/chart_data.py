@@ -12,7 +12,13 @@ import numpy as np
 import orjson
 
 from wbserver.domain.history import iter_lines
-from wbserver.domain.history_codec import flatten, parse_line, unpack_segments
+from wbserver.domain.history_codec import (
+    ROLLUP_BLOCK,
+    flatten,
+    parse_line,
+    unpack_rollups,
+    unpack_segments,
+)
 from wbserver.domain.models import Run
 from wbserver.domain.sampling import bucket_indices
 from wbserver.errors import InvalidInput
@@ -91,6 +97,11 @@ def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, 
         x_column = (x_lines, x_values)
     out: dict[str, Any] = {}
     for key in query.keys:
+        if x_column is None and query.x_min is None and query.x_max is None:
+            rolled = _from_rollups(store, run, key, query)
+            if rolled is not None:
+                out[key] = rolled
+                continue
         lines, steps, values, _ints = unpack_segments(store.read_segments(run.id, key))
         if x_column is None:
             xs = steps.astype(np.float64)
@@ -98,6 +109,25 @@ def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, 
             xs, values = _align(lines, values, *x_column)
         out[key] = shape_series(xs, values, query)
     return out
+
+
+def _from_rollups(store: MetadataStore, run: Run, key: str,
+                  query: SeriesQuery) -> dict[str, Any] | None:
+    """A whole-run step chart of a long series from the ingest-time rollups (1/16 of the
+    points; every block's first, last, min and max), or None where they do not apply: a
+    short series, steps that go back, or segments stored before rollups existed."""
+    rollups = store.read_rollups(run.id, key)
+    finite = sum(r.finite_count for r in rollups)
+    if finite < ROLLUP_BLOCK * 4 * query.buckets or not all(r.monotonic for r in rollups):
+        return None
+    if sum(r.raw_count for r in rollups) != store.count_segment_points(run.id, key):
+        return None
+    _lines, steps, values = unpack_rollups(rollups)
+    if np.any(np.diff(steps) < 0):
+        return None
+    chosen = bucket_indices(values, query.buckets)
+    return {"x": steps[chosen].astype(np.float64).tolist(), "y": values[chosen].tolist(),
+            "total": finite, "sampled": True}
 
 
 def _align(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,

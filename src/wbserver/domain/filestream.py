@@ -15,7 +15,7 @@ import orjson
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import check_file_name, run_file_key
-from wbserver.domain.history_codec import build_segments, count_types, parse_line
+from wbserver.domain.history_codec import digest_rows, parse_line, rollup_segment
 from wbserver.domain.models import (
     CRASHED,
     FAILED,
@@ -161,9 +161,10 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
         start_line=start, end_line=start + len(lines),
         min_step=int(min(steps)) if steps else None, max_step=int(max(steps)) if steps else None,
         data="\n".join(lines).encode("utf-8")))
-    write.segments.extend(build_segments(rows, start))
     keys: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
-    count_types(rows, keys)
+    segments = digest_rows(rows, start, keys)
+    write.segments.extend(segments)
+    write.rollups.extend(rollup_segment(s) for s in segments)
     fields = write.run_fields
     fields["history_keys"] = orjson.dumps(keys).decode()
     fields["history_line_count"] = start + len(lines)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from wbserver.domain.history_codec import parse_line, to_python, unpack_segments
+from wbserver.domain.history_codec import parse_line, python_values, unpack_segments
 from wbserver.domain.models import Run
 from wbserver.domain.sampling import even_indices, shape_indices
 from wbserver.ports import MetadataStore
@@ -118,10 +118,9 @@ def _sampled_from_columns(store: MetadataStore, run: Run, keys: list[str], sampl
         picked_values[key] = (values[pos], ints[pos])
     shape_key = next((k for k in keys if k not in X_KEYS), keys[0])
     chosen = shape_indices(picked_values[shape_key][0], samples)
-    rows = []
-    for i in chosen.tolist():
-        rows.append({k: to_python(v[i], n[i]) for k, (v, n) in picked_values.items()})
-    return rows
+    names = list(picked_values)
+    columns = [python_values(v[chosen], n[chosen]) for v, n in picked_values.values()]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _sampled_from_rows(store: MetadataStore, run: Run, keys: list[str], samples: int,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import orjson
 
-from wbserver.domain.models import HistorySegment
+from wbserver.domain.models import HistoryRollup, HistorySegment
+from wbserver.domain.sampling import bucket_indices
 from wbserver.errors import InvalidInput
 
 _INT_LIMIT = 2**53
@@ -69,9 +71,12 @@ def count_types(rows: list[dict[str, Any]], into: dict[str, dict[str, int]]) -> 
 
 def build_segments(rows: list[dict[str, Any]], first_line: int) -> list[HistorySegment]:
     """One segment per numeric key over these rows: line, step, value and an int flag."""
+    return _slow_segments(rows, range(first_line, first_line + len(rows)))
+
+
+def _slow_segments(rows: list[dict[str, Any]], line_numbers: Any) -> list[HistorySegment]:
     columns: dict[str, list[tuple[int, int, float, int]]] = defaultdict(list)
-    for offset, row in enumerate(rows):
-        line = first_line + offset
+    for line, row in zip(line_numbers, rows, strict=True):
         step = row.get("_step")
         step = int(step) if isinstance(step, int | float) and not isinstance(step, bool) else line
         for key, value in flatten(row).items():
@@ -89,11 +94,120 @@ def build_segments(rows: list[dict[str, Any]], first_line: int) -> list[HistoryS
         steps = np.fromiter((p[1] for p in points), dtype=np.int64, count=len(points))
         values = np.fromiter((p[2] for p in points), dtype=np.float64, count=len(points))
         ints = np.fromiter((p[3] for p in points), dtype=np.int8, count=len(points))
-        segments.append(HistorySegment(
-            key=key, start_line=int(lines[0]), end_line=int(lines[-1]) + 1,
-            point_count=len(points), min_step=int(steps.min()), max_step=int(steps.max()),
-            data=lines.tobytes() + steps.tobytes() + values.tobytes() + ints.tobytes()))
+        segments.append(_segment(key, lines, steps, values, ints))
     return segments
+
+
+def digest_rows(rows: list[dict[str, Any]], first_line: int,
+                counts: dict[str, dict[str, int]]) -> list[HistorySegment]:
+    """`count_types(rows, counts)` and `build_segments(rows, first_line)` in one pass.
+
+    Rows with the same keys (a training loop logs the same dict every step) whose values are
+    all plain ints and floats are handled as one numpy matrix; other rows take the per-value
+    path. The segments are the same as build_segments' either way."""
+    by_keys: dict[frozenset[str], list[int]] = {}  # key order may differ from row to row
+    for offset, row in enumerate(rows):
+        keys = frozenset(row)
+        found = by_keys.get(keys)
+        if found is None:
+            by_keys[keys] = [offset]
+        else:
+            found.append(offset)
+    parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
+    for offsets in by_keys.values():
+        keys = tuple(rows[offsets[0]])
+        numeric, values, int_flags, other = _numeric_rows(rows, offsets, keys)
+        if numeric and not _numeric_group(keys, values, numeric, int_flags, first_line, counts,
+                                          parts):
+            other = sorted(other + numeric)
+        if other:
+            picked = [rows[i] for i in other]
+            count_types(picked, counts)
+            for segment in _slow_segments(picked, [first_line + i for i in other]):
+                parts.setdefault(segment.key, []).append(_unpack(segment))
+    segments = []
+    for key, chunks in parts.items():
+        if len(chunks) == 1:
+            lines, steps, values, ints = chunks[0]
+        else:
+            lines, steps, values, ints = (np.concatenate([c[i] for c in chunks])
+                                          for i in range(4))
+            order = np.argsort(lines, kind="stable")
+            lines, steps, values, ints = lines[order], steps[order], values[order], ints[order]
+        segments.append(_segment(key, lines, steps, values, ints))
+    return segments
+
+
+def _numeric_rows(rows: list[dict[str, Any]], offsets: list[int], keys: tuple[str, ...]
+                  ) -> tuple[list[int], list[tuple[Any, ...]], np.ndarray, list[int]]:
+    """Split rows (all holding `keys`) into those holding only plain ints and floats (with
+    their values in `keys` order and an int-flag matrix) and the others."""
+    kinds: dict[tuple[type, ...], int] = {}  # value types -> index in `table`, -1: not numeric
+    table: list[list[int]] = []
+    numeric: list[int] = []
+    picked: list[tuple[Any, ...]] = []
+    ids: list[int] = []
+    other: list[int] = []
+    getter = itemgetter(*keys)
+    single = len(keys) == 1
+    for i in offsets:
+        values = (getter(rows[i]),) if single else getter(rows[i])
+        types = tuple(map(type, values))
+        kind = kinds.get(types)
+        if kind is None:
+            if all(t is int or t is float for t in types):
+                kind = len(table)
+                table.append([t is int for t in types])
+            else:
+                kind = -1
+            kinds[types] = kind
+        if kind < 0:
+            other.append(i)
+        else:
+            numeric.append(i)
+            picked.append(values)
+            ids.append(kind)
+    flags = np.asarray(table, dtype=np.int8)[np.asarray(ids, dtype=np.int64)] if numeric \
+        else np.empty((0, 0), dtype=np.int8)
+    return numeric, picked, flags, other
+
+
+def _numeric_group(keys: tuple[str, ...], rows: list[tuple[Any, ...]], offsets: list[int],
+                   int_flags: np.ndarray, first_line: int, counts: dict[str, dict[str, int]],
+                   parts: dict[str, list[tuple[np.ndarray, ...]]]) -> bool:
+    """Rows of the same keys holding only plain ints and floats, as one matrix; False (and
+    nothing counted) when the per-value path must decide."""
+    if any(len(k) > 255 for k in keys):
+        return False
+    try:
+        matrix = np.array(rows, dtype=np.float64)
+    except OverflowError:
+        return False
+    matrix = matrix.reshape(len(offsets), len(keys))
+    lines = np.asarray(offsets, dtype=np.int64) + first_line
+    if "_step" in keys:
+        column = matrix[:, keys.index("_step")]
+        if not np.isfinite(column).all() or (np.abs(column) >= 2.0**63).any():
+            return False  # the per-value path decides (and refuses) as before
+        steps = np.trunc(column).astype(np.int64)
+    else:
+        steps = lines
+    n = len(offsets)
+    for j, key in enumerate(keys):
+        kinds = counts.setdefault(key, {})
+        kinds["number"] = kinds.get("number", 0) + n
+        values = np.ascontiguousarray(matrix[:, j])
+        ints = (int_flags[:, j] & (np.abs(values) < _INT_LIMIT)).astype(np.int8)
+        parts.setdefault(key, []).append((lines, steps, values, ints))
+    return True
+
+
+def _segment(key: str, lines: np.ndarray, steps: np.ndarray, values: np.ndarray,
+             ints: np.ndarray) -> HistorySegment:
+    return HistorySegment(
+        key=key, start_line=int(lines[0]), end_line=int(lines[-1]) + 1,
+        point_count=len(lines), min_step=int(steps.min()), max_step=int(steps.max()),
+        data=lines.tobytes() + steps.tobytes() + values.tobytes() + ints.tobytes())
 
 
 def unpack_segments(segments: list[HistorySegment]) -> tuple[np.ndarray, np.ndarray,
@@ -114,6 +228,51 @@ def _unpack(segment: HistorySegment) -> tuple[np.ndarray, ...]:
     values = np.frombuffer(buf, dtype=np.float64, count=n, offset=16 * n)
     ints = np.frombuffer(buf, dtype=np.int8, count=n, offset=24 * n)
     return lines, steps, values, ints
+
+
+ROLLUP_BLOCK = 64
+
+
+def rollup_segment(segment: HistorySegment) -> HistoryRollup:
+    """Of each block of ROLLUP_BLOCK finite points of the segment: first, last, min, max."""
+    lines, steps, values, _ints = _unpack(segment)
+    finite = np.flatnonzero(np.isfinite(values))
+    keep = finite
+    if len(finite):
+        keep = finite[bucket_indices(values[finite], -(-len(finite) // ROLLUP_BLOCK))]
+    return HistoryRollup(
+        key=segment.key, start_line=segment.start_line, end_line=segment.end_line,
+        raw_count=segment.point_count, finite_count=len(finite),
+        monotonic=bool(len(steps) < 2 or (np.diff(steps) >= 0).all()), point_count=len(keep),
+        data=lines[keep].tobytes() + steps[keep].tobytes() + values[keep].tobytes())
+
+
+def unpack_rollups(rollups: list[HistoryRollup]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lines, steps, values) of the rollups' points, in line order."""
+    parts = []
+    for r in rollups:
+        n = r.point_count
+        parts.append((np.frombuffer(r.data, dtype=np.int64, count=n, offset=0),
+                      np.frombuffer(r.data, dtype=np.int64, count=n, offset=8 * n),
+                      np.frombuffer(r.data, dtype=np.float64, count=n, offset=16 * n)))
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.float64)
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+
+
+def python_values(values: np.ndarray, ints: np.ndarray) -> list[int | float]:
+    """`[to_python(v, i) for v, i in zip(values, ints)]`, column at a time."""
+    as_int = (ints != 0) & np.isfinite(values)
+    if as_int.all():
+        return values.astype(np.int64).tolist()  # type: ignore[no-any-return]
+    out: list[int | float] = values.tolist()
+    if as_int.any():
+        where = np.flatnonzero(as_int)
+        for pos, number in zip(where.tolist(), values[where].astype(np.int64).tolist(),
+                               strict=True):
+            out[pos] = number
+    return out
 
 
 def to_python(value: float, is_int: int) -> int | float:

@@ -6,9 +6,9 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from wbserver.domain.models import HistoryChunk, HistorySegment
+from wbserver.domain.models import HistoryChunk, HistoryRollup, HistorySegment
 from wbserver.metadata import tables as t
 
 
@@ -51,6 +51,24 @@ class HistoryRows:
         return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
                                point_count=r.point_count, min_step=r.min_step,
                                max_step=r.max_step, data=bytes(r.data)) for r in rows]
+
+    def read_rollups(self, run_id: int, key: str) -> list[HistoryRollup]:
+        c = t.history_rollups.c
+        query = (select(c.start_line, c.end_line, c.raw_count, c.finite_count, c.monotonic,
+                        c.point_count, c.data)
+                 .where(c.run_id == run_id, c.key == key).order_by(c.start_line))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [HistoryRollup(key=key, start_line=r.start_line, end_line=r.end_line,
+                              raw_count=r.raw_count, finite_count=r.finite_count,
+                              monotonic=bool(r.monotonic), point_count=r.point_count,
+                              data=bytes(r.data)) for r in rows]
+
+    def count_segment_points(self, run_id: int, key: str) -> int:
+        c = t.history_segments.c
+        with self._read() as conn:
+            return int(conn.execute(select(func.coalesce(func.sum(c.point_count), 0)).where(
+                c.run_id == run_id, c.key == key)).scalar_one())
 
     def read_log_lines(self, run_id: int, *, start: int = 0,
                        limit: int | None = None) -> list[tuple[int, str]]:

@@ -188,6 +188,12 @@ class RunRows:
                 {"run_id": run_id, "key": s.key, "start_line": s.start_line,
                  "end_line": s.end_line, "point_count": s.point_count, "min_step": s.min_step,
                  "max_step": s.max_step, "data": s.data} for s in write.segments])
+        if write.rollups:
+            conn.execute(t.history_rollups.insert(), [
+                {"run_id": run_id, "key": r.key, "start_line": r.start_line,
+                 "end_line": r.end_line, "raw_count": r.raw_count,
+                 "finite_count": r.finite_count, "monotonic": r.monotonic,
+                 "point_count": r.point_count, "data": r.data} for r in write.rollups])
         if write.log_lines:
             numbers = sorted(write.log_lines)
             conn.execute(delete(t.log_lines).where(t.log_lines.c.run_id == run_id,

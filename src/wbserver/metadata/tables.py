@@ -274,6 +274,23 @@ history_segments = Table(
     Index(None, "run_id", "key", "start_line"),
 )
 
+# Each segment downsampled at ingest (domain/history_codec.rollup_segment): charts of long
+# series read these instead of every point.
+history_rollups = Table(
+    "history_rollups", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("start_line", Integer, nullable=False),
+    Column("end_line", Integer, nullable=False),
+    Column("raw_count", Integer, nullable=False),
+    Column("finite_count", Integer, nullable=False),
+    Column("monotonic", Boolean, nullable=False),
+    Column("point_count", Integer, nullable=False),
+    Column("data", LongBlob, nullable=False),
+    Index(None, "run_id", "key", "start_line"),
+)
+
 # Config and summary values of each run, one row per path (domain/run_query.py), so the
 # runs table and `Runs` filter and sort in SQL. Text compares byte-wise (binary collation).
 BinaryString = String(255).with_variant(

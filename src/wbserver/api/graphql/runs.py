@@ -70,6 +70,16 @@ def _tail(stream: str) -> Resolver:
     return lambda r, info: orjson.dumps(history.tail_lines(info.context.store, r, stream)).decode()
 
 
+def _run_user(run: Run, info: GraphQLResolveInfo) -> Any:
+    """The run's user, looked up once per request (a page of runs shares a few users)."""
+    if not run.user_id:
+        return None
+    users = info.context.cache.setdefault("users", {})
+    if run.user_id not in users:
+        users[run.user_id] = info.context.store.get_user(run.user_id)
+    return users[run.user_id]
+
+
 def _wandb_config(run: Run, _info: GraphQLResolveInfo, keys: list[str] | None = None) -> str:
     return orjson.dumps(wandb_config(run, keys)).decode()
 
@@ -88,7 +98,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "id": lambda r, _i: encode_id("Run", r.id),
         "projectId": lambda r, _i: str(r.project_id),
         "project": lambda r, info: info.context.store.get_project_by_id(r.project_id),
-        "user": lambda r, info: info.context.store.get_user(r.user_id) if r.user_id else None,
+        "user": _run_user,
         "readOnly": lambda _r, _i: False,
         "historyTail": _tail("history"),
         "eventsTail": _tail("events"),

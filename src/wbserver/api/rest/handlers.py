@@ -23,6 +23,7 @@ from wbserver.api.errors import error_response
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rest.bodies import read_json
+from wbserver.api.rest.responses import json_response
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey
@@ -55,7 +56,7 @@ async def graphql(request: Request) -> Response:
     executor: GraphQLExecutor = request.app.state.graphql
     status, result = await run_in_threadpool(executor.run, body["query"], variables,
                                              body.get("operationName"), context)
-    return JSONResponse(result, status_code=status)
+    return json_response(result, status_code=status)
 
 
 async def file_stream(request: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from wbserver.domain.artifact_models import (
     Artifact,
@@ -241,6 +241,24 @@ class Delivery:
     outcome: str  # "sent" | "retry" | "revoked"
     retry_after: float | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    """Where the parts of one large upload go: the store's upload id and one URL per part."""
+
+    upload_id: str
+    part_urls: list[tuple[int, str]]  # (part number, URL to PUT that part's bytes to)
+
+
+@runtime_checkable
+class SupportsMultipart(Protocol):
+    """A BlobStore that takes one object in parts (S3 multipart, Azure blocks); a store
+    without it (the local disk) takes any size in one PUT."""
+
+    def start_multipart(self, key: str, *, parts: list[int],
+                        expires_in: int) -> MultipartUpload | None: ...  # None: one PUT
+    def complete_multipart(self, key: str, *, upload_id: str, parts: list[int]) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,9 @@ def test_pages_table_charts_compare_and_artifacts(filled, new_page):
     page.click("a:has-text('v0')")
     assert "best" in page.inner_text("#aliases")
     assert "a.txt" in page.inner_text("#artifact-files")
+    assert not page.is_visible("#confirm-delete")  # behind its confirmation step
+    page.click("#delete-version summary")
+    assert page.is_visible("#confirm-delete") and page.is_visible("input[name=delete_aliases]")
     watched.shot("artifact")
     watched.check_clean()
 

@@ -74,5 +74,7 @@ ROUTES = [
           methods=GET),
     Route("/{entity}/{project}/artifacts/{type}/{name}/{version}", pages_runs.artifact_version,
           methods=GET),
+    Route("/{entity}/{project}/artifacts/{type}/{name}/{version}/delete",
+          pages_runs.delete_artifact_version, methods=POST),
     Route("/{entity}/{project}", pages_runs.project, methods=GET),
 ]

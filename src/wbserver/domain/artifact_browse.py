@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wbserver.domain import artifacts
+from wbserver.domain.artifact_models import LATEST, Artifact
 from wbserver.domain.artifact_storage import content_key
 from wbserver.domain.models import Project, User
-from wbserver.domain.permissions import readable_project
+from wbserver.domain.permissions import WRITE, project_access, readable_project
 from wbserver.domain.run_details import Links
 from wbserver.errors import NotFound
 from wbserver.ports import MetadataStore
@@ -60,9 +62,22 @@ def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None,
     creator = store.get_run_by_id(artifact.created_by_run_id) \
         if artifact.created_by_run_id else None
     return {"project": found, "artifact": artifact, "files": shown, "more_files": more,
-            "file_total": total,
+            "file_total": total, "can_write": project_access(store, viewer, found) == WRITE,
+            "custom_aliases": [a.alias for a in artifact.aliases if a.alias != LATEST],
             "metadata": json.dumps(metadata, indent=2, sort_keys=True) if metadata else "",
             "created_by": creator, "used_by": [
                 r for r in store.artifact_users(artifact.id)
                 if readable_project(store, viewer=viewer, entity=r.entity_name,
                                     project=r.project_name) is not None]}
+
+
+def delete_version(store: MetadataStore, *, viewer: User, entity: str, project: str,
+                   type_name: str, name: str, version: str, delete_aliases: bool) -> Artifact:
+    """The page's "Delete version": the API's delete (write access; custom aliases refuse
+    it unless they go too)."""
+    found = _project(store, viewer, entity, project)
+    artifact = store.find_artifact(found.id, name, version)
+    if artifact is None or artifact.type_name != type_name:
+        raise NotFound(f"artifact {name}:{version} not found")
+    return artifacts.delete_artifact(store, viewer=viewer, artifact_id=artifact.id,
+                                     delete_aliases=delete_aliases)

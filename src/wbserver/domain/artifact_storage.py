@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 
 from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
+
+MAX_PARTS = 10_000  # S3's limit; Azure takes 50,000 blocks
 
 _CONTENT_KEY = re.compile(r"^artifacts/md5/[0-9a-f]{2}/([0-9a-f]{32})$")
 _MANIFEST_KEY = re.compile(r"^artifacts/manifests/(\d+)/wandb_manifest\.json$")
@@ -68,3 +71,24 @@ def content_landed(store: MetadataStore, blobs: BlobStore | None, *, key: str,
         raise InvalidInput(f"the uploaded bytes have MD5 {info.md5_hex}, not {md5}")
     store.record_blob(md5, info.size, store=where)
     return True
+
+
+def part_numbers(parts: list[int]) -> list[int]:
+    """The part numbers of a multipart upload, checked (1..MAX_PARTS, each once), in order."""
+    if not parts or len(parts) > MAX_PARTS or len(set(parts)) != len(parts) \
+            or any(not 1 <= n <= MAX_PARTS for n in parts):
+        raise InvalidInput(f"a multipart upload has 1-{MAX_PARTS} distinct part numbers "
+                           f"from 1 to {MAX_PARTS}")
+    return sorted(parts)
+
+
+def hashed(blobs: BlobStore, key: str) -> BlobInfo | None:
+    """Size and MD5 of the stored bytes themselves, read through (None: not there)."""
+    digest, size = hashlib.md5(usedforsecurity=False), 0
+    try:
+        for chunk in blobs.open_read(key):
+            digest.update(chunk)
+            size += len(chunk)
+    except FileNotFoundError:
+        return None
+    return BlobInfo(size=size, md5_hex=digest.hexdigest())

@@ -20,14 +20,23 @@ from wbserver.domain.artifact_models import (
     FileSpec,
     NewArtifact,
 )
-from wbserver.domain.artifact_storage import content_key, manifest_key, md5_hex
+from wbserver.domain.artifact_storage import (
+    content_key,
+    content_landed,
+    content_md5,
+    hashed,
+    manifest_key,
+    md5_b64,
+    md5_hex,
+    part_numbers,
+)
 from wbserver.domain.files import check_file_name
 from wbserver.domain.manifests import parse_manifest
 from wbserver.domain.models import Project, RunKey, User
 from wbserver.domain.names import check_name
 from wbserver.domain.permissions import readable_project, writable_entity
 from wbserver.errors import InvalidInput, NotFound
-from wbserver.ports import BlobStore, MetadataStore
+from wbserver.ports import BlobStore, MetadataStore, MultipartUpload, SupportsMultipart
 
 _ARTIFACT_NAME = re.compile(r"^[-\w]+([ ]*[-.\w]+)*$")
 _VERSION_ALIAS = re.compile(r"^v\d+$")
@@ -124,6 +133,38 @@ def plan_files(store: MetadataStore, *, viewer: User,
         for plan in store.plan_artifact_files(artifact_id, specs):
             plans[(artifact_id, plan.name)] = plan
     return [plans[(artifact_id, spec.name)] for artifact_id, spec in files]
+
+
+def start_multipart(blobs: BlobStore, *, key: str, parts: list[int],
+                    expires_in: int) -> MultipartUpload | None:
+    """Part upload URLs for content planned for upload (CreateArtifactFiles with
+    uploadPartsInput); None when the store takes the file in one PUT of any size."""
+    if not isinstance(blobs, SupportsMultipart):
+        return None
+    return blobs.start_multipart(key, parts=part_numbers(parts), expires_in=expires_in)
+
+
+def complete_multipart(store: MetadataStore, blobs: BlobStore, *, viewer: User,
+                       artifact_id: int, key: str, upload_id: str, parts: list[int]) -> str:
+    """CompleteMultipartUploadArtifact: have the store assemble the parts, then check the
+    object against the MD5 its key names by reading it through once (a multipart object's
+    ETag is no MD5, and the part MD5s the client declared say nothing about the whole). A
+    mismatch is removed and refused. Returns the content's base64 MD5."""
+    writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    md5 = content_md5(key)
+    if md5 is None:
+        raise InvalidInput(f"{key!r} is not an artifact content path")
+    numbers = part_numbers(parts)
+    if md5 in store.stored_blobs([md5]):
+        return md5_b64(md5)  # a retry, or the same content completed by another upload
+    if not isinstance(blobs, SupportsMultipart):
+        raise InvalidInput("this server's store takes no multipart uploads")
+    blobs.complete_multipart(key, upload_id=upload_id, parts=numbers)
+    info = hashed(blobs, key)
+    if info is None:
+        raise InvalidInput(f"the completed upload of {key} is not in the store")
+    content_landed(store, blobs, key=key, info=info, where=blobs.name)
+    return md5_b64(md5)
 
 
 def manifest_upload(store: MetadataStore, blobs: BlobStore, *, viewer: User, artifact_id: int,

@@ -7,10 +7,9 @@ made it); artifact content only once, after its bytes matched the MD5 its key na
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
-from wbserver.domain.artifact_storage import content_md5
+from wbserver.domain.artifact_storage import content_md5, hashed
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import blob_landed, parse_run_key, run_file_key
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
@@ -46,23 +45,11 @@ def object_created(store: MetadataStore, blobs: BlobStore, *, key: str, size: in
                 == (info.md5_hex, info.size, where):
             return DUPLICATE
     if md5 is not None and info.md5_hex != md5:
-        info = _hashed(blobs, key)  # an ETag is not always an MD5 (e.g. SSE-KMS): look
+        info = hashed(blobs, key)  # an ETag is not always an MD5 (e.g. SSE-KMS): look
         if info is None:
             return MISSING
     blob_landed(store, key=key, info=info, blobs=blobs, where=where)
     return RECORDED
-
-
-def _hashed(blobs: BlobStore, key: str) -> BlobInfo | None:
-    """Size and MD5 of the stored bytes themselves, read through."""
-    digest, size = hashlib.md5(usedforsecurity=False), 0
-    try:
-        for chunk in blobs.open_read(key):
-            digest.update(chunk)
-            size += len(chunk)
-    except FileNotFoundError:
-        return None
-    return BlobInfo(size=size, md5_hex=digest.hexdigest())
 
 
 def reconcile_run_files(store: MetadataStore, blobs: BlobStore, *, min_age: float,

@@ -8,14 +8,17 @@ The account key is AZURE_STORAGE_KEY. `endpoint` replaces https://ACCOUNT.blob.c
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+from uuid import uuid4
 
 from wbserver.backends import STORES, BackendEnv
-from wbserver.errors import ConfigError
-from wbserver.ports import BlobInfo
+from wbserver.errors import ConfigError, InvalidInput
+from wbserver.ports import BlobInfo, MultipartUpload
 from wbserver.storage.cors import CorsRule
 from wbserver.storage.streams import HashingReader, hash_chunks, hex_md5
 
@@ -137,6 +140,33 @@ class AzureBlobStore:
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
         return self._sas_url(key, expires_in, read=True)
 
+    # SupportsMultipart: parts are blocks ("Put Block"), completion is "Put Block List" ----
+
+    def start_multipart(self, key: str, *, parts: list[int],
+                        expires_in: int) -> MultipartUpload:
+        """The upload id is ours (Azure has none): it names the blocks of this upload, so two
+        uploads of one key never mix their blocks."""
+        upload_id = uuid4().hex
+        url = self._sas_url(key, expires_in, create=True, write=True)
+        return MultipartUpload(upload_id=upload_id, part_urls=[
+            (number, f"{url}&comp=block&blockid="
+                     f"{quote(base64.b64encode(_block_id(upload_id, number).encode()).decode())}")
+            for number in parts])
+
+    def complete_multipart(self, key: str, *, upload_id: str, parts: list[int]) -> str:
+        from azure.core.exceptions import HttpResponseError
+        from azure.storage.blob import BlobBlock
+
+        if not _UPLOAD_ID.fullmatch(upload_id):
+            raise InvalidInput(f"no multipart upload {upload_id!r} for {key}")
+        blocks = [BlobBlock(block_id=_block_id(upload_id, n)) for n in sorted(set(parts))]
+        try:
+            done = self._blob(key).commit_block_list(blocks)
+        except HttpResponseError as exc:  # InvalidBlockList: a part was not uploaded
+            raise InvalidInput(f"the parts of upload {upload_id!r} cannot be completed: "
+                               f"{azure_message(exc)}") from exc
+        return str(done.get("etag") or "").strip('"')
+
     def get_cors(self) -> list[CorsRule]:
         """CORS is per storage account in Azure (it covers every container)."""
         try:
@@ -160,6 +190,14 @@ class AzureBlobStore:
         except Exception as exc:
             raise ConfigError(f"cannot set the CORS rules of account {self.account!r}: "
                               f"{azure_message(exc)}") from exc
+
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _block_id(upload_id: str, part: int) -> str:
+    """Block ids of one blob must all have one length: upload id and a 5-digit part number."""
+    return f"{upload_id}-{part:05d}"
 
 
 def _split(value: str | list[str] | None) -> tuple[str, ...]:

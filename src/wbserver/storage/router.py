@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from wbserver.ports import BlobInfo, BlobStore, MetadataStore
+from wbserver.errors import InvalidInput
+from wbserver.ports import BlobInfo, BlobStore, MetadataStore, MultipartUpload, SupportsMultipart
 from wbserver.storage.signing import UrlSigner, quote_key
 
 log = logging.getLogger("wbserver.storage")
@@ -161,6 +162,21 @@ class StoreRouter:
         if self.proxied or not getattr(store, "signed_urls", False):
             return self._route_url("GET", key, base_url, expires_in)
         return store.download_url(key, base_url=base_url, expires_in=expires_in)
+
+    def start_multipart(self, key: str, *, parts: list[int],
+                        expires_in: int) -> MultipartUpload | None:
+        """Part URLs on the current store when it takes uploads in parts; None (one PUT of
+        any size) for a store that does not, and in proxy mode (bytes come through us)."""
+        store = self.current()
+        if self.proxied or not isinstance(store, SupportsMultipart):
+            return None
+        return store.start_multipart(key, parts=parts, expires_in=expires_in)
+
+    def complete_multipart(self, key: str, *, upload_id: str, parts: list[int]) -> str:
+        store = self.current()
+        if not isinstance(store, SupportsMultipart):
+            raise InvalidInput(f"the store {store.name} takes no multipart uploads")
+        return store.complete_multipart(key, upload_id=upload_id, parts=parts)
 
     def _route_url(self, method: str, key: str, base_url: str, expires_in: int) -> str:
         """The server's own signed /storage route (local disk, proxy mode)."""

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from wbserver.backends import STORES, BackendEnv
-from wbserver.errors import ConfigError
-from wbserver.ports import BlobInfo
+from wbserver.errors import ConfigError, InvalidInput
+from wbserver.ports import BlobInfo, MultipartUpload
 from wbserver.storage.cors import CorsRule
 from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5
 
@@ -153,6 +153,42 @@ class S3BlobStore:
         return str(self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._object(key)},
             ExpiresIn=min(expires_in, MAX_PRESIGN)))
+
+    # SupportsMultipart ---------------------------------------------------------------------
+
+    def start_multipart(self, key: str, *, parts: list[int],
+                        expires_in: int) -> MultipartUpload:
+        name = self._object(key)
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket,
+                                                        Key=name)["UploadId"]
+        urls = [(number, str(self.client.generate_presigned_url(
+            "upload_part", Params={"Bucket": self.bucket, "Key": name, "UploadId": upload_id,
+                                   "PartNumber": number},
+            ExpiresIn=min(expires_in, MAX_PRESIGN)))) for number in parts]
+        return MultipartUpload(upload_id=upload_id, part_urls=urls)
+
+    def complete_multipart(self, key: str, *, upload_id: str, parts: list[int]) -> str:
+        """Completes with the parts S3 itself holds (their ETags as S3 lists them); every
+        part number the client completed must be among them."""
+        name = self._object(key)
+        held: dict[int, str] = {}
+        try:
+            pages = self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=name, UploadId=upload_id)
+            for page in pages:
+                held.update((p["PartNumber"], p["ETag"]) for p in page.get("Parts", []))
+        except Exception as exc:
+            if "NoSuchUpload" in aws_message(exc):
+                raise InvalidInput(f"no multipart upload {upload_id!r} for {key}") from exc
+            raise
+        missing = sorted(set(parts) - set(held))
+        if missing:
+            raise InvalidInput(f"part(s) {missing[:5]} of the upload were not uploaded")
+        done = self.client.complete_multipart_upload(
+            Bucket=self.bucket, Key=name, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": held[n]}
+                                       for n in sorted(set(parts))]})
+        return str(done.get("ETag", "")).strip('"')
 
     def get_cors(self) -> list[CorsRule]:
         try:

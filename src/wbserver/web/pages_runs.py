@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,8 +13,8 @@ from wbserver.domain import artifact_browse, browse, compare, run_details
 from wbserver.domain.compare import run_colour
 from wbserver.domain.run_table import OPERATORS, parse_run_query
 from wbserver.web.guard import page
-from wbserver.web.render import render
-from wbserver.web.session import Visitor, require_user, services
+from wbserver.web.render import redirect, render
+from wbserver.web.session import Visitor, checked_form, require_user, services
 
 
 def _where(request: Request) -> dict[str, str]:
@@ -95,3 +95,18 @@ async def artifact_version(request: Request, who: Visitor) -> Response:
         services(request).store, links, viewer=user, type_name=p["type"], name=p["name"],
         version=p["version"], **_where(request)))
     return render(request, who, "artifact_version.html", **view)
+
+
+@page
+async def delete_artifact_version(request: Request, who: Visitor) -> Response:
+    """POST from the version page's confirmation: delete, then show the collection."""
+    user = require_user(who)
+    form = await checked_form(request, who)
+    p = request.path_params
+    await run_in_threadpool(lambda: artifact_browse.delete_version(
+        services(request).store, viewer=user, type_name=p["type"], name=p["name"],
+        version=p["version"], delete_aliases=form.get("delete_aliases") == "on",
+        **_where(request)))
+    return redirect("/" + "/".join(quote(p[k], safe="") for k in (
+        "entity", "project")) + "/artifacts/" + "/".join(
+        quote(p[k], safe="") for k in ("type", "name")))

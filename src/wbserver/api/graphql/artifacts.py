@@ -13,6 +13,7 @@ from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_models import FileSpec
 from wbserver.domain.artifact_storage import content_key
 from wbserver.domain.models import RunKey
+from wbserver.errors import InvalidInput
 
 
 def _artifact_id(value: str) -> int:
@@ -56,7 +57,8 @@ def update_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
 
 def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
     """Edges in input order; uploadUrl null where the content is already stored. Multipart
-    URLs are for bucket backends only: the local store takes any size in one PUT."""
+    URLs (asked for with uploadPartsInput) come from stores that take parts (S3, Azure);
+    others answer null and take any size in one PUT."""
     ctx = info.context
     files = [(_artifact_id(f["artifactID"]),
               FileSpec(name=f["name"], md5=f["md5"], mimetype=f.get("mimetype")))
@@ -67,14 +69,46 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
     for index, plan in enumerate(plans):
         key = content_key(plan.md5)
         url, headers = upload_url(info, key) if plan.needs_upload else (None, [])
+        parts = input["artifactFiles"][index].get("uploadPartsInput")
+        multipart = _multipart(info, key, parts) if plan.needs_upload and parts else None
         node = {"id": encode_id("ArtifactFile", index), "name": plan.name,
                 "displayName": plan.name, "storagePath": key, "uploadUrl": url,
-                "uploadHeaders": headers, "uploadMultipartUrls": None,
+                "uploadHeaders": headers, "uploadMultipartUrls": multipart,
                 "artifact": births[plan.birth_artifact_id]}
         edges.append({"node": node, "cursor": str(index)})
     return {"files": {"edges": edges, "totalCount": len(edges),
                       "pageInfo": {"hasNextPage": False, "hasPreviousPage": False,
                                    "endCursor": edges[-1]["cursor"] if edges else None}}}
+
+
+def _part_numbers(parts: list[dict[str, Any]]) -> list[int]:
+    try:
+        return [int(p["partNumber"]) for p in parts]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("every part has an integer partNumber") from None
+
+
+def _multipart(info: GraphQLResolveInfo, key: str,
+               parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    ctx = info.context
+    upload = domain.start_multipart(ctx.services.blobs, key=key, parts=_part_numbers(parts),
+                                    expires_in=ctx.services.settings.upload_url_ttl)
+    if upload is None:
+        return None
+    return {"uploadID": upload.upload_id,
+            "uploadUrlParts": [{"partNumber": number, "uploadUrl": url}
+                               for number, url in upload.part_urls]}
+
+
+def complete_multipart(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    ctx = info.context
+    if input["completeMultipartAction"] != "Complete":
+        raise InvalidInput("the only multipart action is Complete")
+    digest = domain.complete_multipart(
+        ctx.store, ctx.services.blobs, viewer=ctx.viewer,
+        artifact_id=_artifact_id(input["artifactID"]), key=input["storagePath"],
+        upload_id=input["uploadID"], parts=_part_numbers(input["completedParts"]))
+    return {"digest": digest}
 
 
 def commit_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
@@ -110,5 +144,6 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "commitArtifact": commit_artifact,
         "useArtifact": use_artifact,
         "deleteArtifact": delete_artifact,
+        "completeMultipartUploadArtifact": complete_multipart,
     },
 }

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -55,19 +56,30 @@ def test_exception_marks_run_failed(client: Client, tmp_path: Path) -> None:
 
 
 def _wait_for_line(proc: subprocess.Popen[str], wanted: str, timeout: float) -> None:
+    """Read the client's stdout in a thread (select() on the pipe would miss lines that
+    already sit in the reader's buffer when several arrive together)."""
     assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + timeout
     seen = []
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            line = proc.stdout.readline()
-            if line.strip() == wanted:
-                return
-            if line:
-                seen.append(line)
-        if proc.poll() is not None:
+        try:
+            line = lines.get(timeout=1.0)
+        except queue.Empty:
+            continue
+        if line is None:
             break
+        if line.strip() == wanted:
+            return
+        seen.append(line)
     raise AssertionError(
         f"the client never printed {wanted!r} (exit code {proc.poll()})\nstdout: {seen}\n"
         f"stderr: {proc.stderr.read() if proc.poll() is not None and proc.stderr else '(alive)'}"

@@ -49,7 +49,7 @@ def start_bare_server(root: Path, extra_env: dict[str, str] | None = None,
     return server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Debian's chromium is required (apt-get install chromium)"
     with sync_playwright() as p:

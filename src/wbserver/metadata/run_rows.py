@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Row, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import RUNNING, Run, RunKey, StreamWrite
@@ -19,6 +20,7 @@ from wbserver.metadata import tables as t
 from wbserver.metadata.run_values_rows import sync_run_values
 from wbserver.ports import RunMutation, StreamMutation
 
+DEADLOCK_RETRIES = 5
 _RUN_DEFAULTS: dict[str, Any] = {
     "state": RUNNING, "tags": "[]", "config": "{}", "summary": "{}", "history_keys": "{}",
     "last_step": -1, "history_line_count": 0, "events_line_count": 0, "log_line_count": 0,
@@ -98,6 +100,23 @@ class RunRows:
     def upsert_run(self, *, entity_id: int, project: str, run_id: int | None, name: str | None,
                    user_id: int, mutation: RunMutation,
                    new_project_visibility: str = "private") -> tuple[Run, bool]:
+        """Create or update a run; retried when MySQL/MariaDB picks it as a deadlock victim
+        (concurrent creations in one project lock index gaps)."""
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                return self._upsert_run(entity_id=entity_id, project=project, run_id=run_id,
+                                        name=name, user_id=user_id, mutation=mutation,
+                                        new_project_visibility=new_project_visibility)
+            except OperationalError as exc:
+                code = getattr(exc.orig, "args", (None,))[0]
+                if code not in (1213, 1205) or attempt == DEADLOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _upsert_run(self, *, entity_id: int, project: str, run_id: int | None,
+                    name: str | None, user_id: int, mutation: RunMutation,
+                    new_project_visibility: str) -> tuple[Run, bool]:
         with self._write() as conn:
             if run_id is not None:
                 current = self._run_by_id(conn, run_id, lock=True)

@@ -18,8 +18,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
+    # READ COMMITTED: a re-read after a duplicate-key error sees the row another
+    # transaction just committed (REPEATABLE READ would keep showing the old snapshot).
     return create_engine(url, pool_pre_ping=True, pool_recycle=3600, pool_size=10,
-                         max_overflow=20)
+                         max_overflow=20, isolation_level="READ COMMITTED")
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -109,7 +109,10 @@ class RunRows:
                                         new_project_visibility=new_project_visibility)
             except OperationalError as exc:
                 code = getattr(exc.orig, "args", (None,))[0]
-                if code not in (1213, 1205) or attempt == DEADLOCK_RETRIES - 1:
+                # 1213 deadlock, 1205 lock wait timeout; 1305 "savepoint does not exist" is
+                # the same deadlock seen from inside a savepoint (the server already rolled
+                # the whole transaction back). Retrying the whole transaction is safe.
+                if code not in (1213, 1205, 1305) or attempt == DEADLOCK_RETRIES - 1:
                     raise
                 time.sleep(0.02 * (attempt + 1))
         raise AssertionError("unreachable")

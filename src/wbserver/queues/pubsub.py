@@ -33,21 +33,7 @@ class PubSubQueue:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from google.cloud import pubsub_v1
-
-            if self.endpoint:
-                import grpc
-                from google.auth.credentials import AnonymousCredentials
-                from google.pubsub_v1.services.subscriber.transports import (
-                    SubscriberGrpcTransport,
-                )
-
-                channel = grpc.insecure_channel(self.endpoint)
-                self._client = pubsub_v1.SubscriberClient(
-                    transport=SubscriberGrpcTransport(channel=channel,
-                                                      credentials=AnonymousCredentials()))
-            else:
-                self._client = pubsub_v1.SubscriberClient()
+            self._client = _pubsub_client("subscriber", self.endpoint)
         return self._client
 
     def check(self) -> None:
@@ -88,13 +74,43 @@ class PubSubQueue:
             self._client = None
 
 
-@QUEUES.register("pubsub")
-def open_pubsub(uri: str, env: BackendEnv) -> PubSubQueue:
+def _pubsub_client(kind: str, endpoint: str | None) -> Any:
+    """A Pub/Sub subscriber or publisher client; with `endpoint`, an insecure channel to the
+    emulator and anonymous credentials."""
+    from google.cloud import pubsub_v1
+
+    client_class = (pubsub_v1.SubscriberClient if kind == "subscriber"
+                    else pubsub_v1.PublisherClient)
+    if not endpoint:
+        return client_class()
+    import grpc
+    from google.auth.credentials import AnonymousCredentials
+
+    if kind == "subscriber":
+        from google.pubsub_v1.services.subscriber.transports import (
+            SubscriberGrpcTransport as Transport,
+        )
+    else:
+        from google.pubsub_v1.services.publisher.transports import (
+            PublisherGrpcTransport as Transport,
+        )
+    transport = Transport(channel=grpc.insecure_channel(endpoint),
+                          credentials=AnonymousCredentials())
+    return client_class(transport=transport)
+
+
+def _parse(uri: str, shape: str) -> tuple[list[str], str | None]:
+    """The path segments of a pubsub:/ URI shaped like `shape`, and its emulator endpoint."""
     parts = urlsplit(uri)
     segments = [p for p in parts.path.split("/") if p]
-    if parts.netloc or len(segments) != 3:
-        raise ConfigError("expected pubsub:/PROJECT/TOPIC/SUBSCRIPTION")
-    endpoint = parse_qs(parts.query).get("endpoint", [None])[0]
+    if parts.netloc or len(segments) != shape.count("/"):
+        raise ConfigError(f"expected pubsub:{shape}")
+    return segments, parse_qs(parts.query).get("endpoint", [None])[0]
+
+
+@QUEUES.register("pubsub")
+def open_pubsub(uri: str, env: BackendEnv) -> PubSubQueue:
+    segments, endpoint = _parse(uri, "/PROJECT/TOPIC/SUBSCRIPTION")
     return PubSubQueue(*segments, endpoint=endpoint)
 
 
@@ -109,19 +125,7 @@ class PubSubPublisher:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from google.cloud import pubsub_v1
-
-            if self.endpoint:
-                import grpc
-                from google.auth.credentials import AnonymousCredentials
-                from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
-
-                channel = grpc.insecure_channel(self.endpoint)
-                self._client = pubsub_v1.PublisherClient(
-                    transport=PublisherGrpcTransport(channel=channel,
-                                                     credentials=AnonymousCredentials()))
-            else:
-                self._client = pubsub_v1.PublisherClient()
+            self._client = _pubsub_client("publisher", self.endpoint)
         return self._client
 
     def publish(self, body: str) -> None:
@@ -142,9 +146,5 @@ class PubSubPublisher:
 
 @PUBLISHERS.register("pubsub")
 def open_pubsub_publisher(uri: str, env: BackendEnv) -> PubSubPublisher:
-    parts = urlsplit(uri)
-    segments = [p for p in parts.path.split("/") if p]
-    if parts.netloc or len(segments) != 2:
-        raise ConfigError("expected pubsub:/PROJECT/TOPIC")
-    endpoint = parse_qs(parts.query).get("endpoint", [None])[0]
+    segments, endpoint = _parse(uri, "/PROJECT/TOPIC")
     return PubSubPublisher(*segments, endpoint=endpoint)

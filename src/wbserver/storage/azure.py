@@ -20,7 +20,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError, InvalidInput
 from wbserver.ports import BlobInfo, MultipartUpload
 from wbserver.storage.cors import CorsRule
-from wbserver.storage.streams import HashingReader, hash_chunks, hex_md5
+from wbserver.storage.streams import HashingReader, hash_chunks, hex_md5, key_in_bucket
 
 UPLOAD_HEADERS = ["x-ms-blob-type:BlockBlob"]
 
@@ -75,11 +75,8 @@ class AzureBlobStore:
         return self.service.get_blob_client(self.bucket, self._name(key))
 
     def key_for(self, bucket: str, name: str) -> str | None:
-        if bucket != self.bucket:
-            return None
-        if not self.prefix:
-            return name
-        return name[len(self.prefix) + 1:] if name.startswith(self.prefix + "/") else None
+        return key_in_bucket(bucket=self.bucket, prefix=self.prefix, event_bucket=bucket,
+                             name=name)
 
     def check(self) -> None:
         try:

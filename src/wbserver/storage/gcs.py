@@ -19,7 +19,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError
 from wbserver.ports import BlobInfo
 from wbserver.storage.cors import CorsRule
-from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5
+from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5, key_in_bucket
 
 MAX_SIGNED = 7 * 24 * 3600
 
@@ -55,11 +55,8 @@ class GcsBlobStore:
         return self.client.bucket(self.bucket).blob(name)
 
     def key_for(self, bucket: str, name: str) -> str | None:
-        if bucket != self.bucket:
-            return None
-        if not self.prefix:
-            return name
-        return name[len(self.prefix) + 1:] if name.startswith(self.prefix + "/") else None
+        return key_in_bucket(bucket=self.bucket, prefix=self.prefix, event_bucket=bucket,
+                             name=name)
 
     def check(self) -> None:
         try:

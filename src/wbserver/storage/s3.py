@@ -15,7 +15,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError, InvalidInput
 from wbserver.ports import BlobInfo, MultipartUpload
 from wbserver.storage.cors import CorsRule
-from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5
+from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5, key_in_bucket
 
 MAX_PRESIGN = 7 * 24 * 3600  # SigV4 limit
 
@@ -98,12 +98,8 @@ class S3BlobStore:
         return f"{self.location.prefix}/{key}" if self.location.prefix else key
 
     def key_for(self, bucket: str, name: str) -> str | None:
-        if bucket != self.bucket:
-            return None
-        prefix = self.location.prefix
-        if not prefix:
-            return name
-        return name[len(prefix) + 1:] if name.startswith(prefix + "/") else None
+        return key_in_bucket(bucket=self.bucket, prefix=self.location.prefix,
+                             event_bucket=bucket, name=name)
 
     def check(self) -> None:
         try:

@@ -70,3 +70,13 @@ def hex_md5(value: str | bytes | bytearray | None) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return raw.hex() if len(raw) == 16 else None
+
+
+def key_in_bucket(*, bucket: str, prefix: str, event_bucket: str, name: str) -> str | None:
+    """The store key of an object a bucket event names, or None when it is not ours (another
+    bucket, or outside our prefix)."""
+    if event_bucket != bucket:
+        return None
+    if not prefix:
+        return name
+    return name[len(prefix) + 1:] if name.startswith(prefix + "/") else None

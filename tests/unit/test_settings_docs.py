@@ -44,3 +44,16 @@ def test_slack_credentials_must_look_like_slacks():
         load_settings({"SLACK_CLIENT_ID": "my-app"})
     with pytest.raises(ConfigError, match="SLACK_SECRET"):
         load_settings({"SLACK_SECRET": "hunter2"})
+
+
+def test_every_registered_setting_is_a_settings_field_with_the_same_default():
+    from dataclasses import MISSING, fields
+
+    from wbserver.config import Settings
+
+    by_name = {f.name: f for f in fields(Settings)}
+    for setting in SETTINGS:
+        assert setting.name in by_name, f"{setting.name} has no field on Settings"
+        field = by_name[setting.name]
+        if setting.default is not None and field.default is not MISSING:
+            assert field.default == setting.default, setting.name

@@ -15,7 +15,7 @@ import orjson
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import check_file_name, run_file_key
-from wbserver.domain.history_codec import digest_rows, parse_line, rollup_segment
+from wbserver.domain.history_codec import digest_rows, parse_line, parse_lines, rollup_segment
 from wbserver.domain.models import (
     CRASHED,
     FAILED,
@@ -85,12 +85,11 @@ def _file_update(name: str, update: Any) -> FileUpdate:
     content = update.get("content", [])
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise InvalidInput(f"files[{name!r}].offset must be a non-negative integer")
-    if not isinstance(content, list) or not all(isinstance(line, str) for line in content):
+    if not isinstance(content, list) or not set(map(type, content)) <= {str}:
         raise InvalidInput(f"files[{name!r}].content must be a list of strings")
     result = FileUpdate(offset=offset, lines=content)
     if name in (HISTORY, EVENTS):
-        result.rows = [parse_line(line, where=f"{name} line {offset + i}")
-                       for i, line in enumerate(content)]
+        result.rows = parse_lines(content, where=f"{name} line", first=offset)
     elif name == SUMMARY and content:
         result.rows = [parse_line(content[-1], where=f"{name} content")]
     return result
@@ -155,21 +154,21 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
     start, lines, rows = _new_lines(run.history_line_count, update)
     if not lines:
         return
-    steps = [r["_step"] for r in rows
-             if isinstance(r.get("_step"), int | float) and not isinstance(r.get("_step"), bool)]
-    write.history_chunks.append(HistoryChunk(
-        start_line=start, end_line=start + len(lines),
-        min_step=int(min(steps)) if steps else None, max_step=int(max(steps)) if steps else None,
-        data="\n".join(lines).encode("utf-8")))
     keys: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
     segments = digest_rows(rows, start, keys)
+    # the rows' numeric `_step` values are exactly the `_step` segment's points
+    steps = next((s for s in segments if s.key == "_step"), None)
+    write.history_chunks.append(HistoryChunk(
+        start_line=start, end_line=start + len(lines),
+        min_step=steps.min_step if steps else None, max_step=steps.max_step if steps else None,
+        data="\n".join(lines).encode("utf-8")))
     write.segments.extend(segments)
     write.rollups.extend(rollup_segment(s) for s in segments)
     fields = write.run_fields
     fields["history_keys"] = orjson.dumps(keys).decode()
     fields["history_line_count"] = start + len(lines)
     if steps:
-        fields["last_step"] = max(run.last_step, int(max(steps)))
+        fields["last_step"] = max(run.last_step, steps.max_step)
 
 
 def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: Any,

@@ -35,7 +35,10 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
         cursor = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+        # page_size applies to a new database file only (before its first table): 16 KiB
+        # pages halve the cost of writing history blobs; small writes barely notice.
+        for pragma in ("page_size=16384", "journal_mode=WAL", "synchronous=NORMAL",
+                       "busy_timeout=30000",
                        "foreign_keys=ON", "cache_size=-65536", "temp_store=MEMORY"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

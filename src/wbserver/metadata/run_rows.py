@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wbserver.domain.clock import utcnow
@@ -36,6 +36,19 @@ def run_select() -> Any:
         .join(t.entities, t.entities.c.id == t.projects.c.entity_id)
         .outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
     )
+
+
+# Hot statements are built once: building an expression costs more than running it on SQLite.
+_RUN_BY_KEY = run_select().where(t.entities.c.name == bindparam("entity"),
+                                 t.projects.c.name == bindparam("project"),
+                                 t.runs.c.name == bindparam("name"))
+_RUN_BY_ID = run_select().where(t.runs.c.id == bindparam("run_id"))
+_RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
+_RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
+                                     t.runs.c.name == bindparam("name"))
+_RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+_TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
+                  .values(updated_at=bindparam("now")))
 
 
 def row_to_run(row: Row[Any]) -> Run:
@@ -72,10 +85,9 @@ class RunRows:
                                user_id: int, visibility: str = "private") -> int: ...
 
     def get_run(self, key: RunKey) -> Run | None:
-        query = run_select().where(t.entities.c.name == key.entity,
-                                   t.projects.c.name == key.project, t.runs.c.name == key.name)
         with self._read() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_RUN_BY_KEY, {"entity": key.entity, "project": key.project,
+                                             "name": key.name}).first()
         return row_to_run(row) if row else None
 
     def get_run_by_id(self, run_id: int) -> Run | None:
@@ -91,10 +103,8 @@ class RunRows:
         yield from self.list_runs(project_id)
 
     def _run_by_id(self, conn: Connection, run_id: int, *, lock: bool = False) -> Run | None:
-        query = run_select().where(t.runs.c.id == run_id)
-        if lock:
-            query = query.with_for_update(of=t.runs)
-        row = conn.execute(query).first()
+        query = _RUN_BY_ID_LOCKED if lock else _RUN_BY_ID
+        row = conn.execute(query, {"run_id": run_id}).first()
         return row_to_run(row) if row else None
 
     def upsert_run(self, *, entity_id: int, project: str, run_id: int | None, name: str | None,
@@ -141,7 +151,8 @@ class RunRows:
                 try:
                     with conn.begin_nested():
                         new_id = conn.execute(t.runs.insert().values(**values)).inserted_primary_key[0]
-                        sync_run_values(conn, run_id=new_id, project_id=project_id, fields=values)
+                        sync_run_values(conn, run_id=new_id, project_id=project_id, fields=values,
+                                        fresh=True)
                     inserted = True
                 except IntegrityError:  # created concurrently: treat as an update
                     current = self._run_in_project(conn, project_id, values["name"], lock=True)
@@ -155,18 +166,15 @@ class RunRows:
                     conn.execute(update(t.runs).where(t.runs.c.id == current.id)
                                  .values(**_encode(fields)))
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
-            conn.execute(update(t.projects).where(t.projects.c.id == project_id)
-                         .values(updated_at=utcnow()))
+            conn.execute(_TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
             run = self._run_by_id(conn, new_id)
         assert run is not None
         return run, inserted
 
     def _run_in_project(self, conn: Connection, project_id: int, name: str, *,
                         lock: bool) -> Run | None:
-        query = run_select().where(t.runs.c.project_id == project_id, t.runs.c.name == name)
-        if lock:
-            query = query.with_for_update(of=t.runs)
-        row = conn.execute(query).first()
+        query = _RUN_IN_PROJECT_LOCKED if lock else _RUN_IN_PROJECT
+        row = conn.execute(query, {"project_id": project_id, "name": name}).first()
         return row_to_run(row) if row else None
 
     def update_run(self, run_id: int, mutation: RunMutation) -> Run:

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, bindparam, delete
 
 from wbserver.domain.run_query import indexed_values
 from wbserver.metadata import tables as t
 
+_v = t.run_values.c
+_DELETE_SOURCE = delete(t.run_values).where(
+    _v.run_id == bindparam("run_id"), _v.path >= bindparam("low"), _v.path < bindparam("high"))
+
 
 def sync_run_values(conn: Connection, *, run_id: int, project_id: int,
-                    fields: dict[str, Any]) -> None:
-    """Re-index the config and/or summary among `fields` (called inside the run's write)."""
-    v = t.run_values.c
+                    fields: dict[str, Any], fresh: bool = False) -> None:
+    """Re-index the config and/or summary among `fields` (called inside the run's write;
+    `fresh`: the run was just inserted, so it has nothing indexed yet)."""
     for source in ("config", "summary"):
         if source not in fields:
             continue
-        conn.execute(delete(t.run_values).where(
-            v.run_id == run_id, v.path >= source + ".", v.path < source + "/"))
+        if not fresh:
+            conn.execute(_DELETE_SOURCE, {"run_id": run_id, "low": source + ".",
+                                          "high": source + "/"})
         rows = [{"run_id": run_id, "project_id": project_id, "path": x.path, "kind": x.kind,
                  "num": x.num, "text": x.text, "top": x.top}
                 for x in indexed_values(source, fields[source])]

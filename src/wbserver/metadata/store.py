@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy import Connection, Engine, Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.clock import utcnow
@@ -98,16 +98,13 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
                       created_at=now)
 
     def find_user_by_key_hash(self, key_hash: str) -> User | None:
-        query = (select(t.users).join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
-                 .where(t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None),
-                        t.users.c.is_active.is_(True)))
         with self._read() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_USER_BY_KEY_HASH, {"key_hash": key_hash}).first()
         return _user(row) if row else None
 
     def get_entity(self, name: str) -> Entity | None:
         with self._read() as conn:
-            row = conn.execute(select(t.entities).where(t.entities.c.name == name)).first()
+            row = conn.execute(_ENTITY_BY_NAME, {"name": name}).first()
         if row is None:
             return None
         return Entity(id=row.id, name=row.name, is_team=row.is_team, user_id=row.user_id)
@@ -116,13 +113,12 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
 
     def get_project(self, entity: str, project: str) -> Project | None:
         with self._read() as conn:
-            row = conn.execute(_project_select().where(
-                t.entities.c.name == entity, t.projects.c.name == project)).first()
+            row = conn.execute(_PROJECT_BY_NAME, {"entity": entity, "project": project}).first()
         return _project(row) if row else None
 
     def get_project_by_id(self, project_id: int) -> Project | None:
         with self._read() as conn:
-            row = conn.execute(_project_select().where(t.projects.c.id == project_id)).first()
+            row = conn.execute(_PROJECT_BY_ID, {"project_id": project_id}).first()
         return _project(row) if row else None
 
     def list_projects(self, entity: str) -> list[Project]:
@@ -146,9 +142,8 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
 
     def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
                                user_id: int, visibility: str = "private") -> int:
-        query = select(t.projects.c.id).where(t.projects.c.entity_id == entity_id,
-                                              t.projects.c.name == name)
-        found = conn.execute(query).scalar()
+        params = {"entity_id": entity_id, "name": name}
+        found = conn.execute(_PROJECT_ID, params).scalar()
         if found is not None:
             return int(found)
         now = utcnow()
@@ -158,7 +153,7 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
                     entity_id=entity_id, name=name, created_by=user_id, visibility=visibility,
                     created_at=now, updated_at=now)).inserted_primary_key[0])
         except IntegrityError:
-            return int(conn.execute(query).scalar_one())
+            return int(conn.execute(_PROJECT_ID, params).scalar_one())
 
 
 def _user(row: Row[Any]) -> User:
@@ -169,6 +164,19 @@ def _user(row: Row[Any]) -> User:
 def _project_select() -> Any:
     return select(t.projects, t.entities.c.name.label("entity_name")).join(
         t.entities, t.entities.c.id == t.projects.c.entity_id)
+
+
+# Hot statements are built once: building an expression costs more than running it on SQLite.
+_USER_BY_KEY_HASH = (
+    select(t.users).join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
+    .where(t.api_keys.c.key_hash == bindparam("key_hash"), t.api_keys.c.revoked_at.is_(None),
+           t.users.c.is_active.is_(True)))
+_ENTITY_BY_NAME = select(t.entities).where(t.entities.c.name == bindparam("name"))
+_PROJECT_BY_NAME = _project_select().where(t.entities.c.name == bindparam("entity"),
+                                           t.projects.c.name == bindparam("project"))
+_PROJECT_BY_ID = _project_select().where(t.projects.c.id == bindparam("project_id"))
+_PROJECT_ID = select(t.projects.c.id).where(t.projects.c.entity_id == bindparam("entity_id"),
+                                            t.projects.c.name == bindparam("name"))
 
 
 def _project(row: Row[Any]) -> Project:

@@ -219,7 +219,69 @@ def _segment(key: str, lines: np.ndarray, steps: np.ndarray, values: np.ndarray,
     return HistorySegment(
         key=key, start_line=int(lines[0]), end_line=int(lines[-1]) + 1,
         point_count=len(lines), min_step=int(steps.min()), max_step=int(steps.max()),
-        data=lines.tobytes() + steps.tobytes() + values.tobytes() + ints.tobytes())
+        data=pack_points(lines, steps, values, ints))
+
+
+# Segment data. The first layout is four whole arrays, 25 bytes a point: lines (int64), steps
+# (int64), values (float64), int flags (int8). The compact layout starts with COMPACT and a
+# flags byte and leaves out what follows from the rest, which is the usual case (a key logged
+# on every line, one step a line, all floats or all ints): 8 bytes a point. A compact blob is
+# never 25 bytes a point long (a pad byte is added when it would be), so the length tells the
+# layouts apart and segments stored before the compact layout read as they always did.
+COMPACT = b"WBS2"
+_LINES_CONTIGUOUS, _STEPS_OFFSET, _INTS_NONE, _INTS_ALL = 1, 2, 4, 8
+
+
+def pack_points(lines: np.ndarray, steps: np.ndarray, values: np.ndarray,
+                ints: np.ndarray) -> bytes:
+    n = len(lines)
+    flags = 0
+    parts = []
+    if n and lines[-1] - lines[0] == n - 1 and (n < 2 or (np.diff(lines) == 1).all()):
+        flags |= _LINES_CONTIGUOUS
+    else:
+        parts.append(lines.astype(np.int64).tobytes())
+    delta = steps - lines
+    if n and (delta == delta[0]).all():
+        flags |= _STEPS_OFFSET
+        parts.append(np.asarray(delta[:1], dtype=np.int64).tobytes())
+    else:
+        parts.append(steps.astype(np.int64).tobytes())
+    parts.append(values.astype(np.float64).tobytes())
+    if not ints.any():
+        flags |= _INTS_NONE
+    elif ints.all():
+        flags |= _INTS_ALL
+    else:
+        parts.append(ints.astype(np.int8).tobytes())
+    data = COMPACT + bytes([flags, 0, 0, 0]) + b"".join(parts)
+    return data + b"\0" if len(data) == 25 * n else data
+
+
+def unpack_points(data: bytes, n: int, start_line: int) -> tuple[np.ndarray, ...]:
+    """(lines, steps, values, ints) of a segment's data, either layout."""
+    if len(data) == 25 * n:
+        return (np.frombuffer(data, dtype=np.int64, count=n, offset=0),
+                np.frombuffer(data, dtype=np.int64, count=n, offset=8 * n),
+                np.frombuffer(data, dtype=np.float64, count=n, offset=16 * n),
+                np.frombuffer(data, dtype=np.int8, count=n, offset=24 * n))
+    if not data.startswith(COMPACT):
+        raise ValueError("history segment data in an unknown layout")
+    flags, at = data[4], 8
+    if flags & _LINES_CONTIGUOUS:
+        lines = np.arange(start_line, start_line + n, dtype=np.int64)
+    else:
+        lines, at = np.frombuffer(data, dtype=np.int64, count=n, offset=at), at + 8 * n
+    if flags & _STEPS_OFFSET:
+        steps, at = lines + np.frombuffer(data, dtype=np.int64, count=1, offset=at)[0], at + 8
+    else:
+        steps, at = np.frombuffer(data, dtype=np.int64, count=n, offset=at), at + 8 * n
+    values, at = np.frombuffer(data, dtype=np.float64, count=n, offset=at), at + 8 * n
+    if flags & (_INTS_NONE | _INTS_ALL):
+        ints = np.full(n, 1 if flags & _INTS_ALL else 0, dtype=np.int8)
+    else:
+        ints = np.frombuffer(data, dtype=np.int8, count=n, offset=at)
+    return lines, steps, values, ints
 
 
 def unpack_segments(segments: list[HistorySegment]) -> tuple[np.ndarray, np.ndarray,
@@ -233,13 +295,7 @@ def unpack_segments(segments: list[HistorySegment]) -> tuple[np.ndarray, np.ndar
 
 
 def _unpack(segment: HistorySegment) -> tuple[np.ndarray, ...]:
-    n = segment.point_count
-    buf = segment.data
-    lines = np.frombuffer(buf, dtype=np.int64, count=n, offset=0)
-    steps = np.frombuffer(buf, dtype=np.int64, count=n, offset=8 * n)
-    values = np.frombuffer(buf, dtype=np.float64, count=n, offset=16 * n)
-    ints = np.frombuffer(buf, dtype=np.int8, count=n, offset=24 * n)
-    return lines, steps, values, ints
+    return unpack_points(segment.data, segment.point_count, segment.start_line)
 
 
 ROLLUP_BLOCK = 64

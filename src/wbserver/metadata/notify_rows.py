@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.models import OutboxItem, SlackConnection
@@ -20,6 +20,14 @@ def _connection(row: Any) -> SlackConnection:
                            channel=row.channel, team_name=row.team_name,
                            created_at=row.created_at, disabled_at=row.disabled_at,
                            disabled_reason=row.disabled_reason)
+
+
+_o = t.outbox.c
+_DUE_IDS = (select(_o.id)
+            .where(_o.sent_at.is_(None), _o.failed_at.is_(None),
+                   _o.next_attempt_at <= bindparam("now"),
+                   or_(_o.lease_until.is_(None), _o.lease_until < bindparam("now")))
+            .order_by(_o.id).limit(bindparam("limit")))
 
 
 class NotifyRows:
@@ -95,8 +103,8 @@ class NotifyRows:
         c = t.outbox.c
         due = (c.sent_at.is_(None), c.failed_at.is_(None), c.next_attempt_at <= now,
                or_(c.lease_until.is_(None), c.lease_until < now))
-        with self._read() as conn:
-            ids = list(conn.execute(select(c.id).where(*due).order_by(c.id).limit(limit)).scalars())
+        with self._read() as conn:  # polled every second: the statement is built once
+            ids = list(conn.execute(_DUE_IDS, {"now": now, "limit": limit}).scalars())
         claimed = []
         until = now + timedelta(seconds=lease_seconds)
         for item_id in ids:

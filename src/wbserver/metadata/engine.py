@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -20,8 +22,32 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     # READ COMMITTED: a re-read after a duplicate-key error sees the row another
     # transaction just committed (REPEATABLE READ would keep showing the old snapshot).
-    return create_engine(url, pool_pre_ping=True, pool_recycle=3600, pool_size=10,
-                         max_overflow=20, isolation_level="READ COMMITTED")
+    # Every use of a connection commits or rolls back its own transaction, so the pool does
+    # not roll back again on return; a connection idle for a while is pinged before use
+    # (instead of on every checkout: each is a round trip in the pure-Python driver).
+    engine = create_engine(url, pool_recycle=3600, pool_size=10, max_overflow=20,
+                           isolation_level="READ COMMITTED", pool_reset_on_return=None)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_AFTER = 10.0  # seconds
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_AFTER:
+            return
+        try:
+            dbapi_conn.ping(reconnect=False)
+        except Exception as exc:  # the server closed it: the pool takes a fresh connection
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -29,7 +55,7 @@ def _sqlite_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                           pool_size=8, max_overflow=16)
+                           pool_size=8, max_overflow=16, pool_reset_on_return=None)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

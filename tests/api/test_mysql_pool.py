@@ -1,0 +1,46 @@
+"""MySQL/MariaDB pool: a connection the server closed while it sat idle in the pool is replaced
+before use (the pool pings idle connections instead of every checkout)."""
+
+from __future__ import annotations
+
+import pymysql
+import pytest
+
+from wbserver.metadata import engine as engine_module
+from wbserver.metadata.engine import make_engine
+
+from .conftest import MARIADB
+
+
+def test_connection_killed_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(MARIADB.replace("mysql://", "mysql+pymysql://") + "/mysql")
+    try:
+        with engine.connect() as conn:
+            first = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+        admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        with admin.cursor() as cursor:
+            cursor.execute(f"KILL CONNECTION {int(first)}")
+        admin.close()
+        monkeypatch.setattr(engine_module, "IDLE_PING_AFTER", 0.0)
+        with engine.connect() as conn:
+            second = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+def test_busy_connection_is_not_pinged(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(MARIADB.replace("mysql://", "mysql+pymysql://") + "/mysql")
+    pings = []
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            original = type(raw).ping
+            monkeypatch.setattr(type(raw), "ping", lambda self, *a, **k: (
+                pings.append(1), original(self, *a, **k))[1])
+        for _ in range(5):
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        assert pings == []  # used again within IDLE_PING_AFTER: no round trip spent on a ping
+    finally:
+        engine.dispose()

@@ -40,6 +40,7 @@ Request = tuple[str, str, bytes, dict[str, str], bytes]  # method, path, query, 
 
 def make_app(data_dir: Path, mysql: str | None = None) -> tuple[Any, str]:
     from wbserver.app import create_app
+    from wbserver.cli import tune_gc
     from wbserver.config.runtime import SettingsSource
     from wbserver.domain.users import create_api_key, create_user
 
@@ -47,6 +48,7 @@ def make_app(data_dir: Path, mysql: str | None = None) -> tuple[Any, str]:
     app = create_app(SettingsSource(environ=environ, overrides={"data_dir": str(data_dir)}))
     store = app.state.services.store
     create_user(store, username="bench", email="bench@example.com", is_admin=True)
+    tune_gc()  # as `wbserver serve` does
     return app, create_api_key(store, username="bench")
 
 

@@ -28,7 +28,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     source = _source(args)
     app = create_app(source)
-    _tune_gc()
+    tune_gc()
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """The server's own objects (schema, SQL statements, modules) live as long as the process:
     freeze them so that full collections do not walk them again on every big request, and
     collect the young generation less often (request data is freed by reference counting)."""

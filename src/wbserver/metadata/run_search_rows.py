@@ -63,15 +63,22 @@ class RunSearchRows:
             return [row_to_run(r) for r in conn.execute(query)]
 
     def count_runs(self, project_id: int, plan: Plan) -> int | None:
-        query = select(func.count()).select_from(t.runs)
-        if _reads_username(plan):
-            query = query.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
-        query = query.where(t.runs.c.project_id == project_id,
-                            self._where(plan.where, project_id))
         with self._read() as conn:
             if not self._plannable(conn, project_id, plan):
                 return None
-            return int(conn.execute(query).scalar_one())
+            return int(conn.execute(self._count_query(project_id, plan)).scalar_one())
+
+    def _count_query(self, project_id: int, plan: Plan) -> Any:
+        single = _single_condition(plan.where)
+        if single is not None:
+            ids, present = self._matching_ids(*single[1:], project_id=project_id)
+            if present:  # one value condition: count its run ids, no pass over the runs
+                return select(func.count()).select_from(ids.distinct().subquery())
+        query = select(func.count()).select_from(t.runs)
+        if _reads_username(plan):
+            query = query.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
+        return query.where(t.runs.c.project_id == project_id,
+                           self._where(plan.where, project_id))
 
     def project_value_keys(self, project_id: int) -> tuple[list[str], list[str]]:
         """Top-level config keys, and summary keys whose values are not dicts or lists."""
@@ -148,23 +155,30 @@ class RunSearchRows:
         return cast(arg.encode("utf-8"), LargeBinary)
 
     def _value(self, path: str, op: str, arg: Any, *, project_id: int) -> Any:
-        """Whether the run has a value at `path` matching (op, arg): its id among the run ids
-        the project's index on (project_id, path, ...) finds (run_values rows carry their
-        run's project_id, and run_id is never NULL, so IN and NOT IN are exact)."""
+        ids, present = self._matching_ids(path, op, arg, project_id=project_id)
+        found = t.runs.c.id.in_(ids)
+        return found if present else not_(found)
+
+    def _matching_ids(self, path: str, op: str, arg: Any, *,
+                      project_id: int) -> tuple[Any, bool]:
+        """(the ids of the project's runs with a value at `path` matching (op, arg), whether
+        the condition holds for the runs among them or for the runs not among them).
+        Exact: a run_values row carries its run's project_id (runs never change project), a
+        foreign key keeps its run_id pointing at a run, and run_id is never NULL, so IN and
+        NOT IN mean what EXISTS and NOT EXISTS meant."""
         v = t.run_values.alias("v")
         where = [v.c.project_id == project_id, v.c.path == path]
         if op == "exists":
-            present = t.runs.c.id.in_(select(v.c.run_id).where(*where, v.c.kind != NULL))
-            return present if arg else not_(present)
+            return select(v.c.run_id).where(*where, v.c.kind != NULL), bool(arg)
         if arg is None:
-            return not_(t.runs.c.id.in_(select(v.c.run_id).where(*where, v.c.kind != NULL)))
+            return select(v.c.run_id).where(*where, v.c.kind != NULL), False
         if isinstance(arg, bool):
             where += [v.c.kind == BOOL, v.c.num == (1.0 if arg else 0.0)]
         elif isinstance(arg, str):
             where += [v.c.kind == STRING, getattr(v.c.text, _OPS[op])(arg)]
         else:
             where += [v.c.kind == NUMBER, getattr(v.c.num, _OPS[op])(arg)]
-        return t.runs.c.id.in_(select(v.c.run_id).where(*where))
+        return select(v.c.run_id).where(*where), True
 
     def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:
         """(query with what the order reads joined, [(sort key, descending?), ...])."""
@@ -196,6 +210,13 @@ class RunSearchRows:
 
 def _directed(key: Any, descending: bool) -> Any:
     return key.desc() if descending else key.asc()
+
+
+def _single_condition(expr: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The one value condition ("val", path, op, arg) a filter consists of, if it is that."""
+    while expr[0] == "and" and len(expr[1]) == 1:
+        expr = expr[1][0]
+    return expr if expr[0] == "val" else None
 
 
 def _reads_username(plan: Plan) -> bool:

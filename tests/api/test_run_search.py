@@ -42,10 +42,11 @@ FILTERS = [
     {"display_name": "run-3"}, {"state": {"$in": ["running", "finished"]}},
     {"config.opt": {"$gt": "adam"}}, {"summary_metrics.loss": {"$lt": 0.25}},
     {"config.batch": {"$in": 5}}, {"config.batch": {"$nin": 5}},
+    {"username": "alice"}, {"$or": [{"username": "bob"}, {"config.opt": "sgd"}]},
 ]
 ORDERS = [None, "+created_at", "-created_at", "-summary_metrics.loss", "+summary_metrics.acc",
           "-config.lr", "+config.opt", "-config.opt", "+display_name", "-name",
-          "+config.nested.depth", "-config.missing", "+summary_metrics.best"]
+          "+config.nested.depth", "-config.missing", "+summary_metrics.best", "-username"]
 
 
 @pytest.fixture

@@ -179,3 +179,42 @@ def test_projects_of_an_entity_are_listed_with_cursors(api):
     names = [e["node"]["name"] for e in first["edges"] + second["edges"]]
     assert sorted(names) == ["p1", "p2", "p3"] and second["pageInfo"]["hasNextPage"] is False
     assert first["edges"][0]["node"]["__typename"] == "Project"
+
+
+def test_sampled_history_json_equals_the_dict_rows(api, app):
+    """sampledHistory's rows come JSON-encoded from the columns; they must read back exactly
+    as the dict rows the domain builds: ints as ints, NaN and Infinity as null, keys that
+    some rows lack, step ranges, sampling, and specs whose keys are not all numbers."""
+    from wbserver.domain.history import sampled_history
+    from wbserver.domain.models import RunKey
+
+    api.upsert("r1")
+    lines = []
+    for i in range(3000):
+        row = {"_step": i, "loss": [1 / (i + 1), i, float("nan"), float("inf"), 2**40][i % 5]}
+        if i % 7:
+            row["acc"] = i % 3 if i % 2 else i * 0.25
+        if i % 11 == 0:
+            row["text"] = f"t{i}"
+        lines.append(json.dumps(row))
+    api.stream("r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": lines}}})
+    store = app.state.services.store
+    run = store.get_run(RunKey("alice", "proj", "r1"))
+    specs = [{"keys": ["_step", "loss"], "samples": 10000},
+             {"keys": ["_step", "loss", "acc"], "samples": 10000},
+             {"keys": ["acc", "loss"], "samples": 300},
+             {"keys": ["_step", "acc"], "samples": 10000, "minStep": 100, "maxStep": 2500},
+             {"keys": ["loss", "loss", "_step"], "samples": 7, "minStep": 10},
+             {"keys": ["_step", "text"], "samples": 50},
+             {"keys": ["missing"]}, {"keys": []}]
+    query = """query H($specs: [JSONString!]!) { project(name: "proj", entityName: "alice") {
+      run(name: "r1") { sampledHistory(specs: $specs) } } }"""
+    response = api.client.post("/graphql", headers=api.headers(), json={
+        "query": query, "variables": {"specs": [json.dumps(s) for s in specs]}})
+    assert response.status_code == 200, response.text
+    got = response.json()["data"]["project"]["run"]["sampledHistory"]
+    expected = orjson.loads(orjson.dumps([sampled_history(store, run, s) for s in specs]))
+    assert got == expected
+    assert [len(rows) for rows in got[:3]] == [3000, 2571, 300]
+    assert got[0][2] == {"_step": 2, "loss": None} and got[0][4]["loss"] == 2**40
+    assert isinstance(got[0][1]["loss"], int) and isinstance(got[0][0]["loss"], float)

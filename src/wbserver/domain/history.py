@@ -9,6 +9,7 @@ import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import parse_line, python_values, unpack_segments
+from wbserver.domain.history_json import Column, rows_json
 from wbserver.domain.models import Run
 from wbserver.domain.sampling import even_indices, shape_indices
 from wbserver.ports import MetadataStore
@@ -80,47 +81,77 @@ def _extreme_lines(store: MetadataStore, run: Run) -> set[int]:
 
 def sampled_history(store: MetadataStore, run: Run, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows holding every requested key, projected onto those keys, sampled to keep shape."""
-    keys = list(dict.fromkeys(str(k) for k in spec.get("keys") or []))
-    samples = int(spec.get("samples") or 500)
-    min_step = spec.get("minStep")
-    max_step = spec.get("maxStep")
+    keys, samples, min_step, max_step = _spec(spec)
     if not keys:
         return []
-    known = orjson.loads(run.history_keys or "{}")
-    if all(_is_numeric_key(known.get(k)) for k in keys):
-        return _sampled_from_columns(store, run, keys, samples, min_step, max_step)
+    if _all_numeric(run, keys):
+        names, columns = _sampled_columns(store, run, keys, samples, min_step, max_step)
+        python = [python_values(values, ints) for values, ints in columns]
+        return [dict(zip(names, values, strict=True)) for values in zip(*python, strict=True)]
     return _sampled_from_rows(store, run, keys, samples, min_step, max_step)
+
+
+def sampled_history_json(store: MetadataStore, run: Run, spec: dict[str, Any]) -> bytes | None:
+    """`sampled_history` already encoded as a JSON array (NaN and Infinity as null), when every
+    key is numeric; None otherwise (then use `sampled_history`)."""
+    keys, samples, min_step, max_step = _spec(spec)
+    if not keys or not _all_numeric(run, keys):
+        return None
+    return rows_json(*_sampled_columns(store, run, keys, samples, min_step, max_step))
+
+
+def _spec(spec: dict[str, Any]) -> tuple[list[str], int, Any, Any]:
+    keys = list(dict.fromkeys(str(k) for k in spec.get("keys") or []))
+    return keys, int(spec.get("samples") or 500), spec.get("minStep"), spec.get("maxStep")
+
+
+def _all_numeric(run: Run, keys: list[str]) -> bool:
+    known = orjson.loads(run.history_keys or "{}")
+    return all(_is_numeric_key(known.get(k)) for k in keys)
 
 
 def _is_numeric_key(kinds: dict[str, int] | None) -> bool:
     return bool(kinds) and set(kinds) == {"number"}
 
 
-def _sampled_from_columns(store: MetadataStore, run: Run, keys: list[str], samples: int,
-                          min_step: Any, max_step: Any) -> list[dict[str, Any]]:
+def _sampled_columns(store: MetadataStore, run: Run, keys: list[str], samples: int,
+                     min_step: Any, max_step: Any) -> tuple[list[str], list[Column]]:
+    """(keys, one (values, int flags) pair per key) over the lines holding every key."""
     columns = {k: unpack_segments(store.read_segments(run.id, k)) for k in keys}
-    lines = None
-    for col_lines, _s, _v, _i in columns.values():
-        lines = col_lines if lines is None else np.intersect1d(lines, col_lines, assume_unique=True)
-    assert lines is not None
+    lines = _common_lines([col_lines for col_lines, _s, _v, _i in columns.values()])
     # steps of the common lines, from the first key's column
     first_lines, first_steps, _v, _i = next(iter(columns.values()))
-    steps = first_steps[np.searchsorted(first_lines, lines)]
-    mask = np.ones(len(lines), dtype=bool)
-    if min_step is not None:
-        mask &= steps >= int(min_step)
-    if max_step is not None:
-        mask &= steps <= int(max_step)
-    lines = lines[mask]
-    picked_values = {}
-    for key, (col_lines, _s, values, ints) in columns.items():
-        pos = np.searchsorted(col_lines, lines)
-        picked_values[key] = (values[pos], ints[pos])
+    steps = _at(first_steps, first_lines, lines)
+    if min_step is not None or max_step is not None:
+        mask = np.ones(len(lines), dtype=bool)
+        if min_step is not None:
+            mask &= steps >= int(min_step)
+        if max_step is not None:
+            mask &= steps <= int(max_step)
+        lines = lines[mask]
+    picked_values = {key: (_at(values, col_lines, lines), _at(ints, col_lines, lines))
+                     for key, (col_lines, _s, values, ints) in columns.items()}
     shape_key = next((k for k in keys if k not in X_KEYS), keys[0])
     chosen = shape_indices(picked_values[shape_key][0], samples)
-    names = list(picked_values)
-    columns = [python_values(v[chosen], n[chosen]) for v, n in picked_values.values()]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    if len(chosen) == len(lines):  # shape_indices keeps everything as arange(len)
+        return list(picked_values), list(picked_values.values())
+    return list(picked_values), [(v[chosen], n[chosen]) for v, n in picked_values.values()]
+
+
+def _common_lines(columns: list[np.ndarray]) -> np.ndarray:
+    """The line numbers present in every column (each sorted and unique)."""
+    lines = columns[0]
+    for col_lines in columns[1:]:
+        if not np.array_equal(lines, col_lines):
+            lines = np.intersect1d(lines, col_lines, assume_unique=True)
+    return lines
+
+
+def _at(column: np.ndarray, col_lines: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """column's entries at `lines` (a subset of the sorted `col_lines`)."""
+    if len(lines) == len(col_lines):  # a subset of the same size is the whole column
+        return column
+    return column[np.searchsorted(col_lines, lines)]
 
 
 def _sampled_from_rows(store: MetadataStore, run: Run, keys: list[str], samples: int,
@@ -136,9 +167,7 @@ def _sampled_from_rows(store: MetadataStore, run: Run, keys: list[str], samples:
 
 def live_data(store: MetadataStore, run: Run, keys: list[str]) -> list[dict[str, Any]]:
     """parquetHistory.liveData: every row, projected onto `keys` (rows lacking them skipped)."""
-    return _sampled_from_rows(store, run, keys, samples=2**62, min_step=None, max_step=None) \
-        if not all(_is_numeric_key(orjson.loads(run.history_keys or "{}").get(k)) for k in keys) \
-        else _sampled_from_columns(store, run, keys, 2**62, None, None)
+    return sampled_history(store, run, {"keys": keys, "samples": 2**62})
 
 
 def tail_lines(store: MetadataStore, run: Run, stream: str, count: int = 10) -> list[str]:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     false,
     func,
     not_,
@@ -50,19 +49,36 @@ class RunSearchRows:
         with self._read() as conn:
             if not self._plannable(conn, project_id, plan):
                 return None
-            query = run_select().where(t.runs.c.project_id == project_id,
-                                       self._where(plan.where))
-            query = self._ordered(query, plan).offset(offset).limit(limit)
+            # order and cut the page on narrow rows, then read the page's whole runs
+            ids = select(t.runs.c.id).where(t.runs.c.project_id == project_id,
+                                            self._where(plan.where, project_id))
+            if _reads_username(plan):
+                ids = ids.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
+            ids, keys = self._ordered(ids, plan)
+            page = ids.add_columns(*[k.label(f"k{i}") for i, (k, _d) in enumerate(keys)]) \
+                .order_by(*[_directed(k, d) for k, d in keys]) \
+                .offset(offset).limit(limit).subquery("page")
+            query = run_select().join(page, page.c.id == t.runs.c.id).order_by(
+                *[_directed(page.c[f"k{i}"], d) for i, (_k, d) in enumerate(keys)])
             return [row_to_run(r) for r in conn.execute(query)]
 
     def count_runs(self, project_id: int, plan: Plan) -> int | None:
-        query = (select(func.count()).select_from(t.runs)
-                 .outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
-                 .where(t.runs.c.project_id == project_id, self._where(plan.where)))
         with self._read() as conn:
             if not self._plannable(conn, project_id, plan):
                 return None
-            return int(conn.execute(query).scalar_one())
+            return int(conn.execute(self._count_query(project_id, plan)).scalar_one())
+
+    def _count_query(self, project_id: int, plan: Plan) -> Any:
+        single = _single_condition(plan.where)
+        if single is not None:
+            ids, present = self._matching_ids(*single[1:], project_id=project_id)
+            if present:  # one value condition: count its run ids, no pass over the runs
+                return select(func.count()).select_from(ids.distinct().subquery())
+        query = select(func.count()).select_from(t.runs)
+        if _reads_username(plan):
+            query = query.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
+        return query.where(t.runs.c.project_id == project_id,
+                           self._where(plan.where, project_id))
 
     def project_value_keys(self, project_id: int) -> tuple[list[str], list[str]]:
         """Top-level config keys, and summary keys whose values are not dicts or lists."""
@@ -112,18 +128,18 @@ class RunSearchRows:
         """Byte-wise comparison, as Python compares strings (MySQL collations fold case)."""
         return column if self.engine.dialect.name == "sqlite" else cast(column, LargeBinary)
 
-    def _where(self, expr: tuple[Any, ...]) -> Any:
+    def _where(self, expr: tuple[Any, ...], project_id: int) -> Any:
         tag = expr[0]
         if tag == "true":
             return true()
         if tag == "false":
             return false()
         if tag == "and":
-            return and_(true(), *[self._where(e) for e in expr[1]])
+            return and_(true(), *[self._where(e, project_id) for e in expr[1]])
         if tag == "or":
-            return or_(false(), *[self._where(e) for e in expr[1]])
+            return or_(false(), *[self._where(e, project_id) for e in expr[1]])
         if tag == "not":
-            return not_(self._where(expr[1]))
+            return not_(self._where(expr[1], project_id))
         if tag == "col":
             _tag, name, op, arg = expr
             column = self._column(name)
@@ -131,30 +147,41 @@ class RunSearchRows:
                 return column.is_(None)
             return and_(column.isnot(None),
                         getattr(self._text(column), _OPS[op])(self._text_arg(arg)))
-        return self._value(*expr[1:])
+        return self._value(*expr[1:], project_id=project_id)
 
     def _text_arg(self, arg: str) -> Any:
         if self.engine.dialect.name == "sqlite":
             return arg
         return cast(arg.encode("utf-8"), LargeBinary)
 
-    def _value(self, path: str, op: str, arg: Any) -> Any:
+    def _value(self, path: str, op: str, arg: Any, *, project_id: int) -> Any:
+        ids, present = self._matching_ids(path, op, arg, project_id=project_id)
+        found = t.runs.c.id.in_(ids)
+        return found if present else not_(found)
+
+    def _matching_ids(self, path: str, op: str, arg: Any, *,
+                      project_id: int) -> tuple[Any, bool]:
+        """(the ids of the project's runs with a value at `path` matching (op, arg), whether
+        the condition holds for the runs among them or for the runs not among them).
+        Exact: a run_values row carries its run's project_id (runs never change project), a
+        foreign key keeps its run_id pointing at a run, and run_id is never NULL, so IN and
+        NOT IN mean what EXISTS and NOT EXISTS meant."""
         v = t.run_values.alias("v")
-        where = [v.c.run_id == t.runs.c.id, v.c.path == path]
+        where = [v.c.project_id == project_id, v.c.path == path]
         if op == "exists":
-            present = exists(select(v.c.id).where(*where, v.c.kind != NULL))
-            return present if arg else not_(present)
+            return select(v.c.run_id).where(*where, v.c.kind != NULL), bool(arg)
         if arg is None:
-            return not_(exists(select(v.c.id).where(*where, v.c.kind != NULL)))
+            return select(v.c.run_id).where(*where, v.c.kind != NULL), False
         if isinstance(arg, bool):
             where += [v.c.kind == BOOL, v.c.num == (1.0 if arg else 0.0)]
         elif isinstance(arg, str):
             where += [v.c.kind == STRING, getattr(v.c.text, _OPS[op])(arg)]
         else:
             where += [v.c.kind == NUMBER, getattr(v.c.num, _OPS[op])(arg)]
-        return exists(select(v.c.id).where(*where))
+        return select(v.c.run_id).where(*where), True
 
-    def _ordered(self, query: Any, plan: Plan) -> Any:
+    def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:
+        """(query with what the order reads joined, [(sort key, descending?), ...])."""
         order = plan.order
         runs = t.runs.c
         if order.kind == "created":
@@ -162,21 +189,45 @@ class RunSearchRows:
                 second = func.substr(runs.created_at, 1, 19)
             else:
                 second = func.date_format(runs.created_at, "%Y-%m-%d %H:%i:%s")
-            key = second.desc() if order.descending else second.asc()
-            return query.order_by(key, runs.id.asc())
+            return query, [(second, order.descending), (runs.id, False)]
         if order.kind == "col":
             column = self._column(order.name)
+            if order.name == "username" and not _reads_username(plan):
+                query = query.outerjoin(t.users, t.users.c.id == runs.user_id)
             group = case((column.is_(None), 2), else_=1)
-            text = self._text(column)
-            keys = [group, text.desc() if order.descending else text.asc()]
+            keys = [(group, False), (self._text(column), order.descending)]
         else:
             s = t.run_values.alias("s")
             query = query.outerjoin(s, and_(s.c.run_id == runs.id, s.c.path == order.name))
             group = case((s.c.kind.in_([NUMBER, BOOL]), 0), (s.c.kind == STRING, 1), else_=2)
-            keys = [group] + ([s.c.num.desc(), s.c.text.desc()] if order.descending
-                              else [s.c.num.asc(), s.c.text.asc()])
+            keys = [(group, False), (s.c.num, order.descending), (s.c.text, order.descending)]
         if order.descending:  # ties: strings by id ascending, numbers and missing descending
-            keys.append(case((group == 1, runs.id), else_=-runs.id).asc())
+            keys.append((case((group == 1, runs.id), else_=-runs.id), False))
         else:
-            keys.append(runs.id.asc())
-        return query.order_by(*keys)
+            keys.append((runs.id, False))
+        return query, keys
+
+
+def _directed(key: Any, descending: bool) -> Any:
+    return key.desc() if descending else key.asc()
+
+
+def _single_condition(expr: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The one value condition ("val", path, op, arg) a filter consists of, if it is that."""
+    while expr[0] == "and" and len(expr[1]) == 1:
+        expr = expr[1][0]
+    return expr if expr[0] == "val" else None
+
+
+def _reads_username(plan: Plan) -> bool:
+    """Whether the plan filters on the run's user name (a join with users)."""
+    return _mentions(plan.where, "username")
+
+
+def _mentions(expr: tuple[Any, ...], name: str) -> bool:
+    tag = expr[0]
+    if tag in ("and", "or"):
+        return any(_mentions(e, name) for e in expr[1])
+    if tag == "not":
+        return _mentions(expr[1], name)
+    return tag == "col" and expr[1] == name

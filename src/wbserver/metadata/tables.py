@@ -305,10 +305,11 @@ run_values = Table(
     Column("num", Double, nullable=True),
     Column("text", BinaryString, nullable=True),
     Column("top", Boolean, nullable=False),
-    Index(None, "run_id", "path"),
-    Index(None, "project_id", "path", "kind"),
-    Index(None, "project_id", "path", "num"),
-    Index(None, "project_id", "path", "text"),
+    # covering the runs table's plan (run_search_rows.py): filters read run_id, sorts read
+    # (kind, num, text), neither visits the rows
+    Index(None, "run_id", "path", "kind", "num", "text"),
+    Index(None, "project_id", "path", "kind", "num", "run_id"),
+    Index(None, "project_id", "path", "kind", "text", "run_id"),
 )
 
 log_lines = Table(

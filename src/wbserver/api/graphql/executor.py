@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable
 from threading import Lock
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -55,12 +57,19 @@ class GraphQLExecutor:
                  if isinstance(op, OperationDefinitionNode) and op.name}
         result = execute(self.schema, document, variable_values=variables or {},
                          operation_name=operation_name if operation_name in names else None,
-                         context_value=context)
+                         context_value=context, is_awaitable=_never_awaitable)
+        assert isinstance(result, ExecutionResult), "resolvers are synchronous"
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [_format(e) for e in result.errors]
             return _status(result.errors), body
         return 200, body
+
+
+def _never_awaitable(_value: Any) -> TypeGuard[Awaitable[Any]]:
+    """Every resolver is synchronous (run in a worker thread), so graphql-core need not ask
+    each of a page's ~1,200 values whether it is awaitable (its check costs ~1 µs each)."""
+    return False
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:

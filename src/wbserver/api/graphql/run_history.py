@@ -7,6 +7,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from wbserver.api.graphql.schema import Resolver
+from wbserver.api.raw_json import RawJson
 from wbserver.domain import history
 from wbserver.domain.history_codec import parse_line
 from wbserver.domain.models import Run
@@ -31,11 +32,16 @@ def events(run: Run, info: GraphQLResolveInfo, samples: int | None = None) -> li
                                  stream="events")
 
 
-def sampled_history(run: Run, info: GraphQLResolveInfo, specs: list[str]) -> list[list[Any]]:
-    out = []
+def sampled_history(run: Run, info: GraphQLResolveInfo,
+                    specs: list[str]) -> list[RawJson | list[Any]]:
+    """One list of rows per spec; numeric keys' rows come JSON-encoded from the columns."""
+    out: list[RawJson | list[Any]] = []
+    store = info.context.store
     for spec in specs:
         parsed = parse_line(spec, where="sampledHistory spec")
-        out.append(history.sampled_history(info.context.store, run, parsed))
+        encoded = history.sampled_history_json(store, run, parsed)
+        out.append(RawJson(encoded) if encoded is not None
+                   else history.sampled_history(store, run, parsed))
     return out
 
 

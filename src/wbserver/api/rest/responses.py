@@ -1,18 +1,24 @@
 """JSON responses encoded with orjson (several times faster than the standard library on the
 long lists history reads return); what orjson refuses (integers past 64 bits) falls back to
-Starlette's encoder. NaN and Infinity, which the standard encoder refuses, become null."""
+the standard encoder. NaN and Infinity, which the standard encoder refuses, become null.
+Pre-encoded parts (`RawJson`) are written as they are."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+
+from wbserver.api.raw_json import as_fragment, as_python
 
 
 def json_response(content: Any, status_code: int = 200) -> Response:
     try:
-        body = orjson.dumps(content)
+        body = orjson.dumps(content, default=as_fragment)
     except (orjson.JSONEncodeError, TypeError):
-        return JSONResponse(content, status_code=status_code)
+        # Starlette's JSONResponse encoding, able to decode RawJson parts
+        body = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":"), default=as_python).encode("utf-8")
     return Response(body, status_code=status_code, media_type="application/json")

@@ -218,3 +218,19 @@ def test_sampled_history_json_equals_the_dict_rows(api, app):
     assert [len(rows) for rows in got[:3]] == [3000, 2571, 300]
     assert got[0][2] == {"_step": 2, "loss": None} and got[0][4]["loss"] == 2**40
     assert isinstance(got[0][1]["loss"], int) and isinstance(got[0][0]["loss"], float)
+
+
+def test_history_keys_differing_only_in_case_stay_apart(api):
+    """`loss` and `Loss` are two metrics on MySQL/MariaDB too (binary collation, 0010)."""
+    api.upsert("r1")
+    lines = [json.dumps({"_step": i, "loss": i * 1.5, "Loss": -i * 1.0, "lóss": 7.0})
+             for i in range(300)]
+    api.stream("r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": lines}}})
+    for key, value in (("loss", lambda i: i * 1.5), ("Loss", lambda i: -i * 1.0),
+                       ("lóss", lambda i: 7.0)):
+        spec = json.dumps({"keys": ["_step", key], "samples": 1000})
+        run = api.gql(HISTORY, project="proj", entity="alice", name="r1",
+                      spec=spec)["data"]["project"]["run"]
+        rows = run["sampledHistory"][0]
+        assert [r["_step"] for r in rows] == list(range(300)), key
+        assert [r[key] for r in rows] == [value(i) for i in range(300)], key

@@ -260,11 +260,16 @@ history_chunks = Table(
     Index(None, "run_id", "stream", "start_line"),
 )
 
+# Names that compare byte-wise on MySQL/MariaDB too (binary collation): history keys `loss`
+# and `Loss` are two metrics, and run_values' paths and texts compare as in Python.
+BinaryString = String(255).with_variant(
+    mysql.VARCHAR(255, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
+
 history_segments = Table(
     "history_segments", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
-    Column("key", String(255), nullable=False),
+    Column("key", BinaryString, nullable=False),
     Column("start_line", Integer, nullable=False),
     Column("end_line", Integer, nullable=False),
     Column("point_count", Integer, nullable=False),
@@ -280,7 +285,7 @@ history_rollups = Table(
     "history_rollups", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
-    Column("key", String(255), nullable=False),
+    Column("key", BinaryString, nullable=False),
     Column("start_line", Integer, nullable=False),
     Column("end_line", Integer, nullable=False),
     Column("raw_count", Integer, nullable=False),
@@ -292,9 +297,7 @@ history_rollups = Table(
 )
 
 # Config and summary values of each run, one row per path (domain/run_query.py), so the
-# runs table and `Runs` filter and sort in SQL. Text compares byte-wise (binary collation).
-BinaryString = String(255).with_variant(
-    mysql.VARCHAR(255, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
+# runs table and `Runs` filter and sort in SQL.
 run_values = Table(
     "run_values", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

@@ -20,6 +20,7 @@ from graphql import (
 )
 
 from wbserver.api.errors import status_for
+from wbserver.api.graphql.lean_executor import LeanExecutor
 from wbserver.errors import WbError
 
 
@@ -57,7 +58,8 @@ class GraphQLExecutor:
                  if isinstance(op, OperationDefinitionNode) and op.name}
         result = execute(self.schema, document, variable_values=variables or {},
                          operation_name=operation_name if operation_name in names else None,
-                         context_value=context, is_awaitable=_never_awaitable)
+                         context_value=context, is_awaitable=_never_awaitable,
+                         executor_class=LeanExecutor)
         assert isinstance(result, ExecutionResult), "resolvers are synchronous"
         body: dict[str, Any] = {"data": result.data}
         if result.errors:

@@ -87,8 +87,13 @@ def _literal(node: Any, variables: dict[str, Any] | None = None) -> Any:
 
 
 def attr(name: str) -> Resolver:
-    """A resolver reading one attribute under another name (displayName -> display_name)."""
-    return lambda obj, _info, **_kw: getattr(obj, name)
+    """A resolver reading one attribute under another name (displayName -> display_name).
+    `reads_attribute` lets the executor read it without building the resolve info."""
+    def resolve(obj: Any, _info: Any, **_kw: Any) -> Any:
+        return getattr(obj, name)
+
+    resolve.reads_attribute = name  # type: ignore[attr-defined]
+    return resolve
 
 
 def renames(mapping: dict[str, str]) -> dict[str, Resolver]:

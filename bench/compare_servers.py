@@ -101,21 +101,26 @@ class WbServer:
             self.proc.kill()
 
 
+def create_mysql_database(server_url: str, prefix: str) -> tuple[str, str]:
+    """A new empty database on the MySQL/MariaDB server of `server_url`: (its URL, its name)."""
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(server_url)
+    name = prefix + secrets.token_hex(4)
+    conn = pymysql.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 3306,
+                           user=parsed.username or "root", password=parsed.password or "")
+    with conn.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+    conn.close()
+    return str(parsed.set(database=name).render_as_string(hide_password=False)), name
+
+
 def start_wbserver(work: Path, mysql: str | None) -> WbServer:
     env = {k: v for k, v in os.environ.items() if k != "MYSQL"}
     db_name = None
     if mysql:
-        import pymysql
-        from sqlalchemy.engine import make_url
-
-        parsed = make_url(mysql)
-        db_name = "wbbench_" + secrets.token_hex(4)
-        conn = pymysql.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 3306,
-                               user=parsed.username or "root", password=parsed.password or "")
-        with conn.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {db_name} CHARACTER SET utf8mb4")
-        conn.close()
-        env["MYSQL"] = str(parsed.set(database=db_name).render_as_string(hide_password=False))
+        env["MYSQL"], db_name = create_mysql_database(mysql, "wbbench_")
     data = str(work / "data")
     cli = [sys.executable, "-m", "wbserver"]
 

@@ -20,7 +20,6 @@ import collections
 import os
 import pickle
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_wb  # noqa: E402
+from compare_servers import create_mysql_database, drop_mysql  # noqa: E402
 
 # The same signing secret when recording and replaying, so recorded upload URLs stay valid.
 SECRET = "bench-replay-" + "0" * 40
@@ -137,26 +137,12 @@ async def _call(app: Any, request: Request, auth: str) -> int:
     return status[0]
 
 
-def _fresh_mysql(server_url: str) -> str:
-    import pymysql
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(server_url)
-    name = "wbreplay_" + secrets.token_hex(4)
-    conn = pymysql.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 3306,
-                           user=parsed.username or "root", password=parsed.password or "")
-    with conn.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-    conn.close()
-    return str(parsed.set(database=name).render_as_string(hide_password=False))
-
-
 async def replay(log: list[Request], repeat: int, mysql: str | None) -> None:
     rounds: list[collections.Counter[str]] = []
     counts = collections.Counter(kind(m, p, b) for m, p, _q, _h, b in log)
     for _ in range(repeat):
-        app, key = make_app(Path(tempfile.mkdtemp(prefix="wbreplay-")) / "data",
-                            _fresh_mysql(mysql) if mysql else None)
+        url, name = create_mysql_database(mysql, "wbreplay_") if mysql else (None, None)
+        app, key = make_app(Path(tempfile.mkdtemp(prefix="wbreplay-")) / "data", url)
         auth = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
         spent: collections.Counter[str] = collections.Counter()
         for request in log:
@@ -166,6 +152,8 @@ async def replay(log: list[Request], repeat: int, mysql: str | None) -> None:
             if status >= 400 and not request[1].startswith("/sdk/"):  # the client's telemetry
                 print(f"  {status} for {kind(request[0], request[1], request[4])}")
         app.state.services.store.close()
+        if mysql:
+            drop_mysql(mysql, name)
         rounds.append(spent)
     warm = rounds[1:] or rounds  # the first round pays for first-use compilation
     best = {k: min(r[k] for r in warm) for k in counts}

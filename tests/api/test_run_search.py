@@ -10,6 +10,7 @@ import pytest
 from wbserver.domain.run_query import plan
 from wbserver.domain.run_search import count_runs, evaluated, find_runs
 from wbserver.domain.run_table import RunQuery, run_table
+from wbserver.metadata import run_search_rows
 
 CONFIGS = [
     {"lr": 0.1, "opt": "adam", "batch": 32, "nested": {"depth": 2, "name": "a"}},
@@ -144,13 +145,16 @@ def test_pages_among_numbers_are_read_in_index_order(api, app, monkeypatch):
         return result
 
     monkeypatch.setattr(type(store), "_top_numbers", spy)
-    for filters in ({}, {"config.opt": "adam"}, {"summary_metrics.score": {"$gte": 0.5}}):
-        for order in ("-summary_metrics.score", "+summary_metrics.score"):
-            expected = [v.run.name for v in evaluated(store, proj, filters, order)]
-            for offset, limit in ((0, 5), (3, 7), (10, 4), (0, 40)):
-                page = find_runs(store, proj, filters=filters, order=order, offset=offset,
-                                 limit=limit)
-                assert [r.name for r in page.runs] == expected[offset:offset + limit], \
-                    (filters, order, offset, limit)
+    for window in ((16, 256), (0, 3), (1, 0)):  # the index window: roomy, then bounding
+        monkeypatch.setattr(run_search_rows, "TOP_WINDOW_PER_ROW", window[0])
+        monkeypatch.setattr(run_search_rows, "TOP_WINDOW_EXTRA", window[1])
+        for filters in ({}, {"config.opt": "adam"}, {"summary_metrics.score": {"$gte": 0.5}}):
+            for order in ("-summary_metrics.score", "+summary_metrics.score"):
+                expected = [v.run.name for v in evaluated(store, proj, filters, order)]
+                for offset, limit in ((0, 5), (3, 7), (10, 4), (0, 40)):
+                    page = find_runs(store, proj, filters=filters, order=order, offset=offset,
+                                     limit=limit)
+                    assert [r.name for r in page.runs] == expected[offset:offset + limit], \
+                        (filters, order, offset, limit, window)
     if store.engine.dialect.name == "sqlite":  # both the index path and the general plan ran
         assert any(used) and not all(used)

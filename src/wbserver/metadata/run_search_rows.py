@@ -35,6 +35,9 @@ from wbserver.domain.run_query import (
 from wbserver.metadata import tables as t
 from wbserver.metadata.run_rows import row_to_run, run_select
 
+# `_top_numbers` reads at most this many index entries a page row (plus the extra) before
+# leaving the page to the general plan: enough for filters matching 1 run in 16 or more.
+TOP_WINDOW_PER_ROW, TOP_WINDOW_EXTRA = 16, 256
 _OPS = {"eq": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 
 
@@ -193,26 +196,33 @@ class RunSearchRows:
         """The first `count` run ids in the plan's order when they all have a number (or a
         bool) at the order's value path, else None. Numbers come first in either direction,
         ordered by value, ties by run id in the same direction (as `_ordered` orders them), so
-        they are read from the (project_id, path, kind, num, run_id) index in its order, each
-        checked against the filter, and the scan stops after `count`: no sort of every
-        matching run. SQLite only: MariaDB turns the check into a semi-join driven by the
+        they are read from the (project_id, path, kind, num, run_id) index in its order and
+        checked against the filter: no sort of every matching run. Only a window of the index
+        is read, so a filter that matches few runs costs a bounded scan before the general
+        plan takes over. SQLite only: MariaDB turns the check into a semi-join driven by the
         runs and sorts them all, which is slower than the general plan there."""
         order = plan.order
         if self.engine.dialect.name != "sqlite" or order.kind != "val" or count <= 0 \
                 or _reads_username(plan):
             return None
+        window = TOP_WINDOW_PER_ROW * count + TOP_WINDOW_EXTRA
         s = t.run_values.alias("s")
+        ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
                                  self._where(plan.where, project_id))
         found: list[Any] = []
         for kind in (NUMBER, BOOL):  # one index range each; merged below
-            found += conn.execute(
-                select(s.c.run_id, s.c.num)
-                .where(s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind,
-                       matches)
-                .order_by(_directed(s.c.num, order.descending),
-                          _directed(s.c.run_id, order.descending))
-                .limit(count)).all()
+            of_kind = [s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind]
+            # the value `window` entries down the index bounds the scan (ties included)
+            bound = conn.execute(select(s.c.num).where(*of_kind).order_by(*ordered)
+                                 .offset(window).limit(1)).scalar()
+            if bound is not None:
+                of_kind.append(s.c.num >= bound if order.descending else s.c.num <= bound)
+            rows = conn.execute(select(s.c.run_id, s.c.num).where(*of_kind, matches)
+                                .order_by(*ordered).limit(count)).all()
+            if len(rows) < count and bound is not None:
+                return None  # more of this kind beyond the window: the general plan decides
+            found += rows
         if len(found) < count:
             return None  # the page reaches the strings and the runs without a value
         found.sort(key=lambda row: (row.num, row.run_id), reverse=order.descending)

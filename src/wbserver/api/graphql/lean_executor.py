@@ -43,13 +43,15 @@ def _attribute_read(name: str) -> Callable[[Any], Any]:
 
 
 class LeanExecutor(Executor):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the plans of this schema, or None when middleware or a custom default resolver
+        # could see each field (then every field takes the standard path)
+        self._leaf_plans = None if self.middleware_manager \
+            or self.field_resolver is not default_field_resolver \
+            else _PLANS.setdefault(self.schema, {})
+
     def _leaf_plan(self, parent_type: GraphQLObjectType, field_name: str) -> _Plan:
-        plans = _PLANS.get(self.schema)
-        if plans is None:
-            plans = _PLANS.setdefault(self.schema, {})
-        key = (parent_type.name, field_name)
-        if key in plans:
-            return plans[key]
         plan: _Plan = None
         field_def = self.schema.get_field(parent_type, field_name)
         if field_def is not None and not field_def.args:
@@ -58,28 +60,28 @@ class LeanExecutor(Executor):  # type: ignore[type-arg]
             if is_leaf_type(inner) and (field_def.resolve is None or attribute):
                 read = _attribute_read(attribute) if attribute else _default_read(field_name)
                 plan = (read, inner, not is_non_null_type(field_def.type))
-        plans[key] = plan
         return plan
 
     def execute_field(self, parent_type: GraphQLObjectType, source: Any,
                       field_details_list: Any, path: Any, position_context: Any) -> Any:
+        plans = self._leaf_plans
         node = field_details_list[0].node
-        plan = None
-        if not node.arguments and not self.middleware_manager \
-                and self.field_resolver is default_field_resolver:
-            plan = self._leaf_plan(parent_type, node.name.value)
-        if plan is not None:
-            read, leaf_type, nullable = plan
-            try:
-                value = read(source)
-                if value is None or value is Undefined:
-                    if nullable:
-                        return None
-                elif value is not _FALLBACK:
-                    coerced = leaf_type.coerce_output_value(value)
-                    if coerced is not None and coerced is not Undefined:
-                        return coerced
-            except Exception:  # noqa: BLE001, S110 - the standard path raises it properly
-                pass
+        if plans is not None and not node.arguments:
+            key = (parent_type.name, node.name.value)
+            plan = plans[key] if key in plans else plans.setdefault(
+                key, self._leaf_plan(parent_type, key[1]))
+            if plan is not None:
+                read, leaf_type, nullable = plan
+                try:
+                    value = read(source)
+                    if value is None or value is Undefined:
+                        if nullable:
+                            return None
+                    elif value is not _FALLBACK:
+                        coerced = leaf_type.coerce_output_value(value)
+                        if coerced is not None and coerced is not Undefined:
+                            return coerced
+                except Exception:  # noqa: BLE001, S110 - the standard path raises it properly
+                    pass
         return super().execute_field(parent_type, source, field_details_list, path,
                                      position_context)

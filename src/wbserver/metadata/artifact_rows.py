@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.artifact_models import (
@@ -169,12 +169,7 @@ class ArtifactRows(ArtifactReads):
         for at creation move onto it. Committing twice is harmless."""
         now = utcnow()
         with self._write() as conn:
-            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
-            if row is None:
-                raise NotFound("artifact not found")
-            conn.execute(select(t.artifact_sequences.c.id).where(
-                t.artifact_sequences.c.id == row.sequence_id).with_for_update())
-            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).one()
+            row = _locked_artifact(conn, artifact_id)
             if row.state == COMMITTED:
                 return self._artifact_in(conn, artifact_id)
             if row.state == DELETED:
@@ -218,11 +213,7 @@ class ArtifactRows(ArtifactReads):
         committed version left. Custom aliases block it unless delete_aliases."""
         L = t.artifact_aliases.c
         with self._write() as conn:
-            row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
-            if row is None:
-                raise NotFound("artifact not found")
-            conn.execute(select(t.artifact_sequences.c.id).where(
-                t.artifact_sequences.c.id == row.sequence_id).with_for_update())
+            row = _locked_artifact(conn, artifact_id)
             aliases = set(conn.execute(select(L.alias).where(L.artifact_id == artifact_id)).scalars())
             custom = sorted(aliases - {LATEST})
             if custom and not delete_aliases:
@@ -302,6 +293,17 @@ def _get_or_create(conn: Connection, table: Any, *, project_id: int, name: str,
                 .inserted_primary_key[0])
     except IntegrityError:
         return int(conn.execute(query).scalar_one())
+
+
+def _locked_artifact(conn: Connection, artifact_id: int) -> Row[Any]:
+    """The artifact's row, read again once its sequence is locked: the versions of one
+    sequence are numbered, aliased and deleted one at a time."""
+    row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+    if row is None:
+        raise NotFound("artifact not found")
+    conn.execute(select(t.artifact_sequences.c.id).where(
+        t.artifact_sequences.c.id == row.sequence_id).with_for_update())
+    return conn.execute(select(t.artifacts).where(A.id == artifact_id)).one()
 
 
 def _set_aliases(conn: Connection, sequence_id: int, artifact_id: int, aliases: list[str]) -> None:

@@ -130,8 +130,7 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
     def upsert_project(self, *, entity_id: int, name: str, user_id: int,
                        description: str | None, visibility: str) -> tuple[Project | None, bool]:
         with self._write() as conn:
-            found = conn.execute(select(t.projects.c.id).where(
-                t.projects.c.entity_id == entity_id, t.projects.c.name == name)).scalar()
+            found = conn.execute(_PROJECT_ID, {"entity_id": entity_id, "name": name}).scalar()
             project_id = self._get_or_create_project(conn, entity_id=entity_id, name=name,
                                                      user_id=user_id, visibility=visibility)
             values: dict[str, Any] = {"visibility": visibility, "updated_at": utcnow()}

@@ -31,6 +31,16 @@ def _active_users(conn: Connection) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def _spend_link(conn: Connection, invite_id: int, now: datetime, kind: str) -> Any:
+    """Mark an invite or reset link used (once, before it expires); its row."""
+    spent = conn.execute(update(t.invites).where(
+        t.invites.c.id == invite_id, t.invites.c.used_at.is_(None),
+        t.invites.c.expires_at > now).values(used_at=now))
+    if not spent.rowcount:
+        raise NotFound(f"this {kind} link was already used or has expired")
+    return conn.execute(select(t.invites).where(t.invites.c.id == invite_id)).one()
+
+
 def check_seats(conn: Connection, seat_limit: int | None, message: str) -> None:
     if seat_limit is not None and _active_users(conn) >= seat_limit:
         raise LimitExceeded(message)
@@ -139,13 +149,8 @@ class AccountRows:
                       now: datetime, seat_limit: int | None, limit_message: str) -> User:
         """Create the invited user and spend the invite, atomically (single use)."""
         with self._write() as conn:
-            spent = conn.execute(update(t.invites).where(
-                t.invites.c.id == invite_id, t.invites.c.used_at.is_(None),
-                t.invites.c.expires_at > now).values(used_at=now))
-            if not spent.rowcount:
-                raise NotFound("this invite link was already used or has expired")
+            invite = _spend_link(conn, invite_id, now, "invite")
             check_seats(conn, seat_limit, limit_message)
-            invite = conn.execute(select(t.invites).where(t.invites.c.id == invite_id)).one()
             user_id = self._insert_user(conn, username=username, email=email,
                                         password_hash=password_hash, is_admin=invite.is_admin)
             conn.execute(update(t.invites).where(t.invites.c.id == invite_id).values(used_by=user_id))
@@ -154,12 +159,7 @@ class AccountRows:
 
     def spend_reset_link(self, *, invite_id: int, password_hash: str, now: datetime) -> User:
         with self._write() as conn:
-            spent = conn.execute(update(t.invites).where(
-                t.invites.c.id == invite_id, t.invites.c.used_at.is_(None),
-                t.invites.c.expires_at > now).values(used_at=now))
-            if not spent.rowcount:
-                raise NotFound("this reset link was already used or has expired")
-            invite = conn.execute(select(t.invites).where(t.invites.c.id == invite_id)).one()
+            invite = _spend_link(conn, invite_id, now, "reset")
             conn.execute(update(t.users).where(t.users.c.id == invite.user_id)
                          .values(password_hash=password_hash))
             conn.execute(delete(t.sessions).where(t.sessions.c.user_id == invite.user_id))

@@ -201,7 +201,8 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
             on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run)))
         outbox_task = asyncio.create_task(outbox_loop(OutboxWorker(services.store, senders={
             "slack": slack_sender(services.store, services.secrets.decrypt),
-            "queue": queue_sender(lambda uri: open_publisher(services.settings, uri))})))
+            "queue": queue_sender(lambda uri: open_publisher(services.settings, uri))}),
+            services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
         storage_tasks = [

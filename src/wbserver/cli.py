@@ -22,17 +22,16 @@ def _services(args: argparse.Namespace) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from wbserver.app import create_app
+    from wbserver.http_server import serve
 
     source = _source(args)
     app = create_app(source)
     tune_gc()
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.access_log, timeout_keep_alive=30)
+    serve(app, host=args.host, port=args.port, log_level=args.log_level,
+          access_log=args.access_log, timeout_keep_alive=30)
     return 0
 
 

@@ -36,8 +36,13 @@ def slack():
     stand_in.stop()
 
 
+async def _delivered_by_the_tests(*_args, **_kwargs) -> None:
+    """Stands in for the app's own outbox loop: these tests deliver with run_once."""
+
+
 @pytest.fixture
-def env(tmp_path, database, slack):
+def env(tmp_path, database, slack, monkeypatch):
+    monkeypatch.setattr("wbserver.app.outbox_loop", _delivered_by_the_tests)
     app = create_app(SettingsSource(environ={**database, **slack.settings_env(),
                                              "HOST": "http://wb.example"},
                                     overrides={"data_dir": str(tmp_path / "data")}))

@@ -14,6 +14,7 @@ from wbserver.domain.models import User
 from wbserver.ports import EventQueue, MetadataStore, RoutedBlobStore
 from wbserver.secrets_box import SecretBox
 from wbserver.storage.signing import UrlSigner
+from wbserver.workers.outbox import Wakeup
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Services:
     # keys the client reported uploaded (file_stream): internal:// looks for them in the bucket
     report_uploads: Callable[[list[str]], None] = lambda _keys: None
     queue: Callable[[], EventQueue] | None = None  # the BUCKET_QUEUE in force
+    outbox_wakeup: Wakeup = field(default_factory=Wakeup)  # set when an item is recorded
 
     @property
     def settings(self) -> Settings:

@@ -24,6 +24,7 @@ def emitter(services: Services, base_url: str) -> Emit:
                               base_url=base_url,
                               queue_uri=getattr(services.settings, "notifications_queue", ""),
                               alert=alert)
+            services.outbox_wakeup.set()
         except Exception:
             log.exception("could not record the %s event of run %s", kind, run.id)
 

@@ -53,8 +53,10 @@ def readable_project(store: MetadataStore, *, viewer: User | None, entity: str,
     return found
 
 
-def check_project_write(store: MetadataStore, *, viewer: User, project: Project) -> None:
-    level = project_access(store, viewer, project)
+def check_project_write(store: MetadataStore, *, viewer: User, project: Project,
+                        entity: Entity | None = None) -> None:
+    """`entity`, when the caller has it, is the project's own (saves looking it up again)."""
+    level = project_access(store, viewer, project, entity)
     if level == WRITE:
         return
     if level == READ:
@@ -82,7 +84,7 @@ def check_project_writable(store: MetadataStore, *, viewer: User, entity: str,
     if found is not None:
         owner = store.get_entity(entity)
         assert owner is not None
-        check_project_write(store, viewer=viewer, project=found)
+        check_project_write(store, viewer=viewer, project=found, entity=owner)
         return owner
     return writable_entity(store, viewer=viewer, name=entity)
 

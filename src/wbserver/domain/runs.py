@@ -54,9 +54,9 @@ def upsert_run(store: MetadataStore, *, viewer: User, spec: RunUpsert) -> tuple[
         found = store.get_project_by_id(existing.project_id) if existing else None
         if existing is None or found is None:
             raise NotFound("run not found")
-        check_project_write(store, viewer=viewer, project=found)
         entity = store.get_entity(found.entity_name)
         assert entity is not None
+        check_project_write(store, viewer=viewer, project=found, entity=entity)
     else:
         entity = check_project_writable(store, viewer=viewer,
                                         entity=spec.entity or viewer.username, project=project)

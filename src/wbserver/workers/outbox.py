@@ -1,5 +1,8 @@
 """Delivers the outbox: Slack messages (and queue events), with leases so that several server
-processes never send the same item at once, retries with backoff, and Retry-After honoured."""
+processes never send the same item at once, retries with backoff, and Retry-After honoured.
+
+The process that records an event wakes its own loop at once (`Wakeup`); a slower poll picks up
+items recorded by other processes, retries that fall due and leases that ran out."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from wbserver.ports import Delivery, MetadataStore
 
 log = logging.getLogger("wbserver.outbox")
 LEASE_SECONDS = 120.0
+POLL_SECONDS = 5.0
 MAX_BACKOFF = 600.0
 Sender = Callable[[OutboxItem], Delivery]
 
@@ -64,7 +68,37 @@ class OutboxWorker:
                                     error=delivery.detail)
 
 
-async def outbox_loop(worker: OutboxWorker, *, interval: float = 1.0) -> None:
+class Wakeup:
+    """Wakes the outbox loop from any thread when this process has recorded an item."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+
+    def bind(self) -> None:
+        """Called in the event loop that waits."""
+        self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+
+    def set(self) -> None:
+        loop, event = self._loop, self._event
+        if loop is not None and event is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(event.set)
+
+    async def wait(self, timeout: float) -> None:
+        if self._event is None:
+            self.bind()
+        assert self._event is not None
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._event.clear()
+
+
+async def outbox_loop(worker: OutboxWorker, wakeup: Wakeup | None = None, *,
+                      interval: float = POLL_SECONDS) -> None:
+    wakeup = wakeup or Wakeup()
+    wakeup.bind()
     while True:
         try:
             handled = await run_in_threadpool(worker.run_once)
@@ -72,4 +106,4 @@ async def outbox_loop(worker: OutboxWorker, *, interval: float = 1.0) -> None:
             log.exception("outbox pass failed")
             handled = 0
         if not handled:
-            await asyncio.sleep(interval)
+            await wakeup.wait(interval)

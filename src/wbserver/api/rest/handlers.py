@@ -38,41 +38,59 @@ def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
+async def _body_or_error(request: Request, svc: Services) -> Any:
+    """The JSON body, or the error reading it, which is reported only after authentication
+    (an unauthenticated caller hears 401 whatever it sent, as before)."""
+    try:
+        return await read_json(request, svc.settings.max_request_bytes)
+    except WbError as exc:
+        return exc
+
+
 async def graphql(request: Request) -> Response:
     svc = services(request)
-    try:
-        viewer = await run_in_threadpool(authenticate, svc.store, request)
-        body = await read_json(request, svc.settings.max_request_bytes)
+    body = await _body_or_error(request, svc)
+    executor: GraphQLExecutor = request.app.state.graphql
+    base = base_url(request, svc.settings)
+    probes = request.app.state.settings_probes
+
+    def answer() -> tuple[int, dict[str, Any]]:  # one worker-thread hop per request
+        viewer = authenticate(svc.store, request)
+        if isinstance(body, WbError):
+            raise body
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             raise InvalidInput("a GraphQL request is a JSON object with a 'query' string")
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             raise InvalidInput("'variables' must be a JSON object")
+        context = RequestContext(services=svc, viewer=viewer, base_url=base, probes=probes)
+        return executor.run(body["query"], variables, body.get("operationName"), context)
+
+    try:
+        status, result = await run_in_threadpool(answer)
     except WbError as exc:
         return error_response(exc)
-    context = RequestContext(services=svc, viewer=viewer,
-                             base_url=base_url(request, svc.settings),
-                             probes=request.app.state.settings_probes)
-    executor: GraphQLExecutor = request.app.state.graphql
-    status, result = await run_in_threadpool(executor.run, body["query"], variables,
-                                             body.get("operationName"), context)
     return json_response(result, status_code=status)
 
 
 async def file_stream(request: Request) -> Response:
     svc = services(request)
     params = request.path_params
+    body = await _body_or_error(request, svc)
+    key = RunKey(params["entity"], params["project"], params["run"])
+    emit = emitter(svc, base_url(request, svc.settings))
+
+    def answer() -> dict[str, Any]:
+        viewer = authenticate(svc.store, request)
+        if isinstance(body, WbError):
+            raise body
+        return apply_file_stream(svc.store, viewer=viewer, key=key, body=body, on_event=emit,
+                                 on_uploaded=svc.report_uploads)
+
     try:
-        viewer = await run_in_threadpool(authenticate, svc.store, request)
-        body = await read_json(request, svc.settings.max_request_bytes)
-        key = RunKey(params["entity"], params["project"], params["run"])
-        emit = emitter(svc, base_url(request, svc.settings))
-        answer = await run_in_threadpool(apply_file_stream, svc.store, viewer=viewer, key=key,
-                                         body=body, on_event=emit,
-                                         on_uploaded=svc.report_uploads)
+        return JSONResponse(await run_in_threadpool(answer))
     except WbError as exc:
         return error_response(exc)
-    return JSONResponse(answer)
 
 
 def _check_signature(request: Request, method: str, key: str) -> None:

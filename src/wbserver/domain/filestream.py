@@ -16,6 +16,7 @@ import orjson
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import check_file_name, run_file_key
 from wbserver.domain.history_codec import digest_rows, parse_line, parse_lines, rollup_segment
+from wbserver.domain.history_columns import NumericColumns, digest_columns, read_numeric_columns
 from wbserver.domain.models import (
     CRASHED,
     FAILED,
@@ -43,6 +44,13 @@ class FileUpdate:
     offset: int
     lines: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    columns: NumericColumns | None = None  # history of plain numbers: read as columns instead
+
+    def history_rows(self, skip: int) -> list[dict[str, Any]]:
+        if self.columns is not None:  # valid JSON objects; parsed only when the columns decline
+            return parse_lines(self.lines[skip:], where=f"{HISTORY} line",
+                               first=self.offset + skip)
+        return self.rows[skip:]
 
 
 @dataclass
@@ -88,7 +96,9 @@ def _file_update(name: str, update: Any) -> FileUpdate:
     if not isinstance(content, list) or not set(map(type, content)) <= {str}:
         raise InvalidInput(f"files[{name!r}].content must be a list of strings")
     result = FileUpdate(offset=offset, lines=content)
-    if name in (HISTORY, EVENTS):
+    if name == HISTORY:
+        result.columns = read_numeric_columns(content)
+    if name in (HISTORY, EVENTS) and result.columns is None:
         result.rows = parse_lines(content, where=f"{name} line", first=offset)
     elif name == SUMMARY and content:
         result.rows = [parse_line(content[-1], where=f"{name} content")]
@@ -104,7 +114,7 @@ def build_write(run: Run, request: StreamRequest, *, now: datetime) -> StreamWri
         _append_history(run, history, write)
     events = request.files.get(EVENTS)
     if events and events.lines:
-        start, lines, _rows = _new_lines(run.events_line_count, events)
+        start, lines = _new_lines(run.events_line_count, events)
         if lines:
             write.events_chunks.append(HistoryChunk(
                 start_line=start, end_line=start + len(lines), min_step=None, max_step=None,
@@ -143,19 +153,23 @@ def transitions(before: Run, after: Run) -> list[str]:
     return found
 
 
-def _new_lines(stored: int, update: FileUpdate) -> tuple[int, list[str], list[dict[str, Any]]]:
+def _new_lines(stored: int, update: FileUpdate) -> tuple[int, list[str]]:
     """The part of an append-only update not stored yet (retries and overlaps are skipped)."""
     start = max(update.offset, stored)
-    skip = start - update.offset
-    return start, update.lines[skip:], update.rows[skip:]
+    return start, update.lines[start - update.offset:]
 
 
 def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
-    start, lines, rows = _new_lines(run.history_line_count, update)
+    start, lines = _new_lines(run.history_line_count, update)
+    skip = start - update.offset
     if not lines:
         return
     keys: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
-    segments = digest_rows(rows, start, keys)
+    segments = None
+    if update.columns is not None:
+        segments = digest_columns(update.columns.tail(skip), start, keys)
+    if segments is None:
+        segments = digest_rows(update.history_rows(skip), start, keys)
     # the rows' numeric `_step` values are exactly the `_step` segment's points
     steps = next((s for s in segments if s.key == "_step"), None)
     write.history_chunks.append(HistoryChunk(

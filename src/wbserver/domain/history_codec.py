@@ -90,7 +90,8 @@ def _slow_segments(rows: list[dict[str, Any]], line_numbers: Any) -> list[Histor
     columns: dict[str, list[tuple[int, int, float, int]]] = defaultdict(list)
     for line, row in zip(line_numbers, rows, strict=True):
         step = row.get("_step")
-        step = int(step) if isinstance(step, int | float) and not isinstance(step, bool) else line
+        step = _step_of(step, line) if isinstance(step, int | float) and \
+            not isinstance(step, bool) else line
         for key, value in flatten(row).items():
             if isinstance(value, bool) or not isinstance(value, int | float):
                 continue
@@ -106,8 +107,15 @@ def _slow_segments(rows: list[dict[str, Any]], line_numbers: Any) -> list[Histor
         steps = np.fromiter((p[1] for p in points), dtype=np.int64, count=len(points))
         values = np.fromiter((p[2] for p in points), dtype=np.float64, count=len(points))
         ints = np.fromiter((p[3] for p in points), dtype=np.int8, count=len(points))
-        segments.append(_segment(key, lines, steps, values, ints))
+        segments.append(new_segment(key, lines, steps, values, ints))
     return segments
+
+
+def _step_of(step: float, line: int) -> int:
+    if not math.isfinite(step) or abs(step) >= 2**63:
+        raise InvalidInput(f"history line {line}: _step {step!r} is not an integer that fits "
+                           "in 64 bits")
+    return int(step)
 
 
 def digest_rows(rows: list[dict[str, Any]], first_line: int,
@@ -128,6 +136,8 @@ def digest_rows(rows: list[dict[str, Any]], first_line: int,
     parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
     for offsets in by_keys.values():
         keys = tuple(rows[offsets[0]])
+        if not keys:
+            continue  # empty rows: nothing to count, no points
         numeric, values, int_flags, other = _numeric_rows(rows, offsets, keys)
         if numeric and not _numeric_group(keys, values, numeric, int_flags, first_line, counts,
                                           parts):
@@ -146,7 +156,7 @@ def digest_rows(rows: list[dict[str, Any]], first_line: int,
                                           for i in range(4))
             order = np.argsort(lines, kind="stable")
             lines, steps, values, ints = lines[order], steps[order], values[order], ints[order]
-        segments.append(_segment(key, lines, steps, values, ints))
+        segments.append(new_segment(key, lines, steps, values, ints))
     return segments
 
 
@@ -214,7 +224,7 @@ def _numeric_group(keys: tuple[str, ...], rows: list[tuple[Any, ...]], offsets: 
     return True
 
 
-def _segment(key: str, lines: np.ndarray, steps: np.ndarray, values: np.ndarray,
+def new_segment(key: str, lines: np.ndarray, steps: np.ndarray, values: np.ndarray,
              ints: np.ndarray) -> HistorySegment:
     return HistorySegment(
         key=key, start_line=int(lines[0]), end_line=int(lines[-1]) + 1,

@@ -4,6 +4,6 @@ pure-Python path (the same results, slower)."""
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("wbserver.domain._numeric_rows",
-                             ["src/wbserver/domain/_numeric_rows.c"],
+setup(ext_modules=[Extension("wbserver.domain._accel",
+                             ["src/wbserver/domain/_accel.c"],
                              optional=True)])

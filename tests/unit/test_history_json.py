@@ -1,19 +1,44 @@
 """rows_json writes, column at a time, exactly the bytes orjson gives for the dict rows that
-sampled_history built before it (python_values numbers)."""
+sampled_history built before it (python_values numbers): through the C accelerator and through
+the pure-Python path alike."""
 
 import json
+import os
 import random
 
 import numpy as np
 import orjson
+import pytest
 
 from wbserver.api.raw_json import RawJson
 from wbserver.api.rest.responses import json_response
+from wbserver.domain import history_json
 from wbserver.domain.history_codec import python_values
 from wbserver.domain.history_json import rows_json
 
 SPECIAL = [float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 1e-320, 5e-324, 1.7976931348623157e308,
            2.0**53, 2.0**63, -(2.0**63), 9.3e18, 1e22, 0.1, 1 / 3, -1.5e-7, 123456789.125]
+
+
+@pytest.fixture(autouse=True, params=["accelerator", "python"])
+def path(request, monkeypatch):
+    if request.param == "python":
+        monkeypatch.setattr(history_json, "_interleave", None)
+    elif history_json._interleave is None and not os.environ.get("CI"):
+        pytest.skip("built without a C compiler (CI requires the accelerator)")
+    return request.param
+
+
+def test_the_accelerator_declines_columns_that_do_not_hold_count_tokens(path):
+    if path == "python":
+        return
+    interleave = history_json._interleave
+    assert interleave([b'"a"'], [b"[1,2]"], 2) == b'[{"a":1},{"a":2}]'
+    assert interleave([b'"a"', b'"b"'], [b"[1,2]", b"[3.5,null]"], 2) == \
+        b'[{"a":1,"b":3.5},{"a":2,"b":null}]'
+    for column, count in ((b"[1,2]", 3), (b"[1,2,3]", 2), (b"[1,,2]", 3), (b"[]", 1),
+                          (b"1,2", 2), (b"[1,2", 2)):
+        assert interleave([b'"a"'], [column], count) is None, (column, count)
 
 
 def _reference(names, columns):

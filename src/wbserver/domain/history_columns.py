@@ -1,7 +1,7 @@
 """History ingest's fast path: rows of plain numbers read straight into numeric columns.
 
 A training loop logs the same flat dict of numbers every step. The optional C accelerator
-(`wbserver.domain._numeric_rows`, built with the package when a C compiler is there) reads such lines
+(`wbserver.domain._accel`, built with the package when a C compiler is there) reads such lines
 into a float64 matrix and a matrix of value kinds, without a Python object per value. Any
 other line (strings, nested dicts, media, NaN, big ints, invalid JSON) makes it decline, and
 the request takes the pure-Python path (`history_codec.parse_lines` and `digest_rows`), which
@@ -19,7 +19,7 @@ from wbserver.domain.history_codec import new_segment
 from wbserver.domain.models import HistorySegment
 
 try:
-    from wbserver.domain._numeric_rows import numeric_rows as _numeric_rows
+    from wbserver.domain._accel import numeric_rows as _numeric_rows
 except ImportError:  # built without a C compiler
     _numeric_rows = None
 

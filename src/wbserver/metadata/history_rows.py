@@ -6,10 +6,21 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from wbserver.domain.models import HistoryChunk, HistoryRollup, HistorySegment
 from wbserver.metadata import tables as t
+
+# read on every chart and history request: built once
+_s, _r = t.history_segments.c, t.history_rollups.c
+_SEGMENTS = (select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_step,
+                    _s.max_step, _s.data)
+             .where(_s.run_id == bindparam("run_id"), _s.key == bindparam("key"))
+             .order_by(_s.start_line))
+_ROLLUPS = (select(_r.start_line, _r.end_line, _r.raw_count, _r.finite_count, _r.monotonic,
+                   _r.point_count, _r.data)
+            .where(_r.run_id == bindparam("run_id"), _r.key == bindparam("key"))
+            .order_by(_r.start_line))
 
 
 class HistoryRows:
@@ -43,22 +54,15 @@ class HistoryRows:
         return lines[-count:] if count else []
 
     def read_segments(self, run_id: int, key: str) -> list[HistorySegment]:
-        c = t.history_segments.c
-        query = (select(c.key, c.start_line, c.end_line, c.point_count, c.min_step, c.max_step,
-                        c.data).where(c.run_id == run_id, c.key == key).order_by(c.start_line))
         with self._read() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_SEGMENTS, {"run_id": run_id, "key": key}).all()
         return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
                                point_count=r.point_count, min_step=r.min_step,
                                max_step=r.max_step, data=bytes(r.data)) for r in rows]
 
     def read_rollups(self, run_id: int, key: str) -> list[HistoryRollup]:
-        c = t.history_rollups.c
-        query = (select(c.start_line, c.end_line, c.raw_count, c.finite_count, c.monotonic,
-                        c.point_count, c.data)
-                 .where(c.run_id == run_id, c.key == key).order_by(c.start_line))
         with self._read() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_ROLLUPS, {"run_id": run_id, "key": key}).all()
         return [HistoryRollup(key=key, start_line=r.start_line, end_line=r.end_line,
                               raw_count=r.raw_count, finite_count=r.finite_count,
                               monotonic=bool(r.monotonic), point_count=r.point_count,

@@ -1,6 +1,7 @@
-/* Optional accelerator for history ingest (see history_columns.py).
+/* Optional accelerator for history, built by setup.py where a C compiler is found. Without
+   it wbserver takes pure-Python paths that give the same results.
 
-   numeric_rows(lines) reads a list of JSON lines in which every value is a plain number, the
+   numeric_rows(lines), for ingest (history_columns.py), reads a list of JSON lines in which every value is a plain number, the
    rows a training loop logs: {"loss": 0.25, "_step": 3, "_runtime": 1.5}. It returns
    (keys, values, kinds): the keys in the order first seen, and two row-major n x len(keys)
    matrices as bytes, float64 values and one kind byte a cell (0: the row lacks the key,
@@ -380,16 +381,96 @@ done:
     return result;
 }
 
+/* rows_json(names, columns, count), for reads (history_json.py): the JSON array of `count`
+   objects {names[0]: columns[0][r], ...}, where names are JSON strings and each column is
+   the JSON array orjson wrote for one key's values (numbers or null, so no token holds a
+   comma). None when a column does not hold `count` tokens. */
+static PyObject *rows_json(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *names, *columns;
+    Py_ssize_t count;
+    if (!PyArg_ParseTuple(args, "O!O!n", &PyList_Type, &names, &PyList_Type, &columns, &count))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(names);
+    if (k == 0 || k != PyList_GET_SIZE(columns) || count <= 0)
+        Py_RETURN_NONE;
+    const char **at = PyMem_Calloc((size_t)k, sizeof(char *));
+    const char **ends = PyMem_Calloc((size_t)k, sizeof(char *));
+    if (at == NULL || ends == NULL) {
+        PyMem_Free(at);
+        PyMem_Free(ends);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t size = 2 + count * 2 + (count - 1);
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *name = PyList_GET_ITEM(names, i), *column = PyList_GET_ITEM(columns, i);
+        if (!PyBytes_Check(name) || !PyBytes_Check(column)) {
+            PyErr_SetString(PyExc_TypeError, "rows_json takes lists of bytes");
+            goto done;
+        }
+        const char *text = PyBytes_AS_STRING(column);
+        Py_ssize_t len = PyBytes_GET_SIZE(column);
+        if (len < 2 || text[0] != '[' || text[len - 1] != ']') {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        at[i] = text + 1;
+        ends[i] = text + len - 1;
+        size += len + count * (PyBytes_GET_SIZE(name) + 2); /* name, ':' and a comma */
+    }
+    result = PyBytes_FromStringAndSize(NULL, size);
+    if (result == NULL)
+        goto done;
+    char *out = PyBytes_AS_STRING(result), *start = out;
+    *out++ = '[';
+    for (Py_ssize_t row = 0; row < count; row++) {
+        if (row)
+            *out++ = ',';
+        *out++ = '{';
+        for (Py_ssize_t i = 0; i < k; i++) {
+            PyObject *name = PyList_GET_ITEM(names, i);
+            if (i)
+                *out++ = ',';
+            memcpy(out, PyBytes_AS_STRING(name), (size_t)PyBytes_GET_SIZE(name));
+            out += PyBytes_GET_SIZE(name);
+            *out++ = ':';
+            const char *token = at[i], *stop = token;
+            while (stop < ends[i] && *stop != ',')
+                stop++;
+            int last = row == count - 1;
+            if (stop == token || (last ? stop != ends[i] : stop == ends[i])) {
+                Py_SETREF(result, Py_NewRef(Py_None)); /* not `count` tokens */
+                goto done;
+            }
+            memcpy(out, token, (size_t)(stop - token));
+            out += stop - token;
+            at[i] = stop + 1;
+        }
+        *out++ = '}';
+    }
+    *out++ = ']';
+    if (_PyBytes_Resize(&result, out - start) < 0)
+        result = NULL;
+done:
+    PyMem_Free(at);
+    PyMem_Free(ends);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"numeric_rows", numeric_rows, METH_O,
      "numeric_rows(lines) -> (keys, float64 values, kinds) or None; see the module source."},
+    {"rows_json", rows_json, METH_VARARGS,
+     "rows_json(names, columns, count) -> JSON bytes or None; see the module source."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "wbserver.domain._numeric_rows",
-    "Reads flat rows of plain numbers from JSON lines (history ingest's fast path).", -1,
+    PyModuleDef_HEAD_INIT, "wbserver.domain._accel",
+    "History's optional accelerator: rows of plain numbers in, rows of JSON out.", -1,
     methods,
 };
 
-PyMODINIT_FUNC PyInit__numeric_rows(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__accel(void) { return PyModule_Create(&module); }

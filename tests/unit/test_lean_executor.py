@@ -25,6 +25,11 @@ type Item {
   method: String
   strict: String!
   child: Item
+  label: String
+  upper: String
+  tags: [String!]
+  loose: [String]
+  context: String
 }
 type Query { items: [Item] }
 """
@@ -50,7 +55,22 @@ def _schema() -> Any:
     fields = schema.type_map["Item"].fields
     fields["renamed"].resolve = attr("other_name")
     fields["shout"].resolve = lambda obj, _info, loud=False: (obj.name or "").upper() if loud else obj.name
+    # functions of the source alone (their info parameter marked unused): the short path
+    fields["label"].resolve = lambda obj, _i: f"<{_name(obj)}>"
+    fields["upper"].resolve = lambda obj, _i: _name(obj).upper()  # raises for a None name
+    fields["tags"].resolve = lambda obj, _i: _tags(obj)
+    fields["loose"].resolve = lambda obj, _i: _tags(obj)  # nullable items: the standard path
+    fields["context"].resolve = lambda obj, info: str(info.context)  # uses its info
     return schema
+
+
+def _name(obj: Any) -> Any:
+    return obj["name"] if isinstance(obj, dict) else obj.name
+
+
+def _tags(obj: Any) -> Any:
+    name = _name(obj)
+    return None if name is None else [name, name * 2] if name != "b" else [name, None]
 
 
 ITEMS = [
@@ -64,7 +84,8 @@ ITEMS = [
 ]
 
 QUERY = """{ items { name count ratio ok color renamed shout(loud: true) method strict
-                     child { name count ratio ok color renamed method strict } } }"""
+                     label upper tags loose context
+                     child { name count ratio ok color renamed method strict label tags } } }"""
 
 
 @pytest.mark.parametrize("query", [QUERY, "{ items { name name count } }",
@@ -72,9 +93,22 @@ QUERY = """{ items { name count ratio ok color renamed shout(loud: true) method 
 def test_lean_executor_answers_as_the_standard_one(query: str) -> None:
     schema = _schema()
     document = parse(query)
-    standard = execute(schema, document, root_value={"items": ITEMS})
-    lean = execute(schema, document, root_value={"items": ITEMS}, executor_class=LeanExecutor)
+    standard = execute(schema, document, root_value={"items": ITEMS}, context_value="ctx")
+    lean = execute(schema, document, root_value={"items": ITEMS}, context_value="ctx",
+                   executor_class=LeanExecutor)
     assert lean.data == standard.data
     assert [(e.message, e.path) for e in lean.errors or []] == \
         [(e.message, e.path) for e in standard.errors or []]
     assert standard.errors  # the cases above do exercise the error paths
+
+
+def test_which_fields_take_the_short_path() -> None:
+    from wbserver.api.graphql.lean_executor import _PLANS
+
+    schema = _schema()
+    execute(schema, parse(QUERY), root_value={"items": ITEMS}, context_value="ctx",
+            executor_class=LeanExecutor)
+    plans = _PLANS[schema]
+    short = {name for (type_name, name), plan in plans.items() if plan is not None}
+    assert {"name", "renamed", "label", "upper", "tags"} <= short
+    assert not short & {"shout", "loose", "context", "child"}

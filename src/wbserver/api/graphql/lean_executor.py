@@ -2,11 +2,12 @@
 
 A page of 50 runs is ~1,200 fields, most of them scalars read straight off a `Run`. For each,
 graphql-core builds a resolve-info record, calls the resolver and completes the value: about
-5 µs a field. A leaf field without arguments whose resolver only reads an attribute (the
-default resolver, or `schema.attr`) is answered here with the attribute and the type's
-`coerce_output_value` — the same value. Anything unusual (a null for a non-null type, an
-error, a callable attribute, an unserialisable value) goes the standard way, which then
-produces the standard answer or error.
+5 µs a field. A leaf field (or a list of leaves) without arguments is answered here with the
+type's `coerce_output_value` — the same value — when its resolver only reads an attribute
+(the default resolver, or `schema.attr`) or is a function of the source alone (its second
+parameter, the resolve info, is named `_...`: it is called with None). Anything unusual (a
+null for a non-null type, an error, a callable attribute, an unserialisable value) goes the
+standard way, which then produces the standard answer or error.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from graphql import (
     default_field_resolver,
     get_nullable_type,
     is_leaf_type,
+    is_list_type,
     is_non_null_type,
 )
 from graphql.execution.executor import Executor
 
-# per schema: (object type name, field name) -> (read the value, leaf type, nullable) or None
-_Plan = tuple[Callable[[Any], Any], Any, bool] | None
+# per schema: (object type name, field name) -> (read the value, coerce it, nullable) or None
+_Plan = tuple[Callable[[Any], Any], Callable[[Any], Any], bool] | None
 _PLANS: WeakKeyDictionary[Any, dict[tuple[str, str], _Plan]] = WeakKeyDictionary()
 _FALLBACK = object()
 
@@ -42,6 +44,33 @@ def _attribute_read(name: str) -> Callable[[Any], Any]:
     return lambda source: getattr(source, name)
 
 
+def _source_read(resolve: Callable[..., Any]) -> Callable[[Any], Any] | None:
+    """For a resolver whose resolve-info parameter is marked unused (`_i`, `_info`)."""
+    code = getattr(resolve, "__code__", None)
+    if code is None or code.co_argcount != 2 or not code.co_varnames[1].startswith("_"):
+        return None
+    return lambda source: resolve(source, None)
+
+
+def _leaf_coercion(leaf_type: Any) -> Callable[[Any], Any]:
+    def coerce(value: Any) -> Any:
+        coerced = leaf_type.coerce_output_value(value)
+        return _FALLBACK if coerced is None or coerced is Undefined else coerced
+    return coerce
+
+
+def _list_coercion(item_type: Any) -> Callable[[Any], Any]:
+    """A list of non-null leaves (a null item, or anything but a list, goes the standard way)."""
+    coerce_item = item_type.coerce_output_value
+
+    def coerce(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            return _FALLBACK
+        out = [coerce_item(item) for item in value]
+        return _FALLBACK if None in out or Undefined in out else out
+    return coerce
+
+
 class LeanExecutor(Executor):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,15 +81,24 @@ class LeanExecutor(Executor):  # type: ignore[type-arg]
             else _PLANS.setdefault(self.schema, {})
 
     def _leaf_plan(self, parent_type: GraphQLObjectType, field_name: str) -> _Plan:
-        plan: _Plan = None
         field_def = self.schema.get_field(parent_type, field_name)
-        if field_def is not None and not field_def.args:
-            inner = get_nullable_type(field_def.type)
-            attribute = getattr(field_def.resolve, "reads_attribute", None)
-            if is_leaf_type(inner) and (field_def.resolve is None or attribute):
-                read = _attribute_read(attribute) if attribute else _default_read(field_name)
-                plan = (read, inner, not is_non_null_type(field_def.type))
-        return plan
+        if field_def is None or field_def.args:
+            return None
+        inner = get_nullable_type(field_def.type)
+        if is_leaf_type(inner):
+            coerce = _leaf_coercion(inner)
+        elif is_list_type(inner) and is_non_null_type(inner.of_type) \
+                and is_leaf_type(inner.of_type.of_type):
+            coerce = _list_coercion(inner.of_type.of_type)
+        else:
+            return None
+        resolve = field_def.resolve
+        attribute = getattr(resolve, "reads_attribute", None)
+        if resolve is None:
+            read: Callable[[Any], Any] | None = _default_read(field_name)
+        else:
+            read = _attribute_read(attribute) if attribute else _source_read(resolve)
+        return None if read is None else (read, coerce, not is_non_null_type(field_def.type))
 
     def execute_field(self, parent_type: GraphQLObjectType, source: Any,
                       field_details_list: Any, path: Any, position_context: Any) -> Any:
@@ -71,15 +109,15 @@ class LeanExecutor(Executor):  # type: ignore[type-arg]
             plan = plans[key] if key in plans else plans.setdefault(
                 key, self._leaf_plan(parent_type, key[1]))
             if plan is not None:
-                read, leaf_type, nullable = plan
+                read, coerce, nullable = plan
                 try:
                     value = read(source)
                     if value is None or value is Undefined:
                         if nullable:
                             return None
                     elif value is not _FALLBACK:
-                        coerced = leaf_type.coerce_output_value(value)
-                        if coerced is not None and coerced is not Undefined:
+                        coerced = coerce(value)
+                        if coerced is not _FALLBACK:
                             return coerced
                 except Exception:  # noqa: BLE001, S110 - the standard path raises it properly
                     pass

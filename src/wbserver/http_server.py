@@ -7,35 +7,33 @@ sees as server CPU. Here the loop ticks once a second, and a signal to stop wake
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from types import FrameType
 
 import uvicorn
+
+from wbserver.wakeup import Wakeup
 
 TICK_SECONDS = 1.0
 _TICKS_PER_SECOND = 10  # uvicorn's on_tick counts tenths of a second
 
 
 class Server(uvicorn.Server):
-    _loop: asyncio.AbstractEventLoop | None = None
-    _wake: asyncio.Event | None = None
+    _wake: Wakeup | None = None
 
     async def main_loop(self) -> None:
-        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        self._wake = Wakeup()
+        self._wake.bind()
         counter = 0
         should_exit = await self.on_tick(counter)
         while not should_exit:
             counter = (counter + _TICKS_PER_SECOND) % 864000
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+            await self._wake.wait(TICK_SECONDS)
             should_exit = await self.on_tick(counter)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(wake.set)
+        if self._wake is not None:
+            self._wake.set()
 
 
 def serve(app: object, **config: object) -> None:

@@ -14,7 +14,7 @@ from wbserver.domain.models import User
 from wbserver.ports import EventQueue, MetadataStore, RoutedBlobStore
 from wbserver.secrets_box import SecretBox
 from wbserver.storage.signing import UrlSigner
-from wbserver.workers.outbox import Wakeup
+from wbserver.wakeup import Wakeup
 
 
 @dataclass(frozen=True)

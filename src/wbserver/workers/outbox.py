@@ -6,7 +6,6 @@ items recorded by other processes, retries that fall due and leases that ran out
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -18,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import OutboxItem
 from wbserver.ports import Delivery, MetadataStore
+from wbserver.wakeup import Wakeup
 
 log = logging.getLogger("wbserver.outbox")
 LEASE_SECONDS = 120.0
@@ -66,33 +66,6 @@ class OutboxWorker:
             wait = delivery.retry_after if delivery.retry_after is not None else backoff(item.attempts)
             self.store.outbox_retry(item.id, next_attempt_at=now + timedelta(seconds=wait),
                                     error=delivery.detail)
-
-
-class Wakeup:
-    """Wakes the outbox loop from any thread when this process has recorded an item."""
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
-
-    def bind(self) -> None:
-        """Called in the event loop that waits."""
-        self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
-
-    def set(self) -> None:
-        loop, event = self._loop, self._event
-        if loop is not None and event is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(event.set)
-
-    async def wait(self, timeout: float) -> None:
-        if self._event is None:
-            self.bind()
-        assert self._event is not None
-        try:
-            await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            pass
-        self._event.clear()
 
 
 async def outbox_loop(worker: OutboxWorker, wakeup: Wakeup | None = None, *,

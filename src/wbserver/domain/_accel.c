@@ -133,124 +133,105 @@ static int extended_decimal(uint64_t w, int e10, double *out)
 }
 #endif
 
-/* The correctly rounded double of a validated JSON number with a fraction or an exponent:
-   exact arithmetic where it is exact (Clinger's fast path), else extended precision with a
-   check for the one hard case, else Python's own parser. */
-static int decimal_value(const char *start, Py_ssize_t len, double *value)
+/* Python's own parser for a number token the arithmetic below cannot round exactly. */
+static int parsed_value(const char *start, Py_ssize_t len, double *value)
 {
-    const char *p = start, *end = start + len;
-    int negative = 0, digits = 0, e10 = 0, exact = 1;
-    uint64_t w = 0;
-    if (*p == '-') {
-        negative = 1;
-        p++;
+    char buf[MAX_NUMBER];
+    char *stop = NULL;
+    memcpy(buf, start, (size_t)len);
+    buf[len] = '\0';
+    double parsed = PyOS_string_to_double(buf, &stop, NULL);
+    if (parsed == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return -1;
     }
-    for (int seen_point = 0; p < end; p++) {
-        if (*p == '.') {
-            seen_point = 1;
-            continue;
-        }
-        if (*p == 'e' || *p == 'E')
-            break;
-        if (digits || *p != '0') { /* leading zeros are not significant */
-            if (digits == 19) {
-                exact = 0;
-                break;
-            }
-            w = w * 10 + (uint64_t)(*p - '0');
-            digits++;
-        }
-        if (seen_point)
-            e10--;
-    }
-    if (exact && p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        int sign = 1, n = 0;
-        if (*p == '+' || *p == '-')
-            sign = *p++ == '-' ? -1 : 1;
-        while (p < end && n < 10000)
-            n = n * 10 + (*p++ - '0');
-        e10 += sign * n;
-    }
-    double v;
-    if (exact && w == 0) {
-        v = 0.0;
-    } else if (exact && w < (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-        v = e10 >= 0 ? (double)w * POW10[e10] : (double)w / POW10[-e10];
-    } else if (!exact || extended_decimal(w, e10, &v) < 0) {
-        char buf[MAX_NUMBER];
-        char *stop = NULL;
-        memcpy(buf, start, (size_t)len);
-        buf[len] = '\0';
-        double parsed = PyOS_string_to_double(buf, &stop, NULL);
-        if (parsed == -1.0 && PyErr_Occurred()) {
-            PyErr_Clear();
-            return -1;
-        }
-        if (stop != buf + len)
-            return -1;
-        *value = parsed;
-        return isfinite(parsed) ? 0 : -1;
-    }
-    *value = negative ? -v : v;
+    if (stop != buf + len || !isfinite(parsed))
+        return -1;
+    *value = parsed;
     return 0;
 }
 
-/* One strict JSON number at *pp; 0 and the value when it is one this fast path takes. */
+/* One strict JSON number at *pp, validated and valued in the same pass; 0 and the value
+   when it is one this fast path takes. Its significant digits (up to 19) gather into `w`
+   and its decimal exponent into `e10`. An int is exact below 2**53. A float is correctly
+   rounded: exact arithmetic where it is exact (Clinger's fast path), else extended precision
+   with a check for the one hard case, else Python's own parser. */
 static int read_number(const char **pp, const char *end, double *value, unsigned char *kind)
 {
     const char *p = *pp, *start = p;
-    int is_int = 1, digits = 0;
-    int negative = 0;
+    int negative = 0, is_int = 1, int_digits = 0, significant = 0, e10 = 0, exact = 1;
+    uint64_t w = 0;
+#define DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define GATHER(fraction)                                                                  \
+    do {                                                                                  \
+        if (significant == 19) {                                                          \
+            exact = 0; /* more digits than a uint64 holds: Python's parser decides */     \
+        } else {                                                                          \
+            if (significant || *p != '0') { /* leading zeros are not significant */       \
+                w = w * 10 + (uint64_t)(*p - '0');                                        \
+                significant++;                                                            \
+            }                                                                             \
+            if (fraction)                                                                 \
+                e10--;                                                                    \
+        }                                                                                 \
+    } while (0)
     if (p < end && *p == '-') {
         negative = 1;
         p++;
     }
     if (p < end && *p == '0') {
         p++;
-        digits = 1;
+        int_digits = 1;
     } else if (p < end && *p >= '1' && *p <= '9') {
-        while (p < end && *p >= '0' && *p <= '9') {
-            p++;
-            digits++;
-        }
+        for (; p < end && DIGIT(*p); p++, int_digits++)
+            GATHER(0);
     } else {
         return -1;
     }
     if (p < end && *p == '.') {
         is_int = 0;
         p++;
-        if (p >= end || *p < '0' || *p > '9')
+        if (p >= end || !DIGIT(*p))
             return -1;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
+        for (; p < end && DIGIT(*p); p++)
+            GATHER(1);
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         is_int = 0;
         p++;
+        int sign = 1, n = 0;
         if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= end || *p < '0' || *p > '9')
+            sign = *p++ == '-' ? -1 : 1;
+        if (p >= end || !DIGIT(*p))
             return -1;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
+        for (; p < end && DIGIT(*p); p++)
+            if (n < 100000)
+                n = n * 10 + (*p - '0');
+        e10 += sign * n;
     }
+#undef GATHER
+#undef DIGIT
     Py_ssize_t len = p - start;
     if (len >= MAX_NUMBER)
         return -1;
     if (is_int) {
-        if (digits > 16)
+        if (int_digits > 16 || w >= (uint64_t)INT_LIMIT)
             return -1;
-        long long n = 0;
-        for (const char *q = start + negative; q < p; q++)
-            n = n * 10 + (*q - '0');
-        if (n >= INT_LIMIT)
-            return -1;
+        long long n = (long long)w;
         *value = (double)(negative ? -n : n);
         *kind = 2;
     } else {
-        if (decimal_value(start, len, value) < 0)
-            return -1;
+        double v;
+        if (exact && w == 0) {
+            v = 0.0;
+        } else if (exact && w < (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+            v = e10 >= 0 ? (double)w * POW10[e10] : (double)w / POW10[-e10];
+        } else if (!exact || extended_decimal(w, e10, &v) < 0) {
+            if (parsed_value(start, len, &v) < 0)
+                return -1;
+            negative = 0; /* the token's own sign */
+        }
+        *value = negative ? -v : v;
         *kind = 1;
     }
     *pp = p;

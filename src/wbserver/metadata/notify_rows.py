@@ -22,12 +22,13 @@ def _connection(row: Any) -> SlackConnection:
                            disabled_reason=row.disabled_reason)
 
 
+# the outbox is polled: its statements are built once
 _o = t.outbox.c
-_DUE_IDS = (select(_o.id)
-            .where(_o.sent_at.is_(None), _o.failed_at.is_(None),
-                   _o.next_attempt_at <= bindparam("now"),
-                   or_(_o.lease_until.is_(None), _o.lease_until < bindparam("now")))
-            .order_by(_o.id).limit(bindparam("limit")))
+_DUE = (_o.sent_at.is_(None), _o.failed_at.is_(None), _o.next_attempt_at <= bindparam("now"),
+        or_(_o.lease_until.is_(None), _o.lease_until < bindparam("now")))
+_DUE_IDS = select(_o.id).where(*_DUE).order_by(_o.id).limit(bindparam("limit"))
+_CLAIM = (update(t.outbox).where(_o.id == bindparam("item_id"), *_DUE)
+          .values(lease_owner=bindparam("owner"), lease_until=bindparam("until")))
 
 
 class NotifyRows:
@@ -100,19 +101,16 @@ class NotifyRows:
     def claim_outbox(self, *, owner: str, now: datetime, lease_seconds: float,
                      limit: int = 20) -> list[OutboxItem]:
         """Due items this process now holds a lease on (no other process sends them)."""
-        c = t.outbox.c
-        due = (c.sent_at.is_(None), c.failed_at.is_(None), c.next_attempt_at <= now,
-               or_(c.lease_until.is_(None), c.lease_until < now))
-        with self._read() as conn:  # polled every second: the statement is built once
+        with self._read() as conn:
             ids = list(conn.execute(_DUE_IDS, {"now": now, "limit": limit}).scalars())
         claimed = []
         until = now + timedelta(seconds=lease_seconds)
         for item_id in ids:
             with self._write() as conn:
-                got = conn.execute(update(t.outbox).where(c.id == item_id, *due)
-                                   .values(lease_owner=owner, lease_until=until))
+                got = conn.execute(_CLAIM, {"item_id": item_id, "now": now, "owner": owner,
+                                            "until": until})
                 if got.rowcount:
-                    row = conn.execute(select(t.outbox).where(c.id == item_id)).one()
+                    row = conn.execute(select(t.outbox).where(_o.id == item_id)).one()
                     claimed.append(OutboxItem(id=row.id, channel=row.channel, target=row.target,
                                               payload=row.payload, attempts=row.attempts,
                                               created_at=row.created_at))

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Connection,
     LargeBinary,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -41,6 +42,34 @@ TOP_WINDOW_PER_ROW, TOP_WINDOW_EXTRA = 16, 256
 _OPS = {"eq": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 
 
+def _directed(key: Any, descending: bool) -> Any:
+    return key.desc() if descending else key.asc()
+
+
+# Aliases of run_values, built once: an alias builds its column collection when first read,
+# which costs more than running a small query on SQLite.
+_V = t.run_values.alias("v")  # the values a filter condition reads
+_S = t.run_values.alias("s")  # the values the order reads
+# Statements run on every runs page, built once (building one costs more than running it).
+_RUNS_BY_IDS = run_select().where(t.runs.c.id.in_(bindparam("ids", expanding=True)))
+_BLOCKED = and_(t.run_values.c.path.in_(bindparam("own", expanding=True)),
+                t.run_values.c.kind >= COMPLEX)
+_BLOCKED_PREFIX = and_(t.run_values.c.path.in_(bindparam("prefixes", expanding=True)),
+                       t.run_values.c.kind == OPAQUE)
+_BLOCKING = {  # has a value that makes the plan inexact, without and with prefixes to check
+    with_prefixes: select(t.run_values.c.id).where(
+        t.run_values.c.project_id == bindparam("project_id"),
+        or_(_BLOCKED, _BLOCKED_PREFIX) if with_prefixes else _BLOCKED).limit(1)
+    for with_prefixes in (False, True)}
+_ORDER_OF_KIND = (_S.c.project_id == bindparam("project_id"), _S.c.path == bindparam("path"),
+                  _S.c.kind == bindparam("kind"))
+_WINDOW_BOUND = {  # the value `window` index entries down the order (descending or not)
+    descending: select(_S.c.num).where(*_ORDER_OF_KIND)
+    .order_by(_directed(_S.c.num, descending), _directed(_S.c.run_id, descending))
+    .offset(bindparam("window")).limit(1)
+    for descending in (False, True)}
+
+
 class RunSearchRows:
     engine: Any
 
@@ -56,8 +85,7 @@ class RunSearchRows:
             top = self._top_numbers(conn, project_id, plan, offset + limit)
             if top is not None:  # the page lies among the runs with a number there
                 page_ids = top[offset:offset + limit]
-                rows = conn.execute(run_select().where(t.runs.c.id.in_(page_ids))) \
-                    if page_ids else []
+                rows = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
                 found = {row.id: row_to_run(row) for row in rows}
                 return [found[run_id] for run_id in page_ids]
             # order and cut the page on narrow rows, then read the page's whole runs
@@ -126,11 +154,9 @@ class RunSearchRows:
         own, prefixes = blocking_paths(plan.paths)
         if not own:
             return True
-        v = t.run_values.c
-        blocked = or_(and_(v.path.in_(own), v.kind >= COMPLEX),
-                      and_(v.path.in_(prefixes), v.kind == OPAQUE) if prefixes else false())
-        return conn.execute(select(v.id).where(v.project_id == project_id, blocked)
-                            .limit(1)).first() is None
+        params = {"project_id": project_id, "own": own, **({"prefixes": prefixes} if prefixes
+                                                            else {})}
+        return conn.execute(_BLOCKING[bool(prefixes)], params).first() is None
 
     def _column(self, name: str) -> Any:
         return t.users.c.username if name == "username" else t.runs.c[name]
@@ -139,18 +165,21 @@ class RunSearchRows:
         """Byte-wise comparison, as Python compares strings (MySQL collations fold case)."""
         return column if self.engine.dialect.name == "sqlite" else cast(column, LargeBinary)
 
-    def _where(self, expr: tuple[Any, ...], project_id: int) -> Any:
+    def _where(self, expr: tuple[Any, ...], project_id: int, *, per_run: bool = False) -> Any:
+        """The plan's filter as a condition on `runs`. `per_run`: value conditions look up
+        the one run's values (an index seek each) instead of collecting every matching run
+        id first, which is cheaper when few runs are tested, as in `_top_numbers`."""
         tag = expr[0]
         if tag == "true":
             return true()
         if tag == "false":
             return false()
         if tag == "and":
-            return and_(true(), *[self._where(e, project_id) for e in expr[1]])
+            return and_(true(), *[self._where(e, project_id, per_run=per_run) for e in expr[1]])
         if tag == "or":
-            return or_(false(), *[self._where(e, project_id) for e in expr[1]])
+            return or_(false(), *[self._where(e, project_id, per_run=per_run) for e in expr[1]])
         if tag == "not":
-            return not_(self._where(expr[1], project_id))
+            return not_(self._where(expr[1], project_id, per_run=per_run))
         if tag == "col":
             _tag, name, op, arg = expr
             column = self._column(name)
@@ -158,16 +187,20 @@ class RunSearchRows:
                 return column.is_(None)
             return and_(column.isnot(None),
                         getattr(self._text(column), _OPS[op])(self._text_arg(arg)))
-        return self._value(*expr[1:], project_id=project_id)
+        return self._value(*expr[1:], project_id=project_id, per_run=per_run)
 
     def _text_arg(self, arg: str) -> Any:
         if self.engine.dialect.name == "sqlite":
             return arg
         return cast(arg.encode("utf-8"), LargeBinary)
 
-    def _value(self, path: str, op: str, arg: Any, *, project_id: int) -> Any:
+    def _value(self, path: str, op: str, arg: Any, *, project_id: int,
+               per_run: bool = False) -> Any:
         ids, present = self._matching_ids(path, op, arg, project_id=project_id)
-        found = t.runs.c.id.in_(ids)
+        if per_run:  # the same rows, found from the run's side of the (run_id, path) index
+            found = exists(ids.where(_V.c.run_id == t.runs.c.id))
+        else:
+            found = t.runs.c.id.in_(ids)
         return found if present else not_(found)
 
     def _matching_ids(self, path: str, op: str, arg: Any, *,
@@ -177,7 +210,7 @@ class RunSearchRows:
         Exact: a run_values row carries its run's project_id (runs never change project), a
         foreign key keeps its run_id pointing at a run, and run_id is never NULL, so IN and
         NOT IN mean what EXISTS and NOT EXISTS meant."""
-        v = t.run_values.alias("v")
+        v = _V
         where = [v.c.project_id == project_id, v.c.path == path]
         if op == "exists":
             return select(v.c.run_id).where(*where, v.c.kind != NULL), bool(arg)
@@ -206,16 +239,17 @@ class RunSearchRows:
                 or _reads_username(plan):
             return None
         window = TOP_WINDOW_PER_ROW * count + TOP_WINDOW_EXTRA
-        s = t.run_values.alias("s")
+        s = _S
         ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
-                                 self._where(plan.where, project_id))
+                                 self._where(plan.where, project_id, per_run=True))
         found: list[Any] = []
         for kind in (NUMBER, BOOL):  # one index range each; merged below
             of_kind = [s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind]
             # the value `window` entries down the index bounds the scan (ties included)
-            bound = conn.execute(select(s.c.num).where(*of_kind).order_by(*ordered)
-                                 .offset(window).limit(1)).scalar()
+            bound = conn.execute(_WINDOW_BOUND[order.descending], {
+                "project_id": project_id, "path": order.name, "kind": kind,
+                "window": window}).scalar()
             if bound is not None:
                 of_kind.append(s.c.num >= bound if order.descending else s.c.num <= bound)
             rows = conn.execute(select(s.c.run_id, s.c.num).where(*of_kind, matches)
@@ -245,7 +279,7 @@ class RunSearchRows:
             group = case((column.is_(None), 2), else_=1)
             keys = [(group, False), (self._text(column), order.descending)]
         else:
-            s = t.run_values.alias("s")
+            s = _S
             query = query.outerjoin(s, and_(s.c.run_id == runs.id, s.c.path == order.name))
             group = case((s.c.kind.in_([NUMBER, BOOL]), 0), (s.c.kind == STRING, 1), else_=2)
             keys = [(group, False), (s.c.num, order.descending), (s.c.text, order.descending)]
@@ -254,10 +288,6 @@ class RunSearchRows:
         else:
             keys.append((runs.id, False))
         return query, keys
-
-
-def _directed(key: Any, descending: bool) -> Any:
-    return key.desc() if descending else key.asc()
 
 
 def _single_condition(expr: tuple[Any, ...]) -> tuple[Any, ...] | None:

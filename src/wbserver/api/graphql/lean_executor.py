@@ -1,8 +1,9 @@
 """graphql-core's executor with a short path for plain leaf fields.
 
 A page of 50 runs is ~1,200 fields, most of them scalars read straight off a `Run`. For each,
-graphql-core builds a resolve-info record, calls the resolver and completes the value: about
-5 µs a field. A leaf field (or a list of leaves) without arguments is answered here with the
+graphql-core builds a path and a resolve-info record, calls the resolver and completes the
+value: about 5 µs a field. Here each object's selection set is worked out once (which of its
+fields take the short path), and the short fields are answered in one loop. A leaf field (or a list of leaves) without arguments is answered here with the
 type's `coerce_output_value` — the same value — when its resolver only reads an attribute
 (the default resolver, or `schema.attr`) or is a function of the source alone (its second
 parameter, the resolve info, is named `_...`: it is called with None). Anything unusual (a
@@ -26,6 +27,7 @@ from graphql import (
     is_non_null_type,
 )
 from graphql.execution.executor import Executor
+from graphql.pyutils import Path
 
 # per schema: (object type name, field name) -> (read the value, coerce it, nullable) or None
 _Plan = tuple[Callable[[Any], Any], Callable[[Any], Any], bool] | None
@@ -79,6 +81,7 @@ class LeanExecutor(Executor):  # type: ignore[type-arg]
         self._leaf_plans = None if self.middleware_manager \
             or self.field_resolver is not default_field_resolver \
             else _PLANS.setdefault(self.schema, {})
+        self._field_lists: dict[int, tuple[Any, list[tuple[str, Any, _Plan]]]] = {}
 
     def _leaf_plan(self, parent_type: GraphQLObjectType, field_name: str) -> _Plan:
         field_def = self.schema.get_field(parent_type, field_name)
@@ -100,26 +103,64 @@ class LeanExecutor(Executor):  # type: ignore[type-arg]
             read = _attribute_read(attribute) if attribute else _source_read(resolve)
         return None if read is None else (read, coerce, not is_non_null_type(field_def.type))
 
-    def execute_field(self, parent_type: GraphQLObjectType, source: Any,
-                      field_details_list: Any, path: Any, position_context: Any) -> Any:
+    def _fields(self, parent_type: GraphQLObjectType, grouped_field_set: Any
+                ) -> list[tuple[str, Any, _Plan]]:
+        """(response name, field details, leaf plan or None) for each field of the set;
+        worked out once per set (graphql-core reuses the set for every item of a list)."""
+        found = self._field_lists.get(id(grouped_field_set))
+        if found is not None and found[0] is grouped_field_set:
+            return found[1]
         plans = self._leaf_plans
-        node = field_details_list[0].node
-        if plans is not None and not node.arguments:
-            key = (parent_type.name, node.name.value)
-            plan = plans[key] if key in plans else plans.setdefault(
-                key, self._leaf_plan(parent_type, key[1]))
+        assert plans is not None
+        fields = []
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            plan = None
+            if not node.arguments:
+                key = (parent_type.name, node.name.value)
+                plan = plans[key] if key in plans else plans.setdefault(
+                    key, self._leaf_plan(parent_type, key[1]))
+            fields.append((response_name, field_details_list, plan))
+        # the set is kept alive with its entry, so its id is not reused while this runs
+        self._field_lists[id(grouped_field_set)] = (grouped_field_set, fields)
+        return fields
+
+    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Any,
+                       grouped_field_set: Any, position_context: Any) -> Any:
+        if self._leaf_plans is None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set,
+                                          position_context)
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        for response_name, field_details_list, plan in self._fields(parent_type,
+                                                                    grouped_field_set):
             if plan is not None:
                 read, coerce, nullable = plan
                 try:
-                    value = read(source)
+                    value = read(source_value)
                     if value is None or value is Undefined:
                         if nullable:
-                            return None
+                            results[response_name] = None
+                            continue
                     elif value is not _FALLBACK:
                         coerced = coerce(value)
                         if coerced is not _FALLBACK:
-                            return coerced
+                            results[response_name] = coerced
+                            continue
                 except Exception:  # noqa: BLE001, S110 - the standard path raises it properly
                     pass
-        return super().execute_field(parent_type, source, field_details_list, path,
-                                     position_context)
+            result = self.execute_field(parent_type, source_value, field_details_list,
+                                        Path(path, response_name, parent_type.name),
+                                        position_context)
+            if result is not Undefined:
+                results[response_name] = result
+                if self.is_awaitable(result):
+                    pending.append(response_name)
+        if not pending:
+            return results
+
+        async def settled() -> dict[str, Any]:  # not used by this server: resolvers are sync
+            for name in pending:
+                results[name] = await results[name]
+            return results
+        return settled()

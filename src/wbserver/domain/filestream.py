@@ -192,10 +192,10 @@ def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: 
     `on_event` hears the run's transitions (run_finished, run_failed, run_preempting);
     `on_uploaded` gets the storage keys of the files the client reports uploaded."""
     request = parse_request(body)
-    project = store.get_project(key.entity, key.project)
+    owner, project = store.get_entity_and_project(key.entity, key.project)
     if project is None:
         raise NotFound(f"project {key.entity}/{key.project} not found")
-    check_project_write(store, viewer=viewer, project=project)
+    check_project_write(store, viewer=viewer, project=project, entity=owner)
     run = store.get_run(key)
     if run is None:
         raise NotFound(f"run {key.entity}/{key.project}/{key.name} not found")

@@ -51,6 +51,8 @@ class Project:
     updated_at: datetime
     visibility: str = "private"
     created_by: int | None = None
+    # the project's entity, when it was read with the project (saves looking it up again)
+    owner: Entity | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

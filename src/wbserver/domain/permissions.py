@@ -31,7 +31,7 @@ def project_access(store: MetadataStore, viewer: User | None, project: Project,
                    entity: Entity | None = None) -> int:
     if viewer is None or not viewer.is_active:
         return NONE
-    entity = entity or store.get_entity(project.entity_name)
+    entity = entity or project.owner or store.get_entity(project.entity_name)
     role = entity_role(store, viewer, entity) if entity else None
     creator = project.created_by == viewer.id
     level = NONE
@@ -47,8 +47,8 @@ def project_access(store: MetadataStore, viewer: User | None, project: Project,
 def readable_project(store: MetadataStore, *, viewer: User | None, entity: str,
                      project: str) -> Project | None:
     """The project if it exists and the viewer may read it; None otherwise (no leak)."""
-    found = store.get_project(entity, project)
-    if found is None or project_access(store, viewer, found) < READ:
+    owner, found = store.get_entity_and_project(entity, project)
+    if found is None or project_access(store, viewer, found, owner) < READ:
         return None
     return found
 
@@ -65,9 +65,11 @@ def check_project_write(store: MetadataStore, *, viewer: User, project: Project,
     raise NotFound(f"project {project.entity_name}/{project.name} not found")
 
 
-def writable_entity(store: MetadataStore, *, viewer: User, name: str) -> Entity:
-    """An entity the viewer may create projects in (owner, team admin or member)."""
-    entity = store.get_entity(name)
+def writable_entity(store: MetadataStore, *, viewer: User, name: str,
+                    found: Entity | None = None) -> Entity:
+    """An entity the viewer may create projects in (owner, team admin or member); `found`,
+    when the caller has looked it up already."""
+    entity = found or store.get_entity(name)
     if entity is None:
         raise NotFound(f"entity {name} not found")
     role = entity_role(store, viewer, entity)
@@ -80,13 +82,12 @@ def check_project_writable(store: MetadataStore, *, viewer: User, entity: str,
                            project: str) -> Entity:
     """Writing into entity/project: the project's own rights if it exists, else the
     entity's (a new project is created there)."""
-    found = store.get_project(entity, project)
+    owner, found = store.get_entity_and_project(entity, project)
     if found is not None:
-        owner = store.get_entity(entity)
         assert owner is not None
         check_project_write(store, viewer=viewer, project=found, entity=owner)
         return owner
-    return writable_entity(store, viewer=viewer, name=entity)
+    return writable_entity(store, viewer=viewer, name=entity, found=owner)
 
 
 def default_visibility(entity: Entity) -> str:

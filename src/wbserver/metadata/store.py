@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, select
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.clock import utcnow
@@ -116,6 +116,17 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
             row = conn.execute(_PROJECT_BY_NAME, {"entity": entity, "project": project}).first()
         return _project(row) if row else None
 
+    def get_entity_and_project(self, entity: str, project: str
+                               ) -> tuple[Entity | None, Project | None]:
+        """The entity and its project of that name, in one query (either may be None)."""
+        with self._read() as conn:
+            row = conn.execute(_ENTITY_AND_PROJECT, {"entity": entity, "project": project}).first()
+        if row is None:
+            return None, None
+        owner = Entity(id=row.e_id, name=row.entity_name, is_team=row.e_is_team,
+                       user_id=row.e_user_id)
+        return owner, (_project(row) if row.id is not None else None)
+
     def get_project_by_id(self, project_id: int) -> Project | None:
         with self._read() as conn:
             row = conn.execute(_PROJECT_BY_ID, {"project_id": project_id}).first()
@@ -161,7 +172,9 @@ def _user(row: Row[Any]) -> User:
 
 
 def _project_select() -> Any:
-    return select(t.projects, t.entities.c.name.label("entity_name")).join(
+    return select(t.projects, t.entities.c.name.label("entity_name"),
+                  t.entities.c.is_team.label("e_is_team"),
+                  t.entities.c.user_id.label("e_user_id")).join(
         t.entities, t.entities.c.id == t.projects.c.entity_id)
 
 
@@ -173,13 +186,23 @@ _USER_BY_KEY_HASH = (
 _ENTITY_BY_NAME = select(t.entities).where(t.entities.c.name == bindparam("name"))
 _PROJECT_BY_NAME = _project_select().where(t.entities.c.name == bindparam("entity"),
                                            t.projects.c.name == bindparam("project"))
+_ENTITY_AND_PROJECT = (
+    select(t.entities.c.id.label("e_id"), t.entities.c.is_team.label("e_is_team"),
+           t.entities.c.user_id.label("e_user_id"), t.projects,
+           t.entities.c.name.label("entity_name"))
+    .select_from(t.entities.outerjoin(t.projects, and_(
+        t.projects.c.entity_id == t.entities.c.id, t.projects.c.name == bindparam("project"))))
+    .where(t.entities.c.name == bindparam("entity")))
 _PROJECT_BY_ID = _project_select().where(t.projects.c.id == bindparam("project_id"))
 _PROJECT_ID = select(t.projects.c.id).where(t.projects.c.entity_id == bindparam("entity_id"),
                                             t.projects.c.name == bindparam("name"))
 
 
 def _project(row: Row[Any]) -> Project:
+    """A project from a `_project_select` row (which carries its entity too)."""
     return Project(id=row.id, entity_id=row.entity_id, entity_name=row.entity_name,
                    name=row.name, description=row.description, created_at=row.created_at,
                    updated_at=row.updated_at, visibility=row.visibility,
-                   created_by=row.created_by)
+                   created_by=row.created_by,
+                   owner=Entity(id=row.entity_id, name=row.entity_name, is_team=row.e_is_team,
+                                user_id=row.e_user_id))

@@ -80,7 +80,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "id": lambda p, _i: encode_id("Project", p.id),
         "internalId": lambda p, _i: str(p.id),
         "entityName": lambda p, _i: p.entity_name,
-        "entity": lambda p, info: info.context.store.get_entity(p.entity_name),
+        "entity": lambda p, info: p.owner or info.context.store.get_entity(p.entity_name),
         "createdAt": lambda p, _i: p.created_at,
         "updatedAt": lambda p, _i: p.updated_at,
         "isBenchmark": lambda _p, _i: False,

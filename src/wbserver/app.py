@@ -19,6 +19,7 @@ from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
+from wbserver.api.store_threads import store_threads_for
 from wbserver.backends import PUBLISHERS, QUEUES, STORES, BackendEnv, shown_uri
 from wbserver.config import Settings
 from wbserver.config.admin import Probe
@@ -91,7 +92,8 @@ def build_services(source: SettingsSource) -> Services:
     queue = QueueHolder(source.current)
     return Services(settings_source=source, store=store, blobs=blobs, signer=signer, secrets=box,
                     report_uploads=lambda keys: queue.report(
-                        [k for k in keys if not blobs.serves_bytes(k)]), queue=queue)
+                        [k for k in keys if not blobs.serves_bytes(k)]), queue=queue,
+                    store_threads=store_threads_for(store.engine.dialect.name))
 
 
 # storage (BUCKET) and its event queue (BUCKET_QUEUE) -------------------------------------

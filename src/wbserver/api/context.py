@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wbserver.api.store_threads import StoreThreads
 from wbserver.config import Settings
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.clock import utcnow
@@ -28,6 +29,8 @@ class Services:
     report_uploads: Callable[[list[str]], None] = lambda _keys: None
     queue: Callable[[], EventQueue] | None = None  # the BUCKET_QUEUE in force
     outbox_wakeup: Wakeup = field(default_factory=Wakeup)  # set when an item is recorded
+    # where GraphQL and file_stream run their store work (one thread on SQLite)
+    store_threads: StoreThreads = field(default_factory=lambda: StoreThreads(None))
 
     @property
     def settings(self) -> Settings:

@@ -1,4 +1,5 @@
-"""REST handlers. Each: authenticate, parse, one domain call in a worker thread, shape."""
+"""REST handlers. Each: authenticate, parse, one domain call in a worker thread, shape.
+GraphQL and file_stream run theirs on the store's threads (api/store_threads.py)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ async def graphql(request: Request) -> Response:
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
     try:
-        status, result = await run_in_threadpool(answer)
+        status, result = await svc.store_threads.run(answer)
     except WbError as exc:
         return error_response(exc)
     return json_response(result, status_code=status)
@@ -88,7 +89,7 @@ async def file_stream(request: Request) -> Response:
                                  on_uploaded=svc.report_uploads)
 
     try:
-        return JSONResponse(await run_in_threadpool(answer))
+        return JSONResponse(await svc.store_threads.run(answer))
     except WbError as exc:
         return error_response(exc)
 

@@ -16,7 +16,12 @@ import orjson
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import check_file_name, run_file_key
 from wbserver.domain.history_codec import digest_rows, parse_line, parse_lines, rollup_segment
-from wbserver.domain.history_columns import NumericColumns, digest_columns, read_numeric_columns
+from wbserver.domain.history_columns import (
+    NumericColumns,
+    digest_columns,
+    read_numeric_columns,
+    rollup_columns,
+)
 from wbserver.domain.models import (
     CRASHED,
     FAILED,
@@ -165,9 +170,12 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
     if not lines:
         return
     keys: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
-    segments = None
+    segments = rollups = None
     if update.columns is not None:
-        segments = digest_columns(update.columns.tail(skip), start, keys)
+        columns = update.columns.tail(skip)
+        segments = digest_columns(columns, start, keys)
+        if segments is not None:
+            rollups = rollup_columns(columns, start, segments)
     if segments is None:
         segments = digest_rows(update.history_rows(skip), start, keys)
     # the rows' numeric `_step` values are exactly the `_step` segment's points
@@ -177,7 +185,7 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
         min_step=steps.min_step if steps else None, max_step=steps.max_step if steps else None,
         data="\n".join(lines).encode("utf-8")))
     write.segments.extend(segments)
-    write.rollups.extend(rollup_segment(s) for s in segments)
+    write.rollups.extend(rollups if rollups is not None else map(rollup_segment, segments))
     fields = write.run_fields
     fields["history_keys"] = orjson.dumps(keys).decode()
     fields["history_line_count"] = start + len(lines)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wbserver.domain.history_codec import new_segment
-from wbserver.domain.models import HistorySegment
+from wbserver.domain.history_codec import ROLLUP_BLOCK, new_segment, rollup_segment
+from wbserver.domain.models import HistoryRollup, HistorySegment
+from wbserver.domain.sampling import bucket_edges
 
 try:
     from wbserver.domain._accel import numeric_rows as _numeric_rows
@@ -64,14 +65,9 @@ def digest_columns(columns: NumericColumns, first_line: int,
     which the per-value path refuses."""
     n = len(columns)
     lines = np.arange(first_line, first_line + n, dtype=np.int64)
-    steps = lines
-    if "_step" in columns.keys:
-        j = columns.keys.index("_step")
-        present = columns.kinds[:, j] != ABSENT
-        step_values = np.where(present, columns.values[:, j], 0.0)
-        if (np.abs(step_values) >= 2.0**63).any():
-            return None
-        steps = np.where(present, np.trunc(step_values).astype(np.int64), lines)
+    steps = _steps(columns, lines)
+    if steps is None:
+        return None
     segments = []
     for j, key in enumerate(columns.keys):
         kinds = columns.kinds[:, j]
@@ -91,3 +87,66 @@ def digest_columns(columns: NumericColumns, first_line: int,
         segments.append(new_segment(key, key_lines, key_steps, values,
                                     (key_kinds == INT).astype(np.int8)))
     return segments
+
+
+def _steps(columns: NumericColumns, lines: np.ndarray) -> np.ndarray | None:
+    """Each row's step: its `_step`, else its line number; None when a `_step` does not fit
+    in 64 bits."""
+    if "_step" not in columns.keys:
+        return lines
+    j = columns.keys.index("_step")
+    present = columns.kinds[:, j] != ABSENT
+    step_values = np.where(present, columns.values[:, j], 0.0)
+    if (np.abs(step_values) >= 2.0**63).any():
+        return None
+    return np.where(present, np.trunc(step_values).astype(np.int64), lines)
+
+
+def rollup_columns(columns: NumericColumns, first_line: int,
+                   segments: list[HistorySegment]) -> list[HistoryRollup]:
+    """`[rollup_segment(s) for s in segments]` for the segments `digest_columns` made of
+    these columns, all keys at once when every row holds every key as a finite number (what
+    a training loop logs); otherwise segment by segment."""
+    n, width = columns.values.shape
+    lines = np.arange(first_line, first_line + n, dtype=np.int64)
+    steps = _steps(columns, lines)
+    keys = [k for k in columns.keys if len(k) <= 255]
+    dense = n > 0 and steps is not None and [s.key for s in segments] == keys \
+        and bool((columns.kinds != ABSENT).all()) and bool(np.isfinite(columns.values).all())
+    if not dense:
+        return [rollup_segment(s) for s in segments]
+    assert steps is not None
+    matrix = columns.values[:, [columns.keys.index(k) for k in keys]] \
+        if len(keys) < width else columns.values
+    monotonic = bool(n < 2 or (np.diff(steps) >= 0).all())
+    picks = _block_extremes(matrix, -(-n // ROLLUP_BLOCK))
+    rollups = []
+    for j, key in enumerate(keys):
+        keep = picks(j)
+        rollups.append(HistoryRollup(
+            key=key, start_line=first_line, end_line=first_line + n, raw_count=n,
+            finite_count=n, monotonic=monotonic, point_count=len(keep),
+            data=lines[keep].tobytes() + steps[keep].tobytes()
+            + np.ascontiguousarray(matrix[keep, j]).tobytes()))
+    return rollups
+
+
+def _block_extremes(matrix: np.ndarray, buckets: int):  # type: ignore[no-untyped-def]
+    """For column j: `sampling.bucket_indices(matrix[:, j], buckets)` of finite values,
+    with the per-bucket minima and maxima found for all columns at once."""
+    n = matrix.shape[0]
+    if n <= 4 * buckets:
+        everything = np.arange(n)
+        return lambda _j: everything
+    edges = bucket_edges(n, buckets)
+    starts, stops = edges[:-1], edges[1:]
+    bucket_of = np.repeat(np.arange(len(starts)), stops - starts)
+    rows = np.arange(n)[:, None]
+    lows = np.minimum.reduceat(matrix, starts, axis=0)
+    highs = np.maximum.reduceat(matrix, starts, axis=0)
+    # the first row of each bucket holding its minimum (maximum): n where a row does not
+    first_low = np.minimum.reduceat(np.where(matrix == lows[bucket_of], rows, n), starts, axis=0)
+    first_high = np.minimum.reduceat(np.where(matrix == highs[bucket_of], rows, n), starts,
+                                     axis=0)
+    ends = stops - 1
+    return lambda j: np.unique(np.concatenate([starts, ends, first_low[:, j], first_high[:, j]]))

@@ -75,6 +75,21 @@ def test_rows_json_equals_the_dict_rows_over_random_columns():
         assert rows_json(names, columns) == _reference(names, columns), trial
 
 
+def test_rows_lines_are_the_same_rows_one_a_line():
+    rng = random.Random(11)
+    for trial in range(40):
+        count = rng.choice([1, 2, 17, 300])
+        names = rng.sample(["_step", "loss", "é/ü \"q\"", "},{", "x\\y", "a\nb"],
+                           rng.randint(1, 4))
+        columns = [_random_column(rng, count, rng.choice(["ints", "floats", "mixed"]))
+                   for _ in names]
+        lines = history_json.rows_lines(names, columns)
+        assert len(lines) == count, trial
+        assert [orjson.loads(line) for line in lines] == orjson.loads(_reference(names, columns))
+        assert "[" + ",".join(lines) + "]" == _reference(names, columns).decode(), trial
+    assert history_json.rows_lines([], []) == []
+
+
 def test_rows_json_of_nothing():
     empty = (np.empty(0), np.empty(0, dtype=np.int8))
     assert rows_json(["a"], [empty]) == b"[]"

@@ -362,16 +362,19 @@ done:
     return result;
 }
 
-/* rows_json(names, columns, count), for reads (history_json.py): the JSON array of `count`
-   objects {names[0]: columns[0][r], ...}, where names are JSON strings and each column is
-   the JSON array orjson wrote for one key's values (numbers or null, so no token holds a
-   comma). None when a column does not hold `count` tokens. */
+/* rows_json(names, columns, count[, lines]), for reads (history_json.py): the JSON array of
+   `count` objects {names[0]: columns[0][r], ...}, where names are JSON strings and each column
+   is the JSON array orjson wrote for one key's values (numbers or null, so no token holds a
+   comma). With `lines` true: the objects one a line, without the brackets (JSON text never
+   holds a raw newline). None when a column does not hold `count` tokens. */
 static PyObject *rows_json(PyObject *module, PyObject *args)
 {
     (void)module;
     PyObject *names, *columns;
     Py_ssize_t count;
-    if (!PyArg_ParseTuple(args, "O!O!n", &PyList_Type, &names, &PyList_Type, &columns, &count))
+    int lines = 0;
+    if (!PyArg_ParseTuple(args, "O!O!n|p", &PyList_Type, &names, &PyList_Type, &columns, &count,
+                          &lines))
         return NULL;
     Py_ssize_t k = PyList_GET_SIZE(names);
     if (k == 0 || k != PyList_GET_SIZE(columns) || count <= 0)
@@ -405,10 +408,11 @@ static PyObject *rows_json(PyObject *module, PyObject *args)
     if (result == NULL)
         goto done;
     char *out = PyBytes_AS_STRING(result), *start = out;
-    *out++ = '[';
+    if (!lines)
+        *out++ = '[';
     for (Py_ssize_t row = 0; row < count; row++) {
         if (row)
-            *out++ = ',';
+            *out++ = lines ? '\n' : ',';
         *out++ = '{';
         for (Py_ssize_t i = 0; i < k; i++) {
             PyObject *name = PyList_GET_ITEM(names, i);
@@ -431,7 +435,8 @@ static PyObject *rows_json(PyObject *module, PyObject *args)
         }
         *out++ = '}';
     }
-    *out++ = ']';
+    if (!lines)
+        *out++ = ']';
     if (_PyBytes_Resize(&result, out - start) < 0)
         result = NULL;
 done:
@@ -444,7 +449,7 @@ static PyMethodDef methods[] = {
     {"numeric_rows", numeric_rows, METH_O,
      "numeric_rows(lines) -> (keys, float64 values, kinds) or None; see the module source."},
     {"rows_json", rows_json, METH_VARARGS,
-     "rows_json(names, columns, count) -> JSON bytes or None; see the module source."},
+     "rows_json(names, columns, count[, lines]) -> JSON bytes or None; see the module source."},
     {NULL, NULL, 0, NULL},
 };
 

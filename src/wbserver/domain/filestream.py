@@ -22,6 +22,7 @@ from wbserver.domain.history_columns import (
     read_numeric_columns,
     rollup_columns,
 )
+from wbserver.domain.history_lines import columns_only
 from wbserver.domain.models import (
     CRASHED,
     FAILED,
@@ -170,12 +171,14 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
     if not lines:
         return
     keys: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
-    segments = rollups = None
+    segments = rollups = data = None
     if update.columns is not None:
         columns = update.columns.tail(skip)
         segments = digest_columns(columns, start, keys)
         if segments is not None:
             rollups = rollup_columns(columns, start, segments)
+            if columns.complete():  # stored once, as the segments (history_lines.py)
+                data = columns_only(columns.keys)
     if segments is None:
         segments = digest_rows(update.history_rows(skip), start, keys)
     # the rows' numeric `_step` values are exactly the `_step` segment's points
@@ -183,7 +186,7 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
     write.history_chunks.append(HistoryChunk(
         start_line=start, end_line=start + len(lines),
         min_step=steps.min_step if steps else None, max_step=steps.max_step if steps else None,
-        data="\n".join(lines).encode("utf-8")))
+        data=data if data is not None else "\n".join(lines).encode("utf-8")))
     write.segments.extend(segments)
     write.rollups.extend(rollups if rollups is not None else map(rollup_segment, segments))
     fields = write.run_fields

@@ -10,6 +10,7 @@ import orjson
 
 from wbserver.domain.history_codec import parse_line, python_values, unpack_segments
 from wbserver.domain.history_json import Column, rows_json
+from wbserver.domain.history_lines import chunk_lines
 from wbserver.domain.models import Run
 from wbserver.domain.sampling import even_indices, shape_indices
 from wbserver.ports import MetadataStore
@@ -29,7 +30,7 @@ def history_keys(run: Run) -> dict[str, Any]:
 def iter_lines(store: MetadataStore, run: Run, stream: str = "history", *,
                min_step: int | None = None, max_step: int | None = None) -> Iterator[str]:
     for chunk in store.read_chunks(run.id, stream, min_step=min_step, max_step=max_step):
-        yield from chunk.data.decode("utf-8").split("\n")
+        yield from chunk_lines(store, run.id, chunk)
 
 
 def iter_rows(store: MetadataStore, run: Run, *, min_step: int | None = None,
@@ -171,4 +172,7 @@ def live_data(store: MetadataStore, run: Run, keys: list[str]) -> list[dict[str,
 
 
 def tail_lines(store: MetadataStore, run: Run, stream: str, count: int = 10) -> list[str]:
-    return store.read_tail_lines(run.id, stream, count)
+    lines: list[str] = []
+    for chunk in store.read_tail_chunks(run.id, stream, count):
+        lines += chunk_lines(store, run.id, chunk)
+    return lines[-count:] if count else []

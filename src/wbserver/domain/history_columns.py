@@ -39,6 +39,12 @@ class NumericColumns:
     def __len__(self) -> int:
         return int(self.values.shape[0])
 
+    def complete(self) -> bool:
+        """Every row holds every key as a finite number, and every key gets a segment: the
+        rows can be written again from the segments alone (history_lines.py)."""
+        return len(self) > 0 and bool(self.keys) and all(len(k) <= 255 for k in self.keys) \
+            and not (self.kinds == ABSENT).any() and bool(np.isfinite(self.values).all())
+
     def tail(self, skip: int) -> NumericColumns:
         """The rows after the first `skip` (the ones a retried request has not stored yet)."""
         return NumericColumns(self.keys, self.values[skip:], self.kinds[skip:])

@@ -17,6 +17,11 @@ _SEGMENTS = (select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_s
                     _s.max_step, _s.data)
              .where(_s.run_id == bindparam("run_id"), _s.key == bindparam("key"))
              .order_by(_s.start_line))
+_SEGMENTS_AT = (select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_step,
+                       _s.max_step, _s.data)
+                .where(_s.run_id == bindparam("run_id"),
+                       _s.key.in_(bindparam("keys", expanding=True)),
+                       _s.start_line == bindparam("start_line")))
 _ROLLUPS = (select(_r.start_line, _r.end_line, _r.raw_count, _r.finite_count, _r.monotonic,
                    _r.point_count, _r.data)
             .where(_r.run_id == bindparam("run_id"), _r.key == bindparam("key"))
@@ -41,21 +46,36 @@ class HistoryRows:
         return [HistoryChunk(start_line=r.start_line, end_line=r.end_line, min_step=r.min_step,
                              max_step=r.max_step, data=bytes(r.data)) for r in rows]
 
-    def read_tail_lines(self, run_id: int, stream: str, count: int) -> list[str]:
+    def read_tail_chunks(self, run_id: int, stream: str, count: int) -> list[HistoryChunk]:
+        """The newest chunks holding the stream's last `count` lines, oldest first."""
         c = t.history_chunks.c
-        lines: list[str] = []
-        query = (select(c.data).where(c.run_id == run_id, c.stream == stream)
-                 .order_by(c.start_line.desc()))
+        chunks: list[HistoryChunk] = []
+        query = (select(c.start_line, c.end_line, c.min_step, c.max_step, c.data)
+                 .where(c.run_id == run_id, c.stream == stream).order_by(c.start_line.desc()))
+        held = 0
         with self._read() as conn:
-            for (data,) in conn.execute(query):
-                lines[:0] = bytes(data).decode("utf-8").split("\n")
-                if len(lines) >= count:
+            for r in conn.execute(query):
+                if held >= count:
                     break
-        return lines[-count:] if count else []
+                chunks.append(HistoryChunk(start_line=r.start_line, end_line=r.end_line,
+                                           min_step=r.min_step, max_step=r.max_step,
+                                           data=bytes(r.data)))
+                held += r.end_line - r.start_line
+        return chunks[::-1]
 
     def read_segments(self, run_id: int, key: str) -> list[HistorySegment]:
         with self._read() as conn:
             rows = conn.execute(_SEGMENTS, {"run_id": run_id, "key": key}).all()
+        return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
+                               point_count=r.point_count, min_step=r.min_step,
+                               max_step=r.max_step, data=bytes(r.data)) for r in rows]
+
+    def read_segments_at(self, run_id: int, keys: list[str],
+                         start_line: int) -> list[HistorySegment]:
+        """The segments of these keys that begin at `start_line` (one request's columns)."""
+        with self._read() as conn:
+            rows = conn.execute(_SEGMENTS_AT, {"run_id": run_id, "keys": keys,
+                                               "start_line": start_line}).all()
         return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
                                point_count=r.point_count, min_step=r.min_step,
                                max_step=r.max_step, data=bytes(r.data)) for r in rows]

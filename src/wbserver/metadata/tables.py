@@ -1,8 +1,9 @@
 """Table definitions. Portable types only: every table works on SQLite and MySQL/MariaDB.
 
 History is kept twice, by design (see docs/architecture.md):
-- history_chunks: the lines exactly as the client sent them, one row per file_stream request
-  and stream; the truth for row-by-row reads and resume tails.
+- history_chunks: one row per file_stream request and stream: the lines exactly as the client
+  sent them, or for rows of plain numbers only the keys, the rows being written again from
+  the segments (domain/history_lines.py); the truth for row-by-row reads and resume tails.
 - history_segments: per-key numeric columns (line, step, value arrays) derived from the same
   request, for fast per-key reads and sampling over millions of points.
 """

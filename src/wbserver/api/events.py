@@ -20,11 +20,11 @@ def emitter(services: Services, base_url: str) -> Emit:
 
     def emit(kind: str, run: Run, alert: AlertInfo | None = None) -> None:
         try:
-            enqueue_run_event(services.store, kind=kind, run=run, now=utcnow(),
-                              base_url=base_url,
-                              queue_uri=getattr(services.settings, "notifications_queue", ""),
-                              alert=alert)
-            services.outbox_wakeup.set()
+            recorded = enqueue_run_event(
+                services.store, kind=kind, run=run, now=utcnow(), base_url=base_url,
+                queue_uri=getattr(services.settings, "notifications_queue", ""), alert=alert)
+            if recorded:  # nothing to deliver: let the outbox sleep
+                services.outbox_wakeup.set()
         except Exception:
             log.exception("could not record the %s event of run %s", kind, run.id)
 

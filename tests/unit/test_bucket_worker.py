@@ -74,3 +74,44 @@ def test_a_failing_database_leaves_the_message(monkeypatch) -> None:
     except OSError:
         pass
     assert queue.acked == []  # redelivered after the visibility timeout
+
+
+class WaitingQueue:
+    """A queue whose receive waits (as SQS long polling or the internal queue do)."""
+    name = "fake://waiting"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+
+    def receive(self, *, max_messages: int, wait_seconds: float) -> list[QueueMessage]:
+        self.release.wait(timeout=10)
+        return []
+
+    def ack(self, message: QueueMessage) -> None:
+        pass
+
+
+def test_a_waiting_receive_leaves_the_shared_worker_threads_to_requests():
+    import anyio.to_thread
+    from starlette.concurrency import run_in_threadpool
+
+    queue = WaitingQueue()
+
+    async def scenario() -> int:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
+        task = asyncio.create_task(worker.bucket_events(store=None, blobs=Blobs(),  # type: ignore[arg-type]
+                                                        queue=lambda: queue))
+        await asyncio.sleep(0.2)  # the consumer is waiting in receive now
+        try:
+            return await asyncio.wait_for(run_in_threadpool(lambda: 42), timeout=5)
+        finally:
+            queue.release.set()
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    assert asyncio.run(scenario()) == 42

@@ -13,7 +13,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 from wbserver.config import Settings
@@ -54,15 +57,20 @@ def handle_message(store: MetadataStore, blobs: RoutedBlobStore, queue: EventQue
 
 async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
                         queue: Callable[[], EventQueue]) -> None:
+    # a thread of its own: a receive waits up to WAIT_SECONDS, and must not hold one of the
+    # shared pool's threads that requests need
+    own = anyio.CapacityLimiter(1)
     backoff = 0.0
     while True:
         current = queue()
         started = time.monotonic()
         try:
-            messages = await run_in_threadpool(current.receive, max_messages=10,
-                                               wait_seconds=WAIT_SECONDS)
+            messages = await anyio.to_thread.run_sync(
+                partial(current.receive, max_messages=10, wait_seconds=WAIT_SECONDS),
+                limiter=own)
             for message in messages:
-                await run_in_threadpool(handle_message, store, blobs, current, message)
+                await anyio.to_thread.run_sync(handle_message, store, blobs, current, message,
+                                               limiter=own)
         except Exception as exc:  # the queue or the database is away: back off, then retry
             backoff = min(MAX_BACKOFF, max(1.0, backoff * 2))
             log.warning("BUCKET_QUEUE %s: %s; retrying in %.0f s", current.name,

@@ -112,3 +112,30 @@ def test_which_fields_take_the_short_path() -> None:
     short = {name for (type_name, name), plan in plans.items() if plan is not None}
     assert {"name", "renamed", "label", "upper", "tags"} <= short
     assert not short & {"shout", "loose", "context", "child"}
+
+
+def test_awaitable_fields_beside_short_ones_answer_as_the_standard_executor() -> None:
+    import asyncio
+
+    schema = _schema()
+
+    async def later(obj: Any, info: Any) -> str:  # uses its info: the standard path
+        await asyncio.sleep(0)
+        return f"{info.context}:{_name(obj)}"
+
+    schema.type_map["Item"].fields["context"].resolve = later
+    document = parse("{ items { name context label child { context name } } }")
+    items = [i for i in ITEMS if not isinstance(i, dict)][:2]
+
+    async def run(executor_class: Any) -> Any:
+        result = execute(schema, document, root_value={"items": items}, context_value="ctx",
+                         executor_class=executor_class)
+        return await result if asyncio.iscoroutine(result) or hasattr(result, "__await__") \
+            else result
+
+    standard = asyncio.run(run(None))
+    lean = asyncio.run(run(LeanExecutor))
+    assert lean.data == standard.data
+    assert lean.data["items"][0] == {"name": "a", "context": "ctx:a", "label": "<a>",
+                                     "child": {"context": "ctx:c", "name": "c"}}
+    assert list(lean.data["items"][0]) == ["name", "context", "label", "child"]  # field order

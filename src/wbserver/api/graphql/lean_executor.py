@@ -3,7 +3,8 @@
 A page of 50 runs is ~1,200 fields, most of them scalars read straight off a `Run`. For each,
 graphql-core builds a path and a resolve-info record, calls the resolver and completes the
 value: about 5 µs a field. Here each object's selection set is worked out once (which of its
-fields take the short path), and the short fields are answered in one loop. A leaf field (or a list of leaves) without arguments is answered here with the
+fields take the short path), and the short fields are answered in one loop. A leaf field (or
+a list of leaves) without arguments is answered with the
 type's `coerce_output_value` — the same value — when its resolver only reads an attribute
 (the default resolver, or `schema.attr`) or is a function of the source alone (its second
 parameter, the resolve info, is named `_...`: it is called with None). Anything unusual (a
@@ -159,7 +160,7 @@ class LeanExecutor(Executor):  # type: ignore[type-arg]
         if not pending:
             return results
 
-        async def settled() -> dict[str, Any]:  # not used by this server: resolvers are sync
+        async def settled() -> dict[str, Any]:  # this server's resolvers are all synchronous
             for name in pending:
                 results[name] = await results[name]
             return results

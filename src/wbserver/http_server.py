@@ -26,11 +26,11 @@ class LazyDateState(ServerState):
     """`default_headers` with a Date header as of the request that reads it: uvicorn reads
     them once a request, and assigns them (with a Date of its own) on each tick."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, dated: bool = True) -> None:
         self._static: list[tuple[bytes, bytes]] = []
         self._second = -1
         self._headers: list[tuple[bytes, bytes]] = []
-        self.dated = True
+        self.dated = dated
         super().__init__()
 
     @property  # type: ignore[override]
@@ -53,8 +53,7 @@ class Server(uvicorn.Server):
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
-        self.server_state = LazyDateState()
-        self.server_state.dated = config.date_header
+        self.server_state = LazyDateState(dated=config.date_header)
 
     async def main_loop(self) -> None:
         self._wake = Wakeup()

@@ -12,6 +12,7 @@ request takes that path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -39,11 +40,16 @@ class NumericColumns:
     def __len__(self) -> int:
         return int(self.values.shape[0])
 
+    @cached_property
+    def dense(self) -> bool:
+        """Every row holds every key, as a finite number."""
+        return len(self) > 0 and not (self.kinds == ABSENT).any() \
+            and bool(np.isfinite(self.values).all())
+
     def complete(self) -> bool:
-        """Every row holds every key as a finite number, and every key gets a segment: the
-        rows can be written again from the segments alone (history_lines.py)."""
-        return len(self) > 0 and bool(self.keys) and all(len(k) <= 255 for k in self.keys) \
-            and not (self.kinds == ABSENT).any() and bool(np.isfinite(self.values).all())
+        """Dense, and every key gets a segment: the rows can be written again from the
+        segments alone (history_lines.py)."""
+        return self.dense and bool(self.keys) and all(len(k) <= 255 for k in self.keys)
 
     def tail(self, skip: int) -> NumericColumns:
         """The rows after the first `skip` (the ones a retried request has not stored yet)."""
@@ -117,9 +123,7 @@ def rollup_columns(columns: NumericColumns, first_line: int,
     lines = np.arange(first_line, first_line + n, dtype=np.int64)
     steps = _steps(columns, lines)
     keys = [k for k in columns.keys if len(k) <= 255]
-    dense = n > 0 and steps is not None and [s.key for s in segments] == keys \
-        and bool((columns.kinds != ABSENT).all()) and bool(np.isfinite(columns.values).all())
-    if not dense:
+    if not (columns.dense and steps is not None and [s.key for s in segments] == keys):
         return [rollup_segment(s) for s in segments]
     assert steps is not None
     matrix = columns.values[:, [columns.keys.index(k) for k in keys]] \

@@ -22,18 +22,19 @@ def rows_json(names: list[str], columns: list[Column]) -> bytes:
     count = len(columns[0][0]) if columns else 0
     if not names or count == 0:
         return b"[]"
+    name_texts = [orjson.dumps(name) for name in names]
+    texts = [_column_text(values, ints) for values, ints in columns]
     if _interleave is not None:  # the C accelerator interleaves orjson's column texts
-        found = _interleave([orjson.dumps(name) for name in names],
-                            [_column_text(values, ints) for values, ints in columns], count)
+        found = _interleave(name_texts, texts, count)
         if found is not None:
             return found  # type: ignore[no-any-return]
     width = 2 * len(names)
     parts: list[bytes] = [b""] * (width * count)
-    for i, (name, (values, ints)) in enumerate(zip(names, columns, strict=True)):
+    for i, (name, text) in enumerate(zip(name_texts, texts, strict=True)):
         # every row but the first opens with "},{", every value but a row's first with ","
-        prefix = (b"},{" if i == 0 else b",") + orjson.dumps(name) + b":"
+        prefix = (b"},{" if i == 0 else b",") + name + b":"
         parts[2 * i::width] = [prefix] * count
-        parts[2 * i + 1::width] = _tokens(values, ints)
+        parts[2 * i + 1::width] = _tokens(text)
     return b"[" + b"".join(parts)[2:] + b"}]"
 
 
@@ -49,14 +50,14 @@ def rows_lines(names: list[str], columns: list[Column]) -> list[str]:
         if found is not None:
             return found.decode("utf-8").split("\n")  # type: ignore[no-any-return]
     prefixes = [name + b":" for name in name_texts]
-    tokens = [text[1:-1].split(b",") for text in texts]
+    tokens = [_tokens(text) for text in texts]
     return [(b"{" + b",".join(map(bytes.__add__, prefixes, row)) + b"}").decode("utf-8")
             for row in zip(*tokens, strict=True)]
 
 
-def _tokens(values: np.ndarray, ints: np.ndarray) -> list[bytes]:
+def _tokens(column_text: bytes) -> list[bytes]:
     """Each value's JSON text (numbers never hold a comma, so one split does it)."""
-    return _column_text(values, ints)[1:-1].split(b",")
+    return column_text[1:-1].split(b",")
 
 
 def _column_text(values: np.ndarray, ints: np.ndarray) -> bytes:

@@ -13,19 +13,23 @@ from wbserver.metadata import tables as t
 
 # read on every chart and history request: built once
 _s, _r = t.history_segments.c, t.history_rollups.c
-_SEGMENTS = (select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_step,
-                    _s.max_step, _s.data)
-             .where(_s.run_id == bindparam("run_id"), _s.key == bindparam("key"))
+_SEGMENT = select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_step,
+                  _s.max_step, _s.data)
+_SEGMENTS = (_SEGMENT.where(_s.run_id == bindparam("run_id"), _s.key == bindparam("key"))
              .order_by(_s.start_line))
-_SEGMENTS_AT = (select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_step,
-                       _s.max_step, _s.data)
-                .where(_s.run_id == bindparam("run_id"),
+_SEGMENTS_AT = (_SEGMENT.where(_s.run_id == bindparam("run_id"),
                        _s.key.in_(bindparam("keys", expanding=True)),
                        _s.start_line == bindparam("start_line")))
 _ROLLUPS = (select(_r.start_line, _r.end_line, _r.raw_count, _r.finite_count, _r.monotonic,
                    _r.point_count, _r.data)
             .where(_r.run_id == bindparam("run_id"), _r.key == bindparam("key"))
             .order_by(_r.start_line))
+
+
+def _segment(row: Any) -> HistorySegment:
+    return HistorySegment(key=row.key, start_line=row.start_line, end_line=row.end_line,
+                          point_count=row.point_count, min_step=row.min_step,
+                          max_step=row.max_step, data=bytes(row.data))
 
 
 class HistoryRows:
@@ -66,9 +70,7 @@ class HistoryRows:
     def read_segments(self, run_id: int, key: str) -> list[HistorySegment]:
         with self._read() as conn:
             rows = conn.execute(_SEGMENTS, {"run_id": run_id, "key": key}).all()
-        return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
-                               point_count=r.point_count, min_step=r.min_step,
-                               max_step=r.max_step, data=bytes(r.data)) for r in rows]
+        return [_segment(r) for r in rows]
 
     def read_segments_at(self, run_id: int, keys: list[str],
                          start_line: int) -> list[HistorySegment]:
@@ -76,9 +78,7 @@ class HistoryRows:
         with self._read() as conn:
             rows = conn.execute(_SEGMENTS_AT, {"run_id": run_id, "keys": keys,
                                                "start_line": start_line}).all()
-        return [HistorySegment(key=r.key, start_line=r.start_line, end_line=r.end_line,
-                               point_count=r.point_count, min_step=r.min_step,
-                               max_step=r.max_step, data=bytes(r.data)) for r in rows]
+        return [_segment(r) for r in rows]
 
     def read_rollups(self, run_id: int, key: str) -> list[HistoryRollup]:
         with self._read() as conn:

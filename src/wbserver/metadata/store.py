@@ -123,9 +123,7 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
             row = conn.execute(_ENTITY_AND_PROJECT, {"entity": entity, "project": project}).first()
         if row is None:
             return None, None
-        owner = Entity(id=row.e_id, name=row.entity_name, is_team=row.e_is_team,
-                       user_id=row.e_user_id)
-        return owner, (_project(row) if row.id is not None else None)
+        return _owner(row, row.e_id), (_project(row) if row.id is not None else None)
 
     def get_project_by_id(self, project_id: int) -> Project | None:
         with self._read() as conn:
@@ -203,6 +201,10 @@ def _project(row: Row[Any]) -> Project:
     return Project(id=row.id, entity_id=row.entity_id, entity_name=row.entity_name,
                    name=row.name, description=row.description, created_at=row.created_at,
                    updated_at=row.updated_at, visibility=row.visibility,
-                   created_by=row.created_by,
-                   owner=Entity(id=row.entity_id, name=row.entity_name, is_team=row.e_is_team,
-                                user_id=row.e_user_id))
+                   created_by=row.created_by, owner=_owner(row, row.entity_id))
+
+
+def _owner(row: Row[Any], entity_id: int) -> Entity:
+    """The entity columns a project row carries (`e_is_team`, `e_user_id`)."""
+    return Entity(id=entity_id, name=row.entity_name, is_team=row.e_is_team,
+                  user_id=row.e_user_id)

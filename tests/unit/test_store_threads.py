@@ -6,7 +6,12 @@ import asyncio
 import threading
 import time
 
-from wbserver.api.store_threads import StoreThreads, store_threads_for
+from wbserver.api.store_threads import (
+    SHORT_BODY_BYTES,
+    StoreThreads,
+    short_body,
+    store_threads_for,
+)
 
 
 def _most_at_once(threads: StoreThreads, calls: int) -> tuple[int, set[int]]:
@@ -58,3 +63,27 @@ def test_errors_reach_the_caller():
         return "no error"
 
     assert asyncio.run(scenario()) == "bad"
+
+
+def _thread_of(threads: StoreThreads, *, short: bool) -> bool:
+    """Whether the work ran on the event loop's own thread."""
+    async def scenario() -> bool:
+        loop_thread = threading.get_ident()
+        return await threads.run(lambda: threading.get_ident() == loop_thread, short=short)
+
+    return asyncio.run(scenario())
+
+
+def test_short_work_runs_on_the_loop_on_sqlite_only():
+    assert _thread_of(store_threads_for("sqlite"), short=True)
+    assert not _thread_of(store_threads_for("sqlite"), short=False)
+    assert not _thread_of(store_threads_for("mysql"), short=True)
+
+
+def test_short_bodies_are_small_declared_and_not_compressed():
+    assert short_body({"content-length": "1157460"})  # a file_stream of ~3,600 history rows
+    assert short_body({"content-length": str(SHORT_BODY_BYTES)})
+    assert not short_body({"content-length": str(SHORT_BODY_BYTES + 1)})
+    assert not short_body({})  # chunked: size unknown
+    assert not short_body({"content-length": "100", "content-encoding": "gzip"})
+    assert not short_body({"content-length": "-1"})

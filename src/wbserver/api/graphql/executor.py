@@ -21,22 +21,36 @@ from graphql import (
 
 from wbserver.api.errors import status_for
 from wbserver.api.graphql.lean_executor import LeanExecutor
+from wbserver.api.graphql.short_documents import is_short, selected_fields
 from wbserver.errors import WbError
+
+_Parsed = tuple[DocumentNode | None, list[GraphQLError]]
 
 
 class GraphQLExecutor:
     def __init__(self, schema: GraphQLSchema, cache_size: int = 512) -> None:
         self.schema = schema
-        self._cache: OrderedDict[str, tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
+        # query text -> (document, validation errors); and the fields of each valid one
+        self._cache: OrderedDict[str, _Parsed] = OrderedDict()
+        self._short: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
         self._lock = Lock()
+
+    def is_short(self, query: Any, *, local_storage: bool) -> bool:
+        """Whether `query` is a valid document already seen whose every field is a keyed
+        lookup or write (api/graphql/short_documents.py). A document not parsed yet is not
+        short: it is parsed off the event loop, on its first run."""
+        if not isinstance(query, str):
+            return False
+        fields = self._short.get(query)
+        return fields is not None and is_short(fields, local_storage=local_storage)
 
     def _document(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
         with self._lock:
             hit = self._cache.get(query)
             if hit is not None:
                 self._cache.move_to_end(query)
-                return hit
+                return hit[0], list(hit[1])
         try:
             document: DocumentNode | None = parse(query)
             errors = validate(self.schema, document)
@@ -44,8 +58,11 @@ class GraphQLExecutor:
             document, errors = None, [exc]
         with self._lock:
             self._cache[query] = (document, list(errors))
+            if document is not None and not errors:
+                self._short[query] = selected_fields(document)
             if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+                evicted, _ = self._cache.popitem(last=False)
+                self._short.pop(evicted, None)
         return document, list(errors)
 
     def run(self, query: str, variables: dict[str, Any] | None, operation_name: str | None,

@@ -1,5 +1,6 @@
 """REST handlers. Each: authenticate, parse, one domain call in a worker thread, shape.
-GraphQL and file_stream run theirs on the store's threads (api/store_threads.py)."""
+GraphQL, file_stream and small uploads run theirs through the store's threads, short work on
+the event loop itself on SQLite (api/store_threads.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
+from wbserver.api.store_threads import short_body
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey
@@ -67,8 +69,10 @@ async def graphql(request: Request) -> Response:
         context = RequestContext(services=svc, viewer=viewer, base_url=base, probes=probes)
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
+    short = isinstance(body, dict) and executor.is_short(
+        body.get("query"), local_storage=not svc.settings.bucket)
     try:
-        status, result = await svc.store_threads.run(answer)
+        status, result = await svc.store_threads.run(answer, short=short)
     except WbError as exc:
         return error_response(exc)
     return json_response(result, status_code=status)
@@ -89,7 +93,7 @@ async def file_stream(request: Request) -> Response:
                                  on_uploaded=svc.report_uploads)
 
     try:
-        return JSONResponse(await svc.store_threads.run(answer))
+        return JSONResponse(await svc.store_threads.run(answer, short=short_body(request.headers)))
     except WbError as exc:
         return error_response(exc)
 
@@ -110,7 +114,10 @@ async def storage_put(request: Request) -> Response:
         async for chunk in request.stream():
             spool.write(chunk)
         spool.seek(0)
-        await run_in_threadpool(_store_upload, svc, key, spool)
+        if short_body(request.headers) and not svc.settings.bucket:  # local disk, small file
+            await svc.store_threads.run(lambda: _store_upload(svc, key, spool), short=True)
+        else:
+            await run_in_threadpool(_store_upload, svc, key, spool)
     except WbError as exc:
         return error_response(exc)
     return Response(status_code=200)

@@ -5,12 +5,21 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import FilePage, RunFile
 from wbserver.metadata import tables as t
+
+_f = t.run_files.c
+# Hot statements are built once (building one costs more than running it on SQLite); the
+# UPDATE's SET columns are the parameters it is executed with.
+_NAMES_IN_RUN = select(_f.name).where(_f.run_id == bindparam("run_id"),
+                                      _f.name.in_(bindparam("names", expanding=True)))
+_UPDATE_FILE = update(t.run_files).where(_f.run_id == bindparam("file_run_id"),
+                                         _f.name == bindparam("file_name"))
+_INSERT_FILE = t.run_files.insert()
 
 
 def _file(row: Row[Any]) -> RunFile:
@@ -24,36 +33,32 @@ class FileRows:
     def _write(self) -> AbstractContextManager[Connection]: ...
 
     def prepare_run_files(self, run_id: int, names: list[str]) -> None:
-        c = t.run_files.c
         with self._write() as conn:
-            existing = set(conn.execute(select(c.name).where(
-                c.run_id == run_id, c.name.in_(names))).scalars())
+            existing = set(conn.execute(_NAMES_IN_RUN, {"run_id": run_id,
+                                                        "names": names}).scalars())
             now = utcnow()
             new = [n for n in dict.fromkeys(names) if n not in existing]
             if new:
-                conn.execute(t.run_files.insert(), [
+                conn.execute(_INSERT_FILE, [
                     {"run_id": run_id, "name": n, "uploaded": False, "created_at": now,
                      "updated_at": now} for n in new])
 
     def record_file_upload(self, run_id: int, name: str, *, size_bytes: int, md5: str,
                            store: str | None = None) -> None:
-        c = t.run_files.c
         now = utcnow()
         values: dict[str, Any] = {"size_bytes": size_bytes, "md5": md5, "updated_at": now}
         if store is not None:
             values["store"] = store
+        where = {"file_run_id": run_id, "file_name": name}
         with self._write() as conn:
-            result = conn.execute(update(t.run_files).where(c.run_id == run_id, c.name == name)
-                                  .values(**values))
-            if result.rowcount:
+            if conn.execute(_UPDATE_FILE, {**where, **values}).rowcount:
                 return
             try:
                 with conn.begin_nested():
-                    conn.execute(t.run_files.insert().values(
-                        run_id=run_id, name=name, uploaded=False, created_at=now, **values))
+                    conn.execute(_INSERT_FILE, {"run_id": run_id, "name": name,
+                                                "uploaded": False, "created_at": now, **values})
             except IntegrityError:
-                conn.execute(update(t.run_files).where(c.run_id == run_id, c.name == name)
-                             .values(**values))
+                conn.execute(_UPDATE_FILE, {**where, **values})
 
     def get_run_file(self, run_id: int, name: str) -> RunFile | None:
         c = t.run_files.c

@@ -47,6 +47,12 @@ _RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
 _RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+# the SET columns are the parameters it is executed with (besides run_id_)
+_UPDATE_RUN = update(t.runs).where(t.runs.c.id == bindparam("run_id_"))
+_MARK_UPLOADED = (update(t.run_files)
+                  .where(t.run_files.c.run_id == bindparam("file_run_id"),
+                         t.run_files.c.name.in_(bindparam("names", expanding=True)))
+                  .values(uploaded=True, updated_at=bindparam("now")))
 _TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
                   .values(updated_at=bindparam("now")))
 
@@ -163,8 +169,7 @@ class RunRows:
                 fields = mutation(current)
                 new_id = current.id
                 if fields:
-                    conn.execute(update(t.runs).where(t.runs.c.id == current.id)
-                                 .values(**_encode(fields)))
+                    conn.execute(_UPDATE_RUN, {"run_id_": current.id, **_encode(fields)})
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
             conn.execute(_TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
             run = self._run_by_id(conn, new_id)
@@ -184,7 +189,7 @@ class RunRows:
                 raise NotFound(f"run with storage id {run_id} not found")
             fields = mutation(current)
             if fields:
-                conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**_encode(fields)))
+                conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(fields)})
                 sync_run_values(conn, run_id=run_id, project_id=current.project_id, fields=fields)
             run = self._run_by_id(conn, run_id)
         assert run is not None
@@ -198,8 +203,7 @@ class RunRows:
             write = mutation(current)
             self._insert_stream_rows(conn, run_id, write)
             if write.run_fields:
-                conn.execute(update(t.runs).where(t.runs.c.id == run_id)
-                             .values(**_encode(write.run_fields)))
+                conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
                 sync_run_values(conn, run_id=run_id, project_id=current.project_id,
                                 fields=write.run_fields)
             run = self._run_by_id(conn, run_id)
@@ -234,9 +238,7 @@ class RunRows:
             self._mark_uploaded(conn, run_id, write.uploaded_files)
 
     def _mark_uploaded(self, conn: Connection, run_id: int, names: list[str]) -> None:
-        conn.execute(update(t.run_files).where(t.run_files.c.run_id == run_id,
-                                               t.run_files.c.name.in_(names))
-                     .values(uploaded=True, updated_at=utcnow()))
+        conn.execute(_MARK_UPLOADED, {"file_run_id": run_id, "names": names, "now": utcnow()})
 
     def mark_stale_runs_crashed(self, *, cutoff: datetime, now: datetime) -> list[int]:
         """Crash running runs whose heartbeat is older than cutoff; the ids this call

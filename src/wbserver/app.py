@@ -149,6 +149,10 @@ class QueueHolder:
             self._queue, self._key = queue, key
         return self._queue
 
+    def close(self) -> None:
+        if self._queue is not None:
+            self._queue.close()
+
     def report(self, keys: list[str]) -> None:
         notify = getattr(self(), "notify", None)  # only internal:// looks for hinted keys
         if notify is not None and keys:
@@ -214,6 +218,7 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
         try:
             yield
         finally:
+            getattr(services.queue, "close", lambda: None)()  # ends the consumer's wait
             for worker_task in (*storage_tasks, task, outbox_task):
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

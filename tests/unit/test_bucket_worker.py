@@ -115,3 +115,28 @@ def test_a_waiting_receive_leaves_the_shared_worker_threads_to_requests():
                 pass
 
     assert asyncio.run(scenario()) == 42
+
+
+def test_the_internal_queue_waits_long_but_a_hint_or_close_ends_the_wait() -> None:
+    import threading
+    import time
+
+    from wbserver.queues.internal import InternalQueue
+
+    queue = InternalQueue()
+    assert queue.idle_wait_seconds >= 30  # an idle server wakes rarely
+
+    def after(seconds: float, action: Any) -> None:
+        threading.Timer(seconds, action).start()
+
+    started = time.monotonic()
+    after(0.1, lambda: queue.notify(["runs/1/output.log"]))
+    got = queue.receive(max_messages=10, wait_seconds=queue.idle_wait_seconds)
+    assert [m.events[0].key for m in got] == ["runs/1/output.log"]
+    assert time.monotonic() - started < 5
+
+    started = time.monotonic()
+    after(0.1, queue.close)  # the server stops, or BUCKET_QUEUE changed
+    assert queue.receive(max_messages=10, wait_seconds=queue.idle_wait_seconds) == []
+    assert time.monotonic() - started < 5
+    assert queue.receive(max_messages=10, wait_seconds=queue.idle_wait_seconds) == []  # closed

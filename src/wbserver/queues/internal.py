@@ -20,11 +20,14 @@ MAX_PENDING = 100_000
 
 class InternalQueue:
     name = "internal://"
+    # the consumer may wait this long on an empty queue: a hint or close() ends the wait at once
+    idle_wait_seconds = 60.0
 
     def __init__(self) -> None:
         self._pending: deque[str] = deque(maxlen=MAX_PENDING)
         self._ready = threading.Condition()
         self._ids = itertools.count(1)
+        self._closed = False
 
     def notify(self, keys: list[str]) -> None:
         with self._ready:
@@ -33,7 +36,7 @@ class InternalQueue:
 
     def receive(self, *, max_messages: int, wait_seconds: float) -> list[QueueMessage]:
         with self._ready:
-            if not self._pending:
+            if not self._pending and not self._closed:
                 self._ready.wait(timeout=wait_seconds)
             keys = [self._pending.popleft() for _ in range(min(max_messages,
                                                                 len(self._pending)))]
@@ -48,7 +51,10 @@ class InternalQueue:
         pass
 
     def close(self) -> None:
-        pass
+        """Ends a consumer's wait (the server stops, or BUCKET_QUEUE changed)."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
 
 
 @QUEUES.register("internal")

@@ -69,6 +69,8 @@ async def save_settings(request: Request, who: Visitor) -> Response:
             encrypt=svc.secrets.encrypt, probes=request.app.state.settings_probes))
     except WbError as exc:  # bad value, locked setting, or the backend's own message
         return await _render_settings(request, who, status=400, flashes=[("error", exc.message)])
+    if changed and svc.queue is not None:  # a new BUCKET_QUEUE: its consumer switches now
+        await run_in_threadpool(svc.queue)
     text = f"Saved {len(changed)} setting(s)." if changed else "Nothing changed."
     return await _render_settings(request, who, flashes=[("ok", text)])
 

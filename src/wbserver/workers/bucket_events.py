@@ -25,7 +25,7 @@ from wbserver.errors import InvalidInput
 from wbserver.ports import EventQueue, MetadataStore, QueueMessage, RoutedBlobStore
 
 log = logging.getLogger("wbserver.bucket_events")
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 5.0  # a queue may ask for longer (internal://: `idle_wait_seconds`)
 MAX_BACKOFF = 60.0
 RECONCILE_MIN_AGE = 60.0
 RECONCILE_MAX_AGE = 7 * 24 * 3600.0
@@ -57,8 +57,8 @@ def handle_message(store: MetadataStore, blobs: RoutedBlobStore, queue: EventQue
 
 async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
                         queue: Callable[[], EventQueue]) -> None:
-    # a thread of its own: a receive waits up to WAIT_SECONDS, and must not hold one of the
-    # shared pool's threads that requests need
+    # a thread of its own: a receive waits up to WAIT_SECONDS (or the queue's own idle wait),
+    # and must not hold one of the shared pool's threads that requests need
     own = anyio.CapacityLimiter(1)
     backoff = 0.0
     while True:
@@ -66,7 +66,8 @@ async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
         started = time.monotonic()
         try:
             messages = await anyio.to_thread.run_sync(
-                partial(current.receive, max_messages=10, wait_seconds=WAIT_SECONDS),
+                partial(current.receive, max_messages=10,
+                        wait_seconds=getattr(current, "idle_wait_seconds", WAIT_SECONDS)),
                 limiter=own)
             for message in messages:
                 await anyio.to_thread.run_sync(handle_message, store, blobs, current, message,

@@ -1,16 +1,18 @@
 """Delivers the outbox: Slack messages (and queue events), with leases so that several server
 processes never send the same item at once, retries with backoff, and Retry-After honoured.
 
-The process that records an event wakes its own loop at once (`Wakeup`); a slower poll picks up
-items recorded by other processes, retries that fall due and leases that ran out."""
+The process that records an event wakes its own loop at once (`Wakeup`), and wakes again when
+a retry it scheduled falls due; a slow poll (every 30 s) picks up what other processes left:
+items whose process stopped before sending them, their retries, leases that ran out."""
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +23,7 @@ from wbserver.wakeup import Wakeup
 
 log = logging.getLogger("wbserver.outbox")
 LEASE_SECONDS = 120.0
-POLL_SECONDS = 5.0
+POLL_SECONDS = 30.0
 MAX_BACKOFF = 600.0
 Sender = Callable[[OutboxItem], Delivery]
 
@@ -37,16 +39,24 @@ class OutboxWorker:
         self.store = store
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.senders = senders
+        self._retries: list[datetime] = []  # when the retries this worker scheduled fall due
+
+    def seconds_to_next_retry(self, now: datetime) -> float | None:
+        """How long until the earliest retry this worker scheduled (None: none pending)."""
+        return max(0.0, (self._retries[0] - now).total_seconds()) if self._retries else None
 
     def run_once(self) -> int:
         """Deliver what is due; returns how many items were handled."""
-        items = self.store.claim_outbox(owner=self.owner, now=utcnow(),
+        now = utcnow()
+        while self._retries and self._retries[0] <= now:  # due: this pass claims them
+            heapq.heappop(self._retries)
+        items = self.store.claim_outbox(owner=self.owner, now=now,
                                         lease_seconds=LEASE_SECONDS)
         for item in items:
             sender = self.senders.get(item.channel)
             if sender is None:
-                self.store.outbox_retry(item.id, next_attempt_at=utcnow() + timedelta(minutes=5),
-                                        error=f"no sender for channel {item.channel!r}")
+                self._retry(item, timedelta(minutes=5),
+                            f"no sender for channel {item.channel!r}")
                 continue
             try:
                 delivery = sender(item)
@@ -64,8 +74,12 @@ class OutboxWorker:
             self.store.outbox_failed(item.id, now=now, error=delivery.detail)
         else:
             wait = delivery.retry_after if delivery.retry_after is not None else backoff(item.attempts)
-            self.store.outbox_retry(item.id, next_attempt_at=now + timedelta(seconds=wait),
-                                    error=delivery.detail)
+            self._retry(item, timedelta(seconds=wait), delivery.detail)
+
+    def _retry(self, item: OutboxItem, wait: timedelta, error: str) -> None:
+        due = utcnow() + wait
+        self.store.outbox_retry(item.id, next_attempt_at=due, error=error)
+        heapq.heappush(self._retries, due)
 
 
 async def outbox_loop(worker: OutboxWorker, wakeup: Wakeup | None = None, *,
@@ -79,4 +93,5 @@ async def outbox_loop(worker: OutboxWorker, wakeup: Wakeup | None = None, *,
             log.exception("outbox pass failed")
             handled = 0
         if not handled:
-            await wakeup.wait(interval)
+            retry_in = worker.seconds_to_next_retry(utcnow())
+            await wakeup.wait(interval if retry_in is None else min(interval, retry_in + 0.01))

@@ -87,18 +87,18 @@ class RunRows:
 
     def _read(self) -> AbstractContextManager[Connection]: ...
     def _write(self) -> AbstractContextManager[Connection]: ...
+    def _first(self, statement: Any, params: dict[str, Any]) -> Any: ...
     def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
                                user_id: int, visibility: str = "private") -> int: ...
 
     def get_run(self, key: RunKey) -> Run | None:
-        with self._read() as conn:
-            row = conn.execute(_RUN_BY_KEY, {"entity": key.entity, "project": key.project,
-                                             "name": key.name}).first()
+        row = self._first(_RUN_BY_KEY, {"entity": key.entity, "project": key.project,
+                                        "name": key.name})
         return row_to_run(row) if row else None
 
     def get_run_by_id(self, run_id: int) -> Run | None:
-        with self._read() as conn:
-            return self._run_by_id(conn, run_id)
+        row = self._first(_RUN_BY_ID, {"run_id": run_id})
+        return row_to_run(row) if row else None
 
     def list_runs(self, project_id: int) -> list[Run]:
         query = run_select().where(t.runs.c.project_id == project_id).order_by(t.runs.c.id)

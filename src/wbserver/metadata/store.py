@@ -20,6 +20,7 @@ from wbserver.metadata import tables as t
 from wbserver.metadata.accounts_rows import AccountRows, check_seats
 from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
 from wbserver.metadata.artifact_rows import ArtifactRows
+from wbserver.metadata.fast_reads import FastReads
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.notify_rows import NotifyRows
@@ -38,6 +39,14 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
+        self._fast = FastReads.for_engine(engine)  # SQLite files: keyed reads without SQLAlchemy
+
+    def _first(self, statement: Any, params: dict[str, Any]) -> Any:
+        """The first row of a keyed one-row read, in a transaction of its own."""
+        if self._fast is not None:
+            return self._fast.first(statement, params)
+        with self._read() as conn:
+            return conn.execute(statement, params).first()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -57,6 +66,8 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
             yield conn
 
     def close(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
         self.engine.dispose()
 
     # users, entities, keys -------------------------------------------------------------
@@ -98,13 +109,11 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
                       created_at=now)
 
     def find_user_by_key_hash(self, key_hash: str) -> User | None:
-        with self._read() as conn:
-            row = conn.execute(_USER_BY_KEY_HASH, {"key_hash": key_hash}).first()
+        row = self._first(_USER_BY_KEY_HASH, {"key_hash": key_hash})
         return _user(row) if row else None
 
     def get_entity(self, name: str) -> Entity | None:
-        with self._read() as conn:
-            row = conn.execute(_ENTITY_BY_NAME, {"name": name}).first()
+        row = self._first(_ENTITY_BY_NAME, {"name": name})
         if row is None:
             return None
         return Entity(id=row.id, name=row.name, is_team=row.is_team, user_id=row.user_id)
@@ -112,22 +121,19 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
     # projects ---------------------------------------------------------------------------
 
     def get_project(self, entity: str, project: str) -> Project | None:
-        with self._read() as conn:
-            row = conn.execute(_PROJECT_BY_NAME, {"entity": entity, "project": project}).first()
+        row = self._first(_PROJECT_BY_NAME, {"entity": entity, "project": project})
         return _project(row) if row else None
 
     def get_entity_and_project(self, entity: str, project: str
                                ) -> tuple[Entity | None, Project | None]:
         """The entity and its project of that name, in one query (either may be None)."""
-        with self._read() as conn:
-            row = conn.execute(_ENTITY_AND_PROJECT, {"entity": entity, "project": project}).first()
+        row = self._first(_ENTITY_AND_PROJECT, {"entity": entity, "project": project})
         if row is None:
             return None, None
         return _owner(row, row.e_id), (_project(row) if row.id is not None else None)
 
     def get_project_by_id(self, project_id: int) -> Project | None:
-        with self._read() as conn:
-            row = conn.execute(_PROJECT_BY_ID, {"project_id": project_id}).first()
+        row = self._first(_PROJECT_BY_ID, {"project_id": project_id})
         return _project(row) if row else None
 
     def list_projects(self, entity: str) -> list[Project]:

@@ -98,3 +98,18 @@ def test_a_statement_whose_parameters_need_converting_is_refused(tmp_path):
     with pytest.raises(ValueError, match="needs converting"):
         fast.first(select(t.runs.c.id).where(t.runs.c.created_at > bindparam("since")),
                    {"since": datetime(2026, 1, 1)})
+
+
+def test_a_threads_connection_goes_with_the_thread(store):
+    import gc
+    import threading
+
+    _filled(store)
+    assert store._fast is not None
+    store.get_entity("alice")  # this thread's connection
+    threads = [threading.Thread(target=store.get_entity, args=("alice",)) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert store._fast.open_connections() == 1  # worker threads that ended took theirs along

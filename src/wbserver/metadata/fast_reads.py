@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +46,16 @@ class _Prepared:
             for process, value in zip(self.processors, raw))
 
 
+class _ThreadConnection:
+    """A thread's own connection: closed when its thread ends (the thread's locals go, and
+    with them the connection), or by `FastReads.close`."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
 class FastReads:
     """`first(statement, params)`: the statement's first row (attribute access by column key,
     as SQLAlchemy's rows), or None."""
@@ -58,8 +69,8 @@ class FastReads:
         # by the statement's identity; the statement is kept so that its id is never reused
         self._prepared: dict[int, tuple[Select[Any], _Prepared]] = {}
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        # worker threads come and go: only the live ones' connections are held
+        self._open: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
 
     @classmethod
     def for_engine(cls, engine: Engine) -> FastReads | None:
@@ -78,19 +89,19 @@ class FastReads:
         return prepared.row(rows[0]) if rows else None
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        held: _ThreadConnection | None = getattr(self._local, "held", None)
+        if held is None:
             conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
                                    timeout=30)
             conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-            with self._lock:
-                self._opened.append(conn)
-        return conn
+            held = self._local.held = _ThreadConnection(conn)
+            self._open.add(held)
+        return held.conn
+
+    def open_connections(self) -> int:
+        return len(self._open)
 
     def close(self) -> None:
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
+        for held in list(self._open):
+            held.conn.close()
         self._local = threading.local()

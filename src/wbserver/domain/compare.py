@@ -18,8 +18,8 @@ from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
 MAX_RUNS = 50
-# Colour-blind-friendly palette; a run's colour comes from its name, so it never changes
-# with the selection or the page.
+# Colour-blind-friendly palette; a run's colour comes from its name, so it stays the same
+# from page to page; runs shown together get different colours (`distinct_colours`).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#3b4cc0", "#b40426")
 
@@ -27,6 +27,23 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 def run_colour(name: str) -> str:
     digest = hashlib.blake2s(name.encode("utf-8"), digest_size=2).digest()
     return PALETTE[int.from_bytes(digest, "big") % len(PALETTE)]
+
+
+def distinct_colours(names: list[str]) -> dict[str, str]:
+    """Each name's own colour (`run_colour`), unless a name before it in `names` has it: then
+    the next colour of the palette nobody has yet (while there is one), so that the lines of
+    up to len(PALETTE) runs shown together never share a colour."""
+    colours: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        if name in colours:
+            continue
+        own = run_colour(name)
+        start = PALETTE.index(own)
+        free = [c for c in PALETTE[start:] + PALETTE[:start] if c not in taken]
+        colours[name] = free[0] if free else own
+        taken.add(colours[name])
+    return colours
 
 
 def selected_runs(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
@@ -48,9 +65,10 @@ def compare_overview(store: MetadataStore, *, viewer: User | None, entity: str, 
     metrics = sorted({k for r in runs for k in numeric_keys(r)})
     config_keys = sorted({k for r in runs for k in orjson.loads(r.config or "{}")
                           if not k.startswith("_")})
+    colours = distinct_colours([r.name for r in runs])
     return {"project": found, "metrics": metrics, "config_keys": config_keys,
             "runs": [{"name": r.name, "display_name": r.display_name or r.name,
-                      "state": r.state, "colour": run_colour(r.name)} for r in runs]}
+                      "state": r.state, "colour": colours[r.name]} for r in runs]}
 
 
 def compare_series(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
@@ -59,10 +77,11 @@ def compare_series(store: MetadataStore, *, viewer: User | None, entity: str, pr
     _found, runs = selected_runs(store, viewer=viewer, entity=entity, project=project,
                                  names=names)
     per_run = [(r, run_series(store, r, query)) for r in runs]
+    colours = distinct_colours([r.name for r in runs])  # the same as the overview's
     out: dict[str, Any] = {}
     for key in query.keys:
         lines = [{"name": r.name, "display_name": r.display_name or r.name,
-                  "colour": run_colour(r.name), **series[key]}
+                  "colour": colours[r.name], **series[key]}
                  for r, series in per_run if series[key]["total"]]
         if not group_by:
             out[key] = {"runs": lines}
@@ -71,7 +90,8 @@ def compare_series(store: MetadataStore, *, viewer: User | None, entity: str, pr
         groups: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
             groups.setdefault(labels[line["name"]], []).append(line)
-        out[key] = {"groups": [band(label, members, query.buckets)
+        group_colours = distinct_colours(sorted(groups))
+        out[key] = {"groups": [band(label, members, query.buckets, group_colours[label])
                                for label, members in sorted(groups.items())]}
     return out
 
@@ -81,7 +101,7 @@ def group_label(run: Run, group_by: str) -> str:
     return "(none)" if value is None or type(value) is object else format_value(value)
 
 
-def band(label: str, lines: list[dict[str, Any]], buckets: int) -> dict[str, Any]:
+def band(label: str, lines: list[dict[str, Any]], buckets: int, colour: str) -> dict[str, Any]:
     """Mean, min and max of the group's runs per x bucket (each run's points in a bucket
     averaged first), over the union of their x ranges."""
     xs = [np.asarray(line["x"], dtype=np.float64) for line in lines]
@@ -105,6 +125,6 @@ def band(label: str, lines: list[dict[str, Any]], buckets: int) -> dict[str, Any
         mean = np.nanmean(data, axis=0)
         low = np.nanmin(data, axis=0)
         high = np.nanmax(data, axis=0)
-    return {"label": label, "colour": run_colour(label), "runs": [line["name"] for line in lines],
+    return {"label": label, "colour": colour, "runs": [line["name"] for line in lines],
             "x": centres.tolist(), "mean": mean.tolist(), "min": low.tolist(),
             "max": high.tolist()}

@@ -92,8 +92,7 @@ class FastReads:
         held: _ThreadConnection | None = getattr(self._local, "held", None)
         if held is None:
             conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
-                                   timeout=30)
-            conn.execute("PRAGMA busy_timeout=30000")
+                                   timeout=30)  # the busy timeout, as the engine's
             held = self._local.held = _ThreadConnection(conn)
             self._open.add(held)
         return held.conn

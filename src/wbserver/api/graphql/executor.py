@@ -24,15 +24,14 @@ from wbserver.api.graphql.lean_executor import LeanExecutor
 from wbserver.api.graphql.short_documents import is_short, selected_fields
 from wbserver.errors import WbError
 
-_Parsed = tuple[DocumentNode | None, list[GraphQLError]]
+_Parsed = tuple[DocumentNode | None, list[GraphQLError], frozenset[str] | None]
 
 
 class GraphQLExecutor:
     def __init__(self, schema: GraphQLSchema, cache_size: int = 512) -> None:
         self.schema = schema
-        # query text -> (document, validation errors); and the fields of each valid one
+        # query text -> (document, validation errors, the fields a valid document selects)
         self._cache: OrderedDict[str, _Parsed] = OrderedDict()
-        self._short: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
         self._lock = Lock()
 
@@ -42,7 +41,8 @@ class GraphQLExecutor:
         short: it is parsed off the event loop, on its first run."""
         if not isinstance(query, str):
             return False
-        fields = self._short.get(query)
+        hit = self._cache.get(query)
+        fields = hit[2] if hit is not None else None
         return fields is not None and is_short(fields, local_storage=local_storage)
 
     def _document(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
@@ -50,19 +50,17 @@ class GraphQLExecutor:
             hit = self._cache.get(query)
             if hit is not None:
                 self._cache.move_to_end(query)
-                return hit[0], list(hit[1])
+                return hit[0], hit[1]
         try:
             document: DocumentNode | None = parse(query)
             errors = validate(self.schema, document)
         except GraphQLError as exc:
             document, errors = None, [exc]
+        fields = selected_fields(document) if document is not None and not errors else None
         with self._lock:
-            self._cache[query] = (document, list(errors))
-            if document is not None and not errors:
-                self._short[query] = selected_fields(document)
+            self._cache[query] = (document, list(errors), fields)
             if len(self._cache) > self._cache_size:
-                evicted, _ = self._cache.popitem(last=False)
-                self._short.pop(evicted, None)
+                self._cache.popitem(last=False)
         return document, list(errors)
 
     def run(self, query: str, variables: dict[str, Any] | None, operation_name: str | None,

@@ -77,6 +77,8 @@ class Version:
     id: str
     content: bytes
     storage_path: str
+    client_id: str
+    name: str
 
 
 @dataclass
@@ -88,6 +90,9 @@ class World:
     sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (cookie, csrf)
     run_ids: dict[str, str] = field(default_factory=dict)  # visibility -> r1's GraphQL id
     versions: dict[str, Version] = field(default_factory=dict)  # visibility -> committed v0
+    pending: dict[str, Version] = field(default_factory=dict)  # visibility -> uncommitted
+    signed_put: dict[str, str] = field(default_factory=dict)  # visibility -> a run file's PUT
+    signed_get: dict[str, str] = field(default_factory=dict)  # visibility -> a.txt's GET
 
     @property
     def store(self) -> Any:
@@ -116,9 +121,10 @@ class World:
 
     def page(self, identity: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         self.client.cookies.clear()
+        for name, value in self.cookies(identity).items():
+            self.client.cookies.set(name, value)
         try:
-            return self.client.request(method, path, cookies=self.cookies(identity),
-                                       follow_redirects=False, **kwargs)
+            return self.client.request(method, path, follow_redirects=False, **kwargs)
         finally:
             self.client.cookies.clear()
 
@@ -126,11 +132,11 @@ class World:
                     name: str = "data") -> Version:
         """A version of `name` holding one new file, logged the way wandb-core does."""
         entity, project = PROJECTS[visibility]
-        content = secrets.token_bytes(16)
+        content, client_id = secrets.token_bytes(16), secrets.token_hex(16)
         created = self.ok(identity, CREATE_ARTIFACT, input={
             "artifactTypeName": "dataset", "artifactCollectionName": name, "entityName": entity,
             "projectName": project, "runName": "r1", "digest": secrets.token_hex(16),
-            "clientID": secrets.token_hex(16), "sequenceClientID": secrets.token_hex(16),
+            "clientID": client_id, "sequenceClientID": secrets.token_hex(16),
             "aliases": [{"alias": "latest", "artifactCollectionName": name}]})
         artifact_id = created["createArtifact"]["artifact"]["id"]
         node = self.ok(identity, CREATE_ARTIFACT_FILES, input={"artifactFiles": [
@@ -148,7 +154,8 @@ class World:
                                content=manifest).status_code == 200
         if commit:
             self.ok(identity, COMMIT, id=artifact_id)
-        return Version(id=artifact_id, content=content, storage_path=node["storagePath"])
+        return Version(id=artifact_id, content=content, storage_path=node["storagePath"],
+                       client_id=client_id, name=name)
 
 
 def make_app(data_dir: str, environ: dict[str, str] | None = None) -> Any:

@@ -18,6 +18,7 @@ from graphql import (
     default_field_resolver,
 )
 
+from wbserver.api.graphql.access import ROOT_RULES, Rule, guarded
 from wbserver.domain.clock import iso
 
 SCHEMA_DIR = Path(__file__).parent  # schema.graphql, then topic files that `extend` its types
@@ -54,12 +55,10 @@ _SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 
 
 def build(resolvers: dict[str, dict[str, Resolver]],
-          root_rules: dict[str, dict[str, Any]] | None = None) -> GraphQLSchema:
+          root_rules: dict[str, dict[str, Rule]] | None = None) -> GraphQLSchema:
     """The schema with `resolvers` attached and every Query and Mutation field guarded by its
     access rule (api/graphql/access.py; `root_rules` replaces that table in tests). A root
     field without a rule is refused here, so it can never be served unguarded."""
-    from wbserver.api.graphql.access import ROOT_RULES, guarded
-
     rules = ROOT_RULES if root_rules is None else root_rules
     files = [SCHEMA_DIR / "schema.graphql"] + sorted(
         p for p in SCHEMA_DIR.glob("*.graphql") if p.name != "schema.graphql")

@@ -1,145 +1,431 @@
-"""Who may read and write what, through GraphQL, file_stream and file downloads."""
+"""The access matrix: every identity x every GraphQL root field, REST route, /_ui route and
+page, on a private, a team and an open project -> allow or deny, all from ONE table (TABLE).
 
-import base64
-import json
-from datetime import datetime, timedelta
+Each row names what it probes (a route of api/routes.py, a Query or Mutation field, or a
+field-level leak), whether it is about a project or the site, the rule its answer follows
+(RULES) and the probe. The guard tests fail when a route of api/routes.py or a root field of
+the schema has no row. Runs on SQLite in full and on MariaDB for a subset."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
-from starlette.testclient import TestClient
+from starlette.routing import Mount, Route
 
-from wbserver.app import create_app
-from wbserver.config.runtime import SettingsSource
-from wbserver.domain import accounts, teams
-from wbserver.domain.clock import utcnow
-from wbserver.domain.projects import upsert_project
+from wbserver.api.graphql.resolvers import all_resolvers
+from wbserver.api.graphql.schema import build
+from wbserver.api.routes import ROUTES
 from wbserver.domain.users import create_api_key
-from wbserver.licensing import issue, keygen
 
-ROLES = ("anonymous", "tviewer", "tmember", "tadmin", "other", "siteadmin", "owner")
-# (entity, project, visibility, creator) -> who reads / who writes
-PROJECTS = {
-    "alice-private": ("alice", "mine", "private", "owner"),
-    "team": ("lab", "shared", "team", "tadmin"),
-    "open": ("lab", "public", "open", "tadmin"),
-    "team-private": ("lab", "secret", "private", "tmember"),
+from .access_probes import Verdict, at, gid, gql, number_of, page, rest, serial, where
+from .security_world import (
+    IDENTITIES,
+    PROJECTS,
+    TEAM,
+    UNAUTHENTICATED,
+    USERS,
+    World,
+    md5_b64,
+    world_on,
+)
+
+SIGNED_IN = frozenset(IDENTITIES) - UNAUTHENTICATED
+READERS = {"private": {"owner", "site_admin"},
+           "team": {"team_viewer", "team_member", "owner", "site_admin"},
+           "open": set(SIGNED_IN)}
+WRITERS = {"private": {"owner", "site_admin"},
+           "team": {"team_member", "owner", "site_admin"},
+           "open": {"team_member", "owner", "site_admin"}}
+# rule -> who is let through, on a project of a visibility ("site" rows ignore it)
+RULES: dict[str, Callable[[str, str], bool]] = {
+    "everyone": lambda who, vis: True,  # public, or the credential is a signed URL
+    "nobody": lambda who, vis: False,  # closed here (a bad token, SSO off, an admin exists)
+    "signed_in": lambda who, vis: who in SIGNED_IN,
+    "read": lambda who, vis: who in READERS[vis],
+    "write": lambda who, vis: who in WRITERS[vis],
+    "project_admin": lambda who, vis: who in {"owner", "site_admin"},  # creator, entity admins
+    "team_role": lambda who, vis: who in {"team_viewer", "team_member", "owner", "site_admin"},
+    "team_admin": lambda who, vis: who in {"owner", "site_admin"},
+    "site_admin": lambda who, vis: who == "site_admin",
 }
-READERS = {
-    "alice-private": {"siteadmin", "owner"},
-    "team": {"tviewer", "tmember", "tadmin", "siteadmin"},
-    "open": {"tviewer", "tmember", "tadmin", "siteadmin", "other", "owner"},
-    "team-private": {"tmember", "tadmin", "siteadmin"},
-}
-WRITERS = {
-    "alice-private": {"siteadmin", "owner"},
-    "team": {"tmember", "tadmin", "siteadmin"},
-    "open": {"tmember", "tadmin", "siteadmin"},
-    "team-private": {"tmember", "tadmin", "siteadmin"},
-}
-RUN_QUERY = """query R($e: String!, $p: String!) { project(name: $p, entityName: $e) {
-  run(name: "r1") { name historyKeys sampledHistory(specs: ["{\\"keys\\":[\\"loss\\"]}"])
-  files { edges { node { name url } } } } } }"""
-WRITE = """mutation W($e: String!, $p: String!) { upsertBucket(input: {name: "r2", modelName: $p,
-  entityName: $e}) { bucket { id } } }"""
+# rules whose denials of unauthenticated callers must say 401 (the others refuse everyone)
+IDENTITY_RULES = set(RULES) - {"everyone", "nobody"}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # "Mutation.stopRun", "GET /_ui/{entity}/{project}/runs", "leak: ..."
+    scope: str  # "project": each visibility; "site": once
+    rule: str
+    probe: Callable[[World, str, str], Verdict] | None
+    why_not_probed: str = ""
+
+
+def P(name, rule, probe):  # noqa: N802 - a row about a project
+    return Row(name, "project", rule, probe)
+
+
+def S(name, rule, probe):  # noqa: N802 - a row about the site
+    return Row(name, "site", rule, probe)
+
+
+def listed(name, why):
+    """A route in the table but outside the matrix (its own tests cover it)."""
+    return Row(name, "site", "nobody", None, why)
+
+
+def _run_vars(world, who, vis):
+    return {**where(vis), "r": "r1"}
+
+
+def _pending(world, vis):
+    return world.pending[vis]
+
+
+def _own_key_id(world, who):
+    user = world.users.get(who, world.users["owner"])
+    create_api_key(world.store, username=user.username, name="matrix")
+    return world.store.list_api_keys(user.id)[-1].id
+
+
+def _fresh_version(world, vis, commit):
+    return world.log_version(vis, commit=commit, name=f"m{serial()}")
+
+
+ARTIFACT_INPUT = """mutation A($e: String!, $p: String!, $d: String!) { createArtifact(input: {
+  artifactTypeName: "dataset", artifactCollectionName: "matrix", entityName: $e,
+  projectName: $p, digest: $d}) { artifact { id } } }"""
+RUN_FILES = """mutation F($e: String!, $p: String!, $f: String!) { createRunFiles(input: {
+  entityName: $e, projectName: $p, runName: "r1", files: [$f]}) { runID } }"""
+
+TABLE: list[Row] = [
+    # ---- GraphQL Query roots
+    S("Query.viewer", "signed_in", gql("{ viewer { username } }", ("viewer",))),
+    S("Query.serverInfo", "signed_in", gql("{ serverInfo { features { name } } }",
+                                           ("serverInfo",))),
+    S("Query.entity", "signed_in", gql(f'{{ entity(name: "{TEAM}") {{ name }} }}', ("entity",))),
+    P("Query.project", "read", gql("query Q($e: String, $p: String) { project(name: $p, "
+                                   "entityName: $e) { name } }", ("project",),
+                                   lambda w, who, vis: where(vis))),
+    P("Query.model", "read", gql("query Q($e: String, $p: String) { model(name: $p, "
+                                 "entityName: $e) { name } }", ("model",),
+                                 lambda w, who, vis: where(vis))),
+    # a team's projects are listed to site admins only (a personal entity's to its owner)
+    S("Query.models", "site_admin", gql(f'{{ models(entityName: "{TEAM}") {{ edges {{ node '
+                                        f'{{ name }} }} }} }}', ("models", "edges"),
+                                        nonempty=True)),
+    P("Query.run", "nobody", gql("query Q($e: String, $p: String) { run(entityName: $e, "
+                                 'projectName: $p, name: "r1") { name } }', ("run",),
+                                 lambda w, who, vis: where(vis))),
+    P("Query.artifact", "read", gql("query Q($id: ID!) { artifact(id: $id) { id } }",
+                                    ("artifact",),
+                                    lambda w, who, vis: {"id": w.versions[vis].id})),
+    P("Query.clientIDMapping", "read", gql(
+        "query Q($c: ID!) { clientIDMapping(clientID: $c) { serverID } }",
+        ("clientIDMapping",), lambda w, who, vis: {"c": w.versions[vis].client_id})),
+    S("Query.serverSettings", "site_admin", gql("{ serverSettings { name } }",
+                                                ("serverSettings",))),
+    S("Query.users", "site_admin", gql("{ users { edges { node { username } } } }",
+                                       ("users", "edges"), nonempty=True)),
+    # ---- field-level leaks (issue #18 item 9)
+    S("leak: Entity.storageBytes", "team_role", gql(
+        f'{{ entity(name: "{TEAM}") {{ storageBytes }} }}', ("entity", "storageBytes"))),
+    P("leak: a project creator's User.email", "project_admin", gql(
+        "query Q($e: String, $p: String) { project(name: $p, entityName: $e) { user { email "
+        "} } }", ("project", "user", "email"), lambda w, who, vis: where(vis))),
+    S("leak: __schema dump", "site_admin", gql("{ __schema { queryType { name } } }",
+                                               ("__schema",))),
+    S("leak: __type probe", "signed_in", gql('{ __type(name: "Run") { name } }', ("__type",))),
+    # ---- GraphQL Mutations
+    P("Mutation.upsertBucket", "write", gql(
+        "mutation U($e: String, $p: String, $n: String) { upsertBucket(input: {entityName: $e, "
+        "modelName: $p, name: $n}) { bucket { id } } }", ("upsertBucket", "bucket"),
+        lambda w, who, vis: {**where(vis), "n": f"m{serial()}"})),
+    P("Mutation.createRunFiles", "write", gql(RUN_FILES, ("createRunFiles", "runID"),
+                                              lambda w, who, vis: {**where(vis), "f": "m.txt"})),
+    P("Mutation.notifyScriptableRunAlert", "write", gql(
+        "mutation A($e: String!, $p: String!) { notifyScriptableRunAlert(input: {entityName: $e,"
+        ' projectName: $p, runName: "r1", title: "t", text: "x"}) { success } }',
+        ("notifyScriptableRunAlert",), lambda w, who, vis: where(vis))),
+    P("Mutation.stopRun", "write", gql(
+        "mutation S($id: ID!) { stopRun(input: {id: $id}) { success } }", ("stopRun",),
+        lambda w, who, vis: {"id": w.run_ids[vis]})),
+    P("Mutation.markRunFilesUploaded", "write", gql(
+        "mutation M($e: String!, $p: String!) { markRunFilesUploaded(input: {entityName: $e, "
+        'projectName: $p, runName: "r1", files: ["a.txt"]}) { success } }',
+        ("markRunFilesUploaded",), lambda w, who, vis: where(vis))),
+    # settings of an existing project: its creator and the entity's admins
+    P("Mutation.upsertModel", "project_admin", gql(
+        "mutation M($e: String, $p: String!) { upsertModel(input: {entityName: $e, name: $p, "
+        'description: "d"}) { project { name } } }', ("upsertModel", "project"),
+        lambda w, who, vis: where(vis))),
+    P("Mutation.createArtifact", "write", gql(ARTIFACT_INPUT, ("createArtifact", "artifact"),
+                                              lambda w, who, vis: {**where(vis),
+                                                                   "d": secrets.token_hex(8)})),
+    P("Mutation.createArtifactManifest", "write", gql(
+        "mutation M($id: ID!, $e: String!, $p: String!) { createArtifactManifest(input: {"
+        'artifactID: $id, name: "wandb_manifest.json", digest: "x", entityName: $e, '
+        'projectName: $p, runName: "r1"}) { artifactManifest { id } } }',
+        ("createArtifactManifest", "artifactManifest"),
+        lambda w, who, vis: {**where(vis), "id": _pending(w, vis).id})),
+    P("Mutation.updateArtifactManifest", "write", gql(
+        "mutation M($id: ID!) { updateArtifactManifest(input: {artifactManifestID: $id}) { "
+        "artifactManifest { id } } }", ("updateArtifactManifest", "artifactManifest"),
+        lambda w, who, vis: {"id": gid("ArtifactManifest", number_of(_pending(w, vis).id))})),
+    P("Mutation.createArtifactFiles", "write", gql(
+        "mutation C($input: CreateArtifactFilesInput!) { createArtifactFiles(input: $input) { "
+        "files { edges { node { storagePath } } } } }", ("createArtifactFiles", "files"),
+        lambda w, who, vis: {"input": {"artifactFiles": [{
+            "artifactID": _pending(w, vis).id, "name": f"m{serial()}.bin",
+            "md5": md5_b64(secrets.token_bytes(8))}]}})),
+    P("Mutation.commitArtifact", "write", gql(
+        "mutation K($id: ID!) { commitArtifact(input: {artifactID: $id}) { artifact { id } } }",
+        ("commitArtifact", "artifact"),
+        lambda w, who, vis: {"id": _fresh_version(w, vis, commit=False).id})),
+    P("Mutation.useArtifact", "write", gql(
+        "mutation U($e: String!, $p: String!, $id: ID!) { useArtifact(input: {entityName: $e, "
+        'projectName: $p, runName: "r1", artifactID: $id}) { artifact { id } } }',
+        ("useArtifact", "artifact"), lambda w, who, vis: {**where(vis),
+                                                          "id": w.versions[vis].id})),
+    P("Mutation.deleteArtifact", "write", gql(
+        "mutation D($id: ID!) { deleteArtifact(input: {artifactID: $id}) { artifact { id } } }",
+        ("deleteArtifact", "artifact"),
+        lambda w, who, vis: {"id": _fresh_version(w, vis, commit=True).id})),
+    P("Mutation.completeMultipartUploadArtifact", "write", gql(
+        "mutation C($id: ID!, $path: String!) { completeMultipartUploadArtifact(input: {"
+        'completeMultipartAction: Complete, completedParts: [{partNumber: 1, hexMD5: "00"}], '
+        'artifactID: $id, storagePath: $path, uploadID: "u"}) { digest } }',
+        ("completeMultipartUploadArtifact", "digest"),
+        lambda w, who, vis: {"id": _pending(w, vis).id,
+                             "path": w.versions[vis].storage_path})),
+    S("Mutation.updateServerSettings", "site_admin", gql(
+        "mutation { updateServerSettings(input: {settings: [{name: \"invite_hours\", "
+        'value: "72"}]}) { changed } }', ("updateServerSettings",))),
+    S("Mutation.createUser", "site_admin", gql(
+        "mutation C($m: String!) { createUser(input: {email: $m}) { user { username } } }",
+        ("createUser", "user"), lambda w, who, vis: {"m": f"u{serial()}@example.com"})),
+    S("Mutation.generateApiKey", "signed_in", gql(
+        "mutation { generateApiKey(input: {description: \"m\"}) { apiKey { id } } }",
+        ("generateApiKey", "apiKey"))),
+    S("Mutation.deleteApiKey", "signed_in", gql(
+        "mutation D($id: String!) { deleteApiKey(input: {id: $id}) { success } }",
+        ("deleteApiKey",), lambda w, who, vis: {"id": gid("ApiKey", _own_key_id(w, who))})),
+    S("Mutation.createTeam", "signed_in", gql(
+        "mutation T($n: String!) { createTeam(input: {teamName: $n}) { entity { name } } }",
+        ("createTeam", "entity"), lambda w, who, vis: {"n": f"t{serial()}"})),
+    S("Mutation.createInvite", "team_admin", gql(
+        "mutation I($e: String!, $u: String!) { createInvite(input: {entityName: $e, "
+        "username: $u}) { invite { name } } }", ("createInvite", "invite"),
+        lambda w, who, vis: {"e": TEAM, "u": USERS["invitee"]})),
+    # ---- REST
+    S("POST /graphql", "signed_in", gql("{ __typename }", ("__typename",))),
+    P("POST /files/{entity}/{project}/{run}/file_stream", "write",
+      rest("POST", at("/files/{e}/{p}/r1/file_stream"), lambda w, who, vis: {"json": {}})),
+    P("GET /files/{entity}/{project}/{run}/{name:path}", "read",
+      rest("GET", at("/files/{e}/{p}/r1/a.txt"))),
+    # a signed URL is the credential: whoever holds it (no key needed); unsigned: nobody
+    P("PUT /storage/{key:path}", "everyone",
+      rest("PUT", lambda w, who, vis: w.signed_put[vis], lambda w, who, vis: {"content": b"c"})),
+    P("PUT /storage/{key:path} unsigned", "nobody",
+      rest("PUT", lambda w, who, vis: w.signed_put[vis].split("?")[0],
+           lambda w, who, vis: {"content": b"c"})),
+    P("GET /storage/{key:path}", "everyone", rest("GET", lambda w, who, vis: w.signed_get[vis])),
+    P("GET /storage/{key:path} unsigned", "nobody",
+      rest("GET", lambda w, who, vis: w.signed_get[vis].split("?")[0])),
+    P("GET /artifactsV2/{path:path}", "read", rest("GET", lambda w, who, vis: "/".join((
+        "/artifactsV2/default", *PROJECTS[vis], w.versions[vis].name,
+        str(number_of(w.versions[vis].id)), hashlib.md5(w.versions[vis].content).hexdigest(),
+        "f.bin")))),
+    S("GET /healthz", "everyone", rest("GET", lambda w, who, vis: "/healthz")),
+    # ---- JSON the pages fetch (session cookie)
+    P("GET /_ui/{entity}/{project}/runs", "read", page("GET", at("/_ui/{e}/{p}/runs"))),
+    P("GET /_ui/{entity}/{project}/compare", "read",
+      page("GET", at("/_ui/{e}/{p}/compare?runs=r1&keys=loss"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/series", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/series?keys=loss"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/system", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/system"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/status", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/status"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/logs", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/logs"))),
+    # ---- pages
+    S("MOUNT /static", "everyone", page("GET", lambda w, who, vis: "/static/favicon.svg")),
+    S("GET /favicon.ico", "everyone", page("GET", lambda w, who, vis: "/favicon.ico")),
+    S("GET /", "signed_in", page("GET", lambda w, who, vis: "/")),
+    S("GET|POST /setup", "nobody", page("GET", lambda w, who, vis: "/setup")),  # an admin exists
+    S("GET|POST /login", "everyone", page("GET", lambda w, who, vis: "/login")),
+    listed("GET|POST /logout", "ends the session; tests/api/test_web_accounts.py"),
+    S("GET|POST /invite/{token}", "nobody", page("GET", lambda w, who, vis: "/invite/bogus")),
+    S("GET|POST /reset/{token}", "nobody", page("GET", lambda w, who, vis: "/reset/bogus")),
+    S("GET /oidc/login", "nobody", page("GET", lambda w, who, vis: "/oidc/login")),  # SSO off
+    S("GET|POST /oidc/callback", "nobody",
+      page("GET", lambda w, who, vis: "/oidc/callback?state=x&code=y")),
+    # 400 past the access check: Slack is not set up here
+    S("GET /slack/connect", "team_admin",
+      page("GET", lambda w, who, vis: f"/slack/connect?entity={TEAM}", passed=frozenset({400}))),
+    listed("GET /slack/callback", "needs Slack's OAuth round trip; tests/notify"),
+    S("POST /slack/disconnect", "team_admin",
+      page("POST", lambda w, who, vis: "/slack/disconnect", lambda w, who, vis: {"entity": TEAM})),
+    S("POST /notifications", "team_admin",
+      page("POST", lambda w, who, vis: "/notifications", lambda w, who, vis: {"entity": TEAM})),
+    S("GET /teams/{name}", "team_role", page("GET", lambda w, who, vis: f"/teams/{TEAM}")),
+    S("POST /teams/{name}/members", "team_admin",
+      page("POST", lambda w, who, vis: f"/teams/{TEAM}/members",
+           lambda w, who, vis: {"username": USERS["invitee"], "role": "member"})),
+    S("GET /settings", "signed_in", page("GET", lambda w, who, vis: "/settings")),
+    S("POST /settings/keys", "signed_in",
+      page("POST", lambda w, who, vis: "/settings/keys", lambda w, who, vis: {"name": "m"})),
+    S("POST /settings/keys/{key_id:int}/revoke", "signed_in",
+      page("POST", lambda w, who, vis: f"/settings/keys/{_own_key_id(w, who)}/revoke")),
+    # 400 past the access check: these users have no password to give
+    S("POST /settings/password", "signed_in",
+      page("POST", lambda w, who, vis: "/settings/password",
+           lambda w, who, vis: {"current": "nope", "new": "long-enough-pass-1"},
+           passed=frozenset({400}))),
+    S("GET /system-admin", "site_admin", page("GET", lambda w, who, vis: "/system-admin")),
+    listed("POST /system-admin/settings", "every setting's form; tests/api/test_settings_admin.py"),
+    S("GET /system-admin/users", "site_admin",
+      page("GET", lambda w, who, vis: "/system-admin/users")),
+    S("POST /system-admin/users", "site_admin",
+      page("POST", lambda w, who, vis: "/system-admin/users",
+           lambda w, who, vis: {"username": f"p{serial()}", "email": f"p{serial()}@x.io",
+                                "password": "long-enough-pass-1"})),
+    S("POST /system-admin/invites", "site_admin",
+      page("POST", lambda w, who, vis: "/system-admin/invites")),
+    S("POST /system-admin/users/{username}/{action}", "site_admin",
+      page("POST", lambda w, who, vis: f"/system-admin/users/{USERS['invitee']}/reset-link")),
+    S("GET /system-admin/audit", "site_admin",
+      page("GET", lambda w, who, vis: "/system-admin/audit")),
+    P("GET /{entity}/{project}/runs/{run}", "read", page("GET", at("/{e}/{p}/runs/r1"))),
+    P("GET /{entity}/{project}/compare", "read", page("GET", at("/{e}/{p}/compare?runs=r1"))),
+    P("GET /{entity}/{project}/artifacts", "read", page("GET", at("/{e}/{p}/artifacts"))),
+    P("GET /{entity}/{project}/artifacts/{type}/{name}", "read",
+      page("GET", at("/{e}/{p}/artifacts/dataset/data"))),
+    P("GET /{entity}/{project}/artifacts/{type}/{name}/{version}", "read",
+      page("GET", at("/{e}/{p}/artifacts/dataset/data/v0"))),
+    P("POST /{entity}/{project}/artifacts/{type}/{name}/{version}/delete", "write",
+      page("POST", lambda w, who, vis: "/{}/{}/artifacts/dataset/{}/v0/delete".format(
+          *PROJECTS[vis], _fresh_version(w, vis, commit=True).name))),
+    P("GET /{entity}/{project}", "read", page("GET", at("/{e}/{p}"))),
+]
+
+
+def cells(rows: list[Row]) -> list[tuple[Row, str, str]]:
+    out = []
+    for row in rows:
+        if row.probe is None:
+            continue
+        for vis in (PROJECTS if row.scope == "project" else ("team",)):
+            out.extend((row, vis, who) for who in IDENTITIES)
+    return out
+
+
+CELLS = cells(TABLE)
+# the MariaDB subset: item 2's mutations, a read, file_stream and a page's JSON
+MARIADB_ROWS = {"Mutation.stopRun", "Mutation.createRunFiles", "Mutation.markRunFilesUploaded",
+                "Mutation.notifyScriptableRunAlert", "Mutation.createArtifact", "Query.project",
+                "POST /files/{entity}/{project}/{run}/file_stream",
+                "GET /_ui/{entity}/{project}/runs"}
+
+
+def _cell_id(cell: tuple[Row, str, str]) -> str:
+    row, vis, who = cell
+    return f"{row.name}|{vis if row.scope == 'project' else 'site'}|{who}"
+
+
+def _world(kind, tmp_path_factory):
+    with world_on(kind, str(tmp_path_factory.mktemp(f"matrix-{kind}"))) as world:
+        for vis, (entity, project) in PROJECTS.items():
+            world.pending[vis] = world.log_version(vis, commit=False, name="pending")
+            put = world.ok("owner", RUN_FILES.replace("{ runID }", "{ files { uploadUrl } }"),
+                           e=entity, p=project, f="cap.txt")
+            world.signed_put[vis] = put["createRunFiles"]["files"][0]["uploadUrl"].replace(
+                "http://testserver", "")
+            files = world.ok("owner", "query Q($e: String, $p: String) { project(name: $p, "
+                             'entityName: $e) { run(name: "r1") { files(names: ["a.txt"]) { '
+                             "edges { node { directUrl } } } } } }", e=entity, p=project)
+            url = files["project"]["run"]["files"]["edges"][0]["node"]["directUrl"]
+            world.signed_get[vis] = url.replace("http://testserver", "")
+        yield world
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """Users in every role, a team, projects of every visibility, a run with a file in each."""
-    private, public = keygen()
-    license_token = issue(private, subject="t", seats=20, teams=5, features=[],
-                          expires_at=datetime.utcnow() + timedelta(days=9))
-    environ = {"WBSERVER_LICENSE_PUBLIC_KEYS": public, "LICENSE": license_token}
-    app = create_app(SettingsSource(environ=environ, overrides={
-        "data_dir": str(tmp_path_factory.mktemp("matrix"))}))
-    svc = app.state.services
-    now = utcnow()
-    users = {}
-    for name, role in (("alice", "owner"), ("siteadmin", "siteadmin"), ("tadmin", "tadmin"),
-                       ("tmember", "tmember"), ("tviewer", "tviewer"), ("other", "other")):
-        users[role] = accounts.create_user(svc.store, username=name, email=f"{name}@x.io",
-                                           is_admin=role == "siteadmin", password_hash=None,
-                                           license=svc.license(), now=now)
-    teams.create_team(svc.store, by=users["tadmin"], name="lab", license=svc.license(), now=now)
-    teams.set_member(svc.store, by=users["tadmin"], team="lab", username="tmember", role="member")
-    teams.set_member(svc.store, by=users["tadmin"], team="lab", username="tviewer", role="viewer")
-    keys = {role: create_api_key(svc.store, username=u.username) for role, u in users.items()}
-    with TestClient(app) as client:
-        for entity, project, visibility, creator in PROJECTS.values():
-            upsert_project(svc.store, viewer=users[creator], entity=entity, name=project,
-                           description=None, visibility=visibility)
-            headers = auth(keys[creator])
-            body = {"query": WRITE.replace("r2", "r1"), "variables": {"e": entity, "p": project}}
-            assert client.post("/graphql", json=body, headers=headers).status_code == 200
-            stream = {"files": {"wandb-history.jsonl": {"offset": 0, "content": [
-                json.dumps({"_step": 0, "loss": 1.0})]}}}
-            assert client.post(f"/files/{entity}/{project}/r1/file_stream", json=stream,
-                               headers=headers).status_code == 200
-            files = {"query": 'mutation F($e: String!, $p: String!) { createRunFiles(input: '
-                     '{entityName: $e, projectName: $p, runName: "r1", files: ["a.txt"]}) '
-                     '{ files { uploadUrl } } }', "variables": {"e": entity, "p": project}}
-            url = client.post("/graphql", json=files, headers=headers).json()
-            upload = url["data"]["createRunFiles"]["files"][0]["uploadUrl"]
-            assert client.put(upload.replace("http://testserver", ""), content=b"hi").status_code == 200
-        yield client, keys
-    svc.store.close()
+def sqlite_world(tmp_path_factory):
+    yield from _world("sqlite", tmp_path_factory)
 
 
-def auth(key):
-    return {"Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode()}
+@pytest.fixture(scope="module")
+def mariadb_world(tmp_path_factory):
+    yield from _world("mariadb", tmp_path_factory)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("resource", sorted(PROJECTS))
-def test_reads(world, role, resource):
-    client, keys = world
-    entity, project, _vis, _creator = PROJECTS[resource]
-    headers = auth(keys[role]) if role != "anonymous" else {}
-    response = client.post("/graphql", json={"query": RUN_QUERY,
-                                             "variables": {"e": entity, "p": project}},
-                           headers=headers)
-    download = client.get(f"/files/{entity}/{project}/r1/a.txt", headers=headers)
-    if role == "anonymous":
-        assert response.status_code == 401 and download.status_code == 401
-        return
-    run = (response.json()["data"]["project"] or {}).get("run")
-    if role in READERS[resource]:
-        assert run is not None and run["sampledHistory"] == [[{"loss": 1.0}]]
-        assert [e["node"]["name"] for e in run["files"]["edges"]] == ["a.txt"]
-        assert download.status_code == 200 and download.content == b"hi"
-    else:
-        assert response.json()["data"]["project"] is None, f"{role} must not see {resource}"
-        assert download.status_code == 404
+def _check(world: World, row: Row, vis: str, who: str) -> None:
+    assert row.probe is not None
+    verdict = row.probe(world, who, vis)
+    expected = RULES[row.rule](who, vis)
+    assert verdict.allowed == expected, (
+        f"{row.name} on the {vis} project as {who}: expected "
+        f"{'allow' if expected else 'deny'}, got {verdict.status}: {verdict.detail}")
+    if not expected and who in UNAUTHENTICATED and row.rule in IDENTITY_RULES:
+        assert verdict.status == 401, f"{row.name} as {who}: {verdict.status} {verdict.detail}"
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("resource", sorted(PROJECTS))
-def test_writes(world, role, resource):
-    client, keys = world
-    entity, project, _vis, _creator = PROJECTS[resource]
-    headers = auth(keys[role]) if role != "anonymous" else {}
-    response = client.post("/graphql", json={"query": WRITE, "variables": {"e": entity, "p": project}},
-                           headers=headers)
-    stream = client.post(f"/files/{entity}/{project}/r1/file_stream", json={}, headers=headers)
-    if role == "anonymous":
-        assert response.status_code == 401 and stream.status_code == 401
-    elif role in WRITERS[resource]:
-        assert response.status_code == 200, response.text
-        assert stream.status_code == 200
-    else:
-        assert response.status_code in (403, 404), response.text
-        assert stream.status_code in (403, 404)
-        expected = 403 if role in READERS[resource] else 404
-        assert response.status_code == expected and stream.status_code == expected
+@pytest.mark.parametrize("cell", CELLS, ids=_cell_id)
+def test_matrix_on_sqlite(sqlite_world, cell):
+    _check(sqlite_world, *cell)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_server_settings_are_for_site_admins_only(world, role):
-    client, keys = world
-    headers = auth(keys[role]) if role != "anonymous" else {}
-    response = client.post("/graphql", json={"query": "{ serverSettings { envVar locked } }"},
-                           headers=headers)
-    if role == "siteadmin":
-        assert response.status_code == 200
-        assert {"envVar": "LICENSE", "locked": True} in response.json()["data"]["serverSettings"]
-    else:
-        assert response.status_code in (401, 403)
+@pytest.mark.parametrize("cell", [c for c in CELLS if c[0].name in MARIADB_ROWS], ids=_cell_id)
+def test_matrix_on_mariadb(mariadb_world, cell):
+    _check(mariadb_world, *cell)
+
+
+def _route_names() -> set[str]:
+    names = set()
+    for route in ROUTES:
+        if isinstance(route, Mount):
+            names.add(f"MOUNT {route.path}")
+        else:
+            assert isinstance(route, Route)
+            methods = sorted((route.methods or set()) - {"HEAD"})
+            names.add(f"{'|'.join(methods)} {route.path}")
+    return names
+
+
+def test_every_route_of_the_route_table_has_a_row():
+    rows = {row.name for row in TABLE}
+    missing = _route_names() - rows
+    assert not missing, f"routes of api/routes.py missing from the access table: {missing}"
+
+
+def test_every_query_and_mutation_field_has_a_row():
+    schema = build(all_resolvers())
+    rows = {row.name for row in TABLE}
+    for root in (schema.query_type, schema.mutation_type):
+        assert root is not None
+        missing = {f"{root.name}.{name}" for name in root.fields} - rows
+        assert not missing, f"root fields missing from the access table: {sorted(missing)}"
+
+
+def test_rows_name_real_routes_and_rules():
+    known = _route_names()
+    for row in TABLE:
+        assert row.rule in RULES, row.name
+        if row.name.startswith(("GET", "POST", "PUT", "MOUNT")):
+            assert row.name.split(" unsigned")[0] in known, row.name
+
+
+def test_matrix_size(capsys):
+    per_identity = {who: sum(1 for _r, _v, w in CELLS if w == who) for who in IDENTITIES}
+    with capsys.disabled():
+        print(f"\naccess matrix: {len(CELLS)} cells on SQLite "
+              f"({sum(1 for r in TABLE if r.probe)} probed rows, "
+              f"{sum(1 for r in TABLE if not r.probe)} listed only), "
+              f"{sum(1 for c in CELLS if c[0].name in MARIADB_ROWS)} on MariaDB; "
+              f"per identity: {per_identity}")
+    assert len(set(per_identity.values())) == 1 and len(CELLS) > 1000

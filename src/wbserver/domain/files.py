@@ -13,6 +13,7 @@ from wbserver.domain.artifact_storage import (
     manifest_artifact,
 )
 from wbserver.domain.models import Run
+from wbserver.domain.names import hidden_character
 from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
 
@@ -24,6 +25,10 @@ def check_file_name(name: str) -> str:
     """A file name is a relative path that stays inside the run's folder."""
     if not name or len(name) > MAX_NAME_LENGTH or "\x00" in name or "\\" in name:
         raise InvalidInput(f"invalid file name {name!r}")
+    hidden = hidden_character(name)
+    if hidden is not None:
+        raise InvalidInput(f"invalid file name {name!r}: it contains {hidden}; file names may "
+                           f"not contain control, zero-width or text-direction characters")
     path = PurePosixPath(name)
     if path.is_absolute() or any(part in ("..", ".", "") for part in name.split("/")):
         raise InvalidInput(f"file name {name!r} must be a relative path inside the run")

@@ -8,7 +8,8 @@ the entity; viewers read only), `open` (any signed-in user reads). Nobody anonym
 
 from __future__ import annotations
 
-from wbserver.domain.models import Entity, Project, User
+from wbserver.domain.artifact_models import Artifact
+from wbserver.domain.models import Entity, Project, Run, User
 from wbserver.errors import NotFound, PermissionDenied
 from wbserver.ports import MetadataStore
 
@@ -92,3 +93,50 @@ def check_project_writable(store: MetadataStore, *, viewer: User, entity: str,
 
 def default_visibility(entity: Entity) -> str:
     return "team" if entity.is_team else "private"
+
+
+def check_site_admin(viewer: User, what: str) -> None:
+    if not viewer.is_admin:
+        raise PermissionDenied(f"only site admins {what}")
+
+
+def check_team_admin(store: MetadataStore, *, viewer: User, name: str) -> Entity:
+    """A team whose members the viewer may change (its admins and site admins)."""
+    entity = store.get_entity(name)
+    if entity is None or not entity.is_team:
+        raise NotFound(f"team {name!r} not found")
+    if entity_role(store, viewer, entity) != "admin":
+        raise PermissionDenied(f"only admins of {name} change its members")
+    return entity
+
+
+def writable_run(store: MetadataStore, *, viewer: User, run_id: int) -> Run:
+    """A run (by its storage id) in a project the viewer may write; NotFound when they may
+    not even read it (no leak), PermissionDenied when they may only read it."""
+    run = store.get_run_by_id(run_id)
+    project = store.get_project_by_id(run.project_id) if run is not None else None
+    if run is None or project is None or project_access(store, viewer, project) < READ:
+        raise NotFound("run not found")
+    check_project_write(store, viewer=viewer, project=project)
+    return run
+
+
+def _artifact_project(store: MetadataStore, viewer: User,
+                      artifact_id: int) -> tuple[Artifact, Project]:
+    artifact = store.get_artifact(artifact_id)
+    project = store.get_project_by_id(artifact.project_id) if artifact is not None else None
+    if artifact is None or project is None or project_access(store, viewer, project) < READ:
+        raise NotFound("artifact not found")
+    return artifact, project
+
+
+def check_artifact_read(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+    return _artifact_project(store, viewer, artifact_id)[0]
+
+
+def check_artifact_write(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+    """An artifact version in a project the viewer may write (not merely a role in its
+    entity: a team member may not write into a private project of the team)."""
+    artifact, project = _artifact_project(store, viewer, artifact_id)
+    check_project_write(store, viewer=viewer, project=project)
+    return artifact

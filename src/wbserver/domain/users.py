@@ -11,7 +11,7 @@ from wbserver.domain.models import User
 from wbserver.errors import InvalidInput, NotFound, Unauthenticated
 from wbserver.ports import MetadataStore
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")  # \Z: no trailing newline
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_PREFIX = "local-"

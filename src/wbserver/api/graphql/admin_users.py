@@ -119,6 +119,14 @@ def _member(user: User | None, role: str) -> dict[str, Any]:
             "accountType": "USER", "apiKey": None, "role": role}
 
 
+def _storage_bytes(entity: Entity, info: GraphQLResolveInfo) -> int | None:
+    """An entity's storage size: for its own members and site admins (null for others)."""
+    ctx = info.context
+    if entity_role(ctx.store, ctx.viewer, entity) is None:
+        return None
+    return ctx.store.entity_storage_bytes(entity.id)
+
+
 def _api_keys(user: User, info: GraphQLResolveInfo) -> dict[str, Any]:
     if user.id != info.context.viewer.id and not info.context.viewer.is_admin:
         return {"edges": []}
@@ -140,6 +148,6 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "defaultAccess": lambda e, _i: "ENTITY_READ" if e.is_team else "PRIVATE",
         "isPaid": lambda _e, _i: False, "codeSavingEnabled": lambda _e, _i: False,
         "members": _members, "limits": lambda _e, _i: "{}",
-        "storageBytes": lambda e, info: info.context.store.entity_storage_bytes(e.id),
+        "storageBytes": _storage_bytes,
     },
 }

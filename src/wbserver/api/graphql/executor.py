@@ -25,6 +25,9 @@ from wbserver.api.graphql.short_documents import is_short, selected_fields
 from wbserver.errors import WbError
 
 _Parsed = tuple[DocumentNode | None, list[GraphQLError], frozenset[str] | None]
+# The whole-schema dump (`__schema`) is for site admins. `__type(name:)` stays open: wandb
+# clients before 0.26 probe single types with it to detect server features.
+SCHEMA_DUMP_REFUSED = "schema introspection (__schema) is for site admins"
 
 
 class GraphQLExecutor:
@@ -45,12 +48,12 @@ class GraphQLExecutor:
         fields = hit[2] if hit is not None else None
         return fields is not None and is_short(fields, local_storage=local_storage)
 
-    def _document(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+    def _document(self, query: str) -> _Parsed:
         with self._lock:
             hit = self._cache.get(query)
             if hit is not None:
                 self._cache.move_to_end(query)
-                return hit[0], hit[1]
+                return hit
         try:
             document: DocumentNode | None = parse(query)
             errors = validate(self.schema, document)
@@ -61,14 +64,16 @@ class GraphQLExecutor:
             self._cache[query] = (document, list(errors), fields)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return document, list(errors)
+        return document, list(errors), fields
 
     def run(self, query: str, variables: dict[str, Any] | None, operation_name: str | None,
             context: Any) -> tuple[int, dict[str, Any]]:
         """(HTTP status, response body)."""
-        document, errors = self._document(query)
+        document, errors, fields = self._document(query)
         if document is None or errors:
             return 400, {"errors": [e.formatted for e in errors]}
+        if fields is not None and "__schema" in fields and not context.viewer.is_admin:
+            return 403, {"errors": [{"message": SCHEMA_DUMP_REFUSED}]}
         names = {op.name.value for op in document.definitions
                  if isinstance(op, OperationDefinitionNode) and op.name}
         result = execute(self.schema, document, variable_values=variables or {},

@@ -15,8 +15,10 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     build_schema,
+    default_field_resolver,
 )
 
+from wbserver.api.graphql.access import ROOT_RULES, Rule, guarded
 from wbserver.domain.clock import iso
 
 SCHEMA_DIR = Path(__file__).parent  # schema.graphql, then topic files that `extend` its types
@@ -52,7 +54,12 @@ _SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 }
 
 
-def build(resolvers: dict[str, dict[str, Resolver]]) -> GraphQLSchema:
+def build(resolvers: dict[str, dict[str, Resolver]],
+          root_rules: dict[str, dict[str, Rule]] | None = None) -> GraphQLSchema:
+    """The schema with `resolvers` attached and every Query and Mutation field guarded by its
+    access rule (api/graphql/access.py; `root_rules` replaces that table in tests). A root
+    field without a rule is refused here, so it can never be served unguarded."""
+    rules = ROOT_RULES if root_rules is None else root_rules
     files = [SCHEMA_DIR / "schema.graphql"] + sorted(
         p for p in SCHEMA_DIR.glob("*.graphql") if p.name != "schema.graphql")
     schema = build_schema("\n".join(p.read_text(encoding="utf-8") for p in files))
@@ -77,6 +84,15 @@ def build(resolvers: dict[str, dict[str, Resolver]]) -> GraphQLSchema:
             if field_name not in gql_type.fields:
                 raise KeyError(f"{type_name}.{field_name} is not in schema.graphql")
             gql_type.fields[field_name].resolve = resolver
+    for root in (schema.query_type, schema.mutation_type):
+        assert root is not None
+        unruled = sorted(set(root.fields) - set(rules.get(root.name, {})))
+        if unruled:
+            raise KeyError(f"{root.name} fields without an access rule "
+                           f"(api/graphql/access.py): {', '.join(unruled)}")
+        for field_name, field in root.fields.items():
+            field.resolve = guarded(rules[root.name][field_name],
+                                    field.resolve or default_field_resolver)
     return schema
 
 

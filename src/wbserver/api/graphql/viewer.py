@@ -23,8 +23,22 @@ def entity(_root: Any, info: GraphQLResolveInfo, name: str | None = None) -> Ent
     return info.context.store.get_entity(name or info.context.viewer.username)
 
 
+def _is_self_or_admin(user: User, info: GraphQLResolveInfo) -> bool:
+    viewer = info.context.viewer
+    return bool(user.id == viewer.id or viewer.is_admin)
+
+
+def _email(user: User, info: GraphQLResolveInfo) -> str | None:
+    """A user's email: for themselves and site admins (a project's or run's creator is shown
+    to its readers by name only)."""
+    return user.email if _is_self_or_admin(user, info) else None
+
+
 def _user_teams(user: User, info: GraphQLResolveInfo) -> dict[str, Any]:
-    """The user's own entity first, then the teams they belong to."""
+    """The user's own entity first, then the teams they belong to: for themselves and site
+    admins (empty for others)."""
+    if not _is_self_or_admin(user, info):
+        return {"edges": []}
     store = info.context.store
     own = store.get_entity(user.username)
     teams = [entity for entity, _role in store.list_user_teams(user.id)]
@@ -43,6 +57,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "createdAt": lambda u, _i: u.created_at,
         "defaultEntity": lambda u, info: info.context.store.get_entity(u.username),
         "teams": _user_teams,
+        "email": _email,
     },
     "Entity": {
         "id": lambda e, _i: encode_id("Entity", e.id),

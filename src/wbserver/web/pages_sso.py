@@ -112,18 +112,18 @@ async def _finish(request: Request, who: Visitor) -> Response:
                               + (f" ({detail})" if detail else ""))
     if not params.get("state"):
         raise Unauthenticated("the identity provider's answer carries no state")
-    params["browser_state"] = request.cookies.get(STATE_COOKIE)
-    signed = await run_in_threadpool(_complete, request, svc, client, params)
+    signed = await run_in_threadpool(_complete, request, svc, client, params,
+                                     request.cookies.get(STATE_COOKIE))
     response = redirect(signed[1])
     set_session_cookie(request, response, signed[0])
     return response
 
 
-def _complete(request: Request, svc: Services, client: OidcClient,
-              params: dict[str, Any]) -> tuple[str, str]:
+def _complete(request: Request, svc: Services, client: OidcClient, params: dict[str, Any],
+              browser_state: str | None) -> tuple[str, str]:
     now = utcnow()
     nonce, verifier, next_url = sso.consume(svc.store, state=params["state"],
-                                            browser_state=params["browser_state"], now=now)
+                                            browser_state=browser_state, now=now)
     helpers = _sso(request)
     endpoints = helpers.discovery.endpoints(client)
     tokens: dict[str, Any] = {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +26,7 @@ from wbserver.backends import PUBLISHERS, QUEUES, STORES, BackendEnv, shown_uri
 from wbserver.config import Settings
 from wbserver.config.admin import Probe
 from wbserver.config.runtime import SettingsSource
+from wbserver.domain.accounts import needs_first_admin, setup_token
 from wbserver.domain.files import stored_in
 from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.errors import ConfigError
@@ -44,6 +47,8 @@ from wbserver.workers.artifact_gc import artifact_gc
 from wbserver.workers.bucket_events import bucket_events, reconciler
 from wbserver.workers.crash_detector import crash_detector
 from wbserver.workers.outbox import OutboxWorker, outbox_loop
+
+log = logging.getLogger("wbserver.setup")
 
 
 def server_secret(settings: Settings) -> bytes:
@@ -75,7 +80,9 @@ def _shown_database(settings: Settings) -> str:
     return f"MYSQL={parts.scheme}://{parts.username or ''}@{host}:{parts.port or 3306}{parts.path}"
 
 
-def build_services(source: SettingsSource) -> Services:
+def build_services(source: SettingsSource, *, bind_host: str | None = "127.0.0.1") -> Services:
+    """BIND_HOST: the address the server listens on (None: unknown); beyond loopback the
+    first admin needs the setup token."""
     startup = source.startup
     secret = server_secret(startup)
     box = SecretBox(secret)
@@ -93,7 +100,29 @@ def build_services(source: SettingsSource) -> Services:
     return Services(settings_source=source, store=store, blobs=blobs, signer=signer, secrets=box,
                     report_uploads=lambda keys: queue.report(
                         [k for k in keys if not blobs.serves_bytes(k)]), queue=queue,
-                    store_threads=store_threads_for(store.engine.dialect.name))
+                    store_threads=store_threads_for(store.engine.dialect.name),
+                    setup_token=None if is_loopback(bind_host) else setup_token(secret))
+
+
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def announce_setup(services: Services) -> None:
+    """Print the setup link while no admin ever existed and /setup needs the token."""
+    if services.setup_token is None or not needs_first_admin(services.store):
+        return
+    base = (services.settings.host or "").rstrip("/")
+    log.warning("no admin account exists yet; create it at %s/setup?token=%s (this link works "
+                "until the first admin exists), or with `wbserver users create NAME --email E "
+                "--admin`", base, services.setup_token)
 
 
 # storage (BUCKET) and its event queue (BUCKET_QUEUE) -------------------------------------
@@ -190,15 +219,17 @@ def storage_probe(services: Services, files_dir: str) -> Probe:
     return probe
 
 
-def create_app(source: SettingsSource | None = None) -> Starlette:
+def create_app(source: SettingsSource | None = None, *,
+               bind_host: str | None = "127.0.0.1") -> Starlette:
     source = source or SettingsSource()
-    services = build_services(source)
+    services = build_services(source, bind_host=bind_host)
     try:
         check_storage(services.settings, source.startup.files_dir, services.signer,
                       reach_queue=False)
     except ConfigError:
         services.store.close()  # type: ignore[attr-defined]
         raise
+    announce_setup(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -241,5 +272,6 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
 
 
 def app_factory() -> Starlette:
-    """For `uvicorn --factory wbserver.app:app_factory`: settings from the environment."""
-    return create_app()
+    """For `uvicorn --factory wbserver.app:app_factory`: settings from the environment.
+    The address uvicorn listens on is not known here, so /setup asks for the setup token."""
+    return create_app(bind_host=None)

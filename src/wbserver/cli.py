@@ -26,7 +26,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wbserver.http_server import serve
 
     source = _source(args)
-    app = create_app(source)
+    app = create_app(source, bind_host=args.host)
     tune_gc()
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime
 
 from wbserver.api.context import Services
 from wbserver.config.admin import save_changes
 from wbserver.domain import accounts, teams
 from wbserver.domain.clock import utcnow
+from wbserver.domain.models import User
 from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound, WbError
 
@@ -39,9 +41,27 @@ def users_list(svc: Services, _args: argparse.Namespace) -> int:
     return 0
 
 
+NO_ADMIN_LEFT = ("no active site admin is left: nobody can open /system-admin, and /setup "
+                 "does not open again; `wbserver users activate NAME` or `wbserver users "
+                 "set-admin NAME` on the server makes one again")
+
+
+def _forcible(change: Callable[[bool], User], force: bool) -> User:
+    """Run a change that may remove the last admin: refused unless forced, then explained."""
+    try:
+        return change(False)
+    except accounts.LastAdmin as exc:
+        if not force:
+            raise InvalidInput(f"{exc.message} (--force does it anyway)") from None
+    user = change(True)
+    print(f"warning: {NO_ADMIN_LEFT}", file=sys.stderr)
+    return user
+
+
 def users_deactivate(svc: Services, args: argparse.Namespace) -> int:
-    accounts.set_active(svc.store, username=args.name, active=False, license=svc.license(),
-                        now=utcnow())
+    _forcible(lambda force: accounts.set_active(svc.store, username=args.name, active=False,
+                                                license=svc.license(), now=utcnow(),
+                                                force=force), args.force)
     print(f"deactivated {args.name}: their keys and sessions stop working", file=sys.stderr)
     return 0
 
@@ -54,7 +74,8 @@ def users_activate(svc: Services, args: argparse.Namespace) -> int:
 
 
 def users_set_admin(svc: Services, args: argparse.Namespace) -> int:
-    accounts.set_admin(svc.store, username=args.name, admin=not args.revoke)
+    _forcible(lambda force: accounts.set_admin(svc.store, username=args.name,
+                                               admin=not args.revoke, force=force), args.force)
     print(f"{args.name} is {'no longer' if args.revoke else 'now'} a site admin", file=sys.stderr)
     return 0
 
@@ -174,6 +195,10 @@ def license_show(svc: Services, _args: argparse.Namespace) -> int:
     return 0
 
 
+FORCE_HELP = ("also when this is the last active site admin (then nobody can manage the "
+              "server until an admin is made again with this command line)")
+
+
 def add_parsers(sub: argparse._SubParsersAction, data_dir: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="sub", required=True)
     p = users.add_parser("create", parents=[data_dir], help="create a user")
@@ -188,10 +213,13 @@ def add_parsers(sub: argparse._SubParsersAction, data_dir: argparse.ArgumentPars
                              ("activate", users_activate, "re-activate a user")):
         p = users.add_parser(name, parents=[data_dir], help=text)
         p.add_argument("name")
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, force=False)
+        if name == "deactivate":
+            p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p = users.add_parser("set-admin", parents=[data_dir], help="make a user site admin")
     p.add_argument("name")
     p.add_argument("--revoke", action="store_true", help="take site admin away instead")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=users_set_admin)
     p = users.add_parser("reset-password", parents=[data_dir],
                          help="print a single-use reset link, or set it from standard input")

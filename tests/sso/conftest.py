@@ -38,13 +38,15 @@ class Provider:
             self.proc.wait(timeout=10)
 
 
-def start_provider(root: Path, *, server_port: int, groups: str = "") -> Provider:
+def start_provider(root: Path, *, server_port: int, groups: str = "",
+                   host: str = "127.0.0.1") -> Provider:
     node = shutil.which("node")
     assert node, "Node.js is required for the OpenID provider"
     assert (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir(), \
         f"run `npm ci` in {PROVIDER_DIR} (.ci/run does)"
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "PORT": str(port), "GROUPS": groups,
+           "ISSUER_HOST": host,
            "REDIRECT_URIS": f"http://127.0.0.1:{server_port}/oidc/callback",
            "POST_LOGOUT_URIS": f"http://127.0.0.1:{server_port}/login"}
     root.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ def start_provider(root: Path, *, server_port: int, groups: str = "") -> Provide
     with open(log, "wb") as out:
         proc = subprocess.Popen([node, "provider.mjs"], cwd=PROVIDER_DIR, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    provider = Provider(url=f"http://127.0.0.1:{port}", proc=proc, log=log)
+    provider = Provider(url=f"http://{host}:{port}", proc=proc, log=log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -79,9 +81,10 @@ class SsoSetup:
 
 def sso_setup(root: Path, *, seats: int = 20, features: tuple[str, ...] = ("sso",),
               groups: str = "", client: str = "confidential",
-              extra: dict[str, str] | None = None) -> SsoSetup:
+              extra: dict[str, str] | None = None, provider_host: str = "127.0.0.1") -> SsoSetup:
     server_port = free_port()
-    provider = start_provider(root / "provider", server_port=server_port, groups=groups)
+    provider = start_provider(root / "provider", server_port=server_port, groups=groups,
+                              host=provider_host)
     env = {**license_env(seats=seats, features=features), "OIDC_ISSUER": provider.url,
            "WBSERVER_OIDC_GROUPS_CLAIM": "groups", **(extra or {})}
     if client == "confidential":

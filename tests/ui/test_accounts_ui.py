@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import httpx
-from e2e.harness import start_server
+from e2e.harness import PYTHON, Server, _wait_healthy, base_env, free_port, start_server
 
 from .conftest import start_bare_server
 
@@ -97,4 +98,42 @@ def test_admin_edits_a_setting_seen_by_a_second_process(tmp_path, new_page):
     finally:
         if second is not None:
             second.stop()
+        server.stop()
+
+
+def test_first_run_beyond_loopback_needs_the_link_from_the_log(tmp_path, new_page):
+    """`serve --host 0.0.0.0`: the first visitor meets a refusal; the link in the log works."""
+    root = tmp_path / "open"
+    data_dir = root / "data"
+    data_dir.mkdir(parents=True)
+    env = {**base_env(root), "WBSERVER_DATA_DIR": str(data_dir)}
+    port = free_port()
+    log_path = root / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([PYTHON, "-m", "wbserver", "serve", "--host", "0.0.0.0",
+                                 "--port", str(port), "--data-dir", str(data_dir)], env=env,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    server = Server(data_dir=data_dir, port=port, proc=proc, log_path=log_path, env=env)
+    try:
+        _wait_healthy(server)
+        found = re.search(r"/setup\?token=([\w-]+)", server.logs())
+        assert found, server.logs()
+        watched = new_page("open")
+        page = watched.page
+        refused = page.goto(server.url + "/")
+        assert refused is not None and refused.status == 403 and page.url.endswith("/setup")
+        assert "printed in the server's log" in page.inner_text("main")
+        watched.forget()  # the refusal's 403 is the console error expected here
+        page.goto(server.url + "/setup?token=" + found.group(1))
+        page.fill("#username", "root")
+        page.fill("#email", "root@example.com")
+        page.fill("#password", "correct horse")
+        page.click("text=Create the admin account")
+        page.wait_for_url("**/settings")
+        assert "root" in page.inner_text("header")
+        watched.check_clean()
+        # the link is spent: the page is gone for everybody, with or without it
+        assert httpx.get(server.url + "/setup?token=" + found.group(1)).status_code == 303
+    finally:
         server.stop()

@@ -31,6 +31,8 @@ class Services:
     outbox_wakeup: Wakeup = field(default_factory=Wakeup)  # set when an item is recorded
     # where GraphQL and file_stream run their store work (one thread on SQLite)
     store_threads: StoreThreads = field(default_factory=lambda: StoreThreads(None))
+    # what /setup asks for while no admin ever existed; None: the first visit may (loopback)
+    setup_token: str | None = None
 
     @property
     def settings(self) -> Settings:

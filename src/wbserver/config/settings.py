@@ -181,8 +181,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_hours", "WBSERVER_SESSION_HOURS", _positive_int, 24 * 14,
             "Hours a browser sign-in lasts.", section="security"),
     Setting("login_max_failures", "WBSERVER_LOGIN_MAX_FAILURES", _positive_int, 10,
-            "Failed sign-ins per user name or address in 15 minutes before further tries "
-            "are refused until the window passes.", section="security"),
+            "Failed sign-ins of one user name from one address (within an hour) before "
+            "each further try of that pair waits: 30 s, doubling up to 15 minutes.",
+            section="security"),
     Setting("invite_hours", "WBSERVER_INVITE_HOURS", _positive_int, 72,
             "Hours an invite or password-reset link stays valid.", section="security"),
     Setting("artifact_gc_interval", "WBSERVER_ARTIFACT_GC_INTERVAL", _non_negative_float, 0.0,

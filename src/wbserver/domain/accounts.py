@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -42,20 +45,64 @@ def create_user(store: MetadataStore, *, username: str, email: str, is_admin: bo
 
 
 def needs_first_admin(store: MetadataStore) -> bool:
-    return store.count_admins() == 0
+    """/setup is offered only while this server has never had an admin: deactivating or
+    demoting admins later never reopens it."""
+    return not store.has_had_admin()
+
+
+def setup_token(server_secret: bytes) -> str:
+    """The one-time token /setup asks for when the server listens beyond loopback: the same
+    in every process sharing the secret, and worthless once the first admin exists."""
+    digest = hmac.new(server_secret, b"wbserver first admin setup", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def check_setup_token(expected: str | None, given: object) -> None:
+    if expected is None:
+        return
+    if not isinstance(given, str) or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise PermissionDenied("this server listens on a network address, so creating the "
+                               "admin account needs the setup link printed in the server's "
+                               "log (/setup?token=...); or run `wbserver users create NAME "
+                               "--email E --admin` on the server")
+
+
+def create_first_admin(store: MetadataStore, *, username: str, email: str, password_hash: str,
+                       license: LicenseState, now: datetime) -> User:
+    """The admin account of a server that never had one; of concurrent calls one wins."""
+    check_new_user(username, email)
+    limit, message = seats(license, now)
+    user = store.create_first_admin(username=username, email=email, password_hash=password_hash,
+                                    seat_limit=limit, limit_message=message)
+    if user is None:
+        raise PermissionDenied("an admin account exists already; sign in instead")
+    return user
+
+
+class LastAdmin(InvalidInput):
+    """The change would leave the server without an active site admin."""
+
+
+def _keep_an_admin(store: MetadataStore, user: User, change: str) -> None:
+    if user.is_admin and user.is_active and store.count_admins() <= 1:
+        raise LastAdmin(f"{user.username} is the last active site admin; {change} them would "
+                        "leave nobody able to manage users or settings (and /setup does not "
+                        "open again); make another user admin first")
 
 
 def set_active(store: MetadataStore, *, username: str, active: bool, license: LicenseState,
-               now: datetime) -> User:
+               now: datetime, force: bool = False) -> User:
     user = _user(store, username)
+    if not active and not force:
+        _keep_an_admin(store, user, "deactivating")
     limit, message = seats(license, now)
     return store.set_user_active(user.id, active, seat_limit=limit, limit_message=message)
 
 
-def set_admin(store: MetadataStore, *, username: str, admin: bool) -> User:
+def set_admin(store: MetadataStore, *, username: str, admin: bool, force: bool = False) -> User:
     user = _user(store, username)
-    if not admin and user.is_admin and store.count_admins() <= 1:
-        raise InvalidInput("this is the last site admin; make another user admin first")
+    if not admin and not force:
+        _keep_an_admin(store, user, "demoting")
     store.set_user_admin(user.id, admin)
     return _user(store, username)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,11 +13,35 @@ from wbserver.domain.models import User
 from wbserver.errors import LimitExceeded, Unauthenticated
 from wbserver.ports import MetadataStore
 
-THROTTLE_WINDOW = timedelta(minutes=15)
+FAILURE_MEMORY = timedelta(hours=1)  # failures older than this no longer count
+FIRST_WAIT = timedelta(seconds=30)  # after the free tries; doubles with each further failure
+LONGEST_WAIT = timedelta(minutes=15)
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TooManyTries(LimitExceeded):
+    """Sign-ins of this user name from this address must wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes, seconds = divmod(retry_after, 60)
+        wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+        super().__init__(f"too many failed sign-ins for this user name from your address; "
+                         f"wait {wait} and try again")
+        self.retry_after = retry_after
+
+
+def seconds_to_wait(*, failures: int, last_failure: datetime | None, free_tries: int,
+                    now: datetime) -> int:
+    """How long one (user name, address) pair still waits before its next try: not at all
+    for the first `free_tries` failures, then 30 s after the last failure, doubling with each
+    further failure up to 15 minutes."""
+    if failures < free_tries or last_failure is None:
+        return 0
+    wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(failures - free_tries, 20))
+    return max(0, math.ceil((last_failure + wait - now).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -29,10 +54,15 @@ class SignedIn:
 def sign_in(store: MetadataStore, *, username: str, password: str, remote: str,
             verify: Callable[[str, str], bool], now: datetime, max_failures: int,
             session_hours: int, admins_only: bool = False) -> SignedIn:
-    """A new session for a correct password; too many failures refuse further tries."""
-    if store.count_login_failures(username=username, remote=remote,
-                                  since=now - THROTTLE_WINDOW) >= max_failures:
-        raise LimitExceeded("too many failed sign-ins; wait 15 minutes and try again")
+    """A new session for a correct password. Failures are counted per user name and
+    address, so a guesser slows down only their own tries at that name: other people behind
+    the same address, and the same person elsewhere, sign in as usual."""
+    failures, last = store.login_failures(username=username, remote=remote,
+                                          since=now - FAILURE_MEMORY)
+    wait = seconds_to_wait(failures=failures, last_failure=last, free_tries=max_failures,
+                           now=now)
+    if wait:
+        raise TooManyTries(wait)
     found = store.get_password_hash(username)
     user, stored = found if found else (None, None)
     if user is None or not stored or not user.is_active or not verify(stored, password):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,13 +41,21 @@ def begin(store: MetadataStore, *, next_url: str, now: datetime) -> PendingSignI
                          code_challenge=challenge.decode())
 
 
-def consume(store: MetadataStore, *, state: str, now: datetime) -> tuple[str, str, str]:
-    """(nonce, code verifier, next URL) of a sign-in started here; each state works once."""
+NOT_HERE = ("this sign-in was already used, has expired, or was not started here in this "
+            "browser; start again from the sign-in page")
+
+
+def consume(store: MetadataStore, *, state: str, browser_state: str | None,
+            now: datetime) -> tuple[str, str, str]:
+    """(nonce, code verifier, next URL) of a sign-in started here; each state works once, and
+    only in the browser that started it (BROWSER_STATE: the state its cookie holds), so a
+    provider answer made for someone else's sign-in cannot sign this browser in."""
+    if not browser_state or not hmac.compare_digest(state.encode(), browser_state.encode()):
+        raise Unauthenticated(NOT_HERE)
     found = store.spend_sso_state(state_hash=token_hash(state), now=now,
                                   not_before=now - STATE_TTL)
     if found is None:
-        raise Unauthenticated("this sign-in was already used, has expired, or was not started "
-                              "here; start again from the sign-in page")
+        raise Unauthenticated(NOT_HERE)
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -46,6 +46,25 @@ def check_seats(conn: Connection, seat_limit: int | None, message: str) -> None:
         raise LimitExceeded(message)
 
 
+FIRST_ADMIN = "first_admin"  # the server_marks row: an admin account has existed
+
+
+def _mark_first_admin(conn: Connection) -> None:
+    c = t.server_marks.c
+    if conn.execute(select(c.name).where(c.name == FIRST_ADMIN)).first() is not None:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(t.server_marks.insert().values(name=FIRST_ADMIN, created_at=utcnow()))
+    except IntegrityError:
+        pass  # set by a concurrent transaction
+
+
+def _is_first_admin_mark(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "server_marks" in text or "primary" in text
+
+
 class AccountRows:
     def _read(self) -> AbstractContextManager[Connection]: ...
     def _write(self) -> AbstractContextManager[Connection]: ...
@@ -77,6 +96,31 @@ class AccountRows:
     def set_user_admin(self, user_id: int, admin: bool) -> None:
         with self._write() as conn:
             conn.execute(update(t.users).where(t.users.c.id == user_id).values(is_admin=admin))
+            if admin:
+                _mark_first_admin(conn)
+
+    def has_had_admin(self) -> bool:
+        """Whether an admin account has ever existed here (then /setup stays closed)."""
+        with self._read() as conn:
+            return conn.execute(select(t.server_marks.c.name).where(
+                t.server_marks.c.name == FIRST_ADMIN)).first() is not None
+
+    def create_first_admin(self, *, username: str, email: str, password_hash: str,
+                           seat_limit: int | None, limit_message: str) -> User | None:
+        """The first admin, or None when one exists or was made first by a concurrent call:
+        the mark's primary key lets exactly one transaction through."""
+        try:
+            with self._write() as conn:
+                conn.execute(t.server_marks.insert().values(name=FIRST_ADMIN, created_at=utcnow()))
+                check_seats(conn, seat_limit, limit_message)
+                user_id = self._insert_user(conn, username=username, email=email,
+                                            password_hash=password_hash, is_admin=True)
+                row = conn.execute(select(t.users).where(t.users.c.id == user_id)).one()
+        except IntegrityError as exc:
+            if _is_first_admin_mark(exc):
+                return None
+            raise
+        return _user(row)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         with self._write() as conn:
@@ -114,18 +158,24 @@ class AccountRows:
     # login throttling --------------------------------------------------------------------
 
     def record_login_failure(self, *, username: str, remote: str, now: datetime) -> None:
+        c = t.login_failures.c
         with self._write() as conn:
             conn.execute(t.login_failures.insert().values(username=username[:64],
                                                           remote=remote[:64], created_at=now))
+            # this name's failures older than a day count for nothing any more
+            conn.execute(delete(t.login_failures).where(
+                c.username == username[:64], c.created_at < now - timedelta(days=1)))
 
-    def count_login_failures(self, *, username: str, remote: str, since: datetime) -> int:
+    def login_failures(self, *, username: str, remote: str,
+                       since: datetime) -> tuple[int, datetime | None]:
+        """How many sign-ins of this user name from this address failed since then, and
+        when the last one did."""
         c = t.login_failures.c
+        query = select(func.count(), func.max(c.created_at)).where(
+            c.username == username[:64], c.remote == remote[:64], c.created_at > since)
         with self._read() as conn:
-            by_user = conn.execute(select(func.count()).select_from(t.login_failures).where(
-                c.username == username[:64], c.created_at > since)).scalar_one()
-            by_remote = conn.execute(select(func.count()).select_from(t.login_failures).where(
-                c.remote == remote[:64], c.created_at > since)).scalar_one()
-        return max(int(by_user), int(by_remote))
+            count, last = conn.execute(query).one()
+        return int(count), last
 
     # invites and reset links ---------------------------------------------------------------
 
@@ -180,6 +230,8 @@ class AccountRows:
                                                         user_id=user_id, created_at=now))
         except IntegrityError as exc:
             raise AlreadyExists(f"the name {username!r} is taken") from exc
+        if is_admin:
+            _mark_first_admin(conn)
         return user_id
 
     # API keys -----------------------------------------------------------------------------

@@ -169,6 +169,14 @@ team_members = Table(
     Column("created_at", Timestamp, nullable=False),
 )
 
+# Facts about the server that, once true, stay true: "first_admin" (an admin account has
+# existed, so /setup never opens again). The primary key makes setting one race-free.
+server_marks = Table(
+    "server_marks", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
 login_failures = Table(
     "login_failures", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

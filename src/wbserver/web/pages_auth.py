@@ -8,7 +8,14 @@ from starlette.responses import Response
 
 from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
-from wbserver.domain.sessions import sign_in, sign_out, start_session, token_hash
+from wbserver.domain.sessions import (
+    SignedIn,
+    TooManyTries,
+    sign_in,
+    sign_out,
+    start_session,
+    token_hash,
+)
 from wbserver.errors import (
     AlreadyExists,
     InvalidInput,
@@ -30,33 +37,36 @@ def _safe_next(value: object) -> str:
 
 @page
 async def setup(request: Request, who: Visitor) -> Response:
+    """The first admin account, once: only while this server never had an admin, and beyond
+    loopback only with the setup token printed in the server's log."""
     svc = services(request)
     if not await run_in_threadpool(accounts.needs_first_admin, svc.store):
         return redirect("/login")
     if request.method == "GET":
-        return render(request, who, "setup.html", form={})
+        token = request.query_params.get("token")
+        accounts.check_setup_token(svc.setup_token, token)
+        return render(request, who, "setup.html", form={}, setup_token=token)
     form = await request.form()
     check_csrf(who, form.get("csrf_token"))
+    accounts.check_setup_token(svc.setup_token, form.get("setup_token"))
     username, email = str(form.get("username", "")).strip(), str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     try:
         accounts.check_password(password)
 
-        def create() -> object:
-            if not accounts.needs_first_admin(svc.store):
-                raise PermissionDenied("an admin account exists already")
-            user = accounts.create_user(svc.store, username=username, email=email,
-                                        is_admin=True, password_hash=hash_password(password),
-                                        license=svc.license(), now=utcnow())
+        def create() -> SignedIn:
+            user = accounts.create_first_admin(svc.store, username=username, email=email,
+                                               password_hash=hash_password(password),
+                                               license=svc.license(), now=utcnow())
             return start_session(svc.store, user=user, now=utcnow(),
                                  session_hours=svc.settings.session_hours)
 
         signed = await run_in_threadpool(create)
     except InvalidInput as exc:
         return render(request, who, "setup.html", status=400, form=form,
-                      flashes=[("error", exc.message)])
+                      setup_token=form.get("setup_token"), flashes=[("error", exc.message)])
     response = redirect("/settings")
-    set_session_cookie(request, response, signed.token)  # type: ignore[attr-defined]
+    set_session_cookie(request, response, signed.token)
     return response
 
 
@@ -85,8 +95,11 @@ async def login(request: Request, who: Visitor) -> Response:
                             admins_only=options["password_admins_only"]))
     except (Unauthenticated, LimitExceeded) as exc:
         status = 429 if isinstance(exc, LimitExceeded) else 401
-        return render_login(request, who, status=status, form=form,
-                            next=_safe_next(form.get("next")), flashes=[("error", exc.message)])
+        refused = render_login(request, who, status=status, form=form,
+                               next=_safe_next(form.get("next")), flashes=[("error", exc.message)])
+        if isinstance(exc, TooManyTries):
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     response = redirect(_safe_next(form.get("next")))
     set_session_cookie(request, response, signed.token)
     return response
@@ -94,9 +107,14 @@ async def login(request: Request, who: Visitor) -> Response:
 
 @page
 async def logout(request: Request, who: Visitor) -> Response:
-    if request.method == "POST":
-        form = await request.form()
-        check_csrf(who, form.get("csrf_token"))
+    """Signs out on POST with the CSRF token only: a GET (a link or image on another site)
+    shows a button instead of ending the session."""
+    if request.method != "POST":
+        if who.user is None:
+            return redirect("/login")
+        return render(request, who, "logout.html")
+    form = await request.form()
+    check_csrf(who, form.get("csrf_token"))
     token = request.cookies.get(SESSION_COOKIE)
     store = services(request).store
     id_token = await run_in_threadpool(store.get_session_id_token, token_hash(token)) if token else None

@@ -20,7 +20,17 @@ from wbserver.sso.provider import Discovery, OidcClient, configured_client, sso_
 from wbserver.sso.tokens import KeySets, exchange_code, fetch_userinfo, verify_id_token
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
-from wbserver.web.session import Visitor, services, set_session_cookie
+from wbserver.web.session import (
+    Visitor,
+    secure_cookies,
+    services,
+    set_session_cookie,
+    visitor,
+)
+
+STATE_COOKIE = "wbserver_oidc_state"  # binds a sign-in to the browser that started it
+STATE_COOKIE_PATH = "/oidc"
+RELAYED_FIELDS = ("state", "id_token", "code", "error", "error_description", "session_state")
 
 
 @dataclass(frozen=True)
@@ -64,11 +74,31 @@ async def start(request: Request, who: Visitor) -> Response:
     else:
         params.update(response_type="code", code_challenge=pending.code_challenge,
                       code_challenge_method="S256")
-    return redirect(f"{endpoints.authorization}?{urlencode(params)}")
+    response = redirect(f"{endpoints.authorization}?{urlencode(params)}")
+    response.set_cookie(STATE_COOKIE, pending.state, max_age=int(sso.STATE_TTL.total_seconds()),
+                        path=STATE_COOKIE_PATH, httponly=True, samesite="lax",
+                        secure=secure_cookies(request))
+    return response
+
+
+async def finish(request: Request) -> Response:
+    """The provider's answer. The browser must hold the state cookie /oidc/login gave it; the
+    cookie is spent here whatever the outcome."""
+    if request.method == "POST" and STATE_COOKIE not in request.cookies:
+        form = await request.form()
+        if not form.get("relayed"):
+            # A form_post from the provider's site carries no SameSite=Lax cookie: post the
+            # answer once more from this site's own page, which does.
+            fields = [(k, str(v)) for k, v in form.items() if k in RELAYED_FIELDS]
+            return render(request, await visitor(request), "oidc_relay.html", fields=fields)
+    response = await _finish(request)
+    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, samesite="lax",
+                           secure=secure_cookies(request))
+    return response
 
 
 @page
-async def finish(request: Request, who: Visitor) -> Response:
+async def _finish(request: Request, who: Visitor) -> Response:
     svc = services(request)
     client = active_client(svc)
     if client is None:
@@ -82,16 +112,18 @@ async def finish(request: Request, who: Visitor) -> Response:
                               + (f" ({detail})" if detail else ""))
     if not params.get("state"):
         raise Unauthenticated("the identity provider's answer carries no state")
-    signed = await run_in_threadpool(_complete, request, svc, client, params)
+    signed = await run_in_threadpool(_complete, request, svc, client, params,
+                                     request.cookies.get(STATE_COOKIE))
     response = redirect(signed[1])
     set_session_cookie(request, response, signed[0])
     return response
 
 
-def _complete(request: Request, svc: Services, client: OidcClient,
-              params: dict[str, Any]) -> tuple[str, str]:
+def _complete(request: Request, svc: Services, client: OidcClient, params: dict[str, Any],
+              browser_state: str | None) -> tuple[str, str]:
     now = utcnow()
-    nonce, verifier, next_url = sso.consume(svc.store, state=params["state"], now=now)
+    nonce, verifier, next_url = sso.consume(svc.store, state=params["state"],
+                                            browser_state=browser_state, now=now)
     helpers = _sso(request)
     endpoints = helpers.discovery.endpoints(client)
     tokens: dict[str, Any] = {}

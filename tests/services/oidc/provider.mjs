@@ -1,10 +1,12 @@
 // A real OpenID provider (oidc-provider) for wbserver's SSO tests. Loopback only.
-// Environment: PORT, REDIRECT_URIS and POST_LOGOUT_URIS (comma-separated), GROUPS (claim
+// Environment: PORT, ISSUER_HOST, REDIRECT_URIS and POST_LOGOUT_URIS (comma-separated), GROUPS (claim
 // values given to every account), ID_TOKEN_TTL (seconds).
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT || 9310);
-const issuer = `http://127.0.0.1:${port}`;
+// ISSUER_HOST=localhost makes the provider another site than a server on 127.0.0.1 (for the
+// browser's SameSite rules); it still listens on 127.0.0.1 only.
+const issuer = `http://${process.env.ISSUER_HOST || '127.0.0.1'}:${port}`;
 const redirectUris = (process.env.REDIRECT_URIS || '').split(',').filter(Boolean);
 const postLogoutUris = (process.env.POST_LOGOUT_URIS || '').split(',').filter(Boolean);
 const groups = (process.env.GROUPS || '').split(',').filter(Boolean);

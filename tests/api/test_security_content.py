@@ -108,6 +108,13 @@ def test_storage_head_carries_the_same_headers(api):
     assert response.headers["content-security-policy"].startswith("sandbox")
     assert response.headers["content-disposition"].startswith("attachment;")
     assert response.headers["content-type"] == "application/octet-stream"
+    for ranges in ("bytes=0-5", "bytes=0-5,10-20"):  # 206 answers keep the same headers
+        part = api.client.get(local(nodes["report.html"]["directUrl"]),
+                              headers={"Range": ranges})
+        assert part.status_code == 206
+        assert part.headers["content-security-policy"].startswith("sandbox")
+        assert part.headers["content-disposition"].startswith("attachment;")
+        assert part.headers["x-content-type-options"] == "nosniff"
 
 
 @pytest.mark.parametrize("streamed", [False, True])

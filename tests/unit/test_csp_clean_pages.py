@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from wbserver.api.security_headers import CONTENT_SECURITY_POLICY
+import wbserver.web
 
-WEB = Path(__file__).resolve().parents[2] / "src" / "wbserver" / "web"
+WEB = Path(wbserver.web.__file__).resolve().parent
 TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 SCRIPTS = sorted((WEB / "static" / "ui").glob("*.js"))
 
@@ -19,6 +19,8 @@ SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 
 
 def test_the_policy_allows_no_inline_script_or_style():
+    from wbserver.api.security_headers import CONTENT_SECURITY_POLICY
+
     directives = {d.split()[0]: d.split()[1:] for d in CONTENT_SECURITY_POLICY.split("; ")}
     assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'"]

@@ -8,7 +8,6 @@ sandbox policy."""
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -31,6 +30,10 @@ HEADERS = (
 )
 
 
+RAW_HEADERS = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+               for name, value in HEADERS]
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,9 +45,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS:
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))  # a copy: responses reuse theirs
+                present = {name.lower() for name, _value in headers}
+                headers.extend(h for h in RAW_HEADERS if h[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

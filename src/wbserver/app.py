@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from wbserver.api.context import Services
 from wbserver.api.events import emitter
@@ -21,6 +22,7 @@ from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
+from wbserver.api.security_headers import SecurityHeaders
 from wbserver.api.store_threads import store_threads_for
 from wbserver.backends import PUBLISHERS, QUEUES, STORES, BackendEnv, shown_uri
 from wbserver.config import Settings
@@ -259,7 +261,7 @@ def create_app(source: SettingsSource | None = None, *,
                 await gc_task
             services.store.close()  # type: ignore[attr-defined]
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan)
+    app = Starlette(routes=ROUTES, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.services = services
     app.state.settings_probes = []  # backends add checks run before saving settings
     app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))

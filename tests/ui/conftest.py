@@ -1,13 +1,14 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live `wbserver serve`.
 
-Every page is watched: a console error or a request to anything but 127.0.0.1 fails the
-test. Screenshots go to test-artifacts/ui/ (or $WBSERVER_TEST_ARTIFACTS/ui)."""
+Every page is watched: a console error (a Content-Security-Policy violation is one) or a
+request to anything but 127.0.0.1 fails the test. Screenshots go to test-artifacts/ui/ (or $WBSERVER_TEST_ARTIFACTS/ui)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from e2e.harness import PYTHON, Server, _wait_healthy, base_env, free_port
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("WBSERVER_TEST_ARTIFACTS",
@@ -47,6 +49,20 @@ def start_bare_server(root: Path, extra_env: dict[str, str] | None = None,
         server.stop()
         raise
     return server
+
+
+def wait_until(page: Page, expression: str, timeout: float = 60.0) -> None:
+    """Wait for the JavaScript EXPRESSION to hold in PAGE (PlaywrightTimeout if it does not).
+
+    Polls with page.evaluate, which the pages' Content-Security-Policy allows: Playwright's
+    wait_for_function compiles its predicate inside the page, which a policy without
+    'unsafe-eval' refuses."""
+    check = f"() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }}"
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(check):
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"waited {timeout:.0f} s in vain for {expression}")
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ import pytest
 from e2e.harness import Client, Server, start_server, wait_for
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from ui.conftest import wait_until
+
 PASSWORD = "alice password"
 
 
@@ -51,7 +53,7 @@ def wait_js(page, expression: str, server: Server) -> None:
     """Wait for EXPRESSION to hold in the page; on a timeout say what the page and the
     server said."""
     try:
-        page.wait_for_function(expression, timeout=60_000)
+        wait_until(page, expression)
     except PlaywrightTimeout:
         status = page.inner_text("#log-status") if page.locator("#log-status").count() else ""
         raise AssertionError(f"waited in vain for {expression}; page status {status!r}\n"
@@ -114,12 +116,12 @@ def test_pages_table_charts_compare_and_artifacts(filled, new_page):
     assert page.locator("#log li", has_text="hello from stdout").count() == 1
     assert page.locator("#log li.stderr", has_text="warning from stderr").count() == 1
     page.fill("#log-search", "stderr")
-    page.wait_for_function("document.querySelectorAll('#log li').length === 1")
+    wait_until(page, "document.querySelectorAll('#log li').length === 1")
     assert "notes.txt" in page.inner_text("#files-table")
     assert "alpha notes" in page.inner_text("#overview")
     watched.shot("run")
     page.select_option("#x-axis", "runtime")
-    page.wait_for_function("WB.fetched.loss.axis === 'runtime'")
+    wait_until(page, "WB.fetched.loss.axis === 'runtime'")
     assert page.evaluate("WB.fetched.loss.x.length") == len(logged)
     page.check("#log-scale")
     page.fill("#smoothing", "0.6")

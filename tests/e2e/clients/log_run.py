@@ -14,7 +14,10 @@ Spec keys (all optional except ``init``):
   best          set summary["best"] several times, finally to this value
   config_update dict passed to run.config.update() after the loop
   console       print stdout/stderr lines and a carriage-return progress bar
-  save          {"name": ..., "content": ...}: write the file and wandb.save() it
+  save          {"name": ..., "content": ...} (or a list of them): write the file and
+                wandb.save() it
+  html          log wandb.Html(html) under the key "report" (the client saves it as
+                media/html/report_<step>_<hash>.html)
   alert         {"title": ..., "text": ..., "repeat": n}: wandb.alert() (n times)
   fail          raise RuntimeError(fail) instead of finishing
   ready_sleep   print READY and sleep this many seconds instead of finishing
@@ -110,10 +113,13 @@ def main(spec_path, out_path):
     if spec.get("console"):
         print(STDOUT_LINES[1])
         out["stdout"].append(STDOUT_LINES[1])
-    if spec.get("save"):
-        with open(spec["save"]["name"], "w") as f:
-            f.write(spec["save"]["content"])
-        wandb.save(spec["save"]["name"])
+    saves = spec.get("save") or []
+    for item in saves if isinstance(saves, list) else [saves]:
+        with open(item["name"], "w") as f:
+            f.write(item["content"])
+        wandb.save(item["name"])
+    if spec.get("html"):
+        run.log({"report": wandb.Html(spec["html"])})
     if spec.get("alert"):
         for _ in range(spec["alert"].get("repeat", 1)):  # repeats fall within wait_duration
             wandb.alert(title=spec["alert"]["title"], text=spec["alert"]["text"])

@@ -26,6 +26,7 @@ from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
+from wbserver.api.rest.user_content import content_type, user_content_headers
 from wbserver.api.store_threads import short_body
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
@@ -162,15 +163,16 @@ def send_blob(svc: Services, key: str, *, filename: str | None = None,
     if base_url is not None and not svc.blobs.serves_bytes(key):
         return RedirectResponse(svc.blobs.download_url(
             key, base_url=base_url, expires_in=svc.settings.download_url_ttl), status_code=307)
+    name = filename or key
+    headers = user_content_headers(name)  # never a page of this origin: see user_content.py
     path = svc.blobs.local_path(key)
     if path is not None:
-        return FileResponse(path, filename=filename)
+        return FileResponse(path, media_type=content_type(name), headers=headers)
     try:
         chunks = svc.blobs.open_read(key)
     except FileNotFoundError:
         raise NotFound("no such file") from None
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else None
-    return StreamingResponse(chunks, media_type="application/octet-stream", headers=headers)
+    return StreamingResponse(chunks, media_type=content_type(name), headers=headers)
 
 
 async def run_file_download(request: Request) -> Response:

@@ -18,7 +18,8 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
-    "form-action 'self'",
+    # No form-action: Chromium applies it to the redirect after a form post too, and signing
+    # out of an SSO session redirects to the provider's end-session endpoint.
     "frame-ancestors 'none'",
 ))
 

@@ -113,7 +113,7 @@ def open_blob_store(config: StoreConfig, files_dir: str, signer: UrlSigner) -> B
 
 
 def open_publisher(settings: Settings, uri: str) -> Any:
-    """The NOTIFICATIONS_QUEUE publisher for `uri` (an outbox item keeps the URI it had)."""
+    """The NOTIFICATIONS_QUEUE publisher for `uri` (the value in force when an item is sent)."""
     env = BackendEnv(aws_region=settings.aws_region,
                      azure_storage_key=settings.azure_storage_key)
     return PUBLISHERS.open(uri, env)
@@ -207,7 +207,8 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
             on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run)))
         outbox_task = asyncio.create_task(outbox_loop(OutboxWorker(services.store, senders={
             "slack": slack_sender(services.store, services.secrets.decrypt),
-            "queue": queue_sender(lambda uri: open_publisher(services.settings, uri))}),
+            "queue": queue_sender(lambda: services.settings.notifications_queue,
+                                  lambda uri: open_publisher(services.settings, uri))}),
             services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))

@@ -119,10 +119,15 @@ def open_publisher(settings: Settings, uri: str) -> Any:
     return PUBLISHERS.open(uri, env)
 
 
-def notifications_probe(settings: Settings) -> None:
-    """Before /system-admin saves NOTIFICATIONS_QUEUE: the queue must answer."""
-    if settings.notifications_queue:
-        open_publisher(settings, settings.notifications_queue).check()
+def notifications_probe(current: Callable[[], Settings]) -> Probe:
+    """Before /system-admin saves a changed NOTIFICATIONS_QUEUE: the queue must answer (an
+    unchanged one is not reached, so its outage never blocks saving other settings)."""
+    def probe(candidate: Settings) -> None:
+        fields = ("notifications_queue", "aws_region", "azure_storage_key")
+        if candidate.notifications_queue and any(
+                getattr(candidate, f) != getattr(current(), f) for f in fields):
+            open_publisher(candidate, candidate.notifications_queue).check()
+    return probe
 
 
 def open_queue(settings: Settings) -> EventQueue:
@@ -235,8 +240,8 @@ def create_app(source: SettingsSource | None = None) -> Starlette:
     app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))
     discovery = Discovery()
     app.state.sso = SsoServices(discovery=discovery, keys=KeySets())
-    app.state.settings_probes.append(sso_probe(discovery))
-    app.state.settings_probes.append(notifications_probe)
+    app.state.settings_probes.append(sso_probe(discovery, lambda: services.settings))
+    app.state.settings_probes.append(notifications_probe(lambda: services.settings))
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
 

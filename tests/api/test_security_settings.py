@@ -330,3 +330,21 @@ def test_host_from_the_environment_stops_serve_with_one_line_and_exit_2(tmp_path
     assert lines[0].startswith("wbserver: HOST='127.0.0.1:18106' is not valid: it names no "
                                "http:// or https:// scheme (did you mean "
                                "http://127.0.0.1:18106?)"), lines[0]
+
+
+def test_a_saved_host_refused_today_is_ignored_alone(make_app, caplog):
+    """A HOST saved before it was validated (e.g. 127.0.0.1:18106) must not make the server
+    drop every saved setting (BUCKET...) at start: only that value is left out, and logged."""
+    app = make_app()
+    app.state.services.store.save_settings({"host": "127.0.0.1:18106", "invite_hours": "5"},
+                                           user_id=None, now=utcnow(), audit=[])
+    app.state.services.store.close()
+    with caplog.at_level("ERROR", logger="wbserver.settings"):
+        app = make_app()
+    settings = app.state.services.settings
+    assert (settings.host, settings.invite_hours) == ("", 5)
+    assert "ignoring the saved HOST: HOST='127.0.0.1:18106' is not valid" in caplog.text
+    with admin_client(app) as client:
+        assert shown(client, "HOST") == ("", "default")
+        assert save_page(client, {"host": "http://127.0.0.1:18106"}).status_code == 200
+    assert app.state.services.settings.host == "http://127.0.0.1:18106"

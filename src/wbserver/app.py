@@ -144,16 +144,21 @@ def open_blob_store(config: StoreConfig, files_dir: str, signer: UrlSigner) -> B
 
 
 def open_publisher(settings: Settings, uri: str) -> Any:
-    """The NOTIFICATIONS_QUEUE publisher for `uri` (an outbox item keeps the URI it had)."""
+    """The NOTIFICATIONS_QUEUE publisher for `uri` (the value in force when an item is sent)."""
     env = BackendEnv(aws_region=settings.aws_region,
                      azure_storage_key=settings.azure_storage_key)
     return PUBLISHERS.open(uri, env)
 
 
-def notifications_probe(settings: Settings) -> None:
-    """Before /system-admin saves NOTIFICATIONS_QUEUE: the queue must answer."""
-    if settings.notifications_queue:
-        open_publisher(settings, settings.notifications_queue).check()
+def notifications_probe(current: Callable[[], Settings]) -> Probe:
+    """Before /system-admin saves a changed NOTIFICATIONS_QUEUE: the queue must answer (an
+    unchanged one is not reached, so its outage never blocks saving other settings)."""
+    def probe(candidate: Settings) -> None:
+        fields = ("notifications_queue", "aws_region", "azure_storage_key")
+        if candidate.notifications_queue and any(
+                getattr(candidate, f) != getattr(current(), f) for f in fields):
+            open_publisher(candidate, candidate.notifications_queue).check()
+    return probe
 
 
 def open_queue(settings: Settings) -> EventQueue:
@@ -240,7 +245,8 @@ def create_app(source: SettingsSource | None = None, *,
             on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run)))
         outbox_task = asyncio.create_task(outbox_loop(OutboxWorker(services.store, senders={
             "slack": slack_sender(services.store, services.secrets.decrypt),
-            "queue": queue_sender(lambda uri: open_publisher(services.settings, uri))}),
+            "queue": queue_sender(lambda: services.settings.notifications_queue,
+                                  lambda uri: open_publisher(services.settings, uri))}),
             services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
@@ -267,8 +273,8 @@ def create_app(source: SettingsSource | None = None, *,
     app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))
     discovery = Discovery()
     app.state.sso = SsoServices(discovery=discovery, keys=KeySets())
-    app.state.settings_probes.append(sso_probe(discovery))
-    app.state.settings_probes.append(notifications_probe)
+    app.state.settings_probes.append(sso_probe(discovery, lambda: services.settings))
+    app.state.settings_probes.append(notifications_probe(lambda: services.settings))
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
 

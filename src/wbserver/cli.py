@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wbserver.config.runtime import SettingsSource
-from wbserver.errors import WbError
+from wbserver.errors import ConfigError, WbError
 
 
 def _source(args: argparse.Namespace) -> SettingsSource:
@@ -25,8 +25,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wbserver.app import create_app
     from wbserver.http_server import serve
 
-    source = _source(args)
-    app = create_app(source, bind_host=args.host)
+    try:
+        source = _source(args)
+        app = create_app(source, bind_host=args.host)
+    except ConfigError as exc:  # a bad setting: one line, and the exit code of a usage error
+        print(f"wbserver: {exc.message}", file=sys.stderr)
+        return 2
     tune_gc()
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)

@@ -4,6 +4,7 @@ exactly the expected events, in order, each valid against the published schema."
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -111,5 +112,10 @@ def test_runs_publish_their_events_in_order(kind: str, emulators: Any, tmp_path:
         assert finished["run"]["url"] == f"{server.url}/alice/events/runs/good1"
         assert events[1]["alert"]["title"] == "Heads up"
         assert events[4]["run"]["exit_code"] == 1
+        # the outbox names the setting, never the queue URI with its credentials (#18)
+        with sqlite3.connect(server.data_dir / "wbserver.sqlite") as db:
+            rows = db.execute("SELECT channel, target, last_error FROM outbox").fetchall()
+        assert rows and {(r[0], r[1]) for r in rows} == {("queue", "NOTIFICATIONS_QUEUE")}
+        assert not any("test-secret" in str(value) for row in rows for value in row)
     finally:
         server.stop()

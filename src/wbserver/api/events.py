@@ -22,7 +22,7 @@ def emitter(services: Services, base_url: str) -> Emit:
         try:
             recorded = enqueue_run_event(
                 services.store, kind=kind, run=run, now=utcnow(), base_url=base_url,
-                queue_uri=getattr(services.settings, "notifications_queue", ""), alert=alert)
+                to_queue=bool(getattr(services.settings, "notifications_queue", "")), alert=alert)
             if recorded:  # nothing to deliver: let the outbox sleep
                 services.outbox_wakeup.set()
         except Exception:

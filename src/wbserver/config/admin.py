@@ -3,12 +3,19 @@ changes (validated first, secrets encrypted, every change audited, never a secre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from wbserver.config.runtime import SettingsSource
-from wbserver.config.settings import BY_NAME, SETTINGS, Settings, load_settings, parse_value
+from wbserver.config.settings import (
+    BY_NAME,
+    SETTINGS,
+    Setting,
+    Settings,
+    load_settings,
+    parse_value,
+)
 from wbserver.errors import ConfigError, InvalidInput, PermissionDenied
 from wbserver.ports import MetadataStore
 
@@ -50,21 +57,22 @@ def describe(source: SettingsSource) -> list[SettingRow]:
 
 def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mapping[str, str],
                  actor_id: int | None, now: datetime, encrypt: Callable[[str], str],
-                 probes: list[Probe] | None = None) -> list[str]:
+                 probes: list[Probe] | None = None, clear: Iterable[str] = ()) -> list[str]:
     """Validate every change, probe the resulting configuration, then save all or nothing.
-    An empty value clears the saved value (the default applies again). Returns the names
-    that changed."""
+    An empty value clears the saved value (the default applies again), except for a secret,
+    whose empty field means 'keep it': a secret is cleared by naming it in `clear`. Returns
+    the names that changed."""
     cleaned: dict[str, str | None] = {}
+    for name in clear:
+        _editable(source, name)
+        if (changes.get(name) or "").strip():
+            raise InvalidInput(f"{BY_NAME[name].env} has both a new value and 'clear'; "
+                               "choose one")
+        cleaned[name] = None
     for name, raw in changes.items():
-        setting = BY_NAME.get(name)
-        if setting is None:
-            raise InvalidInput(f"there is no setting named {name!r}")
-        if source.is_locked(name):
-            reason = ("it is read from the environment before the database opens"
-                      if setting.env_only else f"it is set by the environment variable {setting.env}")
-            raise PermissionDenied(f"{setting.env} cannot be changed here: {reason}")
+        setting = _editable(source, name)
         value = raw.strip()
-        if setting.secret and value == "":
+        if name in cleaned or (setting.secret and value == ""):
             continue  # a blank secret field means 'keep what is there'
         if value:
             try:
@@ -81,6 +89,8 @@ def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mappi
         else:
             saved[name] = value
     candidate = load_settings(source.environ, source.overrides, saved=saved)
+    if cleaned.get("license"):
+        check_license(candidate, now)
     for probe in probes or []:
         try:
             probe(candidate)
@@ -89,21 +99,35 @@ def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mappi
     stored = {n: (encrypt(v) if v is not None and BY_NAME[n].secret else v)
               for n, v in cleaned.items()}
     audit = [("setting.clear" if v is None else "setting.update", BY_NAME[n].env,
-              "secret changed" if BY_NAME[n].secret else f"now {v!r}" if v else "cleared")
+              "secret changed" if BY_NAME[n].secret and v else f"now {v!r}" if v else "cleared")
              for n, v in cleaned.items()]
     store.save_settings(stored, user_id=actor_id, now=now, audit=audit)
     source.refresh()
     return list(cleaned)
 
 
-def clear_secret(store: MetadataStore, source: SettingsSource, *, name: str,
-                 actor_id: int | None, now: datetime) -> None:
-    setting = BY_NAME[name]
+def _editable(source: SettingsSource, name: str) -> Setting:
+    """The setting called `name`, when the page may change it."""
+    setting = BY_NAME.get(name)
+    if setting is None:
+        raise InvalidInput(f"there is no setting named {name!r}")
     if source.is_locked(name):
-        raise PermissionDenied(f"{setting.env} is set by the environment")
-    store.save_settings({name: None}, user_id=actor_id, now=now,
-                        audit=[("setting.clear", setting.env, "cleared")])
-    source.refresh()
+        reason = ("it is read from the environment before the database opens"
+                  if setting.env_only else f"it is set by the environment variable {setting.env}")
+        raise PermissionDenied(f"{setting.env} cannot be changed here: {reason}")
+    return setting
 
 
-__all__ = ["ConfigError", "SettingRow", "clear_secret", "describe", "save_changes"]
+def check_license(settings: Settings, now: datetime) -> None:
+    """A license about to be saved must verify against the trusted keys and be in force,
+    as `wbserver license install` requires."""
+    from wbserver.licensing import license_state
+
+    state = license_state(settings.license, settings.license_public_keys, now)
+    if state.license is None:
+        raise InvalidInput(f"license refused: {state.problem}")
+    if not state.valid(now):
+        raise InvalidInput(f"license refused: {state.describe(now)}")
+
+
+__all__ = ["ConfigError", "SettingRow", "check_license", "describe", "save_changes"]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from wbserver.config.settings import BY_NAME, Settings, env_values, load_settings
+from wbserver.config.settings import BY_NAME, Settings, env_values, load_settings, parse_value
 from wbserver.errors import ConfigError
 
 log = logging.getLogger("wbserver.settings")
@@ -67,7 +67,7 @@ class SettingsSource:
             return
         with self._lock:
             revision = self._revision()
-            saved = self._load_saved()
+            saved = _usable(self._load_saved())
             try:
                 settings = load_settings(self._environ, self._overrides, saved=saved)
             except ConfigError:
@@ -88,3 +88,20 @@ class SettingsSource:
 
     def is_locked(self, name: str) -> bool:
         return BY_NAME[name].env_only or self.origin(name) in ("environment", "command line")
+
+
+def _usable(saved: dict[str, str]) -> dict[str, str]:
+    """The saved values that are valid today. One a newer version refuses (a HOST with a
+    path, say) is left out, and logged, so that the others (BUCKET...) still apply."""
+    usable = {}
+    for name, value in saved.items():
+        setting = BY_NAME.get(name)
+        try:
+            if setting is not None and not setting.env_only:
+                parse_value(setting, value)
+        except ConfigError as exc:
+            log.error("ignoring the saved %s: %s; save a valid value on /system-admin",
+                      setting.env if setting else name, exc.message)
+            continue
+        usable[name] = value
+    return usable

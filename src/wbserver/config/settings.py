@@ -49,6 +49,30 @@ def _http_url(text: str) -> str:
     return text.strip()
 
 
+def _host_url(text: str) -> str:
+    """HOST: scheme and host (and port), nothing after them but an optional '/'."""
+    value = text.strip()
+    example = "expected the server's external URL, like https://wandb.example.com or http://10.0.0.5:8080"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or "://" not in value:
+        hint = f" (did you mean http://{value}?)" if "://" not in value and value else ""
+        raise ValueError(f"it names no http:// or https:// scheme{hint}; {example}")
+    if not parts.hostname:
+        raise ValueError(f"it names no host; {example}")
+    if "@" in parts.netloc:
+        raise ValueError(f"it may not carry a user name or password; {example}")
+    try:
+        parts.port  # noqa: B018 - a port that is not a number in 0-65535 raises
+    except ValueError:
+        raise ValueError(f"its port is not a number from 1 to 65535; {example}") from None
+    if parts.path not in ("", "/"):
+        raise ValueError(f"it may not have a path ({parts.path!r}): wbserver is served "
+                         f"from the root of its host; {example}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"it may not have a query or fragment; {example}")
+    return value.rstrip("/")
+
+
 def _pattern(regex: str, example: str) -> Callable[[str], str]:
     """A value that must look right, e.g. a Slack client id (digits.digits)."""
     compiled = re.compile(regex)
@@ -125,9 +149,10 @@ SETTINGS: tuple[Setting, ...] = (
             "MySQL/MariaDB for the metadata, as mysql://USER:PASSWORD@HOST:PORT/DATABASE. "
             "Empty: the embedded SQLite database in the data folder.", section="database",
             secret=True, env_only=True),
-    Setting("host", "HOST", str, "",
-            "The external URL of this server, e.g. https://wandb.example.com. Every absolute "
-            "URL the server emits uses it; empty means the request's own host.", section="host"),
+    Setting("host", "HOST", _host_url, "",
+            "The external URL of this server, e.g. https://wandb.example.com: http:// or "
+            "https://, the host and an optional port, no path. Every absolute URL the server "
+            "emits uses it; empty means the request's own host.", section="host"),
     Setting("heartbeat_timeout", "WBSERVER_HEARTBEAT_TIMEOUT", _positive_float, 300.0,
             "Seconds a running run may go without any file_stream request before it is "
             "marked crashed (the client sends a heartbeat every 30 s).", section="runs"),

@@ -17,6 +17,8 @@ from wbserver.ports import MetadataStore
 SCHEMA_VERSION = 1
 RUN_CREATED, RUN_FINISHED, RUN_FAILED = "run_created", "run_finished", "run_failed"
 RUN_CRASHED, RUN_PREEMPTING, ALERT = "run_crashed", "run_preempting", "alert"
+# the outbox target of a queue row: the setting whose value (encrypted at rest) says where
+QUEUE_TARGET = "NOTIFICATIONS_QUEUE"
 EVENT_KINDS = (RUN_CREATED, RUN_FINISHED, RUN_FAILED, RUN_CRASHED, RUN_PREEMPTING, ALERT)
 # which notification choice lets an event kind reach Slack
 SLACK_CHOICE = {ALERT: "alerts", RUN_FINISHED: "run_finished", RUN_FAILED: "run_failed",
@@ -79,13 +81,15 @@ def episode(kind: str, run: Run, now: datetime, alert: AlertInfo | None) -> str:
 
 
 def enqueue_run_event(store: MetadataStore, *, kind: str, run: Run, now: datetime,
-                      base_url: str, queue_uri: str, alert: AlertInfo | None = None) -> int:
-    """Put the event in the outbox for every destination that wants it; returns how many."""
+                      base_url: str, to_queue: bool, alert: AlertInfo | None = None) -> int:
+    """Put the event in the outbox for every destination that wants it; returns how many.
+    A queue row names the setting (QUEUE_TARGET), never the URI and its credentials: the
+    sender reads NOTIFICATIONS_QUEUE when it delivers."""
     payload = json.dumps(event_payload(kind, run, now=now, base_url=base_url, alert=alert))
     key = f"{kind}:{run.id}:{episode(kind, run, now, alert)}"
     rows = 0
-    if queue_uri:
-        rows += store.enqueue(channel="queue", target=queue_uri, dedupe_key=f"queue:{key}",
+    if to_queue:
+        rows += store.enqueue(channel="queue", target=QUEUE_TARGET, dedupe_key=f"queue:{key}",
                               payload=payload, now=now)
     choice = SLACK_CHOICE.get(kind)
     if choice is None:

@@ -132,7 +132,7 @@ outbox = Table(
     "outbox", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("channel", String(16), nullable=False),  # slack | queue
-    Column("target", String(512), nullable=False),  # connection id, or the queue URI
+    Column("target", String(512), nullable=False),  # connection id, or NOTIFICATIONS_QUEUE
     Column("dedupe_key", String(255), nullable=False, unique=True),
     Column("payload", LongText, nullable=False),
     Column("created_at", Timestamp, nullable=False),

@@ -21,17 +21,30 @@ STATE_TEXT = {"run_finished": ("finished", ":white_check_mark:"),
               "run_preempting": ("is being preempted", ":hourglass:")}
 
 
+def escape(text: str) -> str:
+    """Text as Slack shows it literally: its control characters &, < and > as entities, so
+    that a run name or an alert cannot make a link, a mention or <!channel>."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _link_target(url: str) -> str:
+    """The server's own run URL inside <URL|label>: escaped, and no '|' to end it early."""
+    return escape(url).replace("|", "%7C")
+
+
 def message_for(event: dict[str, Any]) -> dict[str, Any]:
-    """Block Kit message: level, title, text, run name with a link, project."""
+    """Block Kit message: level, title, text, run name with a link, project. Every value that
+    comes from a user (run, entity and project names, alert title and text) is escaped."""
     run = event["run"]
-    name = run.get("display_name") or run["id"]
-    link = f"<{run['url']}|{name}>" if run.get("url") else name
-    where = f"{event['entity']}/{event['project']}"
+    name = escape(str(run.get("display_name") or run["id"]))
+    link = f"<{_link_target(run['url'])}|{name}>" if run.get("url") else name
+    where = escape(f"{event['entity']}/{event['project']}")
     if event["type"] == "alert":
         alert = event["alert"]
         emoji = LEVEL_EMOJI.get(alert["severity"], "")
-        headline = f"{emoji} {alert['severity']}: {alert['title']}".strip()
-        body = alert["text"] or " "
+        title = escape(str(alert["title"] or ""))
+        headline = f"{emoji} {escape(str(alert['severity']))}: {title}".strip()
+        body = escape(str(alert["text"] or "")) or " "
     else:
         state, emoji = STATE_TEXT.get(event["type"], (event["type"], ""))
         headline = f"{emoji} Run {name} {state}".strip()

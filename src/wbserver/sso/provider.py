@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -110,12 +110,15 @@ def sso_blocked_reason(settings: Settings) -> str | None:
             f"({state.describe(utcnow())})")
 
 
-def probe(discovery: Discovery) -> Callable[[Settings], None]:
-    """A settings probe: single sign-on settings must reach a real discovery document."""
+def probe(discovery: Discovery, current: Callable[[], Settings]) -> Callable[[Settings], None]:
+    """A settings probe: changed single sign-on settings must be licensed and reach a real
+    discovery document. A save that leaves them as they are, or only removes the client
+    secret, is not checked, so an expired license or a provider outage never blocks saving
+    other settings."""
 
     def check(settings: Settings) -> None:
-        client = configured_client(settings)
-        if client is None:
+        client, before = configured_client(settings), configured_client(current())
+        if client is None or client in (before, before and replace(before, client_secret="")):
             return
         reason = sso_blocked_reason(settings)
         if reason:

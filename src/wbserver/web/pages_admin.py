@@ -15,6 +15,7 @@ from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
 from wbserver.errors import InvalidInput, NotFound, WbError
 from wbserver.passwords import hash_password
+from wbserver.sso.provider import configured_client, sso_blocked_reason
 from wbserver.storage.cors import storage_report
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
@@ -63,10 +64,11 @@ async def save_settings(request: Request, who: Visitor) -> Response:
     changes = {name: str(value) for name, value in form.items()
                if name in current and not current[name].locked
                and (current[name].secret or str(value) != current[name].shown)}
+    clear = [str(name) for name in form.getlist("clear")]  # a secret's 'clear' checkbox
     try:
         changed = await run_in_threadpool(lambda: save_changes(
             svc.store, svc.settings_source, changes=changes, actor_id=admin.id, now=utcnow(),
-            encrypt=svc.secrets.encrypt, probes=request.app.state.settings_probes))
+            encrypt=svc.secrets.encrypt, probes=request.app.state.settings_probes, clear=clear))
     except WbError as exc:  # bad value, locked setting, or the backend's own message
         return await _render_settings(request, who, status=400, flashes=[("error", exc.message)])
     if changed and svc.queue is not None:  # a new BUCKET_QUEUE: its consumer switches now
@@ -80,8 +82,10 @@ async def _render_users(request: Request, who: Visitor, **extra: Any) -> Respons
     users = await run_in_threadpool(svc.store.list_users)
     context = await run_in_threadpool(_license_context, request)
     status = extra.pop("status", 200)
+    settings = svc.settings
+    sso_off = sso_blocked_reason(settings) if configured_client(settings) else None
     return render(request, who, "admin_users.html", status=status, users=users,
-                  link_hours=svc.settings.invite_hours, **context, **extra)
+                  link_hours=settings.invite_hours, sso_off=sso_off, **context, **extra)
 
 
 @page

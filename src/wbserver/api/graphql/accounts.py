@@ -29,10 +29,12 @@ def update_server_settings(_root: Any, info: GraphQLResolveInfo,
                            input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
     _require_site_admin(info)
     svc = info.context.services
-    changes = {item["name"]: item["value"] for item in input["settings"]}
+    items = input["settings"]
+    changes = {i["name"]: i.get("value") or "" for i in items if not i.get("clear")}
     changed = save_changes(svc.store, svc.settings_source, changes=changes,
                            actor_id=info.context.viewer.id, now=utcnow(),
-                           encrypt=svc.secrets.encrypt, probes=info.context.probes)
+                           encrypt=svc.secrets.encrypt, probes=info.context.probes,
+                           clear=[i["name"] for i in items if i.get("clear")])
     return {"changed": changed}
 
 

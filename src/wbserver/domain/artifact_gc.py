@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from wbserver.domain.artifact_models import GcCandidate, GcReport
-from wbserver.domain.artifact_storage import content_key, manifest_key
+from wbserver.domain.artifact_storage import content_key, manifest_key, manifest_upload_key
 from wbserver.domain.clock import utcnow
 from wbserver.ports import BlobStore, MetadataStore
 
@@ -31,6 +31,7 @@ def collect_garbage(store: MetadataStore, blobs: BlobStore, *, grace_seconds: fl
         blobs.delete(content_key(md5))
     for artifact_id in manifests:
         blobs.delete(manifest_key(artifact_id))
+        blobs.delete(manifest_upload_key(artifact_id))  # a version deleted while pending
         store.forget_manifest(artifact_id)
     report.blobs = [c for c in candidates if c.md5 in gone]
     return report

@@ -8,8 +8,13 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from wbserver.api.graphql.ids import encode_id
-from wbserver.domain.artifact_models import Artifact, ArtifactFile
-from wbserver.domain.artifact_storage import content_key, manifest_key, md5_b64
+from wbserver.domain.artifact_models import PENDING, Artifact, ArtifactFile
+from wbserver.domain.artifact_storage import (
+    content_key,
+    manifest_key,
+    manifest_upload_key,
+    md5_b64,
+)
 
 MAX_PAGE = 10000
 
@@ -41,7 +46,8 @@ def file_node(info: GraphQLResolveInfo, file: ArtifactFile) -> dict[str, Any]:
 
 def manifest_node(info: GraphQLResolveInfo, artifact: Artifact,
                   upload: tuple[str, list[str]] | None = None) -> dict[str, Any]:
-    key = manifest_key(artifact.id)
+    key = manifest_upload_key(artifact.id) if artifact.state == PENDING \
+        else manifest_key(artifact.id)
     return {"id": encode_id("ArtifactManifest", artifact.id),
             "file": {"id": encode_id("ArtifactManifestFile", artifact.id),
                      "name": "wandb_manifest.json", "displayName": "wandb_manifest.json",

@@ -25,10 +25,13 @@ def download_url(info: GraphQLResolveInfo, key: str) -> str:
                                            expires_in=ctx.services.settings.download_url_ttl)
 
 
-def upload_url(info: GraphQLResolveInfo, key: str) -> tuple[str, list[str]]:
+def upload_url(info: GraphQLResolveInfo, key: str,
+               md5_hex: str | None = None) -> tuple[str, list[str]]:
+    """A signed PUT URL; with `md5_hex`, bound to those bytes where the store can."""
     ctx = info.context
-    return ctx.services.blobs.upload_url(key, base_url=ctx.base_url,  # type: ignore[no-any-return]
-                                         expires_in=ctx.services.settings.upload_url_ttl)
+    return ctx.services.blobs.upload_url(  # type: ignore[no-any-return]
+        key, base_url=ctx.base_url, expires_in=ctx.services.settings.upload_url_ttl,
+        content_md5=md5_b64(md5_hex) if md5_hex else None)
 
 
 def file_node(info: GraphQLResolveInfo, file: ArtifactFile) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
     edges = []
     for index, plan in enumerate(plans):
         key = upload_key(files[index][0], plan)
-        url, headers = upload_url(info, key) if plan.needs_upload else (None, [])
+        url, headers = upload_url(info, key, plan.md5) if plan.needs_upload else (None, [])
         parts = input["artifactFiles"][index].get("uploadPartsInput")
         multipart = _multipart(info, key, parts) \
             if plan.needs_upload and parts and not plan.staged else None

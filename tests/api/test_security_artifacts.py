@@ -24,6 +24,7 @@ from wbserver.domain import accounts, teams
 from wbserver.domain.artifact_storage import content_key, manifest_key
 from wbserver.domain.clock import utcnow
 from wbserver.domain.projects import upsert_project
+from wbserver.domain.sessions import start_session
 from wbserver.domain.users import create_api_key
 from wbserver.licensing import issue, keygen
 
@@ -202,6 +203,15 @@ def test_lineage_shows_only_versions_the_reader_may_see(world):
     run = response.json()["data"]["project"]["run"]
     assert run["inputArtifacts"]["edges"] == [] and run["inputArtifacts"]["totalCount"] == 0
     assert secret["id"] not in response.text and "storage/" not in response.text
+    # the run's page too lists only what its reader may see
+    for name, shown in (("carol", True), ("mallory", False)):
+        user = world["app"].state.services.store.get_user_by_name(name)
+        signed = start_session(world["app"].state.services.store, user=user, now=utcnow(),
+                               session_hours=1)
+        carol.client.cookies.set("wbserver_session", signed.token)
+        page = carol.client.get("/lab/public/runs/r1")
+        assert page.status_code == 200
+        assert ("/lab/secret/artifacts/dataset/data/v0" in page.text) is shown, name
 
 
 def test_knowing_an_md5_reads_no_bytes(world):

@@ -140,6 +140,18 @@ def writable_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -
     return artifact
 
 
+def readable_versions(store: MetadataStore, *, viewer: User | None,
+                      found: list[Artifact]) -> list[Artifact]:
+    """The versions in projects the viewer reads, in order (a run may use another
+    project's versions, which its readers need not see)."""
+    allowed: dict[int, bool] = {}
+    for a in found:
+        if a.project_id not in allowed:
+            allowed[a.project_id] = readable_project(
+                store, viewer=viewer, entity=a.entity_name, project=a.project_name) is not None
+    return [a for a in found if allowed[a.project_id]]
+
+
 def pending_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
     """A version the viewer may write that is still being logged (not committed)."""
     artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)

@@ -90,25 +90,14 @@ def _used_by(a: Artifact, info: GraphQLResolveInfo, after: str | None = None,
                          "hasNextPage": start + size < len(runs), "hasPreviousPage": start > 0}}
 
 
-def _readable(info: GraphQLResolveInfo, found: list[Artifact]) -> list[Artifact]:
-    """The versions in projects the viewer reads (a run may use another project's)."""
-    ctx = info.context
-    allowed: dict[int, bool] = {}
-    for a in found:
-        if a.project_id not in allowed:
-            allowed[a.project_id] = readable_project(
-                ctx.store, viewer=ctx.viewer, entity=a.entity_name,
-                project=a.project_name) is not None
-    return [a for a in found if allowed[a.project_id]]
-
-
 def _run_artifacts(output: bool) -> Resolver:
     def resolve(run: Run, info: GraphQLResolveInfo, after: str | None = None,
                 first: int | None = None) -> dict[str, Any]:
         found, has_next, total = info.context.store.run_artifacts(
             run.id, output=output, after=int(after) if after and after.isdigit() else None,
             first=max(1, min(first or 100, MAX_PAGE)))
-        shown = _readable(info, found)
+        shown = domain.readable_versions(info.context.store, viewer=info.context.viewer,
+                                         found=found)
         edges = [{"node": a, "cursor": str(a.id)} for a in shown]
         return {"edges": edges, "totalCount": total - (len(found) - len(shown)),
                 "pageInfo": {"endCursor": str(found[-1].id) if found else None,

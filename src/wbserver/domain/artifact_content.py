@@ -27,10 +27,10 @@ def readable_content(store: MetadataStore, *, viewer: User, project_id: int,
     the version's own project, is one the viewer writes)."""
     if not md5s:
         return set()
-    access: dict[int, bool] = {project_id: True}
-    readable = set()
-    for md5, projects in store.content_projects(md5s).items():
-        for holder in sorted(projects, key=lambda p: p != project_id):
+    readable = store.content_in_project(project_id, md5s)  # the common case, cheaply
+    access: dict[int, bool] = {}
+    for md5, projects in store.content_projects(md5s - readable).items():
+        for holder in sorted(projects):
             if holder not in access:
                 project = store.get_project_by_id(holder)
                 access[holder] = project is not None and \

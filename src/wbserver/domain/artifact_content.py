@@ -97,7 +97,7 @@ def _take_staged(store: MetadataStore, blobs: BlobStore, *, artifact_id: int,
         blobs.delete(key)
         return False
     if md5 in store.stored_blobs([md5]):
-        store.record_blob(md5, info.size, uploaded=False)
+        store.record_blob(md5, info.size)  # counted: an upload of it arrived
     else:
         landed = blobs.write(content_key(md5), blobs.open_read(key))
         store.record_blob(md5, landed.size, store=blobs.name)

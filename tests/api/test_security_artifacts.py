@@ -155,6 +155,17 @@ def test_a_member_cannot_create_read_or_move_aliases_in_a_private_project(world)
     assert SECRET_CONFIG not in response.text and "storage/" not in response.text
     assert response.json()["errors"] and secret["id"] not in response.text
 
+    # nor do the artifact pages show (or delete) anything of it
+    store = world["app"].state.services.store
+    signed = start_session(store, user=store.get_user_by_name("mallory"), now=utcnow(),
+                           session_hours=1)
+    mallory.client.cookies.set("wbserver_session", signed.token)
+    for path in ("/lab/secret/artifacts", "/lab/secret/artifacts/dataset/data",
+                 "/lab/secret/artifacts/dataset/data/v0"):
+        page = mallory.client.get(path)
+        assert page.status_code == 404 and "secret.txt" not in page.text, path
+    mallory.client.cookies.clear()
+
     # carol (who writes the project) still logs there
     logged = log_version(carol, "data", {"secret.txt": SECRET, "more.txt": b"more"},
                          entity="lab", project="secret")

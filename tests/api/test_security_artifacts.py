@@ -271,6 +271,26 @@ def test_knowing_an_md5_reads_no_bytes(world):
     assert blobs.local_path(edge["storagePath"]) is None  # the staged copy is gone
 
 
+def test_a_version_older_than_the_content_gets_no_pass_to_it(world):
+    """Content first stored after a version was created is that version's own upload only
+    if the version announced it before: a pending version kept for later opens nothing."""
+    carol, mallory = world["carol"], world["mallory"]
+    waiting = log_version(mallory, "waiting", {}, entity="mallory", project="own",
+                          put_manifest=False, commit=False)
+    fresh = b"carol's new secret, stored after mallory's version was made\n"
+    log_version(carol, "later", {"new.txt": fresh}, entity="lab", project="secret")
+    manifest = json.dumps({"version": 1, "contents": {"new.txt": {
+        "digest": md5_b64(fresh), "size": len(fresh)}}}).encode()
+    url = mallory.gql(CREATE_MANIFEST, artifactID=waiting["id"], baseArtifactID=None,
+                      name="wandb_manifest.json", digest=md5_b64(manifest),
+                      entityName="mallory", projectName="own", runName="r1",
+                      manifestType="FULL", includeUpload=True)[
+        "data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    assert mallory.client.put(local(url), content=manifest).status_code == 200
+    errors = mallory.errors(COMMIT, artifactID=waiting["id"])
+    assert errors and "were not uploaded: new.txt" in errors[0]
+
+
 def test_committed_versions_are_immutable(world):
     app, mallory = world["app"], world["mallory"]
     logged = log_version(mallory, "data", {"a.txt": b"alpha"}, entity="mallory",

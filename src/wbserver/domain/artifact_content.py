@@ -59,18 +59,17 @@ def upload_key(artifact_id: int, plan: FilePlan) -> str:
 def check_contents(store: MetadataStore, blobs: BlobStore, *, viewer: User,
                    artifact: Artifact, entries: list[ManifestEntry]) -> list[str]:
     """Every stored file of the manifest is content the viewer read already, content first
-    stored since the version was created, or content it uploaded to the staging key (checked
-    here). Returns the staging keys to remove once committed; refuses what is missing."""
+    stored after the version announced it (the upload its content key URL was handed out
+    for), or content it uploaded to the staging key (checked here). Returns the staging keys
+    to remove once committed; refuses what is missing."""
     missing = {e.md5 for e in entries if e.md5}
     missing -= readable_content(store, viewer=viewer, project_id=artifact.project_id,
                                 md5s=missing)
-    missing -= store.blobs_recorded_since(missing, artifact.created_at)
-    unrecorded = missing - store.stored_blobs(missing)
-    for md5 in sorted(unrecorded):  # a bucket may hold bytes whose event has not arrived yet
-        info = blobs.stat(content_key(md5))
+    for md5 in sorted(missing - store.stored_blobs(missing)):
+        info = blobs.stat(content_key(md5))  # bytes whose bucket event has not arrived yet
         if info is not None and info.md5_hex == md5:
             store.record_blob(md5, info.size, uploaded=False, store=blobs.name)
-            missing.discard(md5)
+    missing -= store.stored_since_planned(artifact.id, missing)
     staged = []
     for md5 in sorted(missing):
         if _take_staged(store, blobs, artifact_id=artifact.id, md5=md5):

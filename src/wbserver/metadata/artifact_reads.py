@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
@@ -187,15 +186,19 @@ class ArtifactReads:
                     found.setdefault(md5, set()).add(int(project_id))
         return found
 
-    def blobs_recorded_since(self, md5s: Iterable[str], since: datetime) -> set[str]:
-        """The md5s whose content was first stored at or after `since`."""
-        B = t.artifact_blobs.c
+    def stored_since_planned(self, artifact_id: int, md5s: Iterable[str]) -> set[str]:
+        """The md5s whose content was first stored at or after the version announced a file
+        of that content (CreateArtifactFiles)."""
+        B, F = t.artifact_blobs.c, t.artifact_files.c
         wanted = sorted(set(md5s))
         found: set[str] = set()
         with self._read() as conn:
             for start in range(0, len(wanted), _IN_CHUNK):
-                found.update(conn.execute(select(B.md5).where(
-                    B.md5.in_(wanted[start:start + _IN_CHUNK]), B.created_at >= since)).scalars())
+                found.update(conn.execute(
+                    select(B.md5).distinct().join(t.artifact_files, F.md5 == B.md5)
+                    .where(F.artifact_id == artifact_id,
+                           B.md5.in_(wanted[start:start + _IN_CHUNK]),
+                           B.created_at >= F.updated_at)).scalars())
         return found
 
     def artifact_users(self, artifact_id: int) -> list[Run]:

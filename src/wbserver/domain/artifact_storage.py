@@ -41,10 +41,10 @@ def staging_key(artifact_id: int, md5_hex: str) -> str:
     return f"artifacts/staging/{artifact_id}/{md5_hex}"
 
 
-def staged_artifact(key: str) -> int | None:
-    """The artifact id a staging key names, or None for any other key."""
+def staged_content(key: str) -> tuple[int, str] | None:
+    """The (artifact id, md5) a staging key names, or None for any other key."""
     match = _STAGING_KEY.match(key)
-    return int(match.group(1)) if match else None
+    return (int(match.group(1)), match.group(2)) if match else None
 
 
 def md5_hex(b64: str, what: str = "md5") -> str:
@@ -84,9 +84,8 @@ def content_already_stored(store: MetadataStore, *, key: str) -> bool:
 def check_version_upload(store: MetadataStore, *, key: str) -> None:
     """A PUT to a version's manifest or staging key is taken only while the version is
     pending: a committed version is immutable, whatever URL its uploader kept."""
-    artifact_id = manifest_artifact(key)
-    if artifact_id is None:
-        artifact_id = staged_artifact(key)
+    staged = staged_content(key)
+    artifact_id = manifest_artifact(key) if staged is None else staged[0]
     if artifact_id is None:
         return
     found = store.get_artifact(artifact_id)

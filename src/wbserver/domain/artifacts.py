@@ -36,6 +36,7 @@ from wbserver.domain.artifact_storage import (
     md5_b64,
     md5_hex,
     part_numbers,
+    staged_content,
 )
 from wbserver.domain.files import check_file_name
 from wbserver.domain.manifests import parse_manifest
@@ -196,21 +197,29 @@ def complete_multipart(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     """CompleteMultipartUploadArtifact: have the store assemble the parts, then check the
     object against the MD5 its key names by reading it through once (a multipart object's
     ETag is no MD5, and the part MD5s the client declared say nothing about the whole). A
-    mismatch is removed and refused. Returns the content's base64 MD5."""
+    mismatch is removed and refused. Returns the content's base64 MD5. A staged upload (the
+    version's own staging key) is checked the same way and left for its commit."""
     pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
-    md5 = content_md5(key)
-    if md5 is None:
-        raise InvalidInput(f"{key!r} is not an artifact content path")
+    staged = staged_content(key)
+    md5 = content_md5(key) if staged is None else staged[1]
+    if md5 is None or (staged is not None and staged[0] != artifact_id):
+        raise InvalidInput(f"{key!r} is not a content path of this artifact")
     numbers = part_numbers(parts)
-    if md5 in store.stored_blobs([md5]):
+    if staged is None and md5 in store.stored_blobs([md5]):
         return md5_b64(md5)  # a retry, or the same content completed by another upload
+    if staged is not None and (done := blobs.stat(key)) is not None and done.md5_hex == md5:
+        return md5_b64(md5)  # a retry
     if not isinstance(blobs, SupportsMultipart):
         raise InvalidInput("this server's store takes no multipart uploads")
     blobs.complete_multipart(key, upload_id=upload_id, parts=numbers)
     info = hashed(blobs, key)
     if info is None:
         raise InvalidInput(f"the completed upload of {key} is not in the store")
-    content_landed(store, blobs, key=key, info=info, where=blobs.name)
+    if staged is None:
+        content_landed(store, blobs, key=key, info=info, where=blobs.name)
+    elif info.md5_hex != md5:
+        blobs.delete(key)
+        raise InvalidInput(f"the uploaded bytes have MD5 {info.md5_hex}, not {md5}")
     return md5_b64(md5)
 
 

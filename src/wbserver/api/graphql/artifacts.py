@@ -58,8 +58,8 @@ def update_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
 def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
     """Edges in input order; uploadUrl null where the content is stored and the caller may
     read it already. Multipart URLs (asked for with uploadPartsInput) come from stores that
-    take parts (S3, Azure); others answer null and take any size in one PUT (as do staged
-    uploads, domain/artifact_content.py)."""
+    take parts (S3, Azure); others answer null and take any size in one PUT. Content stored
+    but not readable by the caller goes to a staging key (domain/artifact_content.py)."""
     ctx = info.context
     files = [(_artifact_id(f["artifactID"]),
               FileSpec(name=f["name"], md5=f["md5"], mimetype=f.get("mimetype")))
@@ -71,8 +71,7 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
         key = upload_key(files[index][0], plan)
         url, headers = upload_url(info, key, plan.md5) if plan.needs_upload else (None, [])
         parts = input["artifactFiles"][index].get("uploadPartsInput")
-        multipart = _multipart(info, key, parts) \
-            if plan.needs_upload and parts and not plan.staged else None
+        multipart = _multipart(info, key, parts) if plan.needs_upload and parts else None
         node = {"id": encode_id("ArtifactFile", index), "name": plan.name,
                 "displayName": plan.name, "storagePath": key, "uploadUrl": url,
                 "uploadHeaders": headers, "uploadMultipartUrls": multipart,

@@ -11,6 +11,7 @@ stays deduplicated). Commit applies the same rule to every file the manifest nam
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from wbserver.domain.artifact_models import Artifact, FilePlan, ManifestEntry
@@ -69,8 +70,12 @@ def check_contents(store: MetadataStore, blobs: BlobStore, *, viewer: User,
         info = blobs.stat(content_key(md5))  # bytes whose bucket event has not arrived yet
         if info is not None and info.md5_hex == md5:
             store.record_blob(md5, info.size, uploaded=False, store=blobs.name)
-    missing -= store.stored_since_planned(artifact.id, missing)
-    staged = []
+    fresh = store.stored_since_planned(artifact.id, missing)
+    missing -= fresh
+    # a second file of the same content, announced after the first one's upload landed, was
+    # staged: that copy goes too (deleting a key that is not there is harmless)
+    counts = Counter(e.md5 for e in entries if e.md5)
+    staged = [staging_key(artifact.id, md5) for md5 in sorted(fresh) if counts[md5] > 1]
     for md5 in sorted(missing):
         if _take_staged(store, blobs, artifact_id=artifact.id, md5=md5):
             staged.append(staging_key(artifact.id, md5))

@@ -64,7 +64,7 @@ def log_version(api: Any, name: str, files: dict[str, bytes], *, project: str = 
                 client_id: str | None = None, refs: dict[str, str] | None = None,
                 metadata: dict[str, Any] | None = None, commit: bool = True,
                 upload: bool = True, put_manifest: bool = True,
-                expect: int = 200) -> dict[str, Any]:
+                expect: int = 200, entity: str = "alice") -> dict[str, Any]:
     """CreateArtifact -> manifest -> files -> PUTs -> manifest PUT -> commit, as wandb-core.
 
     Returns the ids, the state CreateArtifact answered, the upload edges and the manifest."""
@@ -72,7 +72,7 @@ def log_version(api: Any, name: str, files: dict[str, bytes], *, project: str = 
         [sorted((k, md5_b64(v)) for k, v in files.items()), sorted((refs or {}).items())]
     ).encode()).hexdigest()
     created = api.gql(CREATE_ARTIFACT, expect=expect, input={
-        "artifactTypeName": type_name, "artifactCollectionName": name, "entityName": "alice",
+        "artifactTypeName": type_name, "artifactCollectionName": name, "entityName": entity,
         "projectName": project, "runName": run, "digest": digest,
         "digestAlgorithm": "MANIFEST_MD5", "description": "desc", "labels": None,
         "metadata": json.dumps(metadata) if metadata is not None else None,
@@ -90,7 +90,7 @@ def log_version(api: Any, name: str, files: dict[str, bytes], *, project: str = 
     if created["state"] == "COMMITTED":
         return out
     manifest_vars = {"artifactID": created["id"], "baseArtifactID": out["base"],
-                     "name": "wandb_manifest.json", "entityName": "alice",
+                     "name": "wandb_manifest.json", "entityName": entity,
                      "projectName": project, "runName": run, "manifestType": "FULL"}
     first = api.gql(CREATE_MANIFEST, digest="", includeUpload=False, **manifest_vars)
     manifest_id = first["data"]["createArtifactManifest"]["artifactManifest"]["id"]
@@ -119,6 +119,7 @@ def log_version(api: Any, name: str, files: dict[str, bytes], *, project: str = 
         return out
     second = api.gql(CREATE_MANIFEST, digest=md5_b64(manifest), includeUpload=True,
                      **manifest_vars)["data"]["createArtifactManifest"]["artifactManifest"]
+    out["manifest_url"] = second["file"]["uploadUrl"]
     assert api.client.put(local(second["file"]["uploadUrl"]), content=manifest).status_code == 200
     if commit:
         api.gql(COMMIT, artifactID=created["id"])

@@ -21,6 +21,7 @@ from .artifact_flow import (
     CLIENT_ID_MAPPING,
     COMMIT,
     CREATE_FILES,
+    CREATE_MANIFEST,
     UPDATE_MANIFEST,
     local,
     log_version,
@@ -198,3 +199,29 @@ def test_type_clash_and_reserved_alias(api):
     assert "reserved" in body["errors"][0]["message"]
     body = log_version(api, "bad/name", FILES, expect=400)
     assert "invalid artifact name" in body["errors"][0]["message"]
+
+
+def test_same_content_announced_after_its_upload_is_staged_then_dropped(api, app):
+    """Two files of one content in two CreateArtifactFiles batches: the second batch, after
+    the first one's upload landed, is staged (the version may not read its own pending
+    content yet); the commit keeps one copy."""
+    api.upsert("r1")
+    same = b"twice in one version\n"
+    logged = log_version(api, "twins", {"x.txt": same}, put_manifest=False, commit=False)
+    second = api.gql(CREATE_FILES, input={"storageLayout": "V2", "artifactFiles": [
+        {"artifactID": logged["id"], "name": "y.txt", "md5": md5_b64(same)}]})
+    node = second["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]
+    assert node["storagePath"].startswith("artifacts/staging/") and node["uploadUrl"]
+    assert api.client.put(local(node["uploadUrl"]), content=same).status_code == 200
+    manifest = json.dumps({"version": 1, "contents": {
+        n: {"digest": md5_b64(same), "size": len(same)} for n in ("x.txt", "y.txt")}}).encode()
+    url = api.gql(CREATE_MANIFEST, artifactID=logged["id"], baseArtifactID=None,
+                  name="wandb_manifest.json", digest=md5_b64(manifest), entityName="alice",
+                  projectName="proj", runName="r1", manifestType="FULL", includeUpload=True)[
+        "data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    assert api.client.put(local(url), content=manifest).status_code == 200
+    api.gql(COMMIT, artifactID=logged["id"])
+    assert app.state.services.blobs.local_path(node["storagePath"]) is None
+    urls = file_urls(api, "twins", "latest")
+    assert sorted(urls) == ["x.txt", "y.txt"]
+    assert {api.client.get(local(u)).content for u in urls.values()} == {same}

@@ -9,8 +9,9 @@ import os
 
 import pytest
 from api.artifact_flow import COMMIT, CREATE_FILES, CREATE_MANIFEST, log_version, md5_b64
-from api.conftest import Api
+from api.conftest import UPSERT, Api
 from api.test_artifacts import file_urls
+from wandb.sdk.artifacts._generated import GET_ARTIFACT_MEMBERSHIP_FILE_URLS_GQL
 
 from wbserver.domain.artifact_storage import content_key
 from wbserver.domain.users import create_api_key, create_user
@@ -37,12 +38,12 @@ def _parts(data: bytes) -> list[bytes]:
     return [data[i:i + PART] for i in range(0, len(data), PART)]
 
 
-def _plan(api: Api, data: bytes) -> tuple[str, str, str, dict]:
+def _plan(api: Api, data: bytes, entity: str = "alice") -> tuple[str, str, str, dict]:
     """CreateArtifact + manifest (via log_version, without files) then CreateArtifactFiles
     with uploadPartsInput; (artifact id, manifest id, storage path, edge)."""
-    logged = log_version(api, "big", {}, put_manifest=False, commit=False)
+    logged = log_version(api, "big", {}, put_manifest=False, commit=False, entity=entity)
     manifest = api.gql(CREATE_MANIFEST, artifactID=logged["id"], baseArtifactID=None,
-                       name="wandb_manifest.json", digest="", entityName="alice",
+                       name="wandb_manifest.json", digest="", entityName=entity,
                        projectName="proj", runName="r1", manifestType="FULL",
                        includeUpload=False)["data"]["createArtifactManifest"]["artifactManifest"]
     parts = [{"partNumber": n, "hexMD5": hashlib.md5(p).hexdigest()}
@@ -54,7 +55,8 @@ def _plan(api: Api, data: bytes) -> tuple[str, str, str, dict]:
     return logged["id"], manifest["id"], node["storagePath"], node
 
 
-def _commit(api: Api, backend, artifact_id: str, node: dict, data: bytes) -> None:
+def _commit(api: Api, backend, artifact_id: str, node: dict, data: bytes,
+            entity: str = "alice") -> None:
     import json
 
     manifest = json.dumps({"version": 1, "storagePolicy": "wandb-storage-policy-v1",
@@ -63,7 +65,7 @@ def _commit(api: Api, backend, artifact_id: str, node: dict, data: bytes) -> Non
                                "digest": md5_b64(data), "size": len(data),
                                "birthArtifactID": node["artifact"]["id"]}}}).encode()
     second = api.gql(CREATE_MANIFEST, artifactID=artifact_id, baseArtifactID=None,
-                     name="wandb_manifest.json", digest=md5_b64(manifest), entityName="alice",
+                     name="wandb_manifest.json", digest=md5_b64(manifest), entityName=entity,
                      projectName="proj", runName="r1", manifestType="FULL",
                      includeUpload=True)["data"]["createArtifactManifest"]["artifactManifest"]
     headers = dict(h.split(":", 1) for h in second["file"]["uploadHeaders"] or [])
@@ -131,6 +133,44 @@ def test_a_completed_upload_whose_bytes_differ_is_refused(kind, request, tmp_pat
         assert backend.blobs.stat(content_key(hashlib.md5(data).hexdigest())) is None
         missing = _complete(api, artifact_id, path, "0" * 32, ["x"], expect_error=True)
         assert missing["errors"]
+    finally:
+        backend.store.close()
+
+
+@pytest.mark.parametrize("kind", ["s3", "azure"])
+def test_content_another_project_holds_is_staged_in_parts(kind, request, tmp_path, monkeypatch):
+    """bob may not read alice's project: her content is uploaded again (in parts, to his
+    version's staging key), checked on completion and on commit, and dropped (one copy)."""
+    backend = make_backend(kind, request, tmp_path, monkeypatch)
+    try:
+        alice = _api(backend)
+        data = os.urandom(PART + 4321)
+        artifact_id, _manifest_id, _path, node = _plan(alice, data)
+        headers = dict(h.split(":", 1) for h in node["uploadHeaders"])
+        put = backend.http("PUT", node["uploadUrl"], content=data, headers=headers)
+        assert put.status_code in (200, 201), put.text
+        _commit(alice, backend, artifact_id, node, data)
+
+        create_user(backend.store, username="bob", email="bob@example.com", is_admin=False)
+        bob = Api(backend.client, create_api_key(backend.store, username="bob"))
+        bob.gql(UPSERT, name="r1", project="proj", entity="bob")
+        artifact_id, _manifest_id, path, node = _plan(bob, data, entity="bob")
+        assert path.startswith("artifacts/staging/") and node["uploadUrl"]
+        multipart = node["uploadMultipartUrls"]
+        etags = []
+        for chunk, part in zip(_parts(data), multipart["uploadUrlParts"], strict=True):
+            put = backend.http("PUT", part["uploadUrl"], content=chunk,
+                               headers={"Content-MD5": md5_b64(chunk)})
+            assert put.status_code in (200, 201), put.text
+            etags.append(put.headers.get("ETag") or hashlib.md5(chunk).hexdigest())
+        done = _complete(bob, artifact_id, path, multipart["uploadID"], etags)
+        assert done["data"]["completeMultipartUploadArtifact"]["digest"] == md5_b64(data)
+        _commit(bob, backend, artifact_id, node, data, entity="bob")
+        assert backend.blobs.stat(path) is None  # the staged copy is dropped
+        files = bob.gql(GET_ARTIFACT_MEMBERSHIP_FILE_URLS_GQL, entity="bob", project="proj",
+                        collection="big", alias="latest", cursor=None, perPage=10)["data"]
+        edges = files["project"]["artifactCollection"]["artifactMembership"]["files"]["edges"]
+        assert backend.http("GET", edges[0]["node"]["directUrl"]).content == data
     finally:
         backend.store.close()
 

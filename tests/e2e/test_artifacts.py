@@ -111,3 +111,27 @@ def test_table_in_history_reads_back_and_downloads(server: Server, client: Clien
     assert sorted(read["logged"]) == ["run-tables0-table:v0", "withtable:v0"]
     assert read["table_data"] == rows
     assert logged["version"] == "v0"
+
+
+def test_content_stored_in_a_project_others_cannot_read_is_uploaded_again(server: Server,
+                                                                         tmp_path: Path):
+    """Another user logging the same bytes as alice's private version gets no free pass to
+    them (issue 18): the client is told to upload (to a staging key), does, and the version
+    commits; the server still keeps one copy of the content."""
+    secret = {"weights.txt": "the same bytes in two private projects\n"}
+    alice = Client(server=server, root=tmp_path / "alice")
+    spec = {"action": "log", "init": {"project": "mine", "id": "a0"}, "name": "model",
+            "files": secret}
+    assert alice.script("artifacts.py", spec)[0]["version"] == "v0"
+    before, puts = {k for k in stored(server) if k.startswith("md5/")}, uploads(server)
+
+    server.create_user("bob", "bob@example.com")
+    bob = Client(server=server, root=tmp_path / "bob", api_key=server.create_key("bob"))
+    logged, _ = bob.script("artifacts.py", {**spec, "init": {"project": "his", "id": "b0"}})
+    assert logged["version"] == "v0"
+    after = stored(server)
+    assert uploads(server) == puts + 1  # bob's client sent the bytes ...
+    assert {k for k in after if k.startswith("md5/")} == before  # ... one copy is kept
+    assert not [k for k in after if k.startswith("staging/")]  # the staged upload is gone
+    read, _ = bob.script("artifacts.py", {"action": "api", "artifact": "bob/his/model:v0"})
+    assert read["artifact"]["downloaded"] == secret

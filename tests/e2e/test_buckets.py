@@ -1,7 +1,8 @@
 """The real wandb client with BUCKET on S3 (moto; S3 -> SQS events), Azure (Azurite; the test
 plays Event Grid) and GCS (emulator; internal:// finds the files itself): the client uploads
 straight to the bucket, the queue marks each file uploaded, wandb.Api downloads the same bytes.
-On S3 also artifacts: dedup, one changed file, use and download from a clean cache."""
+On every store also artifacts (their content upload URLs ask for Content-MD5, which S3 and
+GCS sign): dedup, one changed file, use and download from a clean cache."""
 
 from __future__ import annotations
 
@@ -145,8 +146,7 @@ def test_run_files_go_through_the_bucket(bucket_server: tuple[str, Server, Any],
         assert got["sha256"] == hashlib.sha256(stored[name]).hexdigest(), name
     assert downloaded["files"]["notes.txt"]["text"] == NOTES
 
-    if kind == "s3":
-        _artifacts_on_the_bucket(server, listing, tmp_path)
+    _artifacts_on_the_bucket(server, listing, tmp_path)
 
 
 def _artifacts_on_the_bucket(server: Server, listing: Callable[[], dict[str, bytes]],

@@ -12,7 +12,12 @@ import pytest
 
 from wbserver.domain.artifact_gc import collect_garbage, describe
 from wbserver.domain.artifact_models import FileSpec
-from wbserver.domain.artifact_storage import content_key, manifest_key
+from wbserver.domain.artifact_storage import (
+    content_key,
+    manifest_key,
+    manifest_upload_key,
+    staging_key,
+)
 from wbserver.domain.artifacts import (
     CreateRequest,
     commit_artifact,
@@ -117,3 +122,26 @@ def test_content_offered_for_reuse_is_protected_for_the_grace_period(env):
     assert collect_garbage(store, blobs, grace_seconds=0, dry_run=False,
                            now=utcnow() - timedelta(seconds=1)).blobs == []
     assert on_disk(env, a)
+
+
+def test_staged_uploads_of_a_version_deleted_before_its_commit_go(env):
+    """Content another project holds is uploaded to the version's staging key; a commit
+    removes it, and so does the collector once the version is deleted uncommitted."""
+    store, blobs, alice = env
+    a = b"alice's private content"
+    log(env, "data", {"a": a})
+    bob = store.create_user(username="bob", email="b@example.com", password_hash=None,
+                            is_admin=False)
+    art, _ = create_artifact(store, viewer=bob, request=CreateRequest(
+        entity="bob", project="q", type_name="dataset", sequence_name="copy", digest="d"))
+    plan, = plan_files(store, viewer=bob, files=[
+        (art.id, FileSpec("a", base64.b64encode(hashlib.md5(a).digest()).decode()))])
+    assert plan.needs_upload and plan.staged  # bob may not read alice's project
+    blobs.write(staging_key(art.id, md5(a)), [a])
+    blobs.write(manifest_upload_key(art.id), [b"{}"])
+    delete_artifact(store, viewer=bob, artifact_id=art.id, delete_aliases=False)
+    report = collect_garbage(store, blobs, grace_seconds=HOUR, dry_run=False)
+    assert report.manifests == [manifest_key(art.id)]
+    assert blobs.local_path(staging_key(art.id, md5(a))) is None
+    assert blobs.local_path(manifest_upload_key(art.id)) is None
+    assert on_disk(env, a)  # alice's committed content stays

@@ -3,7 +3,8 @@
 Content is collected when no committed version lists it, no pending version younger than the
 grace period lists it, and it was neither uploaded nor offered for reuse within the grace
 period. The rows go first (in one transaction that re-checks those rules), then the bytes.
-Manifests of deleted versions go too. Off unless an operator turns it on or runs the CLI.
+Manifests of deleted versions go too, with the staged uploads of a version deleted before
+its commit. Off unless an operator turns it on or runs the CLI.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from wbserver.domain.artifact_models import GcCandidate, GcReport
-from wbserver.domain.artifact_storage import content_key, manifest_key
+from wbserver.domain.artifact_storage import (
+    content_key,
+    manifest_key,
+    manifest_upload_key,
+    staging_key,
+)
 from wbserver.domain.clock import utcnow
 from wbserver.ports import BlobStore, MetadataStore
+
+MAX_STAGED = 100_000  # files of one version looked at for staged uploads
 
 
 def collect_garbage(store: MetadataStore, blobs: BlobStore, *, grace_seconds: float,
@@ -31,9 +39,23 @@ def collect_garbage(store: MetadataStore, blobs: BlobStore, *, grace_seconds: fl
         blobs.delete(content_key(md5))
     for artifact_id in manifests:
         blobs.delete(manifest_key(artifact_id))
+        _drop_pending_uploads(store, blobs, artifact_id)
         store.forget_manifest(artifact_id)
     report.blobs = [c for c in candidates if c.md5 in gone]
     return report
+
+
+def _drop_pending_uploads(store: MetadataStore, blobs: BlobStore, artifact_id: int) -> None:
+    """What a version deleted before its commit may have left: its manifest upload and
+    staged content (a commit removes both)."""
+    found = store.get_artifact(artifact_id)
+    if found is None or found.version_index is not None:
+        return
+    blobs.delete(manifest_upload_key(artifact_id))
+    files, _more, _total = store.list_artifact_files(artifact_id, names=None, after=None,
+                                                     first=MAX_STAGED)
+    for md5 in sorted({f.md5 for f in files if f.md5}):
+        blobs.delete(staging_key(artifact_id, md5))
 
 
 def describe(report: GcReport) -> str:

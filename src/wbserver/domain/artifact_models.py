@@ -114,6 +114,7 @@ class FilePlan:
     md5: str
     needs_upload: bool
     birth_artifact_id: int
+    staged: bool = False  # stored already, but not readable by the uploader: upload to staging
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""Where artifact bytes live: content-addressed by MD5, plus one manifest per version."""
+"""Where artifact bytes live: content-addressed by MD5, plus one manifest per version.
+
+A version's manifest is uploaded to its own upload key and copied on commit to the key
+readers use, which no upload URL is ever signed for: a committed manifest cannot be
+replaced. Content the server holds already but the uploader may not read (another project's)
+is uploaded once more to the version's staging key, as proof the uploader has the bytes."""
 
 from __future__ import annotations
 
@@ -7,13 +12,15 @@ import binascii
 import hashlib
 import re
 
+from wbserver.domain.artifact_models import PENDING
 from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
 
 MAX_PARTS = 10_000  # S3's limit; Azure takes 50,000 blocks
 
 _CONTENT_KEY = re.compile(r"^artifacts/md5/[0-9a-f]{2}/([0-9a-f]{32})$")
-_MANIFEST_KEY = re.compile(r"^artifacts/manifests/(\d+)/wandb_manifest\.json$")
+_MANIFEST_KEY = re.compile(r"^artifacts/manifests/(\d+)/(upload/)?wandb_manifest\.json$")
+_STAGING_KEY = re.compile(r"^artifacts/staging/(\d+)/([0-9a-f]{32})$")
 
 
 def content_key(md5_hex: str) -> str:
@@ -22,6 +29,22 @@ def content_key(md5_hex: str) -> str:
 
 def manifest_key(artifact_id: int) -> str:
     return f"artifacts/manifests/{artifact_id}/wandb_manifest.json"
+
+
+def manifest_upload_key(artifact_id: int) -> str:
+    """Where the client PUTs a pending version's manifest (never read once committed)."""
+    return f"artifacts/manifests/{artifact_id}/upload/wandb_manifest.json"
+
+
+def staging_key(artifact_id: int, md5_hex: str) -> str:
+    """Where a version's uploader puts content stored already that it may not read."""
+    return f"artifacts/staging/{artifact_id}/{md5_hex}"
+
+
+def staged_content(key: str) -> tuple[int, str] | None:
+    """The (artifact id, md5) a staging key names, or None for any other key."""
+    match = _STAGING_KEY.match(key)
+    return (int(match.group(1)), match.group(2)) if match else None
 
 
 def md5_hex(b64: str, what: str = "md5") -> str:
@@ -46,7 +69,7 @@ def content_md5(key: str) -> str | None:
 
 
 def manifest_artifact(key: str) -> int | None:
-    """The artifact id a manifest key names, or None for any other key."""
+    """The artifact id a manifest key (or manifest upload key) names, or None."""
     match = _MANIFEST_KEY.match(key)
     return int(match.group(1)) if match else None
 
@@ -56,6 +79,19 @@ def content_already_stored(store: MetadataStore, *, key: str) -> bool:
     stale upload URL can never replace good content."""
     md5 = content_md5(key)
     return md5 is not None and md5 in store.stored_blobs([md5])
+
+
+def check_version_upload(store: MetadataStore, *, key: str) -> None:
+    """A PUT to a version's manifest or staging key is taken only while the version is
+    pending: a committed version is immutable, whatever URL its uploader kept."""
+    staged = staged_content(key)
+    artifact_id = manifest_artifact(key) if staged is None else staged[0]
+    if artifact_id is None:
+        return
+    found = store.get_artifact(artifact_id)
+    if found is None or found.state != PENDING:
+        raise InvalidInput("this artifact version is no longer pending: committed versions "
+                           "are immutable")
 
 
 def content_landed(store: MetadataStore, blobs: BlobStore | None, *, key: str,

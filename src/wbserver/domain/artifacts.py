@@ -3,6 +3,10 @@
 The flow the client drives (docs/architecture.md, "Artifacts"): CreateArtifact (PENDING, or an
 existing COMMITTED version with the same digest) -> CreateArtifactManifest -> CreateArtifactFiles
 (upload URLs only for content not stored yet) -> PUTs -> manifest PUT -> CommitArtifact.
+
+Every write checks write access to the version's project; a committed version is immutable
+(its manifest and files can no longer be changed: log a new version instead). Content
+deduplication follows domain/artifact_content.py: it never hands over bytes.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import json
 import re
 from dataclasses import dataclass
 
+from wbserver.domain.artifact_content import check_contents, guard_plans
 from wbserver.domain.artifact_models import (
     COMMITTED,
     DELETED,
     LATEST,
+    PENDING,
     Artifact,
     FilePlan,
     FileSpec,
@@ -26,15 +32,21 @@ from wbserver.domain.artifact_storage import (
     content_md5,
     hashed,
     manifest_key,
+    manifest_upload_key,
     md5_b64,
     md5_hex,
     part_numbers,
+    staged_content,
 )
 from wbserver.domain.files import check_file_name
 from wbserver.domain.manifests import parse_manifest
 from wbserver.domain.models import Project, RunKey, User
 from wbserver.domain.names import check_name
-from wbserver.domain.permissions import readable_project, writable_entity
+from wbserver.domain.permissions import (
+    check_project_writable,
+    check_project_write,
+    readable_project,
+)
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import BlobStore, MetadataStore, MultipartUpload, SupportsMultipart
 
@@ -80,7 +92,8 @@ def create_artifact(store: MetadataStore, *, viewer: User,
                     request: CreateRequest) -> tuple[Artifact, Artifact | None]:
     """The new PENDING version (or the committed one it duplicates) and the sequence's latest
     committed version before this call (the client's base for incremental manifests)."""
-    entity = writable_entity(store, viewer=viewer, name=request.entity or viewer.username)
+    entity = check_project_writable(store, viewer=viewer, entity=request.entity or viewer.username,
+                                    project=request.project)
     if not request.digest or len(request.digest) > 128:
         raise InvalidInput("digest must be 1-128 characters")
     if request.metadata is not None:
@@ -101,20 +114,54 @@ def create_artifact(store: MetadataStore, *, viewer: User,
         run_name=request.run_name, history_step=request.history_step,
         dedupe=request.dedupe, user_id=viewer.id)
     artifact, latest, _created = store.create_artifact(spec)
+    if (artifact.entity_name, artifact.project_name) != (entity.name, spec.project):
+        raise InvalidInput(f"clientID {request.client_id!r} is used by another artifact")
     return artifact, latest
 
 
-def readable_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+def _artifact_and_project(store: MetadataStore, *, viewer: User,
+                          artifact_id: int) -> tuple[Artifact, Project]:
+    """The version and its project, if the viewer reads it; NotFound otherwise (an id
+    guessed for a project the viewer cannot see says no more than an unknown one)."""
     artifact = store.get_artifact(artifact_id)
-    if artifact is None or readable_project(store, viewer=viewer, entity=artifact.entity_name,
-                                            project=artifact.project_name) is None:
+    project = None if artifact is None else readable_project(
+        store, viewer=viewer, entity=artifact.entity_name, project=artifact.project_name)
+    if artifact is None or project is None:
         raise NotFound("artifact not found")
-    return artifact
+    return artifact, project
+
+
+def readable_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+    return _artifact_and_project(store, viewer=viewer, artifact_id=artifact_id)[0]
 
 
 def writable_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
-    artifact = readable_artifact(store, viewer=viewer, artifact_id=artifact_id)
-    writable_entity(store, viewer=viewer, name=artifact.entity_name)
+    artifact, project = _artifact_and_project(store, viewer=viewer, artifact_id=artifact_id)
+    check_project_write(store, viewer=viewer, project=project)
+    return artifact
+
+
+def readable_versions(store: MetadataStore, *, viewer: User | None,
+                      found: list[Artifact]) -> list[Artifact]:
+    """The versions in projects the viewer reads, in order (a run may use another
+    project's versions, which its readers need not see)."""
+    allowed: dict[int, bool] = {}
+    for a in found:
+        if a.project_id not in allowed:
+            allowed[a.project_id] = readable_project(
+                store, viewer=viewer, entity=a.entity_name, project=a.project_name) is not None
+    return [a for a in found if allowed[a.project_id]]
+
+
+def pending_artifact(store: MetadataStore, *, viewer: User, artifact_id: int) -> Artifact:
+    """A version the viewer may write that is still being logged (not committed)."""
+    artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    if artifact.state == COMMITTED:
+        raise InvalidInput(f"artifact {artifact.sequence_name}:v{artifact.version_index} is "
+                           f"committed and committed versions are immutable: log a new "
+                           f"version instead")
+    if artifact.state != PENDING:
+        raise InvalidInput(f"this artifact version is {artifact.state.lower()}")
     return artifact
 
 
@@ -129,8 +176,9 @@ def plan_files(store: MetadataStore, *, viewer: User,
             FileSpec(name=spec.name, md5=md5_hex(spec.md5), mimetype=spec.mimetype))
     plans: dict[tuple[int, str], FilePlan] = {}
     for artifact_id, specs in by_artifact.items():
-        writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
-        for plan in store.plan_artifact_files(artifact_id, specs):
+        artifact = pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
+        for plan in guard_plans(store, viewer=viewer, artifact=artifact,
+                                plans=store.plan_artifact_files(artifact_id, specs)):
             plans[(artifact_id, plan.name)] = plan
     return [plans[(artifact_id, spec.name)] for artifact_id, spec in files]
 
@@ -149,31 +197,40 @@ def complete_multipart(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     """CompleteMultipartUploadArtifact: have the store assemble the parts, then check the
     object against the MD5 its key names by reading it through once (a multipart object's
     ETag is no MD5, and the part MD5s the client declared say nothing about the whole). A
-    mismatch is removed and refused. Returns the content's base64 MD5."""
-    writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
-    md5 = content_md5(key)
-    if md5 is None:
-        raise InvalidInput(f"{key!r} is not an artifact content path")
+    mismatch is removed and refused. Returns the content's base64 MD5. A staged upload (the
+    version's own staging key) is checked the same way and left for its commit."""
+    pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    staged = staged_content(key)
+    md5 = content_md5(key) if staged is None else staged[1]
+    if md5 is None or (staged is not None and staged[0] != artifact_id):
+        raise InvalidInput(f"{key!r} is not a content path of this artifact")
     numbers = part_numbers(parts)
-    if md5 in store.stored_blobs([md5]):
+    if staged is None and md5 in store.stored_blobs([md5]):
         return md5_b64(md5)  # a retry, or the same content completed by another upload
+    if staged is not None and (done := blobs.stat(key)) is not None and done.md5_hex == md5:
+        return md5_b64(md5)  # a retry
     if not isinstance(blobs, SupportsMultipart):
         raise InvalidInput("this server's store takes no multipart uploads")
     blobs.complete_multipart(key, upload_id=upload_id, parts=numbers)
     info = hashed(blobs, key)
     if info is None:
         raise InvalidInput(f"the completed upload of {key} is not in the store")
-    content_landed(store, blobs, key=key, info=info, where=blobs.name)
+    if staged is None:
+        content_landed(store, blobs, key=key, info=info, where=blobs.name)
+    elif info.md5_hex != md5:
+        blobs.delete(key)
+        raise InvalidInput(f"the uploaded bytes have MD5 {info.md5_hex}, not {md5}")
     return md5_b64(md5)
 
 
 def manifest_upload(store: MetadataStore, blobs: BlobStore, *, viewer: User, artifact_id: int,
                     digest: str | None, base_url: str,
                     expires_in: int) -> tuple[Artifact, str, list[str]]:
-    """Where to PUT the version's manifest (one per version; a retry gets a fresh URL)."""
-    writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    """Where to PUT a pending version's manifest (one per version; a retry gets a fresh
+    URL). The upload key is read on commit only: no URL ever writes a committed manifest."""
+    pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
     artifact = store.set_artifact_manifest(artifact_id, digest or None)
-    url, headers = blobs.upload_url(manifest_key(artifact_id), base_url=base_url,
+    url, headers = blobs.upload_url(manifest_upload_key(artifact_id), base_url=base_url,
                                     expires_in=expires_in)
     store.set_manifest_store(artifact_id, blobs.name)
     return artifact, url, headers
@@ -181,37 +238,42 @@ def manifest_upload(store: MetadataStore, blobs: BlobStore, *, viewer: User, art
 
 def commit_artifact(store: MetadataStore, blobs: BlobStore, *, viewer: User,
                     artifact_id: int) -> Artifact:
-    """Read the stored manifest, check every stored file's content arrived, commit."""
+    """Read the uploaded manifest, check every stored file's content arrived (and that the
+    uploader may have it), keep the manifest where only the server writes, commit."""
     artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
     if artifact.state == COMMITTED:
         return artifact
     if artifact.state == DELETED:
         raise InvalidInput("this artifact version was deleted")
+    uploaded = manifest_upload_key(artifact_id)
     try:
-        data = b"".join(blobs.open_read(manifest_key(artifact_id)))
+        data = b"".join(blobs.open_read(uploaded))
+    except (FileNotFoundError, KeyError):
+        data, uploaded = _legacy_manifest(blobs, artifact_id), ""
+    entries = parse_manifest(data)
+    staged = check_contents(store, blobs, viewer=viewer, artifact=artifact, entries=entries)
+    if uploaded:  # a retried commit finds the manifest where readers will
+        blobs.write(manifest_key(artifact_id), [data])
+        blobs.delete(uploaded)
+        store.set_manifest_store(artifact_id, blobs.name)
+    committed = store.commit_artifact(artifact_id, entries)
+    for key in staged:
+        blobs.delete(key)
+    return committed
+
+
+def _legacy_manifest(blobs: BlobStore, artifact_id: int) -> bytes:
+    """A manifest uploaded before upload keys existed (to the key readers use)."""
+    try:
+        return b"".join(blobs.open_read(manifest_key(artifact_id)))
     except (FileNotFoundError, KeyError):
         raise InvalidInput("the artifact's manifest was not uploaded") from None
-    entries = parse_manifest(data)
-    wanted = {e.md5 for e in entries if e.md5}
-    missing = wanted - store.stored_blobs(wanted)
-    for md5 in sorted(missing):  # a bucket may hold bytes whose event has not arrived yet
-        info = blobs.stat(content_key(md5))
-        if info is not None and info.md5_hex == md5:
-            store.record_blob(md5, info.size, uploaded=False, store=blobs.name)
-            missing.discard(md5)
-    if missing:
-        names = sorted(e.name for e in entries if e.md5 in missing)
-        raise InvalidInput(f"{len(names)} file(s) of the artifact were not uploaded: "
-                           f"{', '.join(names[:5])}")
-    return store.commit_artifact(artifact_id, entries)
 
 
 def use_artifact(store: MetadataStore, *, viewer: User, artifact_id: int, run: RunKey,
                  used_as: str | None) -> Artifact:
     artifact = readable_artifact(store, viewer=viewer, artifact_id=artifact_id)
-    if readable_project(store, viewer=viewer, entity=run.entity, project=run.project) is None:
-        raise NotFound(f"project {run.entity}/{run.project} not found")
-    writable_entity(store, viewer=viewer, name=run.entity)
+    check_project_writable(store, viewer=viewer, entity=run.entity, project=run.project)
     found = store.get_run(run)
     if found is None:
         raise NotFound(f"run {run.entity}/{run.project}/{run.name} not found")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from wbserver.domain.artifact_storage import (
+    check_version_upload,
     content_already_stored,
     content_landed,
     content_md5,
@@ -61,7 +62,9 @@ def create_run_files(store: MetadataStore, blobs: BlobStore, *, run: Run, names:
 
 def upload_needed(store: MetadataStore, *, key: str) -> bool:
     """Whether bytes PUT under `key` should be written at all (artifact content that is
-    already stored is immutable: the PUT is accepted and ignored)."""
+    already stored is immutable: the PUT is accepted and ignored). A PUT to a manifest or
+    staging key of a version that is no longer pending is refused."""
+    check_version_upload(store, key=key)
     return not content_already_stored(store, key=key)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from wbserver.domain.artifact_models import Artifact
+from wbserver.domain.artifacts import readable_versions
 from wbserver.domain.chart_data import numeric_keys
 from wbserver.domain.clock import utcnow
 from wbserver.domain.console import split_line
@@ -77,8 +78,8 @@ def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, ent
         "summary": flat_items(run.summary, unwrap=False),
         "metrics": numeric_keys(run),
         "files": run_files(store, links, run),
-        "logged": _artifacts(store, run, output=True),
-        "used": _artifacts(store, run, output=False),
+        "logged": _artifacts(store, run, viewer=viewer, output=True),
+        "used": _artifacts(store, run, viewer=viewer, output=False),
     }
 
 
@@ -91,10 +92,12 @@ def run_files(store: MetadataStore, links: Links, run: Run) -> list[dict[str, An
             for f in sorted(page.files, key=lambda f: f.name)]
 
 
-def _artifacts(store: MetadataStore, run: Run, *, output: bool) -> list[Artifact]:
+def _artifacts(store: MetadataStore, run: Run, *, viewer: User | None,
+               output: bool) -> list[Artifact]:
+    """The versions the run logged or used, less those of projects the viewer cannot see."""
     found, _more, _total = store.run_artifacts(run.id, output=output, after=None,
                                                first=MAX_ARTIFACTS)
-    return found
+    return readable_versions(store, viewer=viewer, found=found)
 
 
 def run_status(store: MetadataStore, *, viewer: User | None, entity: str, project: str,

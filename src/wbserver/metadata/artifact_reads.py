@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, Row, func, select
 
 from wbserver.domain.artifact_models import (
     COMMITTED,
+    DELETED,
     Artifact,
     ArtifactAlias,
     ArtifactFile,
@@ -21,6 +23,9 @@ from wbserver.metadata.run_rows import row_to_run, run_select
 
 A, S = t.artifacts.c, t.artifact_sequences.c
 _VERSION = re.compile(r"^v(\d+)$")
+_IN_CHUNK = 500  # md5s per IN list (SQLite's bound on query parameters)
+# versions whose files' content was proven: committed, or deleted after their commit
+_PROVEN = (A.state == COMMITTED) | ((A.state == DELETED) & A.version_index.is_not(None))
 
 
 def _artifact_select() -> Any:
@@ -148,6 +153,53 @@ class ArtifactReads:
                                .where(S.project_id == project_id, F.md5 == md5,
                                       A.state == COMMITTED).limit(1)).first()
         return _file(row) if row else None
+
+    def content_in_project(self, project_id: int, md5s: Iterable[str]) -> set[str]:
+        """The md5s that committed versions of the project hold (or held, as below); one
+        index probe per md5, however many versions share it."""
+        B, F = t.artifact_blobs.c, t.artifact_files.c
+        held = (select(F.id).join(t.artifacts, A.id == F.artifact_id)
+                .join(t.artifact_sequences, S.id == A.sequence_id)
+                .where(F.md5 == B.md5, S.project_id == project_id, _PROVEN))
+        wanted = sorted(set(md5s))
+        found: set[str] = set()
+        with self._read() as conn:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                found.update(conn.execute(select(B.md5).where(
+                    B.md5.in_(wanted[start:start + _IN_CHUNK]), held.exists())).scalars())
+        return found
+
+    def content_projects(self, md5s: Iterable[str]) -> dict[str, set[int]]:
+        """For each md5, the projects whose committed versions hold it (or held it: a
+        version deleted after its commit keeps its rows, and its content was proven)."""
+        F = t.artifact_files.c
+        found: dict[str, set[int]] = {}
+        wanted = sorted(set(md5s))
+        with self._read() as conn:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                rows = conn.execute(
+                    select(F.md5, S.project_id).distinct()
+                    .join(t.artifacts, A.id == F.artifact_id)
+                    .join(t.artifact_sequences, S.id == A.sequence_id)
+                    .where(F.md5.in_(wanted[start:start + _IN_CHUNK]), _PROVEN))
+                for md5, project_id in rows:
+                    found.setdefault(md5, set()).add(int(project_id))
+        return found
+
+    def stored_since_planned(self, artifact_id: int, md5s: Iterable[str]) -> set[str]:
+        """The md5s whose content was first stored at or after the version announced a file
+        of that content (CreateArtifactFiles)."""
+        B, F = t.artifact_blobs.c, t.artifact_files.c
+        wanted = sorted(set(md5s))
+        found: set[str] = set()
+        with self._read() as conn:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                found.update(conn.execute(
+                    select(B.md5).distinct().join(t.artifact_files, F.md5 == B.md5)
+                    .where(F.artifact_id == artifact_id,
+                           B.md5.in_(wanted[start:start + _IN_CHUNK]),
+                           B.created_at >= F.updated_at)).scalars())
+        return found
 
     def artifact_users(self, artifact_id: int) -> list[Run]:
         U = t.artifact_usages.c

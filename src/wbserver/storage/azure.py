@@ -131,8 +131,12 @@ class AzureBlobStore:
             expiry=now + timedelta(seconds=expires_in))
         return f"{self.account_url}/{self.bucket}/{quote(name, safe='/')}?{sas}"
 
-    def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
-        return self._sas_url(key, expires_in, create=True, write=True), list(UPLOAD_HEADERS)
+    def upload_url(self, key: str, *, base_url: str, expires_in: int,
+                   content_md5: str | None = None) -> tuple[str, list[str]]:
+        """A SAS cannot require a header: Content-MD5 (checked by Azure when sent) is only
+        asked for."""
+        headers = [*UPLOAD_HEADERS, *([f"Content-MD5:{content_md5}"] if content_md5 else [])]
+        return self._sas_url(key, expires_in, create=True, write=True), headers
 
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
         return self._sas_url(key, expires_in, read=True)

@@ -138,8 +138,11 @@ class GcsBlobStore:
             self._signing = {"service_account_email": email, "access_token": credentials.token}
         return dict(self._signing)
 
-    def _signed(self, key: str, method: str, expires_in: int) -> str:
+    def _signed(self, key: str, method: str, expires_in: int,
+                content_md5: str | None = None) -> str:
         args = self._signing_args()
+        if content_md5:
+            args["content_md5"] = content_md5
         if self.endpoint:
             args["api_access_endpoint"] = self.endpoint
         try:
@@ -155,8 +158,11 @@ class GcsBlobStore:
                     f"{_message(exc)}") from exc
             raise ConfigError(f"signing a GCS URL failed: {_message(exc)}") from exc
 
-    def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
-        return self._signed(key, "PUT", expires_in), []
+    def upload_url(self, key: str, *, base_url: str, expires_in: int,
+                   content_md5: str | None = None) -> tuple[str, list[str]]:
+        """With `content_md5` the URL signs the Content-MD5 header: GCS takes no other bytes."""
+        url = self._signed(key, "PUT", expires_in, content_md5)
+        return url, [f"Content-MD5:{content_md5}"] if content_md5 else []
 
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
         return self._signed(key, "GET", expires_in)

@@ -90,7 +90,9 @@ class LocalBlobStore:
             return False
         return True
 
-    def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
+    def upload_url(self, key: str, *, base_url: str, expires_in: int,
+                   content_md5: str | None = None) -> tuple[str, list[str]]:
+        """The /storage route checks content's MD5 itself (`content_md5` is not needed)."""
         query = self.signer.sign("PUT", key, expires_in=expires_in)
         return f"{base_url}/storage/{quote_key(key)}?{query}", []
 

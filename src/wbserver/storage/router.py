@@ -151,11 +151,13 @@ class StoreRouter:
             deleted = bool(store and store.delete(key)) or deleted
         return deleted
 
-    def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
+    def upload_url(self, key: str, *, base_url: str, expires_in: int,
+                   content_md5: str | None = None) -> tuple[str, list[str]]:
         store = self.current()
         if self.proxied or not getattr(store, "signed_urls", False):
             return self._route_url("PUT", key, base_url, expires_in), []
-        return store.upload_url(key, base_url=base_url, expires_in=expires_in)
+        return store.upload_url(key, base_url=base_url, expires_in=expires_in,
+                                content_md5=content_md5)
 
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
         store = self.holder(key)

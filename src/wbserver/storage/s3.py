@@ -139,11 +139,15 @@ class S3BlobStore:
         self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
         return True
 
-    def upload_url(self, key: str, *, base_url: str, expires_in: int) -> tuple[str, list[str]]:
+    def upload_url(self, key: str, *, base_url: str, expires_in: int,
+                   content_md5: str | None = None) -> tuple[str, list[str]]:
+        """With `content_md5` the URL signs the Content-MD5 header: S3 takes no other bytes."""
+        params = {"Bucket": self.bucket, "Key": self._object(key)}
+        if content_md5:
+            params["ContentMD5"] = content_md5
         url = self.client.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": self._object(key)},
-            ExpiresIn=min(expires_in, MAX_PRESIGN))
-        return url, []
+            "put_object", Params=params, ExpiresIn=min(expires_in, MAX_PRESIGN))
+        return url, [f"Content-MD5:{content_md5}"] if content_md5 else []
 
     def download_url(self, key: str, *, base_url: str, expires_in: int) -> str:
         return str(self.client.generate_presigned_url(

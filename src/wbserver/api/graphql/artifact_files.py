@@ -8,8 +8,13 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from wbserver.api.graphql.ids import encode_id
-from wbserver.domain.artifact_models import Artifact, ArtifactFile
-from wbserver.domain.artifact_storage import content_key, manifest_key, md5_b64
+from wbserver.domain.artifact_models import PENDING, Artifact, ArtifactFile
+from wbserver.domain.artifact_storage import (
+    content_key,
+    manifest_key,
+    manifest_upload_key,
+    md5_b64,
+)
 
 MAX_PAGE = 10000
 
@@ -20,10 +25,13 @@ def download_url(info: GraphQLResolveInfo, key: str) -> str:
                                            expires_in=ctx.services.settings.download_url_ttl)
 
 
-def upload_url(info: GraphQLResolveInfo, key: str) -> tuple[str, list[str]]:
+def upload_url(info: GraphQLResolveInfo, key: str,
+               md5_hex: str | None = None) -> tuple[str, list[str]]:
+    """A signed PUT URL; with `md5_hex`, bound to those bytes where the store can."""
     ctx = info.context
-    return ctx.services.blobs.upload_url(key, base_url=ctx.base_url,  # type: ignore[no-any-return]
-                                         expires_in=ctx.services.settings.upload_url_ttl)
+    return ctx.services.blobs.upload_url(  # type: ignore[no-any-return]
+        key, base_url=ctx.base_url, expires_in=ctx.services.settings.upload_url_ttl,
+        content_md5=md5_b64(md5_hex) if md5_hex else None)
 
 
 def file_node(info: GraphQLResolveInfo, file: ArtifactFile) -> dict[str, Any]:
@@ -41,7 +49,8 @@ def file_node(info: GraphQLResolveInfo, file: ArtifactFile) -> dict[str, Any]:
 
 def manifest_node(info: GraphQLResolveInfo, artifact: Artifact,
                   upload: tuple[str, list[str]] | None = None) -> dict[str, Any]:
-    key = manifest_key(artifact.id)
+    key = manifest_upload_key(artifact.id) if artifact.state == PENDING \
+        else manifest_key(artifact.id)
     return {"id": encode_id("ArtifactManifest", artifact.id),
             "file": {"id": encode_id("ArtifactManifestFile", artifact.id),
                      "name": "wandb_manifest.json", "displayName": "wandb_manifest.json",

@@ -96,9 +96,11 @@ def _run_artifacts(output: bool) -> Resolver:
         found, has_next, total = info.context.store.run_artifacts(
             run.id, output=output, after=int(after) if after and after.isdigit() else None,
             first=max(1, min(first or 100, MAX_PAGE)))
-        edges = [{"node": a, "cursor": str(a.id)} for a in found]
-        return {"edges": edges, "totalCount": total,
-                "pageInfo": {"endCursor": edges[-1]["cursor"] if edges else None,
+        shown = domain.readable_versions(info.context.store, viewer=info.context.viewer,
+                                         found=found)
+        edges = [{"node": a, "cursor": str(a.id)} for a in shown]
+        return {"edges": edges, "totalCount": total - (len(found) - len(shown)),
+                "pageInfo": {"endCursor": str(found[-1].id) if found else None,
                              "hasNextPage": has_next, "hasPreviousPage": False}}
     return resolve
 

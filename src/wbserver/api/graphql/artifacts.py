@@ -10,8 +10,8 @@ from wbserver.api.graphql.artifact_files import manifest_node, upload_url
 from wbserver.api.graphql.ids import decode_id, encode_id
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain import artifacts as domain
+from wbserver.domain.artifact_content import upload_key
 from wbserver.domain.artifact_models import FileSpec
-from wbserver.domain.artifact_storage import content_key
 from wbserver.domain.models import RunKey
 from wbserver.errors import InvalidInput
 
@@ -56,9 +56,10 @@ def update_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
 
 
 def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
-    """Edges in input order; uploadUrl null where the content is already stored. Multipart
-    URLs (asked for with uploadPartsInput) come from stores that take parts (S3, Azure);
-    others answer null and take any size in one PUT."""
+    """Edges in input order; uploadUrl null where the content is stored and the caller may
+    read it already. Multipart URLs (asked for with uploadPartsInput) come from stores that
+    take parts (S3, Azure); others answer null and take any size in one PUT. Content stored
+    but not readable by the caller goes to a staging key (domain/artifact_content.py)."""
     ctx = info.context
     files = [(_artifact_id(f["artifactID"]),
               FileSpec(name=f["name"], md5=f["md5"], mimetype=f.get("mimetype")))
@@ -67,8 +68,8 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
     births = {p.birth_artifact_id: ctx.store.get_artifact(p.birth_artifact_id) for p in plans}
     edges = []
     for index, plan in enumerate(plans):
-        key = content_key(plan.md5)
-        url, headers = upload_url(info, key) if plan.needs_upload else (None, [])
+        key = upload_key(files[index][0], plan)
+        url, headers = upload_url(info, key, plan.md5) if plan.needs_upload else (None, [])
         parts = input["artifactFiles"][index].get("uploadPartsInput")
         multipart = _multipart(info, key, parts) if plan.needs_upload and parts else None
         node = {"id": encode_id("ArtifactFile", index), "name": plan.name,

@@ -43,5 +43,13 @@ class Unavailable(WbError):
     pass
 
 
+class RateLimited(WbError):
+    """Too many requests for a run or a project: try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigError(WbError):
     pass

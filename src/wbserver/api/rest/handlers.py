@@ -19,18 +19,20 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from wbserver.api.auth import authenticate, base_url
+from wbserver.api.auth import api_key_from, authenticate, base_url
 from wbserver.api.context import RequestContext, Services
 from wbserver.api.errors import error_response
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
+from wbserver.api.rate_limits import RateLimits
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
 from wbserver.api.store_threads import short_body
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
-from wbserver.domain.models import RunKey
+from wbserver.domain.models import RunKey, User
 from wbserver.domain.permissions import readable_project
+from wbserver.domain.users import authenticate_api_key
 from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
 from wbserver.ports import BlobInfo
 
@@ -41,36 +43,38 @@ def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
-async def _body_or_error(request: Request, svc: Services) -> Any:
-    """The JSON body, or the error reading it, which is reported only after authentication
-    (an unauthenticated caller hears 401 whatever it sent, as before)."""
-    try:
-        return await read_json(request, svc.settings.max_request_bytes)
-    except WbError as exc:
-        return exc
+def rate_limits(request: Request) -> RateLimits:
+    return request.app.state.rate_limits  # type: ignore[no-any-return]
+
+
+async def caller(svc: Services, request: Request) -> User:
+    """Who is calling, from the headers alone: checked before the body is read, so that an
+    anonymous caller's body is never read or parsed. A keyed lookup: short work."""
+    key = api_key_from(request)
+    return await svc.store_threads.run(lambda: authenticate_api_key(svc.store, key), short=True)
 
 
 async def graphql(request: Request) -> Response:
     svc = services(request)
-    body = await _body_or_error(request, svc)
     executor: GraphQLExecutor = request.app.state.graphql
-    base = base_url(request, svc.settings)
-    probes = request.app.state.settings_probes
-
-    def answer() -> tuple[int, dict[str, Any]]:  # one worker-thread hop per request
-        viewer = authenticate(svc.store, request)
-        if isinstance(body, WbError):
-            raise body
+    try:
+        viewer = await caller(svc, request)
+        body = await read_json(request, svc.settings.max_graphql_bytes)
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             raise InvalidInput("a GraphQL request is a JSON object with a 'query' string")
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             raise InvalidInput("'variables' must be a JSON object")
-        context = RequestContext(services=svc, viewer=viewer, base_url=base, probes=probes)
+        rate_limits(request).graphql(svc.settings, variables)
+    except WbError as exc:
+        return error_response(exc)
+    context = RequestContext(services=svc, viewer=viewer, base_url=base_url(request, svc.settings),
+                             probes=request.app.state.settings_probes)
+
+    def answer() -> tuple[int, dict[str, Any]]:  # one worker-thread hop per request
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
-    short = isinstance(body, dict) and executor.is_short(
-        body.get("query"), local_storage=not svc.settings.bucket)
+    short = executor.is_short(body["query"], local_storage=not svc.settings.bucket)
     try:
         status, result = await svc.store_threads.run(answer, short=short)
     except WbError as exc:
@@ -81,14 +85,16 @@ async def graphql(request: Request) -> Response:
 async def file_stream(request: Request) -> Response:
     svc = services(request)
     params = request.path_params
-    body = await _body_or_error(request, svc)
     key = RunKey(params["entity"], params["project"], params["run"])
+    try:
+        viewer = await caller(svc, request)
+        rate_limits(request).file_stream(svc.settings, key)
+        body = await read_json(request, svc.settings.max_request_bytes)
+    except WbError as exc:
+        return error_response(exc)
     emit = emitter(svc, base_url(request, svc.settings))
 
     def answer() -> dict[str, Any]:
-        viewer = authenticate(svc.store, request)
-        if isinstance(body, WbError):
-            raise body
         return apply_file_stream(svc.store, viewer=viewer, key=key, body=body, on_event=emit,
                                  on_uploaded=svc.report_uploads)
 
@@ -111,8 +117,12 @@ async def storage_put(request: Request) -> Response:
     try:
         _check_signature(request, "PUT", key)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-        async for chunk in request.stream():
-            spool.write(chunk)
+        try:  # the body's size is held to its limit as it arrives (api/body_limits.py)
+            async for chunk in request.stream():
+                spool.write(chunk)
+        except BaseException:
+            spool.close()
+            raise
         spool.seek(0)
         if short_body(request.headers) and not svc.settings.bucket:  # local disk, small file
             await svc.store_threads.run(lambda: _store_upload(svc, key, spool), short=True)

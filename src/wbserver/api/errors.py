@@ -15,6 +15,7 @@ _STATUS: tuple[tuple[type[errors.WbError], int], ...] = (
     (errors.InvalidInput, 400),
     (errors.LimitExceeded, 403),
     (errors.RateLimited, 429),
+    (errors.InsufficientStorage, 507),
     (errors.Unavailable, 503),
     (errors.ConfigError, 500),
 )

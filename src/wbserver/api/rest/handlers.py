@@ -33,7 +33,13 @@ from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey, User
 from wbserver.domain.permissions import readable_project
 from wbserver.domain.users import authenticate_api_key
-from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
+from wbserver.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    WbError,
+    disk_full_refused,
+)
 from wbserver.ports import BlobInfo
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -117,12 +123,13 @@ async def storage_put(request: Request) -> Response:
     try:
         _check_signature(request, "PUT", key)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-        try:  # the body's size is held to its limit as it arrives (api/body_limits.py)
-            async for chunk in request.stream():
-                spool.write(chunk)
-        except BaseException:
-            spool.close()
-            raise
+        with disk_full_refused(f"the upload of {key}"):
+            try:  # the body's size is held to its limit as it arrives (api/body_limits.py)
+                async for chunk in request.stream():
+                    spool.write(chunk)
+            except BaseException:
+                spool.close()
+                raise
         spool.seek(0)
         if short_body(request.headers) and not svc.settings.bucket:  # local disk, small file
             await svc.store_threads.run(lambda: _store_upload(svc, key, spool), short=True)

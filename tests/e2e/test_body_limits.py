@@ -107,6 +107,16 @@ def test_a_body_over_the_limit_gets_413_naming_it(server: Server) -> None:
     assert response.status_code == 413, response.text
     assert "1 MiB" in response.json()["errors"][0]["message"]
 
+    def chunked_form() -> Iterator[bytes]:  # read by the page: cut off at 1 MiB
+        yield b"username=a&password="
+        for _ in range(4):
+            yield b"x" * (512 * 1024)
+
+    response = httpx.post(server.url + "/login", content=chunked_form(), timeout=60,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413, response.text
+    assert "1 MiB" in response.text  # a page for the browser, naming the limit
+
 
 def test_the_clients_large_requests_still_pass(server: Server, tmp_path: Path) -> None:
     """A file_stream request of ~12 MB (the client's own cap is about 10 MiB) and a 20 MB

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
@@ -43,6 +43,8 @@ from wbserver.errors import (
 from wbserver.ports import BlobInfo
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
+# uvicorn holds up to 64 KiB of a connection's unread body (its flow control's high water)
+PREAUTH_BODY_BYTES = 64 * 1024
 
 
 def services(request: Request) -> Services:
@@ -53,11 +55,24 @@ def rate_limits(request: Request) -> RateLimits:
     return request.app.state.rate_limits  # type: ignore[no-any-return]
 
 
-async def caller(svc: Services, request: Request) -> User:
-    """Who is calling, from the headers alone: checked before the body is read, so that an
-    anonymous caller's body is never read or parsed. A keyed lookup: short work."""
+async def caller(svc: Services, request: Request) -> Callable[[], User]:
+    """Who is calling, from the headers: a function giving the user of the API key, or
+    Unauthenticated. Without a key nothing is read. A body larger than what the HTTP server
+    holds for a connection anyway (PREAUTH_BODY_BYTES, not compressed) is read only once the
+    key has been checked, so an anonymous caller's large body is never read or parsed; a
+    smaller one is read first and the key checked in the same worker-thread hop as the work
+    (one hop, not two, where the check is not run on the loop: MySQL)."""
     key = api_key_from(request)
-    return await svc.store_threads.run(lambda: authenticate_api_key(svc.store, key), short=True)
+    if _small_body(request) and not svc.store_threads.inline_short:
+        return lambda: authenticate_api_key(svc.store, key)
+    user = await svc.store_threads.run(lambda: authenticate_api_key(svc.store, key), short=True)
+    return lambda: user
+
+
+def _small_body(request: Request) -> bool:
+    declared = request.headers.get("content-length", "")
+    return (declared.isdigit() and int(declared) <= PREAUTH_BODY_BYTES
+            and not request.headers.get("content-encoding"))
 
 
 async def graphql(request: Request) -> Response:
@@ -71,13 +86,14 @@ async def graphql(request: Request) -> Response:
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             raise InvalidInput("'variables' must be a JSON object")
-        rate_limits(request).graphql(svc.settings, variables)
     except WbError as exc:
         return error_response(exc)
-    context = RequestContext(services=svc, viewer=viewer, base_url=base_url(request, svc.settings),
-                             probes=request.app.state.settings_probes)
+    base, probes = base_url(request, svc.settings), request.app.state.settings_probes
+    limits = rate_limits(request)
 
     def answer() -> tuple[int, dict[str, Any]]:  # one worker-thread hop per request
+        context = RequestContext(services=svc, viewer=viewer(), base_url=base, probes=probes)
+        limits.graphql(svc.settings, variables)
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
     short = executor.is_short(body["query"], local_storage=not svc.settings.bucket)
@@ -94,14 +110,16 @@ async def file_stream(request: Request) -> Response:
     key = RunKey(params["entity"], params["project"], params["run"])
     try:
         viewer = await caller(svc, request)
-        rate_limits(request).file_stream(svc.settings, key)
         body = await read_json(request, svc.settings.max_request_bytes)
     except WbError as exc:
         return error_response(exc)
     emit = emitter(svc, base_url(request, svc.settings))
+    limits = rate_limits(request)
 
     def answer() -> dict[str, Any]:
-        return apply_file_stream(svc.store, viewer=viewer, key=key, body=body, on_event=emit,
+        who = viewer()
+        limits.file_stream(svc.settings, key)
+        return apply_file_stream(svc.store, viewer=who, key=key, body=body, on_event=emit,
                                  on_uploaded=svc.report_uploads)
 
     try:

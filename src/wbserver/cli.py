@@ -39,9 +39,12 @@ def _log_level(text: str) -> str:
 
 def _source(args: argparse.Namespace) -> SettingsSource:
     source = SettingsSource(overrides={"data_dir": getattr(args, "data_dir", None)})
+    startup = source.startup
+    if startup.mysql and startup.bucket and startup.secret_key:
+        return source  # nothing is kept in the data folder: it may be missing or read-only
     named = {"command line": "--data-dir", "environment": "WBSERVER_DATA_DIR"}.get(
         source.origin("data_dir"), "the data folder")
-    check_data_dir(source.startup.data_dir, named)
+    check_data_dir(startup.data_dir, named)
     return source
 
 

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from wbserver.api.body_limits import BodyLimits
 from wbserver.api.context import Services
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
+from wbserver.api.rate_limits import RateLimits
 from wbserver.api.routes import ROUTES
 from wbserver.api.security_headers import SecurityHeaders
 from wbserver.api.store_threads import store_threads_for
@@ -267,8 +269,12 @@ def create_app(source: SettingsSource | None = None, *,
                 await gc_task
             services.store.close()  # type: ignore[attr-defined]
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    # Outermost first: every answer, a 413 of BodyLimits included, gets the security headers.
+    app = Starlette(routes=ROUTES, lifespan=lifespan, middleware=[
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimits, settings=lambda: services.settings)])
     app.state.services = services
+    app.state.rate_limits = RateLimits()
     app.state.settings_probes = []  # backends add checks run before saving settings
     app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))
     discovery = Discovery()

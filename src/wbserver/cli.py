@@ -4,15 +4,61 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from wbserver.config.runtime import SettingsSource
 from wbserver.errors import ConfigError, WbError
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+DRAIN_SECONDS = 25.0  # SIGTERM: in-flight requests get this long to finish
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line on stderr, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1 to 65535)")
+    return int(text)
+
+
+def _log_level(text: str) -> str:
+    if text.lower() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a log level ({', '.join(LOG_LEVELS)})")
+    return text.lower()
+
 
 def _source(args: argparse.Namespace) -> SettingsSource:
-    return SettingsSource(overrides={"data_dir": getattr(args, "data_dir", None)})
+    source = SettingsSource(overrides={"data_dir": getattr(args, "data_dir", None)})
+    startup = source.startup
+    if startup.mysql and startup.bucket and startup.secret_key:
+        return source  # nothing is kept in the data folder: it may be missing or read-only
+    named = {"command line": "--data-dir", "environment": "WBSERVER_DATA_DIR"}.get(
+        source.origin("data_dir"), "the data folder")
+    check_data_dir(startup.data_dir, named)
+    return source
+
+
+def check_data_dir(path: str, named: str) -> None:
+    """The data folder exists (or can be made) and takes new files, or UsageError."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{named} {path} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{named} {path} cannot be used: {exc.strerror or exc}") from None
 
 
 def _services(args: argparse.Namespace) -> Any:
@@ -35,7 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
     serve(app, host=args.host, port=args.port, log_level=args.log_level,
-          access_log=args.access_log, timeout_keep_alive=30)
+          access_log=args.access_log, timeout_keep_alive=30,
+          timeout_graceful_shutdown=DRAIN_SECONDS)
     return 0
 
 
@@ -78,13 +125,14 @@ def parser() -> argparse.ArgumentParser:
 
     data_dir = argparse.ArgumentParser(add_help=False)
     data_dir.add_argument("--data-dir", help="data folder (default $WBSERVER_DATA_DIR or ~/.wbserver)")
-    root = argparse.ArgumentParser(prog="wbserver", description=__doc__)
+    root = Parser(prog="wbserver", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", parents=[data_dir], help="run the server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--port", type=_port, default=8080)
+    serve.add_argument("--log-level", type=_log_level, default="info",
+                       help=f"one of {', '.join(LOG_LEVELS)}")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve, raw=True)
 
@@ -124,5 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WbError as exc:
         print(f"wbserver: {exc.message}", file=sys.stderr)
         return 1
+    except UsageError as exc:
+        print(f"wbserver: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 1

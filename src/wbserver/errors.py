@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class WbError(Exception):
     """Base of every error a client may be shown."""
@@ -43,5 +47,34 @@ class Unavailable(WbError):
     pass
 
 
+class RateLimited(WbError):
+    """Too many requests for a run or a project: try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InsufficientStorage(WbError):
+    """The server's disk is full: nothing was stored; the same request may succeed later."""
+
+
 class ConfigError(WbError):
     pass
+
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@contextmanager
+def disk_full_refused(what: str) -> Iterator[None]:
+    """Turns 'no space left on device' (or over quota) while doing `what` into
+    InsufficientStorage; other OS errors pass unchanged."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        raise InsufficientStorage(f"the server's disk is full: {what} was not stored (an "
+                                  "operator must free space; the same request can then be sent "
+                                  "again)") from exc

@@ -4,6 +4,9 @@ unreadable messages are dropped, a failing database leaves the message for redel
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+import time
 from typing import Any
 
 from wbserver.ports import ObjectCreated, QueueMessage
@@ -140,3 +143,42 @@ def test_the_internal_queue_waits_long_but_a_hint_or_close_ends_the_wait() -> No
     assert queue.receive(max_messages=10, wait_seconds=queue.idle_wait_seconds) == []
     assert time.monotonic() - started < 5
     assert queue.receive(max_messages=10, wait_seconds=queue.idle_wait_seconds) == []  # closed
+
+
+class LongPollQueue:
+    """A cloud queue's receive: a long poll that closing the queue does not cut short."""
+
+    name = "fake://long-poll"
+
+    def __init__(self) -> None:
+        self.polling = threading.Event()
+
+    def receive(self, *, max_messages: int, wait_seconds: float) -> list[QueueMessage]:
+        self.polling.set()
+        time.sleep(5.0)
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_stopping_server_does_not_wait_for_a_long_poll() -> None:
+    """Cancelled, the consumer ends at once, and leaves no thread the process would wait
+    for at exit (the interpreter joins every non-daemon thread)."""
+    queue = LongPollQueue()
+    before = set(threading.enumerate())
+
+    async def run() -> float:
+        task = asyncio.create_task(worker.bucket_events(
+            store=None, blobs=Blobs(), queue=lambda: queue))  # type: ignore[arg-type]
+        while not queue.polling.is_set():
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return time.monotonic() - started
+
+    assert asyncio.run(run()) < 1.0
+    held = [t for t in set(threading.enumerate()) - before if t.is_alive() and not t.daemon]
+    assert held == [], f"the process would wait for {held} at exit"

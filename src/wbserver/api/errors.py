@@ -14,6 +14,8 @@ _STATUS: tuple[tuple[type[errors.WbError], int], ...] = (
     (errors.PayloadTooLarge, 413),
     (errors.InvalidInput, 400),
     (errors.LimitExceeded, 403),
+    (errors.RateLimited, 429),
+    (errors.InsufficientStorage, 507),
     (errors.Unavailable, 503),
     (errors.ConfigError, 500),
 )
@@ -27,6 +29,9 @@ def status_for(exc: BaseException) -> int:
 
 
 def error_response(exc: errors.WbError, status: int | None = None) -> JSONResponse:
-    """The body the wandb client reads: errors[0].message (plus `error` for REST callers)."""
+    """The body the wandb client reads: errors[0].message (plus `error` for REST callers);
+    a 429 says when to come back (Retry-After, which the client honours)."""
+    headers = ({"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.RateLimited)
+               else None)
     return JSONResponse({"errors": [{"message": exc.message}], "error": exc.message},
-                        status_code=status or status_for(exc))
+                        status_code=status or status_for(exc), headers=headers)

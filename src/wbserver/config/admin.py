@@ -20,7 +20,7 @@ from wbserver.errors import ConfigError, InvalidInput, PermissionDenied
 from wbserver.ports import MetadataStore
 
 SECTIONS = ("license", "authentication", "host", "database", "storage", "file storage",
-            "notifications", "slack", "runs", "artifacts", "security")
+            "notifications", "slack", "runs", "limits", "artifacts", "security")
 
 # A probe checks a candidate configuration against the real service (bucket, queue, OIDC
 # discovery...) and raises ConfigError with the service's own message.

@@ -159,8 +159,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crash_check_interval", "WBSERVER_CRASH_CHECK_INTERVAL", _positive_float, 30.0,
             "Seconds between two checks for runs whose heartbeat went stale.", section="runs"),
     Setting("max_request_bytes", "WBSERVER_MAX_REQUEST_BYTES", _positive_int, 64 * 1024 * 1024,
-            "Largest GraphQL or file_stream request body accepted (after gzip decoding).",
-            section="runs"),
+            "Largest file_stream request body accepted, as sent and after gzip decoding (the "
+            "client sends about 10 MiB at most); more gets 413 naming the limit.",
+            section="limits"),
+    Setting("max_graphql_bytes", "WBSERVER_MAX_GRAPHQL_BYTES", _positive_int, 8 * 1024 * 1024,
+            "Largest GraphQL request body accepted, as sent and after gzip decoding; more "
+            "gets 413 naming the limit.", section="limits"),
+    Setting("max_upload_bytes", "WBSERVER_MAX_UPLOAD_BYTES", _positive_int, 1024 ** 4,
+            "Largest file a client may PUT to the server's /storage route (local disk or "
+            "storage proxy); the bytes are streamed to disk, never held in memory.",
+            section="limits"),
+    Setting("rate_limit_run", "WBSERVER_RATE_LIMIT_RUN", _non_negative_float, 10.0,
+            "file_stream requests a second per run (bursts of one second's worth); more get "
+            "429 with Retry-After, and the client waits and resends. 0: no limit. Counted "
+            "in each server process.", section="limits"),
+    Setting("rate_limit_project", "WBSERVER_RATE_LIMIT_PROJECT", _non_negative_float, 500.0,
+            "Requests a second per project: file_stream, and GraphQL requests whose variables "
+            "name the project (bursts of one second's worth); more get 429 with Retry-After. "
+            "0: no limit. Counted in each server process.", section="limits"),
     Setting("upload_url_ttl", "WBSERVER_UPLOAD_URL_TTL", _positive_int, 24 * 3600,
             "Seconds a signed upload URL stays valid.", section="storage"),
     Setting("download_url_ttl", "WBSERVER_DOWNLOAD_URL_TTL", _positive_int, 3600,
@@ -291,6 +307,10 @@ class Settings:
     heartbeat_timeout: float = 300.0
     crash_check_interval: float = 30.0
     max_request_bytes: int = 64 * 1024 * 1024
+    max_graphql_bytes: int = 8 * 1024 * 1024
+    max_upload_bytes: int = 1024 ** 4
+    rate_limit_run: float = 10.0
+    rate_limit_project: float = 500.0
     upload_url_ttl: int = 24 * 3600
     download_url_ttl: int = 3600
     bucket: str = ""

@@ -19,7 +19,9 @@ def make_engine(url: str) -> Engine:
     """An engine tuned for the dialect: SQLite gets WAL and BEGIN IMMEDIATE for writers."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        engine = _sqlite_engine(url)
+        _disk_full_refused(engine)
+        return engine
     # READ COMMITTED: a re-read after a duplicate-key error sees the row another
     # transaction just committed (REPEATABLE READ would keep showing the old snapshot).
     # Every use of a connection commits or rolls back its own transaction, so the pool does
@@ -28,7 +30,28 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_recycle=3600, pool_size=10, max_overflow=20,
                            isolation_level="READ COMMITTED", pool_reset_on_return=None)
     _ping_when_idle(engine)
+    _disk_full_refused(engine)
     return engine
+
+
+# SQLite's SQLITE_FULL; MySQL/MariaDB's ER_DISK_FULL, ER_RECORD_FILE_FULL (a table is full)
+_FULL_MESSAGES = ("database or disk is full",)
+_FULL_CODES = (1021, 1114)
+
+
+def _disk_full_refused(engine: Engine) -> None:
+    """A write that finds the database's disk full is refused as InsufficientStorage (507,
+    retried by the client), not an internal error; its transaction is rolled back."""
+    from wbserver.errors import InsufficientStorage
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        original = context.original_exception
+        code = original.args[0] if getattr(original, "args", None) else None
+        if any(text in str(original) for text in _FULL_MESSAGES) or code in _FULL_CODES:
+            raise InsufficientStorage("the database's disk is full: nothing of this request "
+                                      "was stored (an operator must free space; the same "
+                                      "request can then be sent again)") from original
 
 
 IDLE_PING_AFTER = 10.0  # seconds

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from wbserver.backends import STORES, BackendEnv
-from wbserver.errors import ConfigError, InvalidInput
+from wbserver.errors import ConfigError, InvalidInput, disk_full_refused
 from wbserver.ports import BlobInfo
 from wbserver.storage.signing import UrlSigner, quote_key
 
@@ -44,19 +44,23 @@ class LocalBlobStore:
     def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
         """Write atomically: readers see the old bytes or the new, never a part."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with disk_full_refused(f"the file {key}"):
+            path.parent.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.md5(usedforsecurity=False), 0
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    out.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with disk_full_refused(f"the file {key}"):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in chunks:
+                        out.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())  # on disk before its name is: never a part
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         return BlobInfo(size=size, md5_hex=digest.hexdigest())
 
     def open_read(self, key: str) -> Iterator[bytes]:

@@ -10,10 +10,13 @@ for redelivery. An unreachable queue is retried with exponential backoff up to a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -25,6 +28,7 @@ from wbserver.errors import InvalidInput
 from wbserver.ports import EventQueue, MetadataStore, QueueMessage, RoutedBlobStore
 
 log = logging.getLogger("wbserver.bucket_events")
+T = TypeVar("T")
 WAIT_SECONDS = 5.0  # a queue may ask for longer (internal://: `idle_wait_seconds`)
 MAX_BACKOFF = 60.0
 RECONCILE_MIN_AGE = 60.0
@@ -55,9 +59,39 @@ def handle_message(store: MetadataStore, blobs: RoutedBlobStore, queue: EventQue
     return outcomes
 
 
+async def abandoned_on_cancel(receive: Callable[[], T]) -> T:
+    """`receive()` in a thread of its own, which a cancelled wait leaves behind: a receive may
+    wait for messages several seconds (a long poll that closing the queue cannot always cut
+    short), and a stopping server must not wait for it, nor the process for its thread. What
+    an abandoned receive takes is never acknowledged, so the queue delivers it again."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
+
+    def run() -> None:
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            result = receive()
+        except BaseException as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="BUCKET_QUEUE receive", daemon=True).start()
+    return await done
+
+
 async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
                         queue: Callable[[], EventQueue]) -> None:
-    # a thread of its own: a receive waits up to WAIT_SECONDS (or the queue's own idle wait),
+    # threads of their own: a receive waits up to WAIT_SECONDS (or the queue's own idle wait),
     # and must not hold one of the shared pool's threads that requests need
     own = anyio.CapacityLimiter(1)
     backoff = 0.0
@@ -65,10 +99,9 @@ async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
         current = queue()
         started = time.monotonic()
         try:
-            messages = await anyio.to_thread.run_sync(
+            messages = await abandoned_on_cancel(
                 partial(current.receive, max_messages=10,
-                        wait_seconds=getattr(current, "idle_wait_seconds", WAIT_SECONDS)),
-                limiter=own)
+                        wait_seconds=getattr(current, "idle_wait_seconds", WAIT_SECONDS)))
             for message in messages:
                 await anyio.to_thread.run_sync(handle_message, store, blobs, current, message,
                                                limiter=own)

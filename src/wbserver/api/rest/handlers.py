@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
@@ -19,59 +19,85 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from wbserver.api.auth import authenticate, base_url
+from wbserver.api.auth import api_key_from, authenticate, base_url
 from wbserver.api.context import RequestContext, Services
 from wbserver.api.errors import error_response
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
+from wbserver.api.rate_limits import RateLimits
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
 from wbserver.api.rest.user_content import content_type, user_content_headers
 from wbserver.api.store_threads import short_body
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
-from wbserver.domain.models import RunKey
+from wbserver.domain.models import RunKey, User
 from wbserver.domain.permissions import readable_project
-from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
+from wbserver.domain.users import authenticate_api_key
+from wbserver.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    WbError,
+    disk_full_refused,
+)
 from wbserver.ports import BlobInfo
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
+# uvicorn holds up to 64 KiB of a connection's unread body (its flow control's high water)
+PREAUTH_BODY_BYTES = 64 * 1024
 
 
 def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
-async def _body_or_error(request: Request, svc: Services) -> Any:
-    """The JSON body, or the error reading it, which is reported only after authentication
-    (an unauthenticated caller hears 401 whatever it sent, as before)."""
-    try:
-        return await read_json(request, svc.settings.max_request_bytes)
-    except WbError as exc:
-        return exc
+def rate_limits(request: Request) -> RateLimits:
+    return request.app.state.rate_limits  # type: ignore[no-any-return]
+
+
+async def caller(svc: Services, request: Request) -> Callable[[], User]:
+    """Who is calling, from the headers: a function giving the user of the API key, or
+    Unauthenticated. Without a key nothing is read. A body larger than what the HTTP server
+    holds for a connection anyway (PREAUTH_BODY_BYTES, not compressed) is read only once the
+    key has been checked, so an anonymous caller's large body is never read or parsed; a
+    smaller one is read first and the key checked in the same worker-thread hop as the work
+    (one hop, not two, where the check is not run on the loop: MySQL)."""
+    key = api_key_from(request)
+    if _small_body(request) and not svc.store_threads.inline_short:
+        return lambda: authenticate_api_key(svc.store, key)
+    user = await svc.store_threads.run(lambda: authenticate_api_key(svc.store, key), short=True)
+    return lambda: user
+
+
+def _small_body(request: Request) -> bool:
+    declared = request.headers.get("content-length", "")
+    return (declared.isdigit() and int(declared) <= PREAUTH_BODY_BYTES
+            and not request.headers.get("content-encoding"))
 
 
 async def graphql(request: Request) -> Response:
     svc = services(request)
-    body = await _body_or_error(request, svc)
     executor: GraphQLExecutor = request.app.state.graphql
-    base = base_url(request, svc.settings)
-    probes = request.app.state.settings_probes
-
-    def answer() -> tuple[int, dict[str, Any]]:  # one worker-thread hop per request
-        viewer = authenticate(svc.store, request)
-        if isinstance(body, WbError):
-            raise body
+    try:
+        viewer = await caller(svc, request)
+        body = await read_json(request, svc.settings.max_graphql_bytes)
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             raise InvalidInput("a GraphQL request is a JSON object with a 'query' string")
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             raise InvalidInput("'variables' must be a JSON object")
-        context = RequestContext(services=svc, viewer=viewer, base_url=base, probes=probes)
+    except WbError as exc:
+        return error_response(exc)
+    base, probes = base_url(request, svc.settings), request.app.state.settings_probes
+    limits = rate_limits(request)
+
+    def answer() -> tuple[int, dict[str, Any]]:  # one worker-thread hop per request
+        context = RequestContext(services=svc, viewer=viewer(), base_url=base, probes=probes)
+        limits.graphql(svc.settings, variables)
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
-    short = isinstance(body, dict) and executor.is_short(
-        body.get("query"), local_storage=not svc.settings.bucket)
+    short = executor.is_short(body["query"], local_storage=not svc.settings.bucket)
     try:
         status, result = await svc.store_threads.run(answer, short=short)
     except WbError as exc:
@@ -82,15 +108,19 @@ async def graphql(request: Request) -> Response:
 async def file_stream(request: Request) -> Response:
     svc = services(request)
     params = request.path_params
-    body = await _body_or_error(request, svc)
     key = RunKey(params["entity"], params["project"], params["run"])
+    try:
+        viewer = await caller(svc, request)
+        body = await read_json(request, svc.settings.max_request_bytes)
+    except WbError as exc:
+        return error_response(exc)
     emit = emitter(svc, base_url(request, svc.settings))
+    limits = rate_limits(request)
 
     def answer() -> dict[str, Any]:
-        viewer = authenticate(svc.store, request)
-        if isinstance(body, WbError):
-            raise body
-        return apply_file_stream(svc.store, viewer=viewer, key=key, body=body, on_event=emit,
+        who = viewer()
+        limits.file_stream(svc.settings, key)
+        return apply_file_stream(svc.store, viewer=who, key=key, body=body, on_event=emit,
                                  on_uploaded=svc.report_uploads)
 
     try:
@@ -112,8 +142,13 @@ async def storage_put(request: Request) -> Response:
     try:
         _check_signature(request, "PUT", key)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-        async for chunk in request.stream():
-            spool.write(chunk)
+        with disk_full_refused(f"the upload of {key}"):
+            try:  # the body's size is held to its limit as it arrives (api/body_limits.py)
+                async for chunk in request.stream():
+                    spool.write(chunk)
+            except BaseException:
+                spool.close()
+                raise
         spool.seek(0)
         if short_body(request.headers) and not svc.settings.bucket:  # local disk, small file
             await svc.store_threads.run(lambda: _store_upload(svc, key, spool), short=True)

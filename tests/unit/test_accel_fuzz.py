@@ -228,12 +228,26 @@ COLUMN = st.one_of(
 
 @FUZZ
 @given(st.lists(st.tuples(st.text(max_size=6).map(lambda n: json.dumps(n).encode()), COLUMN),
-                min_size=0, max_size=5), st.integers(-2, 25), st.booleans())
+                min_size=0, max_size=5),
+       st.one_of(st.integers(-2, 25), st.integers(2**59, 2**63 - 1),
+                 st.sampled_from([2**61, 2**62, 2**63 - 1, 2**64 // 24, 2**60 + 1])),
+       st.booleans())
 def test_rows_json_matches_its_contract(pairs, count, lines):
     names = [n for n, _c in pairs]
     columns = [c for _n, c in pairs]
     assert _accel.rows_json(names, columns, count, lines) == rows_json_model(
         names, columns, count, lines)
+
+
+def test_rows_json_refuses_counts_its_columns_cannot_hold():
+    """Found while fuzzing: the output size was `count` times the row width, unchecked, so a
+    count near 2**61 wrapped it to a few bytes and the rows were written past the buffer
+    (heap corruption; the count comes from Python, len(values), never the network)."""
+    column = b"[" + b",".join([b"1"] * 10000) + b"]"
+    for count in (2**61, 2**62, 2**63 - 1, 2**64 // 24, 10001):
+        assert _accel.rows_json([b'"a"'], [column], count) is None
+        assert _accel.rows_json([b'"a"', b'"bb"'], [column, column], count, True) is None
+    assert _accel.rows_json([b'"a"'], [b"[1,2]"], 2) == b'[{"a":1},{"a":2}]'
 
 
 def test_rows_json_refuses_what_is_not_bytes():

@@ -9,13 +9,14 @@ kept: the client sends one when a logged string is not valid Unicode, and reads 
 as sent.
 
 The checks cost a walk of the parsed row, so they run only on lines that could fail them:
-lines with more than MAX_DEPTH opening brackets, or holding a `\\u` escape.
+lines long enough to hold more than MAX_DEPTH opening brackets that do, or lines holding a
+`\\ud…` escape.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 from wbserver.errors import InvalidInput
@@ -25,12 +26,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def suspicious(lines: list[str]) -> bool:
-    """Whether any of the lines could fail `check_row` (C-speed scans, no Python frame per
-    line): one may nest deeper than MAX_DEPTH or hold an escape."""
+    """Whether any of the lines could fail `check_row`, by C-speed scans without a Python
+    frame per line: one holds a `\\ud…` escape (where lone surrogates hide), or one is long
+    enough and holds enough brackets to nest deeper than MAX_DEPTH (each level takes an
+    opening and a closing one)."""
     if not lines:
         return False
-    deepest = max(map(str.count, lines, repeat("{"))) + max(map(str.count, lines, repeat("[")))
-    return deepest > MAX_DEPTH or any(map(str.__contains__, lines, repeat("\\u")))
+    joined = lines[0] if len(lines) == 1 else "\n".join(lines)
+    if "\\ud" in joined or "\\uD" in joined:
+        return True
+    if len(joined) <= 2 * MAX_DEPTH:
+        return False
+    long = list(compress(lines, map((2 * MAX_DEPTH).__lt__, map(len, lines))))
+    if not long:
+        return False
+    return max(map(str.count, long, repeat("{"))) + max(map(str.count, long, repeat("["))) \
+        > MAX_DEPTH
 
 
 def check_row(line: str, row: Any, *, where: str) -> None:

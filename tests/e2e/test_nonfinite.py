@@ -64,6 +64,16 @@ def test_nan_and_infinity_read_back_every_way(client: Client) -> None:
     assert table.json()["rows"][0]["cells"] == {"summary.loss": "NaN", "config.clip": "∞"}
     browser.close()
 
+    # resuming reads the summary, config and history tail back (wandb-core's extended JSON)
+    resumed, _result = client.script("nonfinite.py", {"project": "nonfinite", "id": "diverged",
+                                                      "resume": True})
+    again = {k: v.get("value", v.get("error")) for k, v in resumed["reads"].items()}
+    assert losses(again["history"]) == numbers + [0.125]
+    assert losses(again["scan_keys"]) == names + [0.125]
+    assert [r["_step"] for r in again["scan"]] == list(range(len(LOSSES) + 1))
+    assert again["summary"] == {"loss": 0.125, "acc": 6}
+    assert again["config"] == value["config"]
+
 
 def signed_in(server) -> httpx.Client:
     server.set_password(server.user, "nonfinite password")

@@ -1,7 +1,8 @@
 """A run that logs NaN and ±Infinity (a diverging loss), then reads it back with wandb.Api()
 every way; run as ``python nonfinite.py SPEC OUT``.
 
-Spec: {"project": ..., "id": ...}. OUT: {"id", "entity", "reads": {name: value}} where every
+Spec: {"project": ..., "id": ..., "resume": false}; with "resume" the run is resumed and
+logs one more row (loss 0.125). OUT: {"id", "entity", "reads": {name: value}} where every
 float that is not finite is written as {"float": "nan" | "inf" | "-inf"} and every string as
 {"str": ...}, so the test can tell a NaN number from the text "NaN" and from None.
 """
@@ -31,10 +32,14 @@ def encode(value):
 def main(spec_path, out_path):
     with open(spec_path) as f:
         spec = json.load(f)
-    run = wandb.init(project=spec["project"], id=spec["id"],
-                     config={"clip": float("inf"), "floor": float("-inf")})
-    for step, loss in enumerate(LOSSES):
-        run.log({"loss": loss, "acc": step})
+    if spec.get("resume"):  # the run again, resumed: one more row after the diverged ones
+        run = wandb.init(project=spec["project"], id=spec["id"], resume="must")
+        run.log({"loss": 0.125, "acc": len(LOSSES)})
+    else:
+        run = wandb.init(project=spec["project"], id=spec["id"],
+                         config={"clip": float("inf"), "floor": float("-inf")})
+        for step, loss in enumerate(LOSSES):
+            run.log({"loss": loss, "acc": step})
     entity = run.entity
     run.finish()
 

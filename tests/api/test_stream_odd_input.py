@@ -47,6 +47,7 @@ def test_nan_and_infinity_in_summary_and_config_show_on_every_page(api):
     assert api.client.get("/alice/proj/compare?runs=r1").status_code == 200
     series = api.client.get(UI.format("r1") + "/series?keys=loss")
     assert series.status_code == 200 and series.json()["series"]["loss"]["y"] == [1.5]
+    assert series.json()["series"]["loss"]["notFinite"] == 2  # the chart says so
     # the client reads back what it sent, NaN and ±Infinity included
     run = api.gql(FULL)["data"]["project"]["run"]
     assert run["summaryMetrics"] == summary

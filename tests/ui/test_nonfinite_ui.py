@@ -22,9 +22,10 @@ def test_a_diverged_runs_pages_show_nan_and_infinity(tmp_path, new_page):
         summary = page.inner_text("#summary-table")
         assert "NaN" in summary, summary
         assert "∞" in page.content() and "-∞" in page.content()
-        # the chart draws the finite points; NaN and ±Infinity are left out, nothing breaks
+        # the chart draws the finite points and says how many NaN and ±Infinity it left out
         wait_js(page, "window.WB && WB.fetched && WB.fetched.loss", server)
         assert page.evaluate("WB.fetched.loss.y") == [0.5, 0.25]
+        wait_js(page, "document.body.innerText.includes('4 NaN or ±∞ not drawn')", server)
         watched.shot("run")
         page.goto(server.url + "/alice/diverge?col=summary.loss&col=config.clip")
         cells = page.inner_text("#runs-table tbody")

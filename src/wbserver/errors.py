@@ -27,6 +27,10 @@ class InvalidInput(WbError):
     pass
 
 
+class Conflict(WbError):
+    """The request does not fit what is stored (e.g. a file_stream offset past the end)."""
+
+
 class Unauthenticated(WbError):
     pass
 

@@ -57,7 +57,9 @@ def test_steps_going_back_read_every_point(api, app):
         raw_steps.astype(np.float64), raw, query)
 
 
-def test_sampled_history_answers_nan_as_null(api):
+def test_sampled_history_answers_nan_by_name(api):
+    """Strict JSON (wandb-core parses this answer with Go's encoding/json) cannot hold NaN;
+    null would lose it, so it comes as W&B's own spelling, "NaN"."""
     api.upsert("nan", project="long")
     lines = ['{"loss": 1.5, "_step": 0}', '{"loss": NaN, "_step": 1}', '{"loss": 2, "_step": 2}']
     api.stream("nan", {"files": {"wandb-history.jsonl": {"offset": 0, "content": lines}}},
@@ -65,5 +67,5 @@ def test_sampled_history_answers_nan_as_null(api):
     body = api.gql("""query { project(name: "long", entityName: "alice") { run(name: "nan") {
         sampledHistory(specs: ["{\\"keys\\": [\\"_step\\", \\"loss\\"], \\"samples\\": 10}"]) } } }""")
     rows = body["data"]["project"]["run"]["sampledHistory"][0]
-    assert rows == [{"_step": 0, "loss": 1.5}, {"_step": 1, "loss": None},
+    assert rows == [{"_step": 0, "loss": 1.5}, {"_step": 1, "loss": "NaN"},
                     {"_step": 2, "loss": 2}]

@@ -67,4 +67,11 @@ def test_a_zoomed_range_comes_back_whole_and_unsorted_x_is_sorted():
     ys = np.array([50.0, 10.0, 30.0, 20.0, 40.0, 1.0])
     shaped = shape_series(xs, ys, SeriesQuery(keys=("y",), x_min=2, x_max=4))
     assert shaped == {"x": [2.0, 3.0, 4.0], "y": [20.0, 30.0, 40.0], "total": 3,
-                      "sampled": False}
+                      "sampled": False, "notFinite": 0}
+
+
+def test_values_a_chart_cannot_draw_are_counted_in_range():
+    xs = np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan])
+    ys = np.array([1.0, np.nan, np.inf, -np.inf, 2.0, np.nan])
+    shaped = shape_series(xs, ys, SeriesQuery(keys=("y",), x_max=2))
+    assert shaped == {"x": [0.0], "y": [1.0], "total": 1, "sampled": False, "notFinite": 2}

@@ -15,6 +15,7 @@ from wbserver.api.rest.responses import json_response
 from wbserver.domain import history_json
 from wbserver.domain.history_codec import python_values
 from wbserver.domain.history_json import rows_json
+from wbserver.domain.json_text import strict
 
 SPECIAL = [float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 1e-320, 5e-324, 1.7976931348623157e308,
            2.0**53, 2.0**63, -(2.0**63), 9.3e18, 1e22, 0.1, 1 / 3, -1.5e-7, 123456789.125]
@@ -42,7 +43,8 @@ def test_the_accelerator_declines_columns_that_do_not_hold_count_tokens(path):
 
 
 def _reference(names, columns):
-    python = [python_values(v, n) for v, n in columns]
+    # NaN and Infinity as the strings strict JSON readers (wandb-core) can take
+    python = [strict(python_values(v, n)) for v, n in columns]
     return orjson.dumps([dict(zip(names, row, strict=True)) for row in zip(*python, strict=True)])
 
 
@@ -57,7 +59,7 @@ def _random_column(rng, count, kind):
             ints[i] = 1
         elif kind == "mixed" and pick < 0.45:
             values[i] = rng.choice(SPECIAL)
-            ints[i] = rng.random() < 0.5  # an int flag on NaN/Infinity stays a float (null)
+            ints[i] = rng.random() < 0.5  # an int flag on NaN/Infinity stays a float ("NaN")
         else:
             values[i] = rng.choice([rng.random(), rng.gauss(0, 1e6), rng.uniform(-1e-9, 1e-9),
                                     rng.choice(SPECIAL)])

@@ -11,6 +11,7 @@ _STATUS: tuple[tuple[type[errors.WbError], int], ...] = (
     (errors.PermissionDenied, 403),
     (errors.NotFound, 404),
     (errors.AlreadyExists, 409),
+    (errors.Conflict, 409),
     (errors.PayloadTooLarge, 413),
     (errors.InvalidInput, 400),
     (errors.LimitExceeded, 403),

@@ -386,7 +386,9 @@ static PyObject *rows_json(PyObject *module, PyObject *args)
         PyMem_Free(ends);
         return PyErr_NoMemory();
     }
-    Py_ssize_t size = 2 + count * 2 + (count - 1);
+    /* the output's size, computed without overflow: a column of `count` tokens is at least
+       2 * count + 1 bytes long, so a larger `count` is refused before it multiplies */
+    Py_ssize_t size = 0;
     PyObject *result = NULL;
     for (Py_ssize_t i = 0; i < k; i++) {
         PyObject *name = PyList_GET_ITEM(names, i), *column = PyList_GET_ITEM(columns, i);
@@ -396,14 +398,24 @@ static PyObject *rows_json(PyObject *module, PyObject *args)
         }
         const char *text = PyBytes_AS_STRING(column);
         Py_ssize_t len = PyBytes_GET_SIZE(column);
-        if (len < 2 || text[0] != '[' || text[len - 1] != ']') {
+        if (len < 2 || text[0] != '[' || text[len - 1] != ']' || (len - 1) / 2 < count) {
             result = Py_NewRef(Py_None);
             goto done;
         }
         at[i] = text + 1;
         ends[i] = text + len - 1;
-        size += len + count * (PyBytes_GET_SIZE(name) + 2); /* name, ':' and a comma */
+        Py_ssize_t per_row = PyBytes_GET_SIZE(name) + 2; /* name, ':' and a comma */
+        if (per_row > (PY_SSIZE_T_MAX - size - len) / count) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        size += len + count * per_row;
     }
+    if (count > (PY_SSIZE_T_MAX - size - 2) / 3) { /* brackets, braces, row separators */
+        PyErr_NoMemory();
+        goto done;
+    }
+    size += 2 + count * 2 + (count - 1);
     result = PyBytes_FromStringAndSize(NULL, size);
     if (result == NULL)
         goto done;

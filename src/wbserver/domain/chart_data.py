@@ -73,19 +73,24 @@ def numeric_keys(run: Run) -> list[str]:
 
 
 def shape_series(xs: np.ndarray, ys: np.ndarray, query: SeriesQuery) -> dict[str, Any]:
-    """Sort by x, keep finite points in [x_min, x_max], downsample: {x, y, total, sampled}."""
-    keep = np.isfinite(xs) & np.isfinite(ys)
+    """Sort by x, keep finite points in [x_min, x_max], downsample: {x, y, total, sampled,
+    notFinite}; `notFinite` counts the points in range whose value is NaN or ±Infinity,
+    which a chart cannot draw (the page says so)."""
+    keep = np.isfinite(xs)
     if query.x_min is not None:
         keep &= xs >= query.x_min
     if query.x_max is not None:
         keep &= xs <= query.x_max
+    finite = np.isfinite(ys)
+    not_finite = int(np.count_nonzero(keep & ~finite))
+    keep &= finite
     xs, ys = xs[keep], ys[keep]
     if len(xs) > 1 and np.any(np.diff(xs) < 0):
         order = np.argsort(xs, kind="stable")
         xs, ys = xs[order], ys[order]
     chosen = bucket_indices(ys, query.buckets)
     return {"x": xs[chosen].tolist(), "y": ys[chosen].tolist(), "total": int(len(xs)),
-            "sampled": bool(len(chosen) < len(xs))}
+            "sampled": bool(len(chosen) < len(xs)), "notFinite": not_finite}
 
 
 def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, Any]:
@@ -127,7 +132,8 @@ def _from_rollups(store: MetadataStore, run: Run, key: str,
         return None
     chosen = bucket_indices(values, query.buckets)
     return {"x": steps[chosen].astype(np.float64).tolist(), "y": values[chosen].tolist(),
-            "total": finite, "sampled": True}
+            "total": finite, "sampled": True,
+            "notFinite": sum(r.raw_count - r.finite_count for r in rollups)}
 
 
 def _align(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,

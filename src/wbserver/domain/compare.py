@@ -7,9 +7,9 @@ import hashlib
 from typing import Any
 
 import numpy as np
-import orjson
 
 from wbserver.domain.chart_data import SeriesQuery, numeric_keys, run_series
+from wbserver.domain.json_text import loads
 from wbserver.domain.models import Project, Run, RunKey, User
 from wbserver.domain.permissions import readable_project
 from wbserver.domain.run_filters import RunView
@@ -63,7 +63,7 @@ def compare_overview(store: MetadataStore, *, viewer: User | None, entity: str, 
     found, runs = selected_runs(store, viewer=viewer, entity=entity, project=project,
                                 names=names)
     metrics = sorted({k for r in runs for k in numeric_keys(r)})
-    config_keys = sorted({k for r in runs for k in orjson.loads(r.config or "{}")
+    config_keys = sorted({k for r in runs for k in loads(r.config or "{}")
                           if not k.startswith("_")})
     colours = distinct_colours([r.name for r in runs])
     return {"project": found, "metrics": metrics, "config_keys": config_keys,

@@ -15,7 +15,13 @@ import orjson
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import check_file_name, run_file_key
-from wbserver.domain.history_codec import digest_rows, parse_line, parse_lines, rollup_segment
+from wbserver.domain.history_codec import (
+    digest_rows,
+    parse_line,
+    parse_lines,
+    rollup_segment,
+    step_range,
+)
 from wbserver.domain.history_columns import (
     NumericColumns,
     digest_columns,
@@ -35,7 +41,7 @@ from wbserver.domain.models import (
     User,
 )
 from wbserver.domain.permissions import check_project_write
-from wbserver.errors import InvalidInput, NotFound
+from wbserver.errors import Conflict, InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
 HISTORY = "wandb-history.jsonl"
@@ -43,6 +49,7 @@ EVENTS = "wandb-events.jsonl"
 SUMMARY = "wandb-summary.json"
 OUTPUT = "output.log"
 KNOWN_FILES = (HISTORY, EVENTS, SUMMARY, OUTPUT)
+MAX_LINES = 2**31 - 1  # line numbers are 32-bit columns
 
 
 @dataclass
@@ -101,6 +108,9 @@ def _file_update(name: str, update: Any) -> FileUpdate:
         raise InvalidInput(f"files[{name!r}].offset must be a non-negative integer")
     if not isinstance(content, list) or not set(map(type, content)) <= {str}:
         raise InvalidInput(f"files[{name!r}].content must be a list of strings")
+    if offset + len(content) > MAX_LINES:
+        raise InvalidInput(f"files[{name!r}] goes past line {MAX_LINES}, the most a file "
+                           "holds")
     result = FileUpdate(offset=offset, lines=content)
     if name == HISTORY:
         result.columns = read_numeric_columns(content)
@@ -120,7 +130,7 @@ def build_write(run: Run, request: StreamRequest, *, now: datetime) -> StreamWri
         _append_history(run, history, write)
     events = request.files.get(EVENTS)
     if events and events.lines:
-        start, lines = _new_lines(run.events_line_count, events)
+        start, lines = _new_lines(run.events_line_count, events, EVENTS)
         if lines:
             write.events_chunks.append(HistoryChunk(
                 start_line=start, end_line=start + len(lines), min_step=None, max_step=None,
@@ -159,14 +169,19 @@ def transitions(before: Run, after: Run) -> list[str]:
     return found
 
 
-def _new_lines(stored: int, update: FileUpdate) -> tuple[int, list[str]]:
-    """The part of an append-only update not stored yet (retries and overlaps are skipped)."""
+def _new_lines(stored: int, update: FileUpdate, name: str) -> tuple[int, list[str]]:
+    """The part of an append-only update not stored yet (retries and overlaps are skipped).
+    An update starting past the stored lines is refused: the lines between would be missing,
+    and lines sent later to fill them would be taken for retries."""
+    if update.offset > stored:
+        raise Conflict(f"{name}: offset {update.offset} is past the {stored} lines stored; "
+                       f"send the lines from {stored} on")
     start = max(update.offset, stored)
     return start, update.lines[start - update.offset:]
 
 
 def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
-    start, lines = _new_lines(run.history_line_count, update)
+    start, lines = _new_lines(run.history_line_count, update, HISTORY)
     skip = start - update.offset
     if not lines:
         return
@@ -181,19 +196,19 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
                 data = columns_only(columns.keys)
     if segments is None:
         segments = digest_rows(update.history_rows(skip), start, keys)
-    # the rows' numeric `_step` values are exactly the `_step` segment's points
-    steps = next((s for s in segments if s.key == "_step"), None)
+    min_step, max_step = step_range(segments, start, len(lines))
+    if min_step < 0:
+        raise InvalidInput(f"{HISTORY}: _step {min_step} is negative (a step counts rows "
+                           "from 0)")
     write.history_chunks.append(HistoryChunk(
-        start_line=start, end_line=start + len(lines),
-        min_step=steps.min_step if steps else None, max_step=steps.max_step if steps else None,
+        start_line=start, end_line=start + len(lines), min_step=min_step, max_step=max_step,
         data=data if data is not None else "\n".join(lines).encode("utf-8")))
     write.segments.extend(segments)
     write.rollups.extend(rollups if rollups is not None else map(rollup_segment, segments))
     fields = write.run_fields
     fields["history_keys"] = orjson.dumps(keys).decode()
     fields["history_line_count"] = start + len(lines)
-    if steps:
-        fields["last_step"] = max(run.last_step, steps.max_step)
+    fields["last_step"] = max(run.last_step, max_step)
 
 
 def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: Any,

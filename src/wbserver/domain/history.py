@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import orjson
 
-from wbserver.domain.history_codec import parse_line, python_values, unpack_segments
+from wbserver.domain.history_codec import parse_line, python_values, row_step, unpack_segments
 from wbserver.domain.history_json import Column, rows_json
 from wbserver.domain.history_lines import chunk_lines
+from wbserver.domain.json_text import strict
 from wbserver.domain.models import Run
 from wbserver.domain.sampling import even_indices, shape_indices
 from wbserver.ports import MetadataStore
@@ -35,15 +36,17 @@ def iter_lines(store: MetadataStore, run: Run, stream: str = "history", *,
 
 def iter_rows(store: MetadataStore, run: Run, *, min_step: int | None = None,
               max_step: int | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(line, row) pairs in line order, limited to rows with min_step <= _step <= max_step."""
-    for line in iter_lines(store, run, min_step=min_step, max_step=max_step):
-        row = parse_line(line, where="stored history line")
-        step = row.get("_step")
-        if min_step is not None and (not isinstance(step, int | float) or step < min_step):
-            continue
-        if max_step is not None and (not isinstance(step, int | float) or step > max_step):
-            continue
-        yield line, row
+    """(line, row) pairs in line order, limited to rows with min_step <= step <= max_step,
+    a row's step as every step-range read takes it (`history_codec.row_step`)."""
+    for chunk in store.read_chunks(run.id, "history", min_step=min_step, max_step=max_step):
+        for number, line in enumerate(chunk_lines(store, run.id, chunk), chunk.start_line):
+            row = parse_line(line, where="stored history line")
+            if min_step is None and max_step is None:
+                yield line, row
+                continue
+            step = row_step(row, number)
+            if (min_step is None or step >= min_step) and (max_step is None or step <= max_step):
+                yield line, row
 
 
 def sampled_lines(store: MetadataStore, run: Run, *, samples: int, stream: str = "history",
@@ -81,19 +84,20 @@ def _extreme_lines(store: MetadataStore, run: Run) -> set[int]:
 
 
 def sampled_history(store: MetadataStore, run: Run, spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows holding every requested key, projected onto those keys, sampled to keep shape."""
+    """Rows holding every requested key, projected onto those keys, sampled to keep shape.
+    NaN and ±Infinity are spelled as strings (json_text.strict): strict JSON carries them."""
     keys, samples, min_step, max_step = _spec(spec)
     if not keys:
         return []
     if _all_numeric(run, keys):
         names, columns = _sampled_columns(store, run, keys, samples, min_step, max_step)
-        python = [python_values(values, ints) for values, ints in columns]
+        python = [strict(python_values(values, ints)) for values, ints in columns]
         return [dict(zip(names, values, strict=True)) for values in zip(*python, strict=True)]
-    return _sampled_from_rows(store, run, keys, samples, min_step, max_step)
+    return strict(_sampled_from_rows(store, run, keys, samples, min_step, max_step))  # type: ignore[no-any-return]
 
 
 def sampled_history_json(store: MetadataStore, run: Run, spec: dict[str, Any]) -> bytes | None:
-    """`sampled_history` already encoded as a JSON array (NaN and Infinity as null), when every
+    """`sampled_history` already encoded as a JSON array (NaN and ±Infinity as strings), when every
     key is numeric; None otherwise (then use `sampled_history`)."""
     keys, samples, min_step, max_step = _spec(spec)
     if not keys or not _all_numeric(run, keys):

@@ -12,6 +12,7 @@ import numpy as np
 import orjson
 
 from wbserver.domain.models import HistoryRollup, HistorySegment
+from wbserver.domain.row_checks import MAX_DEPTH, check_row, suspicious
 from wbserver.domain.sampling import bucket_indices
 from wbserver.errors import InvalidInput
 
@@ -19,7 +20,8 @@ _INT_LIMIT = 2**53
 
 
 def parse_line(line: str, *, where: str) -> dict[str, Any]:
-    """Parse one JSON object line; NaN and Infinity (which Python clients write) are allowed."""
+    """Parse one JSON object line; NaN and Infinity (which Python clients write) are allowed.
+    Rows nested too deeply or with keys that are not valid Unicode are refused (row_checks)."""
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -27,8 +29,11 @@ def parse_line(line: str, *, where: str) -> dict[str, Any]:
             value = json.loads(line)
         except ValueError as exc:
             raise InvalidInput(f"{where} is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidInput(f"{where} nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(value, dict):
         raise InvalidInput(f"{where} must be a JSON object")
+    check_row(line, value, where=where)
     return value
 
 
@@ -39,7 +44,7 @@ def parse_lines(lines: list[str], *, where: str, first: int) -> list[dict[str, A
         rows = list(map(orjson.loads, lines))
     except orjson.JSONDecodeError:
         rows = None  # NaN/Infinity, or a bad line: decide line by line
-    if rows is not None and set(map(type, rows)) <= {dict}:
+    if rows is not None and set(map(type, rows)) <= {dict} and not suspicious(lines):
         return rows
     return [parse_line(line, where=f"{where} {first + i}") for i, line in enumerate(lines)]
 
@@ -89,9 +94,7 @@ def build_segments(rows: list[dict[str, Any]], first_line: int) -> list[HistoryS
 def _slow_segments(rows: list[dict[str, Any]], line_numbers: Any) -> list[HistorySegment]:
     columns: dict[str, list[tuple[int, int, float, int]]] = defaultdict(list)
     for line, row in zip(line_numbers, rows, strict=True):
-        step = row.get("_step")
-        step = _step_of(step, line) if isinstance(step, int | float) and \
-            not isinstance(step, bool) else line
+        step = row_step(row, line)
         for key, value in flatten(row).items():
             if isinstance(value, bool) or not isinstance(value, int | float):
                 continue
@@ -109,6 +112,28 @@ def _slow_segments(rows: list[dict[str, Any]], line_numbers: Any) -> list[Histor
         ints = np.fromiter((p[3] for p in points), dtype=np.int8, count=len(points))
         segments.append(new_segment(key, lines, steps, values, ints))
     return segments
+
+
+def row_step(row: dict[str, Any], line: int) -> int:
+    """The step every step-range read places a row at: its `_step` truncated to an integer
+    when that is a number, else its line number."""
+    step = row.get("_step")
+    if isinstance(step, bool) or not isinstance(step, int | float):
+        return line
+    return _step_of(step, line)
+
+
+def step_range(segments: list[HistorySegment], first_line: int, count: int) -> tuple[int, int]:
+    """(min, max) of `row_step` over `count` rows from `first_line`, from their segments:
+    the `_step` segment's points, and the line numbers of rows without a numeric `_step`."""
+    steps = next((s for s in segments if s.key == "_step"), None)
+    if steps is None:
+        return first_line, first_line + count - 1
+    if steps.point_count == count:
+        return steps.min_step, steps.max_step
+    others = np.setdiff1d(np.arange(first_line, first_line + count, dtype=np.int64),
+                          _unpack(steps)[0], assume_unique=True)
+    return min(steps.min_step, int(others.min())), max(steps.max_step, int(others.max()))
 
 
 def _step_of(step: float, line: int) -> int:

@@ -86,6 +86,8 @@ def digest_columns(columns: NumericColumns, first_line: int,
         present = kinds != ABSENT
         everywhere = bool(present.all())
         count = n if everywhere else int(np.count_nonzero(present))
+        if count == 0:  # only in rows already stored (the tail of a retry): no points here
+            continue
         seen = counts.setdefault(key, {})
         seen["number"] = seen.get("number", 0) + count
         if len(key) > 255:

@@ -7,6 +7,7 @@ import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import python_values
+from wbserver.domain.json_text import strict
 
 try:
     from wbserver.domain._accel import rows_json as _interleave
@@ -18,7 +19,8 @@ Column = tuple[np.ndarray, np.ndarray]  # (float64 values, int8 "logged as an in
 
 def rows_json(names: list[str], columns: list[Column]) -> bytes:
     """`orjson.dumps([dict(zip(names, row)) for row in zip(*python columns)])`, byte for
-    byte. NaN and Infinity come out as null, as orjson writes them."""
+    byte, except that NaN and ±Infinity come out as the strings "NaN", "Infinity" and
+    "-Infinity" (json_text.strict), where orjson would write null."""
     count = len(columns[0][0]) if columns else 0
     if not names or count == 0:
         return b"[]"
@@ -61,8 +63,12 @@ def _tokens(column_text: bytes) -> list[bytes]:
 
 
 def _column_text(values: np.ndarray, ints: np.ndarray) -> bytes:
-    """The column as orjson writes the list of its `python_values`."""
-    as_int = (ints != 0) & np.isfinite(values)
+    """The column as orjson writes the list of its `python_values`, NaN and ±Infinity
+    spelled as strings (json_text.strict)."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        return orjson.dumps(strict(python_values(values, ints)))  # type: ignore[no-any-return]
+    as_int = (ints != 0) & finite
     if as_int.all():
         text = orjson.dumps(values.astype(np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
     elif not as_int.any():

@@ -6,21 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from wbserver.domain.artifact_models import Artifact
 from wbserver.domain.artifacts import readable_versions
 from wbserver.domain.chart_data import numeric_keys
 from wbserver.domain.clock import utcnow
 from wbserver.domain.console import split_line
 from wbserver.domain.files import run_file_key
+from wbserver.domain.json_text import loads
 from wbserver.domain.models import Project, Run, RunKey, User
 from wbserver.domain.permissions import readable_project
-from wbserver.domain.run_table import format_duration, format_value, runtime_seconds
-from wbserver.errors import NotFound
+from wbserver.domain.run_table import (
+    displayable,
+    format_duration,
+    format_value,
+    runtime_seconds,
+)
+from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import BlobStore, MetadataStore
 
 LOG_PAGE = 2000
+MAX_LINE = 2**31 - 1  # line numbers are 32-bit columns
 MAX_FILES = 1000
 MAX_ARTIFACTS = 200
 
@@ -46,17 +51,17 @@ def readable_run(store: MetadataStore, *, viewer: User | None, entity: str, proj
 def flat_items(text: str | None, *, unwrap: bool) -> list[tuple[str, str]]:
     """A config or summary as sorted (dotted key, shown value) pairs; config entries of
     the client's {"value": …, "desc": …} shape are unwrapped; `_wandb` is left out."""
-    data = orjson.loads(text or "{}")
+    data = loads(text or "{}")  # NaN and ±Infinity as the client wrote them
     out: list[tuple[str, str]] = []
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict) and "_type" in value:
-            out.append((prefix, f"({value['_type']})"))
+            out.append((displayable(prefix), displayable(f"({value['_type']})")))
         elif isinstance(value, dict) and value:
             for k in sorted(value):
                 walk(f"{prefix}.{k}", value[k])
         else:
-            out.append((prefix, format_value(value)))
+            out.append((displayable(prefix), format_value(value)))
 
     for key in sorted(data):
         if key.startswith("_"):
@@ -109,6 +114,15 @@ def run_status(store: MetadataStore, *, viewer: User | None, entity: str, projec
             "runtime": format_duration(runtime_seconds(run, utcnow())),
             "metrics": numeric_keys(run),
             "summary": dict(flat_items(run.summary, unwrap=False))}
+
+
+def parse_log_start(text: str | None) -> int | None:
+    """The `start` of a console page: absent, or a line number (digits, at most MAX_LINE)."""
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_LINE:
+        raise InvalidInput(f"start must be a line number from 0 to {MAX_LINE}")
+    return int(text)
 
 
 def console_lines(store: MetadataStore, *, viewer: User | None, entity: str, project: str,

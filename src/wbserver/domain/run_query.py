@@ -14,6 +14,7 @@ answered by the evaluator instead.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,9 +121,14 @@ def blocking_paths(paths: frozenset[str]) -> tuple[list[str], list[str]]:
     return sorted(paths), sorted(prefixes - set(paths))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _plain_text(value: str) -> bool:
-    # MySQL pads trailing spaces in comparisons and indexes only a prefix: keep those out
-    return len(value) <= MAX_TEXT and not value.endswith(" ")
+    # MySQL pads trailing spaces in comparisons and indexes only a prefix: keep those out;
+    # a lone surrogate (a JSON escape UTF-8 cannot carry) cannot be stored at all
+    return len(value) <= MAX_TEXT and not value.endswith(" ") and \
+        (value.isascii() or not _SURROGATE.search(value))
 
 
 # --- plans ------------------------------------------------------------------------------

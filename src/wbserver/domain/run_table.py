@@ -5,6 +5,7 @@ with config and summary keys as columns. Filters reuse the client's filter langu
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -223,17 +224,28 @@ def format_duration(seconds: float) -> str:
     return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def format_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        if not math.isfinite(value):  # a diverged loss: shown, never an error
+            return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
         return f"{value:.6g}"
     if isinstance(value, dict | list):
         text = json.dumps(value, separators=(",", ":"))
-        return text if len(text) <= 60 else text[:59] + "…"
-    return str(value)
+        return displayable(text if len(text) <= 60 else text[:59] + "…")
+    return displayable(str(value))
+
+
+def displayable(text: str) -> str:
+    """Text a page can carry: a lone surrogate (which JSON's escapes can hold but UTF-8
+    cannot) becomes U+FFFD."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def table_row(view: RunView, columns: list[str], now: datetime) -> dict[str, Any]:

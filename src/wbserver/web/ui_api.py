@@ -16,7 +16,7 @@ from wbserver.api.errors import error_response
 from wbserver.domain import browse, chart_data, compare, run_details
 from wbserver.domain.models import User
 from wbserver.domain.run_table import parse_run_query
-from wbserver.errors import InvalidInput, WbError
+from wbserver.errors import WbError
 from wbserver.web.session import require_user, services, visitor
 
 Endpoint = Callable[[Request, User], Awaitable[Any]]
@@ -84,12 +84,9 @@ async def run_status(request: Request, user: User) -> Any:
 
 @json_endpoint
 async def run_logs(request: Request, user: User) -> Any:
-    start_text = request.query_params.get("start")
-    if start_text is not None and not start_text.isdigit():
-        raise InvalidInput("start must be a line number")
+    start = run_details.parse_log_start(request.query_params.get("start"))
     return await run_in_threadpool(lambda: run_details.console_lines(
-        services(request).store, viewer=user, name=request.path_params["run"],
-        start=None if start_text is None else int(start_text),
+        services(request).store, viewer=user, name=request.path_params["run"], start=start,
         search=request.query_params.get("q", "")[:200], **_where(request)))
 
 

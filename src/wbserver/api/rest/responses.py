@@ -19,6 +19,7 @@ def json_response(content: Any, status_code: int = 200) -> Response:
         body = orjson.dumps(content, default=as_fragment)
     except (orjson.JSONEncodeError, TypeError):
         # Starlette's JSONResponse encoding, able to decode RawJson parts
-        body = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+        # (ASCII escapes: a lone surrogate, which orjson refuses, has no UTF-8 form)
+        body = json.dumps(content, ensure_ascii=True, allow_nan=False, indent=None,
                           separators=(",", ":"), default=as_python).encode("utf-8")
     return Response(body, status_code=status_code, media_type="application/json")

@@ -176,7 +176,8 @@
   };
 
   WB.note = function (s) {
-    return s.sampled ? s.x.length + " of " + s.total + " points (downsampled; drag to zoom in)"
+    const text = s.sampled ? s.x.length + " of " + s.total + " points (downsampled; drag to zoom in)"
       : s.total + " points";
+    return s.notFinite ? text + "; " + s.notFinite + " NaN or ±∞ not drawn" : text;
   };
 })();

@@ -27,8 +27,14 @@ from graphql import (
 
 from wbserver.api.errors import status_for
 from wbserver.api.graphql.lean_executor import LeanExecutor
-from wbserver.api.graphql.limits import check_limits
-from wbserver.api.graphql.short_documents import is_short, selected_fields
+from wbserver.api.graphql.limits import check_limits, operation_cost
+from wbserver.api.graphql.short_documents import (
+    SHORT_MAX_COST,
+    SHORT_MAX_SELECTIONS,
+    is_short,
+    selected_fields,
+    selection_count,
+)
 from wbserver.errors import WbError
 
 MAX_QUERY_CHARS = 256 * 1024
@@ -36,8 +42,9 @@ MAX_TOKENS = 50_000
 MAX_CACHED_CHARS = 32 * 1024  # the client's longest document is under 2 KB
 CACHE_CHARS = 1024 * 1024
 
-# query text -> (valid document, the fields it selects)
-_Parsed = tuple[DocumentNode, frozenset[str]]
+# query text -> (valid document, the fields it selects; None for a document too long to be
+# short work whatever it selects)
+_Parsed = tuple[DocumentNode, frozenset[str] | None]
 
 
 class GraphQLExecutor:
@@ -50,14 +57,19 @@ class GraphQLExecutor:
         self._cached_chars = 0
         self._lock = Lock()
 
-    def is_short(self, query: Any, *, local_storage: bool) -> bool:
+    def is_short(self, query: Any, *, local_storage: bool, variables: Any = None) -> bool:
         """Whether `query` is a valid document already seen whose every field is a keyed
         lookup or write (api/graphql/short_documents.py). A document not parsed yet is not
         short: it is parsed off the event loop, on its first run."""
         if not isinstance(query, str):
             return False
         hit = self._cache.get(query)
-        return hit is not None and is_short(hit[1], local_storage=local_storage)
+        if hit is None or hit[1] is None or not is_short(hit[1], local_storage=local_storage):
+            return False
+        document = hit[0]
+        values = variables if isinstance(variables, dict) else {}
+        return all(operation_cost(self.schema, document, d, values)[0] <= SHORT_MAX_COST
+                   for d in document.definitions if isinstance(d, OperationDefinitionNode))
 
     def cached_chars(self) -> int:
         """The query text the parse cache holds, in characters."""
@@ -80,7 +92,8 @@ class GraphQLExecutor:
         if errors:
             return None, list(errors)
         if len(query) <= MAX_CACHED_CHARS:
-            self._remember(query, (document, selected_fields(document)))
+            small = selection_count(document) <= SHORT_MAX_SELECTIONS
+            self._remember(query, (document, selected_fields(document) if small else None))
         return document, []
 
     def _remember(self, query: str, parsed: _Parsed) -> None:

@@ -32,6 +32,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -174,11 +175,13 @@ def _own_size(walk: _Walk, node: FieldNode) -> int | None:
     if "samples" in arguments:
         value = _value(walk, arguments["samples"])
         return _clamp(value) if isinstance(value, int) and value > 0 else DEFAULT_SAMPLES
-    for value_node in arguments.values():
+    lengths = [0]
+    for value_node in arguments.values():  # a list argument, or a list in an input object
         value = _value(walk, value_node)
-        if isinstance(value_node, ListValueNode | VariableNode) and isinstance(value, list):
-            return max(1, min(len(value), MAX_PAGE))
-    return None
+        for item in [value, *(value.values() if isinstance(value, dict) else ())]:
+            if isinstance(item, list):
+                lengths.append(len(item))
+    return max(1, min(max(lengths), MAX_PAGE)) if max(lengths) else None
 
 
 def _value(walk: _Walk, node: ValueNode) -> Any:
@@ -187,7 +190,9 @@ def _value(walk: _Walk, node: ValueNode) -> Any:
         return walk.variables.get(name, walk.defaults.get(name))
     if isinstance(node, IntValueNode):
         return int(node.value) if len(node.value) < 20 else MAX_PAGE
-    return value_from_ast_untyped(node) if isinstance(node, ListValueNode) else None
+    if isinstance(node, ListValueNode | ObjectValueNode):
+        return value_from_ast_untyped(node, {**walk.defaults, **walk.variables})
+    return None
 
 
 def _clamp(value: Any) -> int:

@@ -70,7 +70,7 @@ async def graphql(request: Request) -> Response:
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
     short = isinstance(body, dict) and executor.is_short(
-        body.get("query"), local_storage=not svc.settings.bucket)
+        body.get("query"), local_storage=not svc.settings.bucket, variables=body.get("variables"))
     try:
         status, result = await svc.store_threads.run(answer, short=short)
     except WbError as exc:

@@ -120,3 +120,15 @@ def test_in_over_strings_is_a_set_and_means_what_equality_means():
     assert not matches(run(1, summary={"n": 1}), {"summary_metrics.n": {"$in": ["1"]}})
     assert matches(run(1, summary={"n": 1}), {"summary_metrics.n": {"$in": [1.0, "1"]}})
     assert not matches(run(1, summary={"n": True}), {"summary_metrics.n": {"$in": [1]}})
+
+
+def test_the_runs_tables_search_and_contains_filters_run_under_re2():
+    """The web UI's search box and `~` conditions become `(?i)` + re.escape(text)."""
+    from wbserver.domain.run_table import Condition, RunQuery, mongo_filter
+
+    text = "Mix.of (all)+ [kinds] {1} ^$ | ? * \\ # ~ & - é\t"
+    view = run(1, display_name=f"prefix {text.upper()} suffix", config={"note": f"x{text}y"})
+    assert matches(view, mongo_filter(RunQuery(search=text)))
+    assert not matches(view, mongo_filter(RunQuery(search=text + "!")))
+    contains = mongo_filter(RunQuery(conditions=(Condition("config.note", "~", text),)))
+    assert matches(view, contains)

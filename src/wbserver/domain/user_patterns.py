@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]  # (no stubs or py.typed marker)
 
 from wbserver.errors import InvalidInput
 

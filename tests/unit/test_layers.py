@@ -5,7 +5,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "wbserver"
 DOMAIN_ALLOWED = ("wbserver.domain", "wbserver.ports", "wbserver.errors")
-DOMAIN_THIRD_PARTY = {"numpy", "orjson"}
+DOMAIN_THIRD_PARTY = {"numpy", "orjson", "re2"}
 
 
 def imports(path: Path) -> set[str]:

@@ -70,3 +70,21 @@ def test_the_executor_knows_a_document_only_once_it_parsed_it():
     assert not executor.is_short(SERVER_FEATURES, local_storage=True)
     assert executor.is_short(ORGANIZATION, local_storage=True)
     assert not executor.is_short(None, local_storage=True)
+
+
+def test_many_short_fields_or_a_long_variable_list_are_not_short_work():
+    """Short work runs on the event loop on SQLite: its size must be bounded, not only its
+    kind (a thousand aliases of upsertBucket are a thousand writes on the loop)."""
+    executor = GraphQLExecutor(build(all_resolvers()))
+    aliases = " ".join(f'u{i}: upsertBucket(input: {{name: "r{i}"}}) {{ inserted }}'
+                       for i in range(300))
+    many = f"mutation Many {{ {aliases} }}"
+    executor._document(many)
+    assert not executor.is_short(many, local_storage=True)
+    executor._document(CREATE_RUN_FILES)
+    few = {"entity": "e", "project": "p", "run": "r", "files": [f"f{i}" for i in range(7)]}
+    assert executor.is_short(CREATE_RUN_FILES, local_storage=True, variables=few)
+    lots = {**few, "files": [f"f{i}" for i in range(100_000)]}
+    assert not executor.is_short(CREATE_RUN_FILES, local_storage=True, variables=lots)
+    executor._document(UPSERT_BUCKET)
+    assert executor.is_short(UPSERT_BUCKET, local_storage=True, variables={"name": "r"})

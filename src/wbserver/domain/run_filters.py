@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from wbserver.domain.clock import iso
 from wbserver.domain.models import Run
+from wbserver.domain.user_patterns import user_pattern
 from wbserver.errors import InvalidInput
 
 _MISSING = object()
+MAX_FILTER_VALUES = 10_000  # keys, values and list items, all levels together
+MAX_FILTER_DEPTH = 32  # nested objects and lists
 
 _FIELDS: dict[str, Callable[[Run], Any]] = {
     "state": lambda r: r.state,
@@ -78,34 +80,70 @@ def _dig(value: Any, parts: list[str]) -> Any:
     return value
 
 
+Predicate = Callable[[RunView], bool]
+ValueTest = Callable[[Any], bool]
+
+
 def parse_filters(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise InvalidInput(f"filters nest deeper than {MAX_FILTER_DEPTH} levels") from None
     except ValueError as exc:
         raise InvalidInput(f"filters is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise InvalidInput("filters must be a JSON object")
+    check_filter(value)
     return value
 
 
+def check_filter(query: dict[str, Any]) -> Predicate:
+    """The filter as a predicate on runs, or InvalidInput when it is too large or too deep,
+    names an unknown operator or holds a pattern the regex engine refuses. Checked before
+    any run is read, whichever way (SQL plan or evaluator) the filter is then answered."""
+    _check_size(query)
+    return _query(query)
+
+
 def matches(view: RunView, query: dict[str, Any]) -> bool:
+    return check_filter(query)(view)
+
+
+def _check_size(query: Any) -> None:
+    """At most MAX_FILTER_VALUES values and MAX_FILTER_DEPTH nested objects and lists."""
+    pending: list[tuple[Any, int]] = [(query, 1)]
+    count = 0
+    while pending:
+        value, depth = pending.pop()
+        count += 1
+        if count > MAX_FILTER_VALUES:
+            raise InvalidInput(f"filters hold more than {MAX_FILTER_VALUES} values")
+        if isinstance(value, dict | list):
+            if depth > MAX_FILTER_DEPTH:
+                raise InvalidInput(f"filters nest deeper than {MAX_FILTER_DEPTH} levels")
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+
+
+def _query(query: dict[str, Any]) -> Predicate:
+    parts: list[Predicate] = []
     for key, cond in query.items():
-        if key == "$and":
-            if not all(matches(view, q) for q in _as_list(key, cond)):
-                return False
-        elif key == "$or":
-            if not any(matches(view, q) for q in _as_list(key, cond)):
-                return False
-        elif key == "$nor":
-            if any(matches(view, q) for q in _as_list(key, cond)):
-                return False
+        if key in ("$and", "$or", "$nor"):
+            subs = [_query(q) for q in _as_list(key, cond)]
+            if key == "$and":
+                parts.append(lambda v, subs=subs: all(p(v) for p in subs))
+            elif key == "$or":
+                parts.append(lambda v, subs=subs: any(p(v) for p in subs))
+            else:
+                parts.append(lambda v, subs=subs: not any(p(v) for p in subs))
         elif key.startswith("$"):
             raise InvalidInput(f"unsupported filter operator {key}")
-        elif not _field_matches(view.get(key), cond):
-            return False
-    return True
+        else:
+            test = _condition(cond)
+            parts.append(lambda v, key=key, test=test: test(v.get(key)))
+    return lambda v: all(p(v) for p in parts)
 
 
 def _as_list(op: str, cond: Any) -> list[dict[str, Any]]:
@@ -114,10 +152,11 @@ def _as_list(op: str, cond: Any) -> list[dict[str, Any]]:
     return cond
 
 
-def _field_matches(value: Any, cond: Any) -> bool:
+def _condition(cond: Any) -> ValueTest:
     if isinstance(cond, dict) and cond and all(k.startswith("$") for k in cond):
-        return all(_operator(value, op, arg) for op, arg in cond.items())
-    return _equals(value, cond)
+        tests = [_operator(op, arg) for op, arg in cond.items()]
+        return lambda value: all(t(value) for t in tests)
+    return lambda value: _equals(value, cond)
 
 
 def _equals(value: Any, target: Any) -> bool:
@@ -134,29 +173,39 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _operator(value: Any, op: str, arg: Any) -> bool:
+def _operator(op: str, arg: Any) -> ValueTest:
     if op == "$eq":
-        return _equals(value, arg)
+        return lambda value: _equals(value, arg)
     if op == "$ne":
-        return not _equals(value, arg)
+        return lambda value: not _equals(value, arg)
     if op in ("$gt", "$gte", "$lt", "$lte"):
-        return _compare(value, op, arg)
-    if op == "$in":
-        return isinstance(arg, list) and any(_equals(value, a) for a in arg)
-    if op == "$nin":
-        return isinstance(arg, list) and not any(_equals(value, a) for a in arg)
+        return lambda value: _compare(value, op, arg)
+    if op in ("$in", "$nin"):
+        if not isinstance(arg, list):
+            return lambda _value: False
+        member = _membership(arg)
+        return member if op == "$in" else lambda value: not member(value)
     if op == "$exists":
-        return (value is not _MISSING and value is not None) == bool(arg)
+        return lambda value: (value is not _MISSING and value is not None) == bool(arg)
     if op == "$regex":
-        candidates = value if isinstance(value, list) else [value]
-        try:
-            pattern = re.compile(str(arg))
-        except re.error as exc:
-            raise InvalidInput(f"bad $regex {arg!r}: {exc}") from None
-        return any(isinstance(c, str) and pattern.search(c) for c in candidates)
+        pattern = user_pattern(str(arg))
+        return lambda value: any(isinstance(c, str) and pattern.search(c) is not None
+                                 for c in (value if isinstance(value, list) else [value]))
     if op == "$not":
-        return not _field_matches(value, arg)
+        inner = _condition(arg)
+        return lambda value: not inner(value)
     raise InvalidInput(f"unsupported filter operator {op}")
+
+
+def _membership(options: list[Any]) -> ValueTest:
+    """Whether a value equals one of `options` (as _equals means it). A list of strings,
+    what $in on names and tags sends, is a set: one lookup per run, not one per option."""
+    if not all(isinstance(o, str) for o in options):
+        return lambda value: any(_equals(value, o) for o in options)
+    texts = frozenset(options)
+    return lambda value: (value in texts if isinstance(value, str) else
+                          isinstance(value, list) and
+                          any(isinstance(v, str) and v in texts for v in value))
 
 
 def _compare(value: Any, op: str, arg: Any) -> bool:

@@ -26,6 +26,9 @@ MAX_PATH = 255
 MAX_TEXT = 191
 MAX_PATHS_PER_RUN = 2000  # past this a run's remaining paths are one COMPLEX marker each
 _INT_LIMIT = 2**53
+# past these a filter is answered by the evaluator (run_filters), not in SQL
+MAX_PLAN_TERMS = 250
+MAX_PLAN_DEPTH = 24
 
 # run columns a filter or order may name (the same names run_filters._FIELDS knows)
 COLUMNS = {"state": "state", "name": "name", "display_name": "display_name",
@@ -157,9 +160,26 @@ def plan(filters: dict[str, Any], order: str | None) -> Plan | None:
     paths: set[str] = set()
     where = _plan_query(filters, paths)
     sort = _plan_order(order, paths)
-    if where is None or sort is None:
+    if where is None or sort is None or not _fits_sql(where):
         return None
     return Plan(where=where, order=sort, paths=frozenset(paths))
+
+
+def _fits_sql(where: tuple[Any, ...]) -> bool:
+    """Whether an expression is small enough for every database's parser: SQLite refuses
+    an expression tree deeper than 1,000 (a long OR is as deep as it is long)."""
+    pending: list[tuple[Any, int]] = [(where, 1)]
+    terms = 0
+    while pending:
+        node, depth = pending.pop()
+        terms += 1
+        if terms > MAX_PLAN_TERMS or depth > MAX_PLAN_DEPTH:
+            return False
+        if node[0] in ("and", "or"):
+            pending.extend((sub, depth + 1) for sub in node[1])
+        elif node[0] == "not":
+            pending.append((node[1], depth + 1))
+    return True
 
 
 def value_path(name: str) -> str | None:

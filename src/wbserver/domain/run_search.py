@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wbserver.domain.models import Project, Run
-from wbserver.domain.run_filters import RunView, matches, sort_runs
+from wbserver.domain.run_filters import RunView, check_filter, sort_runs
 from wbserver.domain.run_query import plan
 from wbserver.ports import MetadataStore
 
@@ -27,12 +27,14 @@ def evaluated(store: MetadataStore, project: Project, filters: dict[str, Any],
     """Every matching run, ordered, by the Python evaluator."""
     views = [make_view(r) for r in store.list_runs(project.id)]
     if filters:
-        views = [v for v in views if matches(v, filters)]
+        keep = check_filter(filters)
+        views = [v for v in views if keep(v)]
     return sort_runs(views, order)
 
 
 def find_runs(store: MetadataStore, project: Project, *, filters: dict[str, Any],
               order: str | None, offset: int, limit: int) -> RunPage:
+    check_filter(filters)  # a bad filter is refused whether SQL or Python would answer it
     planned = plan(filters, order)
     if planned is not None:
         found = store.search_runs(project.id, planned, offset=offset, limit=limit + 1)
@@ -49,6 +51,7 @@ def find_runs(store: MetadataStore, project: Project, *, filters: dict[str, Any]
 
 
 def count_runs(store: MetadataStore, project: Project, filters: dict[str, Any]) -> int:
+    check_filter(filters)
     planned = plan(filters, None)
     if planned is not None:
         total = store.count_runs(project.id, planned)

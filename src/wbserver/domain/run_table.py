@@ -15,7 +15,7 @@ import orjson
 
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import RUN_STATES, RUNNING, Project, Run
-from wbserver.domain.run_filters import RunView, matches, sort_runs
+from wbserver.domain.run_filters import RunView, check_filter, sort_runs
 from wbserver.domain.run_query import plan
 from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
@@ -155,6 +155,7 @@ def _loads(text: str | None) -> dict[str, Any]:
 
 def run_table(store: MetadataStore, project: Project, query: RunQuery) -> RunTable:
     wanted = mongo_filter(query)
+    keep = check_filter(wanted)
     planned = plan(wanted, _order(query))
     if planned is not None:  # filtered, sorted and paged in the database
         total = store.count_runs(project.id, planned)
@@ -173,7 +174,7 @@ def run_table(store: MetadataStore, project: Project, query: RunQuery) -> RunTab
     views = [_ParsedView(r, _loads(r.config), _loads(r.summary)) for r in runs]
     keys = _discover(views)
     if wanted:
-        views = [v for v in views if matches(v, wanted)]
+        views = [v for v in views if keep(v)]
     ordered = sort_runs(views, _order(query))
     pages = max(1, -(-len(ordered) // query.page_size))
     page = min(query.page, pages)

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.ids import cursor, encode_id
 from wbserver.domain.artifact_models import PENDING, Artifact, ArtifactFile
 from wbserver.domain.artifact_storage import (
     content_key,
@@ -66,7 +66,7 @@ def membership_files(artifact: Artifact, info: GraphQLResolveInfo,
     location and are listed only in the manifest)."""
     files, has_next, total = info.context.store.list_artifact_files(
         artifact.id, names=[n for n in names or [] if n] or None,
-        after=int(after) if after and after.isdigit() else None,
+        after=cursor(after),
         first=max(1, min(first or 50, MAX_PAGE)))
     edges = [{"node": file_node(info, f), "cursor": str(f.id)} for f in files]
     return {"edges": edges, "totalCount": total,

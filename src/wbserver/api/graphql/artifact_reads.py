@@ -7,7 +7,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from wbserver.api.graphql.artifact_files import manifest_node, membership_files
-from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.ids import cursor, decode_id, encode_id, page_start
 from wbserver.api.graphql.schema import Resolver, renames
 from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_models import (
@@ -81,7 +81,7 @@ def _readable_runs(info: GraphQLResolveInfo, runs: list[Run]) -> list[Run]:
 def _used_by(a: Artifact, info: GraphQLResolveInfo, after: str | None = None,
              first: int | None = None) -> dict[str, Any]:
     runs = _readable_runs(info, info.context.store.artifact_users(a.id))
-    start = int(after) + 1 if after and after.isdigit() else 0
+    start = page_start(after)
     size = max(1, min(first or 100, MAX_PAGE))
     edges = [{"node": r, "cursor": str(start + i)} for i, r in enumerate(runs[start:start + size])]
     return {"edges": edges, "totalCount": len(runs),
@@ -94,7 +94,7 @@ def _run_artifacts(output: bool) -> Resolver:
     def resolve(run: Run, info: GraphQLResolveInfo, after: str | None = None,
                 first: int | None = None) -> dict[str, Any]:
         found, has_next, total = info.context.store.run_artifacts(
-            run.id, output=output, after=int(after) if after and after.isdigit() else None,
+            run.id, output=output, after=cursor(after),
             first=max(1, min(first or 100, MAX_PAGE)))
         shown = domain.readable_versions(info.context.store, viewer=info.context.viewer,
                                          found=found)

@@ -6,7 +6,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.ids import encode_id, page_start
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.models import Entity, Project
 from wbserver.domain.permissions import readable_project
@@ -31,7 +31,7 @@ def run_count(project: Project, info: GraphQLResolveInfo, filters: str | None = 
 def runs(project: Project, info: GraphQLResolveInfo, filters: str | None = None,
          after: str | None = None, first: int | None = None, order: str | None = None,
          **_ignored: Any) -> dict[str, Any]:
-    start = int(after) + 1 if after and after.isdigit() else 0
+    start = page_start(after)
     size = max(1, min(first or 50, MAX_PAGE))
     found = find_runs(info.context.store, project, filters=parse_filters(filters), order=order,
                       offset=start, limit=size)
@@ -58,7 +58,7 @@ def entity_projects(entity: Entity | None, info: GraphQLResolveInfo, after: str 
     ctx = info.context
     allowed = entity is not None and (ctx.viewer.is_admin or entity.user_id == ctx.viewer.id)
     found = ctx.store.list_projects(entity.name) if allowed and entity else []
-    start = int(after) + 1 if after and after.isdigit() else 0
+    start = page_start(after)
     size = max(1, min(first or 50, MAX_PAGE))
     edges = [{"node": p, "cursor": str(start + i)} for i, p in enumerate(found[start:start + size])]
     return {"edges": edges,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from graphql import GraphQLResolveInfo
 
-from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.ids import cursor, encode_id
 from wbserver.api.graphql.runs import find_run
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.files import check_file_name, create_run_files, run_file_key
@@ -49,7 +49,7 @@ def files(run: Run, info: GraphQLResolveInfo, names: list[str] | None = None,
           **_kw: Any) -> dict[str, Any]:
     page = info.context.store.list_run_files(
         run.id, names=[n for n in names or [] if n], pattern=pattern,
-        after=int(after) if after and after.isdigit() else None,
+        after=cursor(after),
         first=max(1, min(first or 50, MAX_PAGE)))
     edges = [{"node": FileView(f, run), "cursor": str(f.id)} for f in page.files]
     return {"edges": edges, "totalCount": page.total,

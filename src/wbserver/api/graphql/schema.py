@@ -45,12 +45,31 @@ def _passthrough(value: Any) -> Any:
     return value
 
 
+def _int64_in(value: Any) -> int:
+    """A signed 64-bit integer (as a number, or as a string of digits): what the databases
+    hold; anything else is the caller's error (graphql-core reports it as a bad variable)."""
+    if isinstance(value, str) and value.lstrip("-").isascii() and value.lstrip("-").isdigit() \
+            and len(value) <= 20:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not -2**63 <= value < 2**63:
+        raise ValueError(f"Int64 cannot represent {str(value)[:50]}")
+    return value
+
+
+def _duration_in(value: Any) -> int | float:
+    """Milliseconds: a finite number from 0 to 2**53."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or \
+            not 0 <= value <= 2**53:  # NaN fails this too
+        raise ValueError(f"Duration cannot represent {str(value)[:50]}")
+    return value
+
+
 _SCALARS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "JSONString": (_json_string_out, _json_string_in),
     "JSON": (_passthrough, _passthrough),
     "DateTime": (_datetime_out, _passthrough),
-    "Duration": (_passthrough, _passthrough),
-    "Int64": (_passthrough, _passthrough),
+    "Duration": (_passthrough, _duration_in),
+    "Int64": (_passthrough, _int64_in),
 }
 
 
@@ -69,7 +88,7 @@ def build(resolvers: dict[str, dict[str, Resolver]],
         # graphql-core 3.2 calls serialize/parse_value; 3.3 calls the coerce_* names.
         scalar.serialize = serialize  # type: ignore[method-assign]
         scalar.parse_value = parse_value  # type: ignore[method-assign]
-        scalar.parse_literal = _literal  # type: ignore[method-assign]
+        scalar.parse_literal = _literal(parse_value)  # type: ignore[method-assign]
         if hasattr(scalar, "coerce_output_value"):
             scalar.coerce_output_value = serialize
             scalar.coerce_input_value = parse_value
@@ -96,10 +115,14 @@ def build(resolvers: dict[str, dict[str, Resolver]],
     return schema
 
 
-def _literal(node: Any, variables: dict[str, Any] | None = None) -> Any:
+def _literal(parse_value: Callable[[Any], Any]) -> Callable[..., Any]:
+    """A scalar's reading of a literal in the document: its JSON value, checked as a
+    variable's value would be."""
     from graphql import value_from_ast_untyped
 
-    return value_from_ast_untyped(node, variables)
+    def parse_literal(node: Any, variables: dict[str, Any] | None = None) -> Any:
+        return parse_value(value_from_ast_untyped(node, variables))
+    return parse_literal
 
 
 def attr(name: str) -> Resolver:

@@ -97,7 +97,8 @@ async def graphql(request: Request) -> Response:
         limits.graphql(svc.settings, variables)
         return executor.run(body["query"], variables, body.get("operationName"), context)
 
-    short = executor.is_short(body["query"], local_storage=not svc.settings.bucket)
+    short = executor.is_short(body["query"], local_storage=not svc.settings.bucket,
+                              variables=variables)
     try:
         status, result = await svc.store_threads.run(answer, short=short)
     except WbError as exc:

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from wbserver.app import create_app
 from wbserver.cli import main
 from wbserver.config.runtime import SettingsSource
+from wbserver.domain.backup_manifest import Manifest
 
 from .conftest import MARIADB, Api
 
@@ -120,3 +121,56 @@ def test_backup_refuses_a_folder_that_is_not_empty(api: Api, tmp_path: Path,
     assert main(["backup", str(dest), "--data-dir", str(tmp_path / "data"), "--quiet"]) == 1
     assert "not an empty folder" in capsys.readouterr().err
     assert (dest / "keep.txt").read_text() == "mine"
+
+
+def test_a_backup_of_an_older_schema_is_migrated_and_a_newer_one_refused(
+        database: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    from wbserver.config.settings import load_settings
+    from wbserver.metadata.engine import make_engine, upgrade_database
+
+    _env(monkeypatch, database)
+    data = tmp_path / "old"
+    settings = load_settings(database, {"data_dir": str(data)})
+    data.mkdir()
+    (data / "secret.key").write_text("ab" * 32)
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine, "0008")  # as an older wbserver left it
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (username, email, is_admin, is_active, created_at)"
+                          " VALUES ('olduser', 'o@example.com', 1, 1, '2026-01-01 00:00:00')"))
+    engine.dispose()
+    backup = tmp_path / "backup"
+    assert main(["backup", str(backup), "--data-dir", str(data), "--quiet"]) == 0
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["revision"] == "0008"
+
+    restore_env = dict(database)
+    admin = None
+    if database:
+        restore_env["MYSQL"], admin = _fresh_mysql()
+        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
+    try:
+        target = tmp_path / "restored"
+        original = (backup / "manifest.json").read_text()
+        newer = Manifest.from_json(original)
+        newer.revision = "0999"  # as a newer wbserver would write it
+        (backup / "manifest.json").write_text(newer.to_json())
+        capsys.readouterr()
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 1
+        assert "newer than this wbserver knows" in capsys.readouterr().err
+        (backup / "manifest.json").write_text(original)
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
+        restored = make_engine(load_settings(restore_env, {"data_dir": str(target)}).database_url)
+        with restored.connect() as conn:
+            head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            users = conn.execute(text("SELECT username FROM users")).scalars().all()
+            conn.execute(text("SELECT count(*) FROM server_marks"))  # made by 0011
+        restored.dispose()
+        assert head != "0008" and int(head) >= 12 and users == ["olduser"]
+    finally:
+        if admin is not None:
+            with admin.cursor() as cursor:  # type: ignore[attr-defined]
+                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")

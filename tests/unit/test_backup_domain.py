@@ -105,6 +105,10 @@ def test_verify_names_a_corrupt_a_missing_and_a_stray_file(tmp_path):
                         "files/artifacts/md5/ab/x does not match its checksum (corrupted or changed)",
                         "extra is not in the manifest"]
     assert verify(tmp_path / "nothing", Quiet())[0].endswith("it is not a wbserver backup")
+    manifest = (folder / "manifest.json").read_text()
+    (folder / "manifest.json").write_text(manifest.replace('"0012"', '"0011"'))
+    assert verify(folder, Quiet()) == ["manifest.json cannot be read: it was changed or damaged "
+                                       "(its own checksum does not match)"]
 
 
 def test_restore_refuses_a_target_with_files_or_a_database_unless_forced(tmp_path):

@@ -34,15 +34,23 @@ class Manifest:
     elsewhere: dict[str, int] = field(default_factory=dict)  # rows naming other stores
 
     def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, **self.__dict__}, indent=1, sort_keys=True)
+        body = {"format": FORMAT, **self.__dict__}
+        return json.dumps({**body, "seal": _seal(body)}, indent=1, sort_keys=True)
 
     @staticmethod
     def from_json(text: str) -> Manifest:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"not a wbserver backup manifest of format {FORMAT}")
+        if data.pop("seal", None) != _seal(data):
+            raise ValueError("it was changed or damaged (its own checksum does not match)")
         data.pop("format")
         return Manifest(**data)
+
+
+def _seal(body: dict[str, Any]) -> str:
+    """The SHA-256 of the manifest's content, so a damaged manifest is caught too."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def sha256_of(path: Path) -> tuple[int, str]:

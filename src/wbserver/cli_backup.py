@@ -136,6 +136,39 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(svc: Any, args: argparse.Namespace) -> int:
+    from wbserver.domain.project_transfer import export_project
+    from wbserver.metadata.project_transfer import ProjectTransferRows
+
+    progress = TqdmProgress(args.quiet)
+    try:
+        report = export_project(rows=ProjectTransferRows(svc.store.engine),
+                                read_blob=svc.blobs.open_read, path=args.project,
+                                dest=Path(args.dest), progress=progress)
+    finally:
+        progress.close()
+    print(f"exported {report.entity}/{report.project} ({report.files} files) into {args.dest}",
+          file=sys.stderr)
+    for key in report.missing:
+        print(f"note: {key} is named by a row but not stored; left out", file=sys.stderr)
+    return 0
+
+
+def cmd_import(svc: Any, args: argparse.Namespace) -> int:
+    from wbserver.domain.project_transfer import import_project
+    from wbserver.metadata.project_transfer import ProjectTransferRows
+
+    progress = TqdmProgress(args.quiet)
+    try:
+        report = import_project(rows=ProjectTransferRows(svc.store.engine),
+                                write_blob=svc.blobs.write, store=svc.blobs.name,
+                                source=Path(args.src), entity=args.entity, progress=progress)
+    finally:
+        progress.close()
+    print(f"imported {report.entity}/{report.project} ({report.files} files)", file=sys.stderr)
+    return 0
+
+
 def add_parsers(sub: Any, data_dir: argparse.ArgumentParser) -> None:
     backup = sub.add_parser(
         "backup", parents=[data_dir],
@@ -155,3 +188,17 @@ def add_parsers(sub: Any, data_dir: argparse.ArgumentParser) -> None:
                          help="replace the database, files and secret.key already there")
     restore.add_argument("--quiet", action="store_true", help="no progress bars")
     restore.set_defaults(func=cmd_restore, raw=True)
+    export = sub.add_parser(
+        "export", parents=[data_dir],
+        help="write one project (runs, history, files, artifacts) into a new folder, for "
+             "`wbserver import` on another server")
+    export.add_argument("--project", required=True, metavar="ENTITY/PROJECT")
+    export.add_argument("dest", help="a new (or empty) folder")
+    export.add_argument("--quiet", action="store_true", help="no progress bars")
+    export.set_defaults(func=cmd_export)
+    imp = sub.add_parser("import", parents=[data_dir],
+                         help="add a project written by `wbserver export` to this server")
+    imp.add_argument("src", help="a folder made by `wbserver export`")
+    imp.add_argument("--entity", help="the user or team to own it (default: the one it had)")
+    imp.add_argument("--quiet", action="store_true", help="no progress bars")
+    imp.set_defaults(func=cmd_import)

@@ -132,3 +132,16 @@ def test_restore_refuses_a_target_with_files_or_a_database_unless_forced(tmp_pat
         restore(False)
     restore(True)
     assert database.loaded and (target / "secret.key").read_text() == "k" * 64
+
+
+def test_a_failed_backup_leaves_no_partial_copy(tmp_path):
+    class Broken(FakeDatabase):
+        def snapshot(self, folder: Any, progress: Any) -> Snapshot:
+            (Path(folder) / "database").mkdir()
+            (Path(folder) / "database" / "half").write_bytes(b"x")
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        make_backup(database=Broken([]), read_blob=read_blob, secret_file=None,
+                    dest=tmp_path / "b", progress=Quiet(), server_version="test")
+    assert list((tmp_path / "b").iterdir()) == []

@@ -22,6 +22,7 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -49,7 +50,14 @@ def make_backup(*, database: DatabaseBackup, read_blob: Callable[[str], Iterator
                 server_version: str) -> BackupReport:
     """Back up into DEST (a new or empty folder). SECRET_FILE None: the key comes from the
     environment (WBSERVER_SECRET_KEY) and is not in the backup."""
-    _new_folder(dest)
+    with new_folder(dest):
+        return _make_backup(database=database, read_blob=read_blob, secret_file=secret_file,
+                            dest=dest, progress=progress, server_version=server_version)
+
+
+def _make_backup(*, database: DatabaseBackup, read_blob: Callable[[str], Iterator[bytes]],
+                 secret_file: Path | None, dest: Path, progress: BackupProgress,
+                 server_version: str) -> BackupReport:
     snapshot = database.snapshot(dest, progress)
     manifest = Manifest(database=snapshot.kind, revision=snapshot.revision,
                         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -72,11 +80,19 @@ def make_backup(*, database: DatabaseBackup, read_blob: Callable[[str], Iterator
     return report
 
 
-def _new_folder(dest: Path) -> None:
+@contextmanager
+def new_folder(dest: Path, what: str = "back up") -> Iterator[None]:
+    """DEST made (or found empty), private; emptied again if what fills it fails."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise InvalidInput(f"{dest} is not an empty folder: back up into a new one")
+        raise InvalidInput(f"{dest} is not an empty folder: {what} into a new one")
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(dest, 0o700)  # it holds the secret key
+    os.chmod(dest, 0o700)  # a backup holds the secret key
+    try:
+        yield
+    except BaseException:
+        for child in dest.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
 
 
 def blob_path(folder: Path, key: str) -> Path:

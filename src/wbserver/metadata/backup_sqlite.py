@@ -34,7 +34,7 @@ class SqliteBackup:
             raise ConfigError(f"there is no database at {self.database}")
         target = Path(folder) / SNAPSHOT
         target.parent.mkdir(parents=True, exist_ok=True)
-        progress.phase("database", total=None)
+        progress.phase("database", total=1, unit="copy")
         source = sqlite3.connect(self.database, timeout=30)
         copy = sqlite3.connect(target)
         try:
@@ -68,7 +68,7 @@ class SqliteBackup:
 
     def load(self, folder: Any, snapshot_paths: list[str], revision: str,
              progress: BackupProgress) -> None:
-        progress.phase("database", total=None)
+        progress.phase("database", total=1, unit="copy")
         self.database.parent.mkdir(parents=True, exist_ok=True)
         partial = self.database.with_name(self.database.name + ".restoring")
         source = sqlite3.connect(f"file:{Path(folder) / snapshot_paths[0]}?mode=ro", uri=True)

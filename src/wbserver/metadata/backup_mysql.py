@@ -64,7 +64,7 @@ class MysqlBackup:
         with gzip.open(folder / relative, "wt", encoding="utf-8", compresslevel=6) as out:
             out.write(json.dumps({"table": name, "columns": list(result.keys())}) + "\n")
             for row in result:
-                out.write(json.dumps([_encode(v) for v in row]) + "\n")
+                out.write(json.dumps([encode_value(v) for v in row]) + "\n")
                 progress.advance()
         return relative
 
@@ -114,7 +114,7 @@ def _batches(lines: Iterator[str], columns: list[str]) -> Iterator[list[dict[str
     batch: list[dict[str, Any]] = []
     size = 0
     for line in lines:
-        batch.append(dict(zip(columns, (_decode(v) for v in json.loads(line)))))
+        batch.append(dict(zip(columns, (decode_value(v) for v in json.loads(line)))))
         size += len(line)
         if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
             yield batch
@@ -123,7 +123,7 @@ def _batches(lines: Iterator[str], columns: list[str]) -> Iterator[list[dict[str
         yield batch
 
 
-def _encode(value: Any) -> Any:
+def encode_value(value: Any) -> Any:
     """JSON for a column value; the few non-JSON types become one-key objects (a column value
     is never a JSON object, so these cannot be confused with data)."""
     if isinstance(value, bytes | bytearray | memoryview):
@@ -137,7 +137,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any) -> Any:
+def decode_value(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if "b" in value:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from wbserver.domain.artifact_storage import content_key, manifest_key
 from wbserver.errors import AlreadyExists, NotFound
 from wbserver.metadata import tables as t
-from wbserver.metadata.backup_mysql import _decode, _encode
+from wbserver.metadata.backup_mysql import decode_value, encode_value
 from wbserver.ports import BackupProgress
 
 RUN_TABLES = (t.history_chunks, t.history_segments, t.history_rollups, t.run_values,
@@ -150,7 +150,7 @@ def _write_table(conn: Connection, out: Path, table: Table, where: Any) -> None:
     with gzip.open(out / f"{table.name}.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write(json.dumps({"table": table.name, "columns": list(result.keys())}) + "\n")
         for row in result:
-            handle.write(json.dumps([_encode(v) for v in row]) + "\n")
+            handle.write(json.dumps([encode_value(v) for v in row]) + "\n")
 
 
 def _read_table(folder: Path, table: Table) -> Iterator[dict[str, Any]]:
@@ -158,7 +158,7 @@ def _read_table(folder: Path, table: Table) -> Iterator[dict[str, Any]]:
     with gzip.open(folder / f"{table.name}.jsonl.gz", "rt", encoding="utf-8") as lines:
         columns = json.loads(next(lines))["columns"]
         for line in lines:
-            yield {k: _decode(v) for k, v in zip(columns, json.loads(line)) if k in known}
+            yield {k: decode_value(v) for k, v in zip(columns, json.loads(line)) if k in known}
 
 
 def _insert(conn: Connection, table: Table, row: dict[str, Any], changes: dict[str, Any]) -> int:

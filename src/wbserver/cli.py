@@ -154,6 +154,9 @@ def parser() -> argparse.ArgumentParser:
     from wbserver import cli_storage
 
     cli_storage.add_parsers(sub, data_dir)
+    from wbserver import cli_backup
+
+    cli_backup.add_parsers(sub, data_dir)
     return root
 
 

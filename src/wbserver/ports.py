@@ -312,3 +312,53 @@ class EventQueue(Protocol):
     def ack(self, message: QueueMessage) -> None: ...
     def check(self) -> None: ...  # ConfigError with the service's message when unreachable
     def close(self) -> None: ...
+
+
+# backup and restore (domain/backup.py) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """A file the database snapshot says is stored in the data folder's files/."""
+
+    key: str
+    md5_hex: str | None  # what its row recorded (None: not recorded, e.g. a manifest)
+    run_file: tuple[int, str] | None = None  # (run id, name) for a run file
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What `DatabaseBackup.snapshot` wrote: its files (relative to the backup folder), the
+    schema revision, the local files its rows name, and how many rows name other stores."""
+
+    kind: str  # "sqlite" or "mysql"
+    paths: list[str]
+    revision: str
+    files: list[SnapshotFile]
+    elsewhere: dict[str, int]
+
+
+class BackupProgress(Protocol):
+    def phase(self, what: str, total: int | None = None, unit: str = "") -> None: ...
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class DatabaseBackup(Protocol):
+    """The metadata database seen by `wbserver backup` / `restore` (metadata/backup_*.py)."""
+
+    kind: str
+    def snapshot(self, folder: Any, progress: BackupProgress) -> Snapshot: ...
+    def is_empty(self) -> bool: ...
+    def clear(self) -> None: ...
+    def check_revision(self, revision: str) -> None: ...  # ConfigError when unknown here
+    def load(self, folder: Any, snapshot_paths: list[str], revision: str,
+             progress: BackupProgress) -> None: ...
+    def correct_run_files(self, fixes: list[tuple[int, str, int, str]]) -> None: ...
+
+
+class ProjectTransfer(Protocol):
+    """One project's rows out of a database and into another (metadata/project_transfer.py)."""
+
+    def export_rows(self, entity: str, project: str, folder: Any,
+                    progress: BackupProgress) -> list[str]: ...
+    def import_rows(self, folder: Any, entity: str, store: str,
+                    progress: BackupProgress) -> dict[str, str]: ...

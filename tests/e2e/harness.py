@@ -135,9 +135,10 @@ class Server:
 
 
 def start_server(root: Path, extra_env: dict[str, str] | None = None,
-                 port: int | None = None) -> Server:
+                 port: int | None = None, create_admin: bool = True) -> Server:
     """Start ``wbserver serve`` on a free port (or PORT) with a fresh data dir under ROOT,
-    wait for /healthz, create the admin user ``alice`` and an API key for her."""
+    wait for /healthz, create the admin user ``alice`` and an API key for her (unless
+    CREATE_ADMIN is false: a data dir restored from a backup already has them)."""
     root.mkdir(parents=True, exist_ok=True)
     data_dir = root / "data"
     data_dir.mkdir(exist_ok=True)
@@ -157,6 +158,8 @@ def start_server(root: Path, extra_env: dict[str, str] | None = None,
                 continue
             raise
         break
+    if not create_admin:
+        return server
     try:
         server.create_user("alice", "alice@example.com", admin=True)
         server.api_key = server.create_key("alice")

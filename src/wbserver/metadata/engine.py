@@ -100,9 +100,9 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def upgrade_database(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent), holding a lock so that several
-    server processes starting at once migrate one after the other."""
+def upgrade_database(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to the newest migration (or REVISION; idempotent), holding a lock so
+    that several server processes starting at once migrate one after the other."""
     from alembic import command
     from alembic.config import Config
 
@@ -110,7 +110,7 @@ def upgrade_database(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with _migration_lock(engine), engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,149 @@
+"""ports.DatabaseBackup for MySQL/MariaDB (MYSQL=...), in process, without mysqldump: one
+`START TRANSACTION WITH CONSISTENT SNAPSHOT` (REPEATABLE READ) reads every table, streamed,
+into one gzipped JSON-lines file per table; a restore migrates an empty database to the
+backup's revision, loads the rows, then migrates to the newest schema."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, text
+
+from wbserver.metadata.backup_rows import (
+    check_known_revision,
+    correct_run_files,
+    revision_of,
+    snapshot_files,
+    table_names,
+)
+from wbserver.metadata.engine import make_engine, upgrade_database
+from wbserver.ports import BackupProgress, Snapshot
+
+FOLDER = "database"
+BATCH_ROWS = 500
+BATCH_BYTES = 4 * 1024 * 1024
+
+
+class MysqlBackup:
+    kind = "mysql"
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def snapshot(self, folder: Any, progress: BackupProgress) -> Snapshot:
+        (Path(folder) / FOLDER).mkdir(parents=True, exist_ok=True)
+        with self.engine.connect() as raw:
+            conn = raw.execution_options(isolation_level="REPEATABLE READ")
+            conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            revision = revision_of(conn)
+            names = [n for n in table_names_in(conn) if n != "alembic_version"]
+            counts = {n: conn.execute(text(f"SELECT COUNT(*) FROM `{n}`")).scalar_one()
+                      for n in names}
+            progress.phase("database", total=sum(counts.values()), unit="row")
+            paths = [self._dump_table(conn, Path(folder), name, progress) for name in names]
+            files, elsewhere = snapshot_files(conn)
+            conn.rollback()
+        return Snapshot(kind=self.kind, paths=paths, revision=revision, files=files,
+                        elsewhere=elsewhere)
+
+    def _dump_table(self, conn: Connection, folder: Path, name: str,
+                    progress: BackupProgress) -> str:
+        relative = f"{FOLDER}/{name}.jsonl.gz"
+        result = conn.execution_options(stream_results=True, yield_per=1000).execute(
+            text(f"SELECT * FROM `{name}`"))
+        with gzip.open(folder / relative, "wt", encoding="utf-8", compresslevel=6) as out:
+            out.write(json.dumps({"table": name, "columns": list(result.keys())}) + "\n")
+            for row in result:
+                out.write(json.dumps([encode_value(v) for v in row]) + "\n")
+                progress.advance()
+        return relative
+
+    def is_empty(self) -> bool:
+        return not table_names(self.engine)
+
+    def clear(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+            for name in table_names(self.engine):
+                conn.exec_driver_sql(f"DROP TABLE `{name}`")
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
+            conn.commit()
+
+    def check_revision(self, revision: str) -> None:
+        check_known_revision(revision)
+
+    def load(self, folder: Any, snapshot_paths: list[str], revision: str,
+             progress: BackupProgress) -> None:
+        upgrade_database(self.engine, revision)
+        meta = MetaData()
+        meta.reflect(self.engine)
+        progress.phase("database", total=len(snapshot_paths), unit="table")
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+            for relative in snapshot_paths:
+                with gzip.open(Path(folder) / relative, "rt", encoding="utf-8") as lines:
+                    header = json.loads(next(lines))
+                    table = meta.tables[header["table"]]
+                    for batch in _batches(lines, header["columns"]):
+                        conn.execute(table.insert(), batch)
+                        conn.commit()
+                progress.advance()
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
+            conn.commit()
+        upgrade_database(self.engine)  # a backup made by an older version
+
+    def correct_run_files(self, fixes: list[tuple[int, str, int, str]]) -> None:
+        correct_run_files(self.engine, fixes)
+
+
+def table_names_in(conn: Connection) -> list[str]:
+    return [str(n) for n in conn.exec_driver_sql("SHOW TABLES").scalars()]
+
+
+def _batches(lines: Iterator[str], columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for line in lines:
+        batch.append(dict(zip(columns, (decode_value(v) for v in json.loads(line)))))
+        size += len(line)
+        if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def encode_value(value: Any) -> Any:
+    """JSON for a column value; the few non-JSON types become one-key objects (a column value
+    is never a JSON object, so these cannot be confused with data)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"b": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "b" in value:
+        return base64.b64decode(value["b"])
+    if "t" in value:
+        return datetime.fromisoformat(value["t"])
+    if "d" in value:
+        return date.fromisoformat(value["d"])
+    return Decimal(value["n"])

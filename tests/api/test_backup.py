@@ -1,0 +1,176 @@
+"""`wbserver backup` / `restore` on SQLite and MariaDB: a round trip keeps runs, history and
+files; verify catches a damaged backup; restore refuses a target that is not empty."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from wbserver.app import create_app
+from wbserver.cli import main
+from wbserver.config.runtime import SettingsSource
+from wbserver.domain.backup_manifest import Manifest
+
+from .conftest import MARIADB, Api
+
+
+def _log(api: Api) -> None:
+    api.upsert("r1", config=json.dumps({"lr": {"value": 0.1}}))
+    rows = [json.dumps({"loss": 1 / (i + 1), "_step": i}) for i in range(30)]
+    api.stream("r1", {"files": {"wandb-history.jsonl": {"offset": 0, "content": rows}}})
+    query = """mutation($run: String!) { createRunFiles(input: {entityName: "alice",
+      projectName: "proj", runName: $run, files: ["notes.txt"]}) { files { name uploadUrl } } }"""
+    url = api.gql(query, run="r1")["data"]["createRunFiles"]["files"][0]["uploadUrl"]
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    assert api.client.put("/" + path, content=b"some notes\n").status_code in (200, 201)
+
+
+HISTORY = """query { project(name: "proj", entityName: "alice") { run(name: "r1") {
+  historyLineCount history(samples: 100) files { edges { node { name sizeBytes md5 } } } } } }"""
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, database: dict[str, str]) -> None:
+    monkeypatch.delenv("MYSQL", raising=False)
+    monkeypatch.delenv("WBSERVER_SECRET_KEY", raising=False)
+    for name, value in database.items():
+        monkeypatch.setenv(name, value)
+
+
+def _fresh_mysql() -> tuple[str, object]:
+    import pymysql
+
+    name = "wbrestore_" + secrets.token_hex(5)
+    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+    return f"{MARIADB}/{name}", admin
+
+
+def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _log(api)
+    before = api.gql(HISTORY)["data"]["project"]["run"]
+    assert before["historyLineCount"] == 30 and before["files"]["edges"]
+    _env(monkeypatch, database)
+    backup = tmp_path / "backup"
+    assert main(["backup", str(backup), "--data-dir", str(tmp_path / "data"), "--quiet"]) == 0
+    assert main(["backup", "--verify", str(backup), "--quiet"]) == 0
+    assert (backup / "secret.key").read_text() == (tmp_path / "data" / "secret.key").read_text()
+
+    target = tmp_path / "restored"
+    restore_env = dict(database)
+    admin = None
+    if database:
+        restore_env["MYSQL"], admin = _fresh_mysql()
+        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
+    try:
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
+        # the target now holds a server: a second restore is refused, unless --force
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 1
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet",
+                     "--force"]) == 0
+        source = SettingsSource(environ=restore_env, overrides={"data_dir": str(target)})
+        app = create_app(source)
+        try:
+            with TestClient(app) as client:
+                restored = Api(client, api.key)  # the restored database holds alice's key
+                after = restored.gql(HISTORY)["data"]["project"]["run"]
+                name = after["files"]["edges"][0]["node"]["name"]
+                assert after == before
+                assert client.get(f"/files/alice/proj/r1/{name}",
+                                  headers=restored.headers()).content == b"some notes\n"
+        finally:
+            app.state.services.store.close()
+    finally:
+        if admin is not None:
+            with admin.cursor() as cursor:  # type: ignore[attr-defined]
+                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")
+
+
+def test_verify_catches_a_damaged_backup_and_restore_refuses_it(
+        api: Api, database: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _log(api)
+    _env(monkeypatch, database)
+    backup = tmp_path / "backup"
+    assert main(["backup", str(backup), "--data-dir", str(tmp_path / "data"), "--quiet"]) == 0
+    stored = next(p for p in (backup / "files").rglob("notes.txt"))
+    stored.write_bytes(b"some notez\n")  # same size, one byte changed
+    capsys.readouterr()
+    assert main(["backup", "--verify", str(backup), "--quiet"]) == 1
+    assert "notes.txt does not match its checksum" in capsys.readouterr().err
+    target = tmp_path / "restored"
+    monkeypatch.delenv("MYSQL", raising=False)  # SQLite target: refused before anything is written
+    assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 1
+    assert "fails verification" in capsys.readouterr().err
+    assert not (target / "wbserver.sqlite").exists() and not (target / "secret.key").exists()
+
+
+def test_backup_refuses_a_folder_that_is_not_empty(api: Api, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   database: dict[str, str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _env(monkeypatch, database)
+    dest = tmp_path / "busy"
+    dest.mkdir()
+    (dest / "keep.txt").write_text("mine")
+    assert main(["backup", str(dest), "--data-dir", str(tmp_path / "data"), "--quiet"]) == 1
+    assert "not an empty folder" in capsys.readouterr().err
+    assert (dest / "keep.txt").read_text() == "mine"
+
+
+def test_a_backup_of_an_older_schema_is_migrated_and_a_newer_one_refused(
+        database: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    from wbserver.config.settings import load_settings
+    from wbserver.metadata.engine import make_engine, upgrade_database
+
+    _env(monkeypatch, database)
+    data = tmp_path / "old"
+    settings = load_settings(database, {"data_dir": str(data)})
+    data.mkdir()
+    (data / "secret.key").write_text("ab" * 32)
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine, "0008")  # as an older wbserver left it
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (username, email, is_admin, is_active, created_at)"
+                          " VALUES ('olduser', 'o@example.com', 1, 1, '2026-01-01 00:00:00')"))
+    engine.dispose()
+    backup = tmp_path / "backup"
+    assert main(["backup", str(backup), "--data-dir", str(data), "--quiet"]) == 0
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["revision"] == "0008"
+
+    restore_env = dict(database)
+    admin = None
+    if database:
+        restore_env["MYSQL"], admin = _fresh_mysql()
+        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
+    try:
+        target = tmp_path / "restored"
+        original = (backup / "manifest.json").read_text()
+        newer = Manifest.from_json(original)
+        newer.revision = "0999"  # as a newer wbserver would write it
+        (backup / "manifest.json").write_text(newer.to_json())
+        capsys.readouterr()
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 1
+        assert "newer than this wbserver knows" in capsys.readouterr().err
+        (backup / "manifest.json").write_text(original)
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
+        restored = make_engine(load_settings(restore_env, {"data_dir": str(target)}).database_url)
+        with restored.connect() as conn:
+            head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            users = conn.execute(text("SELECT username FROM users")).scalars().all()
+            conn.execute(text("SELECT count(*) FROM server_marks"))  # made by 0011
+        restored.dispose()
+        assert head != "0008" and int(head) >= 12 and users == ["olduser"]
+    finally:
+        if admin is not None:
+            with admin.cursor() as cursor:  # type: ignore[attr-defined]
+                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")

@@ -1,0 +1,46 @@
+"""`wbserver export` / `import` in process, on SQLite and MariaDB: a copy of a project under
+another entity of the same server, and the refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from wbserver.cli import main
+from wbserver.domain.users import create_api_key, create_user
+
+from .conftest import Api
+from .test_backup import HISTORY, _env, _log
+
+COPY = HISTORY.replace('entityName: "alice"', 'entityName: "bob"')
+
+
+def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dict[str, str],
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _log(api)
+    before = api.gql(HISTORY)["data"]["project"]["run"]
+    _env(monkeypatch, database)
+    data = ["--data-dir", str(tmp_path / "data"), "--quiet"]
+    out = tmp_path / "export"
+    assert main(["export", "--project", "alice/nothing", str(out), *data]) == 1
+    assert "there is no project alice/nothing" in capsys.readouterr().err
+    assert main(["export", "--project", "alice/proj", str(out), *data]) == 0
+    assert main(["import", str(out), "--entity", "bob", *data]) == 1
+    assert "there is no entity bob" in capsys.readouterr().err
+    store = app.state.services.store
+    create_user(store, username="bob", email="bob@example.com", is_admin=False)
+    assert main(["import", str(out), "--entity", "bob", *data]) == 0
+    assert main(["import", str(out), "--entity", "bob", *data]) == 1
+    assert "bob/proj already exists" in capsys.readouterr().err
+    bob = Api(api.client, create_api_key(store, username="bob"))
+    after = bob.gql(COPY)["data"]["project"]["run"]
+    assert after == before
+    name = after["files"]["edges"][0]["node"]["name"]
+    with TestClient(app) as client:
+        assert client.get(f"/files/bob/proj/r1/{name}",
+                          headers=bob.headers()).content == b"some notes\n"
+    assert api.gql(HISTORY)["data"]["project"]["run"] == before  # the original is untouched

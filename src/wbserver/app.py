@@ -21,6 +21,7 @@ from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
+from wbserver.api.metrics import Gauges, Metrics, RequestMetrics
 from wbserver.api.routes import ROUTES
 from wbserver.api.security_headers import SecurityHeaders
 from wbserver.api.store_threads import store_threads_for
@@ -29,6 +30,7 @@ from wbserver.config import Settings
 from wbserver.config.admin import Probe
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.accounts import needs_first_admin, setup_token
+from wbserver.domain.clock import utcnow
 from wbserver.domain.files import stored_in
 from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.errors import ConfigError
@@ -267,8 +269,12 @@ def create_app(source: SettingsSource | None = None, *,
                 await gc_task
             services.store.close()  # type: ignore[attr-defined]
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    metrics = process_metrics(services)
+    app = Starlette(routes=ROUTES, lifespan=lifespan,
+                    middleware=[Middleware(RequestMetrics, metrics=metrics),
+                                Middleware(SecurityHeaders)])
     app.state.services = services
+    app.state.metrics = metrics
     app.state.settings_probes = []  # backends add checks run before saving settings
     app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))
     discovery = Discovery()
@@ -277,6 +283,15 @@ def create_app(source: SettingsSource | None = None, *,
     app.state.settings_probes.append(notifications_probe(lambda: services.settings))
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
+
+
+def process_metrics(services: Services) -> Metrics:
+    """This process's /metrics, its gauges read from the store when scraped."""
+    store: Any = services.store
+    return Metrics(Gauges(
+        outbox_depth=store.outbox_depth,
+        upload_backlog=lambda: store.upload_backlog(now=utcnow()),
+        pool_in_use=lambda: int(getattr(store.engine.pool, "checkedout", lambda: 0)())))
 
 
 def app_factory() -> Starlette:

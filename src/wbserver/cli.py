@@ -24,6 +24,7 @@ def _services(args: argparse.Namespace) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     from wbserver.app import create_app
     from wbserver.http_server import serve
+    from wbserver.log_format import uvicorn_log_config
 
     try:
         source = _source(args)
@@ -34,8 +35,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     tune_gc()
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
+    log_format = args.log_format or source.startup.log_format
     serve(app, host=args.host, port=args.port, log_level=args.log_level,
-          access_log=args.access_log, timeout_keep_alive=30)
+          access_log=args.access_log, timeout_keep_alive=30,
+          **({"log_config": config} if (config := uvicorn_log_config(log_format)) else {}))
     return 0
 
 
@@ -84,8 +87,12 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[data_dir], help="run the server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default="info",
+                       help="critical, error, warning, info (default), debug or trace")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--log-format", choices=("text", "json"), default=None,
+                       help="text (default, or $WBSERVER_LOG_FORMAT) or json: one JSON object "
+                            "a line for server, error and access logs")
     serve.set_defaults(func=cmd_serve, raw=True)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="sub", required=True)

@@ -99,6 +99,7 @@ def users_reset_password(svc: Services, args: argparse.Namespace) -> int:
 def users_invite(svc: Services, args: argparse.Namespace) -> int:
     token, _invite = accounts.make_invite(svc.store, by=None, email=args.email,
                                           is_admin=args.admin, hours=svc.settings.invite_hours,
+                                          license=svc.license(),
                                           now=utcnow())
     print(f"{_base(svc)}/invite/{token}")
     return 0

@@ -203,6 +203,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated client addresses (or *) of reverse proxies whose "
             "X-Forwarded-Proto and X-Forwarded-Host are believed when HOST is empty.",
             section="host"),
+    Setting("metrics_token", "WBSERVER_METRICS_TOKEN", str, "",
+            "Bearer token a Prometheus scraper sends to read /metrics (Authorization: Bearer "
+            "...). Empty: only a site admin's API key reads /metrics.",
+            section="security", secret=True),
+    Setting("log_format", "WBSERVER_LOG_FORMAT", _choice("text", "json"), "text",
+            "Server log format: text, or json (one object per line: time, level, logger, "
+            "message; access lines add client, method, path, status). `serve --log-format`.",
+            env_only=True),
     Setting("session_hours", "WBSERVER_SESSION_HOURS", _positive_int, 24 * 14,
             "Hours a browser sign-in lasts.", section="security"),
     Setting("login_max_failures", "WBSERVER_LOGIN_MAX_FAILURES", _positive_int, 10,
@@ -303,6 +311,8 @@ class Settings:
     license: str = ""
     license_public_keys: str = ""
     trusted_proxies: str = ""
+    metrics_token: str = ""
+    log_format: str = "text"
     session_hours: int = 24 * 14
     login_max_failures: int = 10
     invite_hours: int = 72

@@ -262,6 +262,8 @@ TABLE: list[Row] = [
     S("GET /", "signed_in", page("GET", lambda w, who, vis: "/")),
     S("GET|POST /setup", "nobody", page("GET", lambda w, who, vis: "/setup")),  # an admin exists
     S("GET|POST /login", "everyone", page("GET", lambda w, who, vis: "/login")),
+    listed("POST /", "the provider's form_post when the SSO callback is HOST itself (404 "
+           "otherwise); tests/sso/test_guide_auth0.py"),
     listed("GET|POST /logout", "ends the session; tests/api/test_web_accounts.py"),
     S("GET|POST /invite/{token}", "nobody", page("GET", lambda w, who, vis: "/invite/bogus")),
     S("GET|POST /reset/{token}", "nobody", page("GET", lambda w, who, vis: "/reset/bogus")),

@@ -38,6 +38,7 @@ ROUTES = [
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
     Route("/favicon.ico", lambda _r: RedirectResponse("/static/favicon.svg", 301), methods=GET),
     Route("/", pages_user.home, methods=GET),
+    Route("/", pages_sso.root_callback, methods=POST),  # form_post to a HOST callback
     Route("/setup", pages_auth.setup, methods=FORM),
     Route("/login", pages_auth.login, methods=FORM),
     Route("/logout", pages_auth.logout, methods=FORM),

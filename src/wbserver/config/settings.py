@@ -92,6 +92,13 @@ def _choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+def _redirect_path(text: str) -> str:
+    value = text.strip()
+    if value not in ("", "/", "/oidc/callback"):
+        raise ValueError("expected / or /oidc/callback (or empty: chosen by the provider setting)")
+    return value
+
+
 def _store_uri(text: str) -> str:
     from wbserver.backends import STORES
 
@@ -244,6 +251,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("oidc_auth_method", "OIDC_AUTH_METHOD", _choice("pkce", "implicit"), "pkce",
             "pkce: authorization code flow with PKCE (default); implicit: id_token by form_post.",
             section="authentication"),
+    Setting("oidc_redirect_path", "WBSERVER_OIDC_REDIRECT_PATH", _redirect_path, "",
+            "Where the provider sends the browser back: /oidc/callback, or / (HOST itself, as "
+            "the W&B Local Auth0 guide registers it, with HOST/logout as the logout URL). "
+            "Empty: / with AUTH0_DOMAIN, /oidc/callback with OIDC_ISSUER.",
+            section="authentication"),
     Setting("oidc_scopes", "WBSERVER_OIDC_SCOPES", str, "",
             "Scopes to ask for besides 'openid profile email' (space-separated).",
             section="authentication"),
@@ -324,6 +336,7 @@ class Settings:
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     oidc_auth_method: str = "pkce"
+    oidc_redirect_path: str = ""
     oidc_scopes: str = ""
     oidc_username_claim: str = "preferred_username"
     oidc_groups_claim: str = ""

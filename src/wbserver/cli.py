@@ -23,6 +23,7 @@ def _services(args: argparse.Namespace) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from wbserver.app import create_app
+    from wbserver.config.listening import note_listening
     from wbserver.http_server import serve
     from wbserver.log_format import uvicorn_log_config
 
@@ -33,6 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"wbserver: {exc.message}", file=sys.stderr)
         return 2
     tune_gc()
+    note_listening(source.startup.data_dir, args.host, args.port)
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
     log_format = args.log_format or source.startup.log_format

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import httpx
 
-from wbserver.config.listening import address_of
-
 from .harness import start_server
 
 
 def test_wildcards_become_loopback():
+    from wbserver.config.listening import address_of
+
     assert address_of("0.0.0.0", 9000) == "http://127.0.0.1:9000"
     assert address_of("::", 9000) == "http://[::1]:9000"
     assert address_of("wandb.lan", 80) == "http://wandb.lan:80"

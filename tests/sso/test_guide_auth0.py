@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from wbserver.config import Settings
-from wbserver.sso.provider import after_logout_path, redirect_path
-
 from .conftest import begin, provider_sign_in, sso_setup, submit
 
 
 def test_auth0_settings_default_to_the_guides_urls():
+    from wbserver.config import Settings
+    from wbserver.sso.provider import after_logout_path, redirect_path
+
     auth0 = Settings(auth0_domain="example.us.auth0.com", auth0_client_id="abc")
     assert (redirect_path(auth0), after_logout_path(auth0)) == ("/", "/logout")
     oidc = Settings(oidc_issuer="https://login.example.com", oidc_client_id="abc")

@@ -23,6 +23,7 @@ from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.rate_limits import RateLimits
+from wbserver.api.metrics import Gauges, Metrics, RequestMetrics
 from wbserver.api.routes import ROUTES
 from wbserver.api.security_headers import SecurityHeaders
 from wbserver.api.store_threads import store_threads_for
@@ -31,6 +32,7 @@ from wbserver.config import Settings
 from wbserver.config.admin import Probe
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.accounts import needs_first_admin, setup_token
+from wbserver.domain.clock import utcnow
 from wbserver.domain.files import stored_in
 from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.errors import ConfigError
@@ -269,12 +271,16 @@ def create_app(source: SettingsSource | None = None, *,
                 await gc_task
             services.store.close()  # type: ignore[attr-defined]
 
-    # Outermost first: every answer, a 413 of BodyLimits included, gets the security headers.
+    metrics = process_metrics(services)
+    # Outermost first: the metrics see every answer; every answer, a 413 of BodyLimits
+    # included, gets the security headers.
     app = Starlette(routes=ROUTES, lifespan=lifespan, middleware=[
+        Middleware(RequestMetrics, metrics=metrics),
         Middleware(SecurityHeaders),
         Middleware(BodyLimits, settings=lambda: services.settings)])
     app.state.services = services
     app.state.rate_limits = RateLimits()
+    app.state.metrics = metrics
     app.state.settings_probes = []  # backends add checks run before saving settings
     app.state.settings_probes.append(storage_probe(services, source.startup.files_dir))
     discovery = Discovery()
@@ -283,6 +289,15 @@ def create_app(source: SettingsSource | None = None, *,
     app.state.settings_probes.append(notifications_probe(lambda: services.settings))
     app.state.graphql = GraphQLExecutor(build(all_resolvers()))
     return app
+
+
+def process_metrics(services: Services) -> Metrics:
+    """This process's /metrics, its gauges read from the store when scraped."""
+    store: Any = services.store
+    return Metrics(Gauges(
+        outbox_depth=store.outbox_depth,
+        upload_backlog=lambda: store.upload_backlog(now=utcnow()),
+        pool_in_use=lambda: int(getattr(store.engine.pool, "checkedout", lambda: 0)())))
 
 
 def app_factory() -> Starlette:

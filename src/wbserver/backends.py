@@ -9,6 +9,7 @@ inside the factory), so registering every backend costs nothing.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -38,13 +39,31 @@ class Registry(Generic[T]):
         self.example = example
         self._modules = modules
         self._factories: dict[str, Factory[T]] = {}
+        self._sdks: dict[str, tuple[str, str]] = {}
         self._loaded = False
 
-    def register(self, scheme: str) -> Callable[[Factory[T]], Factory[T]]:
+    def register(self, scheme: str, *, sdk: str = "", extra: str = ""
+                 ) -> Callable[[Factory[T]], Factory[T]]:
+        """SDK: the module the backend imports on first use, from the package extra EXTRA
+        (`pip install 'wbserver[EXTRA]'`); checked before the backend is built."""
         def add(factory: Factory[T]) -> Factory[T]:
             self._factories[scheme] = factory
+            if sdk:
+                self._sdks[scheme] = (sdk, extra)
             return factory
         return add
+
+    def _check_sdk(self, scheme: str, uri: str) -> None:
+        if scheme not in self._sdks:
+            return
+        sdk, extra = self._sdks[scheme]
+        try:
+            found = importlib.util.find_spec(sdk) is not None
+        except ModuleNotFoundError:  # a parent package (google, azure) is missing
+            found = False
+        if not found:
+            raise ConfigError(f"{self.setting}={shown_uri(uri)!r} needs the {sdk} package, "
+                              f"which is not installed: pip install 'wbserver[{extra}]'")
 
     def _load(self) -> None:
         if not self._loaded:
@@ -66,6 +85,7 @@ class Registry(Generic[T]):
             raise ConfigError(f"{self.setting}={shown_uri(uri)!r} has an unknown scheme "
                               f"{scheme!r}; known schemes: {known}; for example "
                               f"{self.setting}={self.example}")
+        self._check_sdk(scheme, uri)
         try:
             return factory(uri, env)
         except ConfigError as exc:

@@ -69,7 +69,9 @@ def _services(args: argparse.Namespace) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from wbserver.app import create_app
+    from wbserver.config.listening import note_listening
     from wbserver.http_server import serve
+    from wbserver.log_format import uvicorn_log_config
 
     try:
         source = _source(args)
@@ -78,11 +80,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"wbserver: {exc.message}", file=sys.stderr)
         return 2
     tune_gc()
+    note_listening(source.startup.data_dir, args.host, args.port)
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
+    log_format = args.log_format or source.startup.log_format
     serve(app, host=args.host, port=args.port, log_level=args.log_level,
           access_log=args.access_log, timeout_keep_alive=30,
-          timeout_graceful_shutdown=DRAIN_SECONDS)
+          timeout_graceful_shutdown=DRAIN_SECONDS,
+          **({"log_config": config} if (config := uvicorn_log_config(log_format)) else {}))
     return 0
 
 
@@ -132,8 +137,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8080)
     serve.add_argument("--log-level", type=_log_level, default="info",
-                       help=f"one of {', '.join(LOG_LEVELS)}")
+                       help="critical, error, warning, info (default), debug or trace")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--log-format", choices=("text", "json"), default=None,
+                       help="text (default, or $WBSERVER_LOG_FORMAT) or json: one JSON object "
+                            "a line for server, error and access logs")
     serve.set_defaults(func=cmd_serve, raw=True)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="sub", required=True)

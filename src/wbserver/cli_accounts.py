@@ -9,6 +9,7 @@ from datetime import datetime
 
 from wbserver.api.context import Services
 from wbserver.config.admin import save_changes
+from wbserver.config.listening import DEFAULT_ADDRESS, listening_address
 from wbserver.domain import accounts, teams
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import User
@@ -27,10 +28,17 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def users_create(svc: Services, args: argparse.Namespace) -> int:
+    password_hash = _password(args)
     user = accounts.create_user(svc.store, username=args.name, email=args.email,
-                                is_admin=args.admin, password_hash=_password(args),
+                                is_admin=args.admin, password_hash=password_hash,
                                 license=svc.license(), now=utcnow())
     print(f"created user {user.username}{' (admin)' if user.is_admin else ''}", file=sys.stderr)
+    if password_hash is None:  # no password yet: a single-use link to choose one
+        token = accounts.make_reset_link(svc.store, by=None, username=user.username,
+                                         hours=svc.settings.invite_hours, now=utcnow())
+        print(f"{user.username} chooses a password at this single-use link (valid "
+              f"{svc.settings.invite_hours} h):", file=sys.stderr)
+        print(f"{_base(svc)}/reset/{token}")
     return 0
 
 
@@ -99,13 +107,23 @@ def users_reset_password(svc: Services, args: argparse.Namespace) -> int:
 def users_invite(svc: Services, args: argparse.Namespace) -> int:
     token, _invite = accounts.make_invite(svc.store, by=None, email=args.email,
                                           is_admin=args.admin, hours=svc.settings.invite_hours,
+                                          license=svc.license(),
                                           now=utcnow())
     print(f"{_base(svc)}/invite/{token}")
     return 0
 
 
 def _base(svc: Services) -> str:
-    return (svc.settings.host or "http://127.0.0.1:8080").rstrip("/")
+    """HOST; else the address `wbserver serve` last listened on (it notes it in the data
+    folder); else the default address, with a warning either way."""
+    if svc.settings.host:
+        return svc.settings.host.rstrip("/")
+    noted = listening_address(svc.settings.data_dir)
+    base = noted or DEFAULT_ADDRESS
+    source = "the address `wbserver serve` listens on" if noted else "the default address"
+    print(f"warning: HOST is empty, so this link uses {source}, {base}; set HOST to the URL "
+          f"users reach the server at", file=sys.stderr)
+    return base
 
 
 def keys_create(svc: Services, args: argparse.Namespace) -> int:

@@ -241,6 +241,9 @@ TABLE: list[Row] = [
         str(number_of(w.versions[vis].id)), hashlib.md5(w.versions[vis].content).hexdigest(),
         "f.bin")))),
     S("GET /healthz", "everyone", rest("GET", lambda w, who, vis: "/healthz")),
+    S("GET /readyz", "everyone", rest("GET", lambda w, who, vis: "/readyz")),
+    # a site admin's API key, or Bearer WBSERVER_METRICS_TOKEN (tests/api/test_observability.py)
+    S("GET /metrics", "site_admin", rest("GET", lambda w, who, vis: "/metrics")),
     # ---- JSON the pages fetch (session cookie)
     P("GET /_ui/{entity}/{project}/runs", "read", page("GET", at("/_ui/{e}/{p}/runs"))),
     P("GET /_ui/{entity}/{project}/compare", "read",
@@ -259,6 +262,8 @@ TABLE: list[Row] = [
     S("GET /", "signed_in", page("GET", lambda w, who, vis: "/")),
     S("GET|POST /setup", "nobody", page("GET", lambda w, who, vis: "/setup")),  # an admin exists
     S("GET|POST /login", "everyone", page("GET", lambda w, who, vis: "/login")),
+    listed("POST /", "the provider's form_post when the SSO callback is HOST itself (404 "
+           "otherwise); tests/sso/test_guide_auth0.py"),
     listed("GET|POST /logout", "ends the session; tests/api/test_web_accounts.py"),
     S("GET|POST /invite/{token}", "nobody", page("GET", lambda w, who, vis: "/invite/bogus")),
     S("GET|POST /reset/{token}", "nobody", page("GET", lambda w, who, vis: "/reset/bogus")),
@@ -288,6 +293,8 @@ TABLE: list[Row] = [
            lambda w, who, vis: {"current": "nope", "new": "long-enough-pass-1"},
            passed=frozenset({400}))),
     S("GET /system-admin", "site_admin", page("GET", lambda w, who, vis: "/system-admin")),
+    S("GET /admin-settings", "everyone",  # a redirect to /system-admin, which checks
+      page("GET", lambda w, who, vis: "/admin-settings")),
     listed("POST /system-admin/settings", "every setting's form; tests/api/test_settings_admin.py"),
     S("GET /system-admin/users", "site_admin",
       page("GET", lambda w, who, vis: "/system-admin/users")),

@@ -24,7 +24,8 @@ def test_fifth_user_refused_until_a_license_is_installed(tmp_path):
     assert fifth.returncode == 1
     assert "at most 4 active users" in fifth.stderr and "license" in fifth.stderr
     invite = cli(tmp_path, "users", "invite", "--email", "u4@example.com")
-    assert invite.returncode == 0 and "/invite/" in invite.stdout
+    assert invite.returncode == 1 and "/invite/" not in invite.stdout  # seats full: no link
+    assert "at most 4 active users" in invite.stderr and "no invite was made" in invite.stderr
 
     private, public = keygen()
     token = issue(private, subject="acme", seats=10, teams=3, features=[],
@@ -34,6 +35,8 @@ def test_fifth_user_refused_until_a_license_is_installed(tmp_path):
     assert forged.returncode == 1 and "license refused" in forged.stderr
     assert cli(tmp_path, "license", "install", stdin=token + "\n", env=env).returncode == 0
     assert "10 seats" in cli(tmp_path, "license", "show", env=env).stdout
+    invite = cli(tmp_path, "users", "invite", "--email", "u4@example.com", env=env)
+    assert invite.returncode == 0 and "/invite/" in invite.stdout
     assert cli(tmp_path, "users", "create", "u4", "--email", "u4@example.com", env=env).returncode == 0
 
     assert cli(tmp_path, "users", "deactivate", "u1", env=env).returncode == 0

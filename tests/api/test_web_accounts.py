@@ -120,6 +120,10 @@ def test_invite_link_is_single_use_and_seat_limit_holds(web):
         page="/system-admin/users")
     assert refused.status_code == 400 and "at most 4 active users" in refused.text
     assert "LICENSE" in refused.text
+    no_invite = post_form(web, "/system-admin/invites", {"email": "u5@example.com"},
+                          page="/system-admin/users")
+    assert no_invite.status_code >= 400 and "at most 4 active users" in no_invite.text
+    assert "/invite/" not in no_invite.text
     # deactivating one frees a seat; re-activating it while full is refused
     post_form(web, "/system-admin/users/u2/deactivate", {}, page="/system-admin/users")
     post_form(web, "/system-admin/users", {"username": "u5", "email": "u5@example.com",

@@ -39,7 +39,10 @@ class Provider:
 
 
 def start_provider(root: Path, *, server_port: int, groups: str = "",
-                   host: str = "127.0.0.1") -> Provider:
+                   host: str = "127.0.0.1", redirect_uri: str = "/oidc/callback",
+                   logout_uri: str = "/login") -> Provider:
+    """REDIRECT_URI, LOGOUT_URI: what the provider's application registers, after the
+    server's http://127.0.0.1:PORT ("" : the server's address itself)."""
     node = shutil.which("node")
     assert node, "Node.js is required for the OpenID provider"
     assert (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir(), \
@@ -47,8 +50,8 @@ def start_provider(root: Path, *, server_port: int, groups: str = "",
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "PORT": str(port), "GROUPS": groups,
            "ISSUER_HOST": host,
-           "REDIRECT_URIS": f"http://127.0.0.1:{server_port}/oidc/callback",
-           "POST_LOGOUT_URIS": f"http://127.0.0.1:{server_port}/login"}
+           "REDIRECT_URIS": f"http://127.0.0.1:{server_port}{redirect_uri}",
+           "POST_LOGOUT_URIS": f"http://127.0.0.1:{server_port}{logout_uri}"}
     root.mkdir(parents=True, exist_ok=True)
     log = root / "provider.log"
     with open(log, "wb") as out:
@@ -81,10 +84,13 @@ class SsoSetup:
 
 def sso_setup(root: Path, *, seats: int = 20, features: tuple[str, ...] = ("sso",),
               groups: str = "", client: str = "confidential",
-              extra: dict[str, str] | None = None, provider_host: str = "127.0.0.1") -> SsoSetup:
+              extra: dict[str, str] | None = None, provider_host: str = "127.0.0.1",
+              registered: tuple[str, str] = ("/oidc/callback", "/login")) -> SsoSetup:
+    """REGISTERED: the callback and logout paths the provider's application lists."""
     server_port = free_port()
     provider = start_provider(root / "provider", server_port=server_port, groups=groups,
-                              host=provider_host)
+                              host=provider_host, redirect_uri=registered[0],
+                              logout_uri=registered[1])
     env = {**license_env(seats=seats, features=features), "OIDC_ISSUER": provider.url,
            "WBSERVER_OIDC_GROUPS_CLAIM": "groups", **(extra or {})}
     if client == "confidential":
@@ -128,7 +134,8 @@ def submit(client: httpx.Client, response: httpx.Response, values: dict[str, str
     return client.post(action, data={**fields, **values}, **kwargs)
 
 
-def provider_sign_in(client: httpx.Client, start: httpx.Response, login: str) -> httpx.Response:
+def provider_sign_in(client: httpx.Client, start: httpx.Response, login: str,
+                     back_to: str = "/oidc/callback") -> httpx.Response:
     """Answer the provider's development login and consent forms; returns the response
     whose redirect points back at wbserver's callback (not followed)."""
     page = start
@@ -140,7 +147,7 @@ def provider_sign_in(client: httpx.Client, start: httpx.Response, login: str) ->
                           follow_redirects=False)
         else:
             page = submit(client, page, {}, follow_redirects=False)
-        while page.is_redirect and "/oidc/callback" not in page.headers["location"]:
+        while page.is_redirect and back_to not in page.headers["location"]:
             page = client.get(urljoin(str(page.url), page.headers["location"]),
                               follow_redirects=False)
         if page.is_redirect:

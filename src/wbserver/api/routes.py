@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from wbserver.api import metrics
 from wbserver.api.rest import artifact_download, handlers
 from wbserver.web import (
     pages_admin,
@@ -31,10 +32,13 @@ ROUTES = [
     Route("/storage/{key:path}", handlers.storage_get, methods=["GET", "HEAD"]),
     Route("/artifactsV2/{path:path}", artifact_download.artifact_file, methods=["GET"]),
     Route("/healthz", handlers.healthz, methods=["GET"]),
+    Route("/readyz", handlers.readyz, methods=["GET"]),
+    Route("/metrics", metrics.metrics_page, methods=["GET"]),
     # browser pages
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
     Route("/favicon.ico", lambda _r: RedirectResponse("/static/favicon.svg", 301), methods=GET),
     Route("/", pages_user.home, methods=GET),
+    Route("/", pages_sso.root_callback, methods=POST),  # form_post to a HOST callback
     Route("/setup", pages_auth.setup, methods=FORM),
     Route("/login", pages_auth.login, methods=FORM),
     Route("/logout", pages_auth.logout, methods=FORM),
@@ -53,6 +57,8 @@ ROUTES = [
     Route("/settings/keys/{key_id:int}/revoke", pages_user.revoke_key, methods=POST),
     Route("/settings/password", pages_user.change_password, methods=POST),
     Route("/system-admin", pages_admin.settings, methods=GET),
+    # the W&B Local guide's address of the same page
+    Route("/admin-settings", lambda _r: RedirectResponse("/system-admin", 301), methods=GET),
     Route("/system-admin/settings", pages_admin.save_settings, methods=POST),
     Route("/system-admin/users", pages_admin.users, methods=GET),
     Route("/system-admin/users", pages_admin.create_user, methods=POST),

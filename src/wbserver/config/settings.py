@@ -92,6 +92,13 @@ def _choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+def _redirect_path(text: str) -> str:
+    value = text.strip()
+    if value not in ("", "/", "/oidc/callback"):
+        raise ValueError("expected / or /oidc/callback (or empty: chosen by the provider setting)")
+    return value
+
+
 def _store_uri(text: str) -> str:
     from wbserver.backends import STORES
 
@@ -219,6 +226,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated client addresses (or *) of reverse proxies whose "
             "X-Forwarded-Proto and X-Forwarded-Host are believed when HOST is empty.",
             section="host"),
+    Setting("metrics_token", "WBSERVER_METRICS_TOKEN", str, "",
+            "Bearer token a Prometheus scraper sends to read /metrics (Authorization: Bearer "
+            "...). Empty: only a site admin's API key reads /metrics.",
+            section="security", secret=True),
+    Setting("log_format", "WBSERVER_LOG_FORMAT", _choice("text", "json"), "text",
+            "Server log format: text, or json (one object per line: time, level, logger, "
+            "message; access lines add client, method, path, status). `serve --log-format`.",
+            env_only=True),
     Setting("session_hours", "WBSERVER_SESSION_HOURS", _positive_int, 24 * 14,
             "Hours a browser sign-in lasts.", section="security"),
     Setting("login_max_failures", "WBSERVER_LOGIN_MAX_FAILURES", _positive_int, 10,
@@ -251,6 +266,11 @@ SETTINGS: tuple[Setting, ...] = (
             section="authentication", secret=True),
     Setting("oidc_auth_method", "OIDC_AUTH_METHOD", _choice("pkce", "implicit"), "pkce",
             "pkce: authorization code flow with PKCE (default); implicit: id_token by form_post.",
+            section="authentication"),
+    Setting("oidc_redirect_path", "WBSERVER_OIDC_REDIRECT_PATH", _redirect_path, "",
+            "Where the provider sends the browser back: /oidc/callback, or / (HOST itself, as "
+            "the W&B Local Auth0 guide registers it, with HOST/logout as the logout URL). "
+            "Empty: / with AUTH0_DOMAIN, /oidc/callback with OIDC_ISSUER.",
             section="authentication"),
     Setting("oidc_scopes", "WBSERVER_OIDC_SCOPES", str, "",
             "Scopes to ask for besides 'openid profile email' (space-separated).",
@@ -323,6 +343,8 @@ class Settings:
     license: str = ""
     license_public_keys: str = ""
     trusted_proxies: str = ""
+    metrics_token: str = ""
+    log_format: str = "text"
     session_hours: int = 24 * 14
     login_max_failures: int = 10
     invite_hours: int = 72
@@ -334,6 +356,7 @@ class Settings:
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     oidc_auth_method: str = "pkce"
+    oidc_redirect_path: str = ""
     oidc_scopes: str = ""
     oidc_username_claim: str = "preferred_username"
     oidc_groups_claim: str = ""

@@ -12,7 +12,7 @@ from wbserver.domain.license import LicenseState, seat_limit_message
 from wbserver.domain.models import Invite, User
 from wbserver.domain.sessions import token_hash
 from wbserver.domain.users import EMAIL_RE, USERNAME_RE
-from wbserver.errors import InvalidInput, NotFound, PermissionDenied
+from wbserver.errors import InvalidInput, LimitExceeded, NotFound, PermissionDenied
 from wbserver.ports import MetadataStore
 
 MIN_PASSWORD = 8
@@ -115,12 +115,16 @@ def _user(store: MetadataStore, username: str) -> User:
 
 
 def make_invite(store: MetadataStore, *, by: User | None, email: str | None, is_admin: bool,
-                hours: int, now: datetime) -> tuple[str, Invite]:
-    """A single-use invite token (shown once) for someone to create their own account."""
+                hours: int, license: LicenseState, now: datetime) -> tuple[str, Invite]:
+    """A single-use invite token (shown once) for someone to create their own account;
+    refused while every seat is taken (the link could not be used)."""
     if by is not None and not by.is_admin:
         raise PermissionDenied("only site admins invite users")
     if email and not EMAIL_RE.match(email):
         raise InvalidInput(f"{email!r} is not an email address")
+    limit, message = seats(license, now)
+    if store.count_active_users() >= limit:
+        raise LimitExceeded(f"{message}; no invite was made")
     token = secrets.token_urlsafe(32)
     invite = store.create_invite(token_hash=token_hash(token), kind="invite", user_id=None,
                                  email=email or None, is_admin=is_admin,

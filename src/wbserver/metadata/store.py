@@ -22,6 +22,7 @@ from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
 from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.fast_reads import FastReads
 from wbserver.metadata.files_rows import FileRows
+from wbserver.metadata.gauge_rows import GaugeRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
@@ -34,7 +35,7 @@ from wbserver.metadata.storage_rows import StorageRows
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
                ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows,
-               RunSearchRows):
+               RunSearchRows, GaugeRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -79,8 +79,8 @@ class AzureQueue:
             self._client = None
 
 
-@PUBLISHERS.register("az")
-@QUEUES.register("az")
+@PUBLISHERS.register("az", sdk="azure.storage.queue", extra="azure")
+@QUEUES.register("az", sdk="azure.storage.queue", extra="azure")
 def open_azure_queue(uri: str, env: BackendEnv) -> AzureQueue:
     account, segments, account_url = azure_target(uri, env, "queue", "az://ACCOUNT/QUEUE")
     if len(segments) != 1:

@@ -108,7 +108,7 @@ def _parse(uri: str, shape: str) -> tuple[list[str], str | None]:
     return segments, parse_qs(parts.query).get("endpoint", [None])[0]
 
 
-@QUEUES.register("pubsub")
+@QUEUES.register("pubsub", sdk="google.cloud.pubsub_v1", extra="gcs")
 def open_pubsub(uri: str, env: BackendEnv) -> PubSubQueue:
     segments, endpoint = _parse(uri, "/PROJECT/TOPIC/SUBSCRIPTION")
     return PubSubQueue(*segments, endpoint=endpoint)
@@ -144,7 +144,7 @@ class PubSubPublisher:
         self._client = None
 
 
-@PUBLISHERS.register("pubsub")
+@PUBLISHERS.register("pubsub", sdk="google.cloud.pubsub_v1", extra="gcs")
 def open_pubsub_publisher(uri: str, env: BackendEnv) -> PubSubPublisher:
     segments, endpoint = _parse(uri, "/PROJECT/TOPIC")
     return PubSubPublisher(*segments, endpoint=endpoint)

@@ -71,8 +71,8 @@ class SqsQueue:
         self._client = None
 
 
-@PUBLISHERS.register("sqs")
-@QUEUES.register("sqs")
+@PUBLISHERS.register("sqs", sdk="boto3", extra="s3")
+@QUEUES.register("sqs", sdk="boto3", extra="s3")
 def open_sqs(uri: str, env: BackendEnv) -> SqsQueue:
     parts = urlsplit(uri)
     if parts.username is not None:  # the S3-compatible form: the path's first segment

@@ -59,6 +59,21 @@ def configured_client(settings: Settings) -> OidcClient | None:
                       overrides=overrides)
 
 
+def redirect_path(settings: Settings) -> str:
+    """The path of HOST the provider sends the browser back to. An Auth0 application made
+    as the W&B Local guide says (AUTH0_DOMAIN) lists HOST itself as its callback."""
+    if settings.oidc_redirect_path:
+        return settings.oidc_redirect_path
+    guide_auth0 = not settings.oidc_issuer and settings.auth0_domain
+    return "/" if guide_auth0 else "/oidc/callback"
+
+
+def after_logout_path(settings: Settings) -> str:
+    """Where the provider sends the browser after signing out: HOST/logout next to a HOST
+    callback (the guide's 'Allowed Logout URLs'), else /login."""
+    return "/logout" if redirect_path(settings) == "/" else "/login"
+
+
 class Discovery:
     """Fetches ISSUER/.well-known/openid-configuration, cached for a while per issuer."""
 

@@ -208,7 +208,7 @@ def _split(value: str | list[str] | None) -> tuple[str, ...]:
     return tuple(i.strip() for i in items if i.strip())
 
 
-@STORES.register("az")
+@STORES.register("az", sdk="azure.storage.blob", extra="azure")
 def open_azure(uri: str, env: BackendEnv) -> AzureBlobStore:
     account, segments, account_url = azure_target(uri, env, "blob", "az://ACCOUNT/CONTAINER[/PREFIX]")
     return AzureBlobStore(account, segments[0], "/".join(segments[1:]), account_url,

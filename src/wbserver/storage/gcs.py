@@ -190,7 +190,7 @@ def _message(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc) or type(exc).__name__
 
 
-@STORES.register("gs")
+@STORES.register("gs", sdk="google.cloud.storage", extra="gcs")
 def open_gcs(uri: str, env: BackendEnv) -> GcsBlobStore:
     parts = urlsplit(uri)
     if not parts.netloc:

@@ -222,6 +222,6 @@ def _missing(exc: Exception) -> bool:
     return code in ("404", "NoSuchKey", "NotFound")
 
 
-@STORES.register("s3")
+@STORES.register("s3", sdk="boto3", extra="s3")
 def open_s3(uri: str, env: BackendEnv) -> S3BlobStore:
     return S3BlobStore(parse_s3_uri(uri), env.aws_region)

@@ -120,7 +120,8 @@ async def invite(request: Request, who: Visitor) -> Response:
     svc = services(request)
     token, _ = await run_in_threadpool(lambda: accounts.make_invite(
         svc.store, by=admin, email=str(form.get("email", "")).strip() or None,
-        is_admin=form.get("admin") == "1", hours=svc.settings.invite_hours, now=utcnow()))
+        is_admin=form.get("admin") == "1", hours=svc.settings.invite_hours,
+        license=svc.license(), now=utcnow()))
     link = f"{base_url(request, svc.settings)}/invite/{token}"
     return await _render_users(request, who, link=link, link_title="Invite link")
 

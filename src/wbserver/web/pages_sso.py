@@ -1,4 +1,5 @@
-"""Sign-in through an OpenID provider: /oidc/login starts it, /oidc/callback finishes it."""
+"""Sign-in through an OpenID provider: /oidc/login starts it, /oidc/callback (or HOST itself,
+WBSERVER_OIDC_REDIRECT_PATH=/) finishes it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from wbserver.api.context import Services
 from wbserver.domain import sso
 from wbserver.domain.clock import utcnow
 from wbserver.domain.sessions import start_session, token_hash
-from wbserver.errors import PermissionDenied, Unauthenticated
-from wbserver.sso.provider import Discovery, OidcClient, configured_client, sso_blocked_reason
+from wbserver.errors import NotFound, PermissionDenied, Unauthenticated
+from wbserver.sso.provider import (
+    Discovery,
+    OidcClient,
+    after_logout_path,
+    configured_client,
+    redirect_path,
+    sso_blocked_reason,
+)
 from wbserver.sso.tokens import KeySets, exchange_code, fetch_userinfo, verify_id_token
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
@@ -53,7 +61,30 @@ def _sso(request: Request) -> SsoServices:
 
 
 def callback_url(request: Request) -> str:
-    return base_url(request, services(request).settings) + "/oidc/callback"
+    """HOST/oidc/callback, or HOST itself (no '/': as the W&B guide registers it)."""
+    settings = services(request).settings
+    path = redirect_path(settings)
+    return base_url(request, settings) + ("" if path == "/" else path)
+
+
+def state_cookie_path(request: Request) -> str:
+    return "/" if redirect_path(services(request).settings) == "/" else STATE_COOKIE_PATH
+
+
+def is_root_callback(request: Request) -> bool:
+    """A request to / that is the provider's answer (callback at HOST itself)."""
+    if redirect_path(services(request).settings) != "/":
+        return False
+    return request.method == "POST" or "state" in request.query_params or \
+        "error" in request.query_params
+
+
+@page
+async def root_callback(request: Request, who: Visitor) -> Response:
+    """POST /: the provider's form_post answer when the callback is HOST itself."""
+    if not is_root_callback(request):
+        raise NotFound("nothing is posted to / unless the sign-in callback is HOST itself")
+    return await finish(request)
 
 
 @page
@@ -76,7 +107,7 @@ async def start(request: Request, who: Visitor) -> Response:
                       code_challenge_method="S256")
     response = redirect(f"{endpoints.authorization}?{urlencode(params)}")
     response.set_cookie(STATE_COOKIE, pending.state, max_age=int(sso.STATE_TTL.total_seconds()),
-                        path=STATE_COOKIE_PATH, httponly=True, samesite="lax",
+                        path=state_cookie_path(request), httponly=True, samesite="lax",
                         secure=secure_cookies(request))
     return response
 
@@ -90,9 +121,10 @@ async def finish(request: Request) -> Response:
             # A form_post from the provider's site carries no SameSite=Lax cookie: post the
             # answer once more from this site's own page, which does.
             fields = [(k, str(v)) for k, v in form.items() if k in RELAYED_FIELDS]
-            return render(request, await visitor(request), "oidc_relay.html", fields=fields)
+            return render(request, await visitor(request), "oidc_relay.html", fields=fields,
+                          action=redirect_path(services(request).settings))
     response = await _finish(request)
-    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, samesite="lax",
+    response.delete_cookie(STATE_COOKIE, path=state_cookie_path(request), httponly=True, samesite="lax",
                            secure=secure_cookies(request))
     return response
 
@@ -163,7 +195,8 @@ def provider_logout_url(request: Request, id_token: str | None) -> str | None:
     if not endpoints.end_session:
         return None
     params = {"id_token_hint": id_token, "client_id": client.client_id,
-              "post_logout_redirect_uri": base_url(request, svc.settings) + "/login"}
+              "post_logout_redirect_uri": base_url(request, svc.settings)
+              + after_logout_path(svc.settings)}
     return f"{endpoints.end_session}?{urlencode(params)}"
 
 

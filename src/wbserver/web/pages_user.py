@@ -14,6 +14,7 @@ from wbserver.errors import InvalidInput, NotFound
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
 from wbserver.web.pages_notify import notification_context
+from wbserver.web.pages_sso import finish, is_root_callback
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, checked_form, require_user, services
 
@@ -21,6 +22,8 @@ from wbserver.web.session import Visitor, checked_form, require_user, services
 @page
 async def home(request: Request, who: Visitor) -> Response:
     svc = services(request)
+    if is_root_callback(request):  # the provider's answer, its callback being HOST itself
+        return await finish(request)
     if who.user is None and await run_in_threadpool(accounts.needs_first_admin, svc.store):
         return redirect("/setup")
     user = require_user(who)

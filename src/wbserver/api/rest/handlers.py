@@ -5,6 +5,7 @@ the event loop itself on SQLite (api/store_threads.py)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -25,6 +26,7 @@ from wbserver.api.errors import error_response
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.rate_limits import RateLimits
+from wbserver.api.metrics import metrics_of
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
 from wbserver.api.rest.user_content import content_type, user_content_headers
@@ -42,6 +44,8 @@ from wbserver.errors import (
     disk_full_refused,
 )
 from wbserver.ports import BlobInfo
+
+log = logging.getLogger("wbserver.ready")
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # uvicorn holds up to 64 KiB of a connection's unread body (its flow control's high water)
@@ -125,9 +129,11 @@ async def file_stream(request: Request) -> Response:
                                  on_uploaded=svc.report_uploads)
 
     try:
-        return JSONResponse(await svc.store_threads.run(answer, short=short_body(request.headers)))
+        result = await svc.store_threads.run(answer, short=short_body(request.headers))
     except WbError as exc:
         return error_response(exc)
+    metrics_of(request).count_file_stream(body)
+    return JSONResponse(result)
 
 
 def _check_signature(request: Request, method: str, key: str) -> None:
@@ -143,13 +149,16 @@ async def storage_put(request: Request) -> Response:
     try:
         _check_signature(request, "PUT", key)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+        size = 0
         with disk_full_refused(f"the upload of {key}"):
             try:  # the body's size is held to its limit as it arrives (api/body_limits.py)
                 async for chunk in request.stream():
                     spool.write(chunk)
+                    size += len(chunk)
             except BaseException:
                 spool.close()
                 raise
+        metrics_of(request).count_upload(size)
         spool.seek(0)
         if short_body(request.headers) and not svc.settings.bucket:  # local disk, small file
             await svc.store_threads.run(lambda: _store_upload(svc, key, spool), short=True)
@@ -237,3 +246,20 @@ async def healthz(request: Request) -> Response:
     svc = services(request)
     await run_in_threadpool(svc.store.get_entity, "")
     return JSONResponse({"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready to serve: the database answers and the storage (BUCKET or the data folder's
+    files/) is reachable; else 503 naming each part that failed."""
+    svc = services(request)
+    checks = {"database": svc.store.ping, "storage": svc.blobs.check}
+    failed: dict[str, str] = {}
+    for part, check in checks.items():
+        try:
+            await run_in_threadpool(check)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
+            failed[part] = exc.message if isinstance(exc, WbError) else type(exc).__name__
+            log.warning("readyz: %s is not ready: %s", part, exc)
+    if failed:
+        return JSONResponse({"ok": False, "failed": failed}, status_code=503)
+    return JSONResponse({"ok": True, "checked": list(checks)})

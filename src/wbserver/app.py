@@ -22,8 +22,8 @@ from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
-from wbserver.api.rate_limits import RateLimits
 from wbserver.api.metrics import Gauges, Metrics, RequestMetrics
+from wbserver.api.rate_limits import RateLimits
 from wbserver.api.routes import ROUTES
 from wbserver.api.security_headers import SecurityHeaders
 from wbserver.api.store_threads import store_threads_for

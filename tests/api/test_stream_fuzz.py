@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_accel_fuzz import json_line, mutated
+from wbserver.app import create_app
+from wbserver.config.runtime import SettingsSource
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES_API", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
@@ -40,6 +43,17 @@ BODY = st.one_of(
         "uploaded": st.one_of(st.lists(st.text(max_size=12), max_size=3), ANY),
         "preempting": ANY}),
     ANY)
+
+
+@pytest.fixture
+def app(tmp_path, database):
+    """The API tests' app without rate limits: the fuzz posts far more than 10 requests a
+    second to one run, which is what the limits are for (tests/api/test_rate_limits.py)."""
+    environ = {**database, "WBSERVER_RATE_LIMIT_RUN": "0", "WBSERVER_RATE_LIMIT_PROJECT": "0"}
+    app = create_app(SettingsSource(environ=environ,
+                                    overrides={"data_dir": str(tmp_path / "data")}))
+    yield app
+    app.state.services.store.close()
 
 
 def _post(api, run: str, body):

@@ -25,8 +25,8 @@ from wbserver.api.context import RequestContext, Services
 from wbserver.api.errors import error_response
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
-from wbserver.api.rate_limits import RateLimits
 from wbserver.api.metrics import metrics_of
+from wbserver.api.rate_limits import RateLimits
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
 from wbserver.api.rest.user_content import content_type, user_content_headers

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain import accounts, teams
 from wbserver.domain.clock import utcnow

@@ -5,9 +5,8 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.domain.artifact_models import Artifact, ArtifactFile
 from wbserver.domain.artifact_storage import content_key, manifest_key, md5_b64
 

@@ -7,9 +7,8 @@ import mimetypes
 from typing import Any
 from urllib.parse import quote
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.runs import find_run
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.files import check_file_name, create_run_files, run_file_key

@@ -192,7 +192,7 @@ def _append_history(run: Run, update: FileUpdate, write: StreamWrite) -> None:
     fields = write.run_fields
     fields["history_keys"] = orjson.dumps(keys).decode()
     fields["history_line_count"] = start + len(lines)
-    if steps:
+    if steps and steps.max_step is not None:
         fields["last_step"] = max(run.last_step, steps.max_step)
 
 

@@ -127,10 +127,10 @@ def digest_rows(rows: list[dict[str, Any]], first_line: int,
     path. The segments are the same as build_segments' either way."""
     by_keys: dict[frozenset[str], list[int]] = {}  # key order may differ from row to row
     for offset, row in enumerate(rows):
-        keys = frozenset(row)
-        found = by_keys.get(keys)
+        row_keys = frozenset(row)
+        found = by_keys.get(row_keys)
         if found is None:
-            by_keys[keys] = [offset]
+            by_keys[row_keys] = [offset]
         else:
             found.append(offset)
     parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
@@ -138,8 +138,8 @@ def digest_rows(rows: list[dict[str, Any]], first_line: int,
         keys = tuple(rows[offsets[0]])
         if not keys:
             continue  # empty rows: nothing to count, no points
-        numeric, values, int_flags, other = _numeric_rows(rows, offsets, keys)
-        if numeric and not _numeric_group(keys, values, numeric, int_flags, first_line, counts,
+        numeric, number_rows, int_flags, other = _numeric_rows(rows, offsets, keys)
+        if numeric and not _numeric_group(keys, number_rows, numeric, int_flags, first_line, counts,
                                           parts):
             other = sorted(other + numeric)
         if other:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import python_values
 
+_interleave: Callable[..., bytes | None] | None  # rows_json(names, columns, count[, lines])
 try:
     from wbserver.domain._accel import rows_json as _interleave
 except ImportError:  # built without a C compiler: the list-slice path below
@@ -27,7 +30,7 @@ def rows_json(names: list[str], columns: list[Column]) -> bytes:
     if _interleave is not None:  # the C accelerator interleaves orjson's column texts
         found = _interleave(name_texts, texts, count)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
     width = 2 * len(names)
     parts: list[bytes] = [b""] * (width * count)
     for i, (name, text) in enumerate(zip(name_texts, texts, strict=True)):
@@ -48,7 +51,7 @@ def rows_lines(names: list[str], columns: list[Column]) -> list[str]:
     if _interleave is not None:
         found = _interleave(name_texts, texts, count, True)
         if found is not None:
-            return found.decode("utf-8").split("\n")  # type: ignore[no-any-return]
+            return found.decode("utf-8").split("\n")
     prefixes = [name + b":" for name in name_texts]
     tokens = [_tokens(text) for text in texts]
     return [(b"{" + b",".join(map(bytes.__add__, prefixes, row)) + b"}").decode("utf-8")
@@ -70,4 +73,4 @@ def _column_text(values: np.ndarray, ints: np.ndarray) -> bytes:
                             option=orjson.OPT_SERIALIZE_NUMPY)
     else:
         text = orjson.dumps(python_values(values, ints))
-    return text  # type: ignore[no-any-return]
+    return text

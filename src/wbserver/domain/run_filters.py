@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from wbserver.domain.clock import iso
 from wbserver.domain.models import Run
@@ -176,7 +176,10 @@ def _compare(value: Any, op: str, arg: Any) -> bool:
     return bool(value <= arg)
 
 
-def sort_runs(views: list[RunView], order: str | None) -> list[RunView]:
+_View = TypeVar("_View", bound=RunView)
+
+
+def sort_runs(views: list[_View], order: str | None) -> list[_View]:
     """Order like the client asks: '+key' ascending, '-key' descending; missing values last."""
     order = (order or "+created_at").strip()
     descending = order.startswith("-")

@@ -21,7 +21,7 @@ def download_url(info: GraphQLResolveInfo, key: str) -> str:
 
 def upload_url(info: GraphQLResolveInfo, key: str) -> tuple[str, list[str]]:
     ctx = info.context
-    return ctx.services.blobs.upload_url(key, base_url=ctx.base_url,  # type: ignore[no-any-return]
+    return ctx.services.blobs.upload_url(key, base_url=ctx.base_url,
                                          expires_in=ctx.services.settings.upload_url_ttl)
 
 

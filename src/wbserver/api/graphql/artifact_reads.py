@@ -47,13 +47,13 @@ def project_artifact(project: Project, info: GraphQLResolveInfo, name: str) -> A
 
 def project_collection(project: Project, info: GraphQLResolveInfo,
                        name: str) -> ArtifactSequence | None:
-    return info.context.store.find_sequence(project.id, name)  # type: ignore[no-any-return]
+    return info.context.store.find_sequence(project.id, name)
 
 
 def _sequence(info: GraphQLResolveInfo, sequence_id: int) -> ArtifactSequence:
     found = info.context.store.get_sequence(sequence_id)
     assert found is not None
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _aliases(a: Artifact, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias, Artifact]]:
@@ -63,7 +63,7 @@ def _aliases(a: Artifact, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias
 def _created_by(a: Artifact, info: GraphQLResolveInfo) -> Run | None:
     if a.created_by_run_id is None:
         return None
-    return info.context.store.get_run_by_id(a.created_by_run_id)  # type: ignore[no-any-return]
+    return info.context.store.get_run_by_id(a.created_by_run_id)
 
 
 def _readable_runs(info: GraphQLResolveInfo, runs: list[Run]) -> list[Run]:
@@ -115,7 +115,7 @@ def _type(a: Artifact | ArtifactSequence, _info: GraphQLResolveInfo) -> dict[str
 
 
 def _membership(s: ArtifactSequence, info: GraphQLResolveInfo, aliasName: str) -> Artifact | None:  # noqa: N803
-    return info.context.store.find_artifact(s.project_id, s.name, aliasName)  # type: ignore[no-any-return]
+    return info.context.store.find_artifact(s.project_id, s.name, aliasName)
 
 
 _ARTIFACT_COMMON = renames({"versionIndex": "version_index", "createdAt": "created_at"})

@@ -54,8 +54,9 @@ class GraphQLExecutor:
             if hit is not None:
                 self._cache.move_to_end(query)
                 return hit
+        document: DocumentNode | None = None
         try:
-            document: DocumentNode | None = parse(query)
+            document = parse(query)
             errors = validate(self.schema, document)
         except GraphQLError as exc:
             document, errors = None, [exc]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, func, select
 
@@ -56,7 +56,8 @@ def _file(row: Row[Any]) -> ArtifactFile:
 
 
 class ArtifactReads:
-    def _read(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
 
     def _artifacts_in(self, conn: Connection, where: list[Any], order: Any = None,
                       limit: int | None = None) -> list[Artifact]:

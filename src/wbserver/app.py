@@ -254,6 +254,7 @@ def create_app(source: SettingsSource | None = None, *,
             services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
+        assert services.queue is not None, "build_services sets the BUCKET_QUEUE holder"
         storage_tasks = [
             asyncio.create_task(bucket_events(services.store, services.blobs, services.queue)),
             asyncio.create_task(reconciler(services.store, services.blobs,

@@ -128,7 +128,7 @@ def cmd_settings_docs(_args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     from wbserver import cli_accounts
 
-    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir = Parser(add_help=False)
     data_dir.add_argument("--data-dir", help="data folder (default $WBSERVER_DATA_DIR or ~/.wbserver)")
     root = Parser(prog="wbserver", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)

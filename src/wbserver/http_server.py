@@ -42,7 +42,7 @@ class LazyDateState(ServerState):
         self.dated = dated
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def default_headers(self) -> list[tuple[bytes, bytes]]:
         now = time.time()
         if int(now) != self._second:

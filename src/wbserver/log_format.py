@@ -26,7 +26,7 @@ class JsonFormatter(logging.Formatter):
                 and len(record.args) == 5:
             client, method, path, version, status = record.args
             path = str(path).split("?", 1)[0]
-            entry.update(client=str(client), method=method, path=path, status=int(status),
+            entry.update(client=str(client), method=method, path=path, status=int(str(status)),
                          http_version=version, message=f"{method} {path} {status}")
         else:
             entry["message"] = record.getMessage()

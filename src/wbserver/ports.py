@@ -248,7 +248,8 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> bool: ...  # artifacts GC; False when nothing was there
     # storage (issue 7): `name` is the store's URI without credentials, kept on every file
     # row so a file stays readable after BUCKET changes
-    name: str
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -83,11 +83,11 @@ def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mappi
     if not cleaned:
         return []
     saved = dict(source.saved_values())
-    for name, value in cleaned.items():
-        if value is None:
+    for name, new in cleaned.items():
+        if new is None:
             saved.pop(name, None)
         else:
-            saved[name] = value
+            saved[name] = new
     candidate = load_settings(source.environ, source.overrides, saved=saved)
     if cleaned.get("license"):
         check_license(candidate, now)

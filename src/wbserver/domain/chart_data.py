@@ -57,7 +57,7 @@ def _number(text: str | None, name: str) -> float | None:
     if text in (None, ""):
         return None
     try:
-        value = float(text)  # type: ignore[arg-type]
+        value = float(text)
     except ValueError:
         raise InvalidInput(f"{name} must be a number") from None
     if not np.isfinite(value):

@@ -52,7 +52,8 @@ def create_run_files(store: MetadataStore, blobs: BlobStore, *, run: Run, names:
     for name in names:
         check_file_name(name)
     store.prepare_run_files(run.id, names)
-    targets, headers = [], []
+    targets: list[UploadTarget] = []
+    headers: list[str] = []
     for name in names:
         url, headers = blobs.upload_url(run_file_key(run.id, name), base_url=base_url,
                                         expires_in=expires_in)

@@ -116,7 +116,7 @@ def _all_numeric(run: Run, keys: list[str]) -> bool:
 
 
 def _is_numeric_key(kinds: dict[str, int] | None) -> bool:
-    return bool(kinds) and set(kinds) == {"number"}
+    return kinds is not None and set(kinds) == {"number"}
 
 
 def _sampled_columns(store: MetadataStore, run: Run, keys: list[str], samples: int,

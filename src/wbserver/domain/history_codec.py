@@ -127,8 +127,8 @@ def step_range(segments: list[HistorySegment], first_line: int, count: int) -> t
     """(min, max) of `row_step` over `count` rows from `first_line`, from their segments:
     the `_step` segment's points, and the line numbers of rows without a numeric `_step`."""
     steps = next((s for s in segments if s.key == "_step"), None)
-    if steps is None:
-        return first_line, first_line + count - 1
+    if steps is None or steps.min_step is None or steps.max_step is None:
+        return first_line, first_line + count - 1  # (a `_step` segment always has its range)
     if steps.point_count == count:
         return steps.min_step, steps.max_step
     others = np.setdiff1d(np.arange(first_line, first_line + count, dtype=np.int64),
@@ -152,10 +152,10 @@ def digest_rows(rows: list[dict[str, Any]], first_line: int,
     path. The segments are the same as build_segments' either way."""
     by_keys: dict[frozenset[str], list[int]] = {}  # key order may differ from row to row
     for offset, row in enumerate(rows):
-        keys = frozenset(row)
-        found = by_keys.get(keys)
+        row_keys = frozenset(row)
+        found = by_keys.get(row_keys)
         if found is None:
-            by_keys[keys] = [offset]
+            by_keys[row_keys] = [offset]
         else:
             found.append(offset)
     parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
@@ -163,8 +163,8 @@ def digest_rows(rows: list[dict[str, Any]], first_line: int,
         keys = tuple(rows[offsets[0]])
         if not keys:
             continue  # empty rows: nothing to count, no points
-        numeric, values, int_flags, other = _numeric_rows(rows, offsets, keys)
-        if numeric and not _numeric_group(keys, values, numeric, int_flags, first_line, counts,
+        numeric, number_rows, int_flags, other = _numeric_rows(rows, offsets, keys)
+        if numeric and not _numeric_group(keys, number_rows, numeric, int_flags, first_line, counts,
                                           parts):
             other = sorted(other + numeric)
         if other:

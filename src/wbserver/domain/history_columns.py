@@ -11,6 +11,7 @@ request takes that path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,6 +21,7 @@ from wbserver.domain.history_codec import ROLLUP_BLOCK, new_segment, rollup_segm
 from wbserver.domain.models import HistoryRollup, HistorySegment
 from wbserver.domain.sampling import bucket_edges
 
+_numeric_rows: Callable[[list[str]], tuple[list[str], bytes, bytes] | None] | None
 try:
     from wbserver.domain._accel import numeric_rows as _numeric_rows
 except ImportError:  # built without a C compiler

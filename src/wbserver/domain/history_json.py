@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import python_values
 from wbserver.domain.json_text import strict
 
+_interleave: Callable[..., bytes | None] | None  # rows_json(names, columns, count[, lines])
 try:
     from wbserver.domain._accel import rows_json as _interleave
 except ImportError:  # built without a C compiler: the list-slice path below
@@ -29,7 +32,7 @@ def rows_json(names: list[str], columns: list[Column]) -> bytes:
     if _interleave is not None:  # the C accelerator interleaves orjson's column texts
         found = _interleave(name_texts, texts, count)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
     width = 2 * len(names)
     parts: list[bytes] = [b""] * (width * count)
     for i, (name, text) in enumerate(zip(name_texts, texts, strict=True)):
@@ -50,7 +53,7 @@ def rows_lines(names: list[str], columns: list[Column]) -> list[str]:
     if _interleave is not None:
         found = _interleave(name_texts, texts, count, True)
         if found is not None:
-            return found.decode("utf-8").split("\n")  # type: ignore[no-any-return]
+            return found.decode("utf-8").split("\n")
     prefixes = [name + b":" for name in name_texts]
     tokens = [_tokens(text) for text in texts]
     return [(b"{" + b",".join(map(bytes.__add__, prefixes, row)) + b"}").decode("utf-8")
@@ -67,7 +70,7 @@ def _column_text(values: np.ndarray, ints: np.ndarray) -> bytes:
     spelled as strings (json_text.strict)."""
     finite = np.isfinite(values)
     if not finite.all():
-        return orjson.dumps(strict(python_values(values, ints)))  # type: ignore[no-any-return]
+        return orjson.dumps(strict(python_values(values, ints)))
     as_int = (ints != 0) & finite
     if as_int.all():
         text = orjson.dumps(values.astype(np.int64), option=orjson.OPT_SERIALIZE_NUMPY)
@@ -76,4 +79,4 @@ def _column_text(values: np.ndarray, ints: np.ndarray) -> bytes:
                             option=orjson.OPT_SERIALIZE_NUMPY)
     else:
         text = orjson.dumps(python_values(values, ints))
-    return text  # type: ignore[no-any-return]
+    return text

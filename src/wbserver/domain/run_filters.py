@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from wbserver.domain.clock import iso
 from wbserver.domain.models import Run
@@ -132,18 +132,29 @@ def _query(query: dict[str, Any]) -> Predicate:
     for key, cond in query.items():
         if key in ("$and", "$or", "$nor"):
             subs = [_query(q) for q in _as_list(key, cond)]
-            if key == "$and":
-                parts.append(lambda v, subs=subs: all(p(v) for p in subs))
-            elif key == "$or":
-                parts.append(lambda v, subs=subs: any(p(v) for p in subs))
-            else:
-                parts.append(lambda v, subs=subs: not any(p(v) for p in subs))
+            parts.append(_every(subs) if key == "$and" else _some(subs) if key == "$or"
+                         else _not(_some(subs)))
         elif key.startswith("$"):
             raise InvalidInput(f"unsupported filter operator {key}")
         else:
-            test = _condition(cond)
-            parts.append(lambda v, key=key, test=test: test(v.get(key)))
+            parts.append(_field(key, _condition(cond)))
+    return _every(parts)
+
+
+def _every(parts: list[Predicate]) -> Predicate:
     return lambda v: all(p(v) for p in parts)
+
+
+def _some(parts: list[Predicate]) -> Predicate:
+    return lambda v: any(p(v) for p in parts)
+
+
+def _not(predicate: Predicate) -> Predicate:
+    return lambda v: not predicate(v)
+
+
+def _field(key: str, test: ValueTest) -> Predicate:
+    return lambda v: test(v.get(key))
 
 
 def _as_list(op: str, cond: Any) -> list[dict[str, Any]]:
@@ -225,7 +236,10 @@ def _compare(value: Any, op: str, arg: Any) -> bool:
     return bool(value <= arg)
 
 
-def sort_runs(views: list[RunView], order: str | None) -> list[RunView]:
+_View = TypeVar("_View", bound=RunView)
+
+
+def sort_runs(views: list[_View], order: str | None) -> list[_View]:
     """Order like the client asks: '+key' ascending, '-key' descending; missing values last."""
     order = (order or "+created_at").strip()
     descending = order.startswith("-")

@@ -40,7 +40,7 @@ def seconds_to_wait(*, failures: int, last_failure: datetime | None, free_tries:
     further failure up to 15 minutes."""
     if failures < free_tries or last_failure is None:
         return 0
-    wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(failures - free_tries, 20))
+    wait: timedelta = min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(failures - free_tries, 20))
     return max(0, math.ceil((last_failure + wait - now).total_seconds()))
 
 

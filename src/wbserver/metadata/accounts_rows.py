@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import ApiKey, Entity, Invite, TeamMember, User
 from wbserver.errors import AlreadyExists, LimitExceeded, NotFound
 from wbserver.metadata import tables as t
+from wbserver.metadata.inserted import inserted_id
 
 
 def _user(row: Any) -> User:
@@ -66,8 +67,9 @@ def _is_first_admin_mark(exc: IntegrityError) -> bool:
 
 
 class AccountRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
-    def _write(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _write(self) -> AbstractContextManager[Connection]: ...
 
     def count_active_users(self) -> int:
         with self._read() as conn:
@@ -183,10 +185,10 @@ class AccountRows:
                       email: str | None, is_admin: bool, created_by: int | None,
                       expires_at: datetime) -> Invite:
         with self._write() as conn:
-            invite_id = conn.execute(t.invites.insert().values(
+            invite_id = inserted_id(conn.execute(t.invites.insert().values(
                 token_hash=token_hash, kind=kind, user_id=user_id, email=email,
                 is_admin=is_admin, created_by=created_by, created_at=utcnow(),
-                expires_at=expires_at)).inserted_primary_key[0]
+                expires_at=expires_at)))
             row = conn.execute(select(t.invites).where(t.invites.c.id == invite_id)).one()
         return _invite(row)
 
@@ -223,9 +225,9 @@ class AccountRows:
             raise AlreadyExists(f"the name {username!r} is taken")
         try:
             with conn.begin_nested():
-                user_id = int(conn.execute(t.users.insert().values(
+                user_id = inserted_id(conn.execute(t.users.insert().values(
                     username=username, email=email, password_hash=password_hash,
-                    is_admin=is_admin, is_active=True, created_at=now)).inserted_primary_key[0])
+                    is_admin=is_admin, is_active=True, created_at=now)))
                 conn.execute(t.entities.insert().values(name=username, is_team=False,
                                                         user_id=user_id, created_at=now))
         except IntegrityError as exc:
@@ -257,8 +259,8 @@ class AccountRows:
         now = utcnow()
         try:
             with self._write() as conn:
-                entity_id = conn.execute(t.entities.insert().values(
-                    name=name, is_team=True, user_id=None, created_at=now)).inserted_primary_key[0]
+                entity_id = inserted_id(conn.execute(t.entities.insert().values(
+                    name=name, is_team=True, user_id=None, created_at=now)))
                 conn.execute(t.team_members.insert().values(
                     entity_id=entity_id, user_id=creator_id, role="admin", created_at=now))
         except IntegrityError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
@@ -15,9 +15,10 @@ A, S = t.artifacts.c, t.artifact_sequences.c
 
 
 class ArtifactBrowseRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
-    def _artifacts_in(self, conn: Connection, where: list[Any], order: Any = None,
-                      limit: int | None = None) -> list[Artifact]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _artifacts_in(self, conn: Connection, where: list[Any], order: Any = None,
+                          limit: int | None = None) -> list[Artifact]: ...
 
     def list_artifact_collections(
             self, project_id: int) -> list[tuple[ArtifactSequence, int, int | None]]:

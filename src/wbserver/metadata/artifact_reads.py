@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, func, select
 
@@ -61,7 +61,8 @@ def _file(row: Row[Any]) -> ArtifactFile:
 
 
 class ArtifactReads:
-    def _read(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
 
     def _artifacts_in(self, conn: Connection, where: list[Any], order: Any = None,
                       limit: int | None = None) -> list[Artifact]:

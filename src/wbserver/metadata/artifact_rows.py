@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,15 +30,17 @@ from wbserver.domain.clock import utcnow
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.metadata import tables as t
 from wbserver.metadata.artifact_reads import ArtifactReads
+from wbserver.metadata.inserted import inserted_id
 
 A = t.artifacts.c
 FREED = "-"  # manifest_digest of a deleted version whose manifest the GC removed
 
 
 class ArtifactRows(ArtifactReads):
-    def _write(self) -> AbstractContextManager[Connection]: ...
-    def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
-                               user_id: int) -> int: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _write(self) -> AbstractContextManager[Connection]: ...
+        def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
+                                   user_id: int) -> int: ...
 
     # create -------------------------------------------------------------------------
 
@@ -81,14 +83,14 @@ class ArtifactRows(ArtifactReads):
                 run_id = conn.execute(select(t.runs.c.id).where(
                     t.runs.c.project_id == project_id, t.runs.c.name == spec.run_name)).scalar()
             now = utcnow()
-            artifact_id = conn.execute(t.artifacts.insert().values(
+            artifact_id = inserted_id(conn.execute(t.artifacts.insert().values(
                 sequence_id=sequence_id, state=PENDING, digest=spec.digest,
                 digest_algorithm=spec.digest_algorithm, description=spec.description,
                 metadata=spec.metadata, size=0, file_count=0, client_id=spec.client_id,
                 sequence_client_id=spec.sequence_client_id, created_by_run_id=run_id,
                 created_by_user_id=spec.user_id, history_step=spec.history_step,
                 pending_aliases=json.dumps(list(spec.aliases)), created_at=now,
-                updated_at=now)).inserted_primary_key[0]
+                updated_at=now)))
             return self._artifact_in(conn, int(artifact_id)), latest, True
 
     # files --------------------------------------------------------------------------
@@ -288,9 +290,8 @@ def _get_or_create(conn: Connection, table: Any, *, project_id: int, name: str,
         return int(found)
     try:
         with conn.begin_nested():
-            return int(conn.execute(table.insert().values(
-                project_id=project_id, name=name, created_at=utcnow(), **extra))
-                .inserted_primary_key[0])
+            return inserted_id(conn.execute(table.insert().values(
+                project_id=project_id, name=name, created_at=utcnow(), **extra)))
     except IntegrityError:
         return int(conn.execute(query).scalar_one())
 

@@ -30,17 +30,17 @@ def snapshot_files(conn: Connection) -> tuple[list[SnapshotFile], dict[str, int]
         elif row.store is not None:
             elsewhere[row.store] += 1
     b = t.artifact_blobs.c
-    for row in conn.execute(select(b.md5, b.store).order_by(b.md5)):
-        if row.store == LOCAL:
-            files.append(SnapshotFile(key=content_key(row.md5), md5_hex=row.md5))
-        elif row.store is not None:
-            elsewhere[row.store] += 1
+    for blob in conn.execute(select(b.md5, b.store).order_by(b.md5)):
+        if blob.store == LOCAL:
+            files.append(SnapshotFile(key=content_key(blob.md5), md5_hex=blob.md5))
+        elif blob.store is not None:
+            elsewhere[blob.store] += 1
     a = t.artifacts.c
-    for row in conn.execute(select(a.id, a.manifest_store).order_by(a.id)):
-        if row.manifest_store == LOCAL:
-            files.append(SnapshotFile(key=manifest_key(row.id), md5_hex=None))
-        elif row.manifest_store is not None:
-            elsewhere[row.manifest_store] += 1
+    for version in conn.execute(select(a.id, a.manifest_store).order_by(a.id)):
+        if version.manifest_store == LOCAL:
+            files.append(SnapshotFile(key=manifest_key(version.id), md5_hex=None))
+        elif version.manifest_store is not None:
+            elsewhere[version.manifest_store] += 1
     return files, dict(elsewhere)
 
 

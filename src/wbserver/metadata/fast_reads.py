@@ -36,7 +36,7 @@ class _Prepared:
             if kind.dialect_impl(dialect).bind_processor(dialect) is not None:
                 raise ValueError(f"parameter {name!r} needs converting: not a fast read")
         columns = list(statement.selected_columns)
-        self.row_type = namedtuple("Row", list(statement.selected_columns.keys()))  # type: ignore[misc]
+        self.row_type: Any = namedtuple("Row", list(statement.selected_columns.keys()))  # type: ignore[misc]
         self.processors: list[Callable[[Any], Any] | None] = [
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
 

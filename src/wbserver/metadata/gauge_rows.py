@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
@@ -13,7 +14,8 @@ UPLOAD_WINDOW = timedelta(days=7)  # older unlanded files are given up on (the r
 
 
 class GaugeRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
 
     def ping(self) -> None:
         """Read a table through a pooled connection (not the cached fast reads): raises when

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from wbserver.domain.models import HistoryChunk, HistoryRollup, HistorySegment
 from wbserver.metadata import tables as t
+from wbserver.metadata.inserted import inserted_id
 
 # read on every chart and history request: built once
 _s, _r = t.history_segments.c, t.history_rollups.c
@@ -33,8 +34,9 @@ def _segment(row: Any) -> HistorySegment:
 
 
 class HistoryRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
-    def _write(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _write(self) -> AbstractContextManager[Connection]: ...
 
     def read_chunks(self, run_id: int, stream: str, *, min_step: int | None = None,
                     max_step: int | None = None) -> list[HistoryChunk]:
@@ -118,10 +120,10 @@ class HistoryRows:
                     c.run_id == run_id, c.title == title, c.suppressed.is_(False),
                     c.created_at > since)).limit(1)).first()
                 suppressed = recent is not None
-            alert_id = conn.execute(t.alerts.insert().values(
+            alert_id = inserted_id(conn.execute(t.alerts.insert().values(
                 run_id=run_id, title=title, text=text, severity=severity,
                 wait_duration_ms=wait_duration_ms, suppressed=suppressed,
-                created_at=now)).inserted_primary_key[0]
+                created_at=now)))
         return None if suppressed else int(alert_id)
 
     def list_alerts(self, run_id: int) -> list[dict[str, Any]]:

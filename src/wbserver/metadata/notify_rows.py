@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +32,9 @@ _CLAIM = (update(t.outbox).where(_o.id == bindparam("item_id"), *_DUE)
 
 
 class NotifyRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
-    def _write(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _write(self) -> AbstractContextManager[Connection]: ...
 
     def get_slack_connection(self, entity_id: int) -> SlackConnection | None:
         c = t.slack_connections.c

@@ -16,6 +16,7 @@ from wbserver.domain.artifact_storage import content_key, manifest_key
 from wbserver.errors import AlreadyExists, NotFound
 from wbserver.metadata import tables as t
 from wbserver.metadata.backup_mysql import decode_value, encode_value
+from wbserver.metadata.inserted import inserted_id
 from wbserver.ports import BackupProgress
 
 RUN_TABLES = (t.history_chunks, t.history_segments, t.history_rollups, t.run_values,
@@ -163,7 +164,7 @@ def _read_table(folder: Path, table: Table) -> Iterator[dict[str, Any]]:
 
 def _insert(conn: Connection, table: Table, row: dict[str, Any], changes: dict[str, Any]) -> int:
     values = {k: v for k, v in {**row, **changes}.items() if k != "id"}
-    return int(conn.execute(table.insert().values(**values)).inserted_primary_key[0])
+    return inserted_id(conn.execute(table.insert().values(**values)))
 
 
 def _copy_rows(conn: Connection, folder: Path, table: Table, changes: Any) -> None:

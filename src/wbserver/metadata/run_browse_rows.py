@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
@@ -12,7 +13,8 @@ from wbserver.metadata.run_rows import row_to_run, run_select
 
 
 class RunBrowseRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
 
     def recent_runs(self, project_ids: list[int], *, limit: int = 20) -> list[Run]:
         """The newest runs (by creation) of these projects."""

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection, Row, bindparam, delete, select, update
@@ -17,6 +17,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import RUNNING, Run, RunKey, StreamWrite
 from wbserver.errors import NotFound
 from wbserver.metadata import tables as t
+from wbserver.metadata.inserted import inserted_id
 from wbserver.metadata.run_values_rows import sync_run_values
 from wbserver.ports import RunMutation, StreamMutation
 
@@ -85,11 +86,12 @@ def _encode(fields: dict[str, Any]) -> dict[str, Any]:
 class RunRows:
     engine: Any
 
-    def _read(self) -> AbstractContextManager[Connection]: ...
-    def _write(self) -> AbstractContextManager[Connection]: ...
-    def _first(self, statement: Any, params: dict[str, Any]) -> Any: ...
-    def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
-                               user_id: int, visibility: str = "private") -> int: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _write(self) -> AbstractContextManager[Connection]: ...
+        def _first(self, statement: Any, params: dict[str, Any]) -> Any: ...
+        def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
+                                   user_id: int, visibility: str = "private") -> int: ...
 
     def get_run(self, key: RunKey) -> Run | None:
         row = self._first(_RUN_BY_KEY, {"entity": key.entity, "project": key.project,
@@ -156,7 +158,7 @@ class RunRows:
                           "user_id": user_id}
                 try:
                     with conn.begin_nested():
-                        new_id = conn.execute(t.runs.insert().values(**values)).inserted_primary_key[0]
+                        new_id = inserted_id(conn.execute(t.runs.insert().values(**values)))
                         sync_run_values(conn, run_id=new_id, project_id=project_id, fields=values,
                                         fresh=True)
                     inserted = True

@@ -4,9 +4,10 @@ the `run_values` side table, kept in step with each run's config and summary."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     LargeBinary,
     and_,
@@ -73,7 +74,8 @@ _WINDOW_BOUND = {  # the value `window` index entries down the order (descending
 class RunSearchRows:
     engine: Any
 
-    def _read(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
 
     def search_runs(self, project_id: int, plan: Plan, *, offset: int,
                     limit: int) -> list[Run] | None:
@@ -85,7 +87,7 @@ class RunSearchRows:
             top = self._top_numbers(conn, project_id, plan, offset + limit)
             if top is not None:  # the page lies among the runs with a number there
                 page_ids = top[offset:offset + limit]
-                rows = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
+                rows: Any = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
                 found = {row.id: row_to_run(row) for row in rows}
                 return [found[run_id] for run_id in page_ids]
             # order and cut the page on narrow rows, then read the page's whole runs
@@ -197,6 +199,7 @@ class RunSearchRows:
     def _value(self, path: str, op: str, arg: Any, *, project_id: int,
                per_run: bool = False) -> Any:
         ids, present = self._matching_ids(path, op, arg, project_id=project_id)
+        found: ColumnElement[bool]
         if per_run:  # the same rows, found from the run's side of the (run_id, path) index
             found = exists(ids.where(_V.c.run_id == t.runs.c.id))
         else:
@@ -308,4 +311,4 @@ def _mentions(expr: tuple[Any, ...], name: str) -> bool:
         return any(_mentions(e, name) for e in expr[1])
     if tag == "not":
         return _mentions(expr[1], name)
-    return tag == "col" and expr[1] == name
+    return tag == "col" and bool(expr[1] == name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +14,9 @@ from wbserver.metadata import tables as t
 
 
 class StorageRows:
-    def _read(self) -> AbstractContextManager[Connection]: ...
-    def _write(self) -> AbstractContextManager[Connection]: ...
+    if TYPE_CHECKING:  # SqlStore's (store.py)
+        def _read(self) -> AbstractContextManager[Connection]: ...
+        def _write(self) -> AbstractContextManager[Connection]: ...
 
     def content_store(self, md5: str) -> str | None:
         with self._read() as conn:

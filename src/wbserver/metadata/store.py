@@ -24,6 +24,7 @@ from wbserver.metadata.fast_reads import FastReads
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.gauge_rows import GaugeRows
 from wbserver.metadata.history_rows import HistoryRows
+from wbserver.metadata.inserted import inserted_id
 from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
@@ -103,9 +104,9 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
                        key_hash: str) -> ApiKey:
         now = utcnow()
         with self._write() as conn:
-            key_id = conn.execute(t.api_keys.insert().values(
+            key_id = inserted_id(conn.execute(t.api_keys.insert().values(
                 user_id=user_id, name=name, key_prefix=key_prefix, key_hash=key_hash,
-                created_at=now)).inserted_primary_key[0]
+                created_at=now)))
         return ApiKey(id=key_id, user_id=user_id, name=name, key_prefix=key_prefix,
                       created_at=now)
 
@@ -164,9 +165,9 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
         now = utcnow()
         try:
             with conn.begin_nested():
-                return int(conn.execute(t.projects.insert().values(
+                return inserted_id(conn.execute(t.projects.insert().values(
                     entity_id=entity_id, name=name, created_by=user_id, visibility=visibility,
-                    created_at=now, updated_at=now)).inserted_primary_key[0])
+                    created_at=now, updated_at=now)))
         except IntegrityError:
             return int(conn.execute(_PROJECT_ID, params).scalar_one())
 

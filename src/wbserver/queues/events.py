@@ -82,7 +82,8 @@ def event_grid_events(body: str | bytes) -> list[ObjectCreated]:
         if marker not in subject or "/blobs/" not in subject:
             raise MalformedMessage(f"a BlobCreated subject names no blob: {subject!r}")
         container, _, name = subject.split(marker, 1)[1].partition("/blobs/")
-        payload = item.get("data") if isinstance(item.get("data"), dict) else {}
+        data = item.get("data")
+        payload = data if isinstance(data, dict) else {}
         size = payload.get("contentLength")
         events.append(ObjectCreated(bucket=container, name=unquote(name),
                                     size=int(size) if isinstance(size, int) else None,

@@ -85,17 +85,12 @@ def _pubsub_client(kind: str, endpoint: str | None) -> Any:
         return client_class()
     import grpc
     from google.auth.credentials import AnonymousCredentials
+    from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
+    from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
 
-    if kind == "subscriber":
-        from google.pubsub_v1.services.subscriber.transports import (
-            SubscriberGrpcTransport as Transport,
-        )
-    else:
-        from google.pubsub_v1.services.publisher.transports import (
-            PublisherGrpcTransport as Transport,
-        )
-    transport = Transport(channel=grpc.insecure_channel(endpoint),
-                          credentials=AnonymousCredentials())
+    transport_class = SubscriberGrpcTransport if kind == "subscriber" else PublisherGrpcTransport
+    transport = transport_class(channel=grpc.insecure_channel(endpoint),
+                                credentials=AnonymousCredentials())
     return client_class(transport=transport)
 
 
@@ -110,8 +105,8 @@ def _parse(uri: str, shape: str) -> tuple[list[str], str | None]:
 
 @QUEUES.register("pubsub", sdk="google.cloud.pubsub_v1", extra="gcs")
 def open_pubsub(uri: str, env: BackendEnv) -> PubSubQueue:
-    segments, endpoint = _parse(uri, "/PROJECT/TOPIC/SUBSCRIPTION")
-    return PubSubQueue(*segments, endpoint=endpoint)
+    (project, topic, subscription), endpoint = _parse(uri, "/PROJECT/TOPIC/SUBSCRIPTION")
+    return PubSubQueue(project, topic, subscription, endpoint=endpoint)
 
 
 class PubSubPublisher:
@@ -146,5 +141,5 @@ class PubSubPublisher:
 
 @PUBLISHERS.register("pubsub", sdk="google.cloud.pubsub_v1", extra="gcs")
 def open_pubsub_publisher(uri: str, env: BackendEnv) -> PubSubPublisher:
-    segments, endpoint = _parse(uri, "/PROJECT/TOPIC")
-    return PubSubPublisher(*segments, endpoint=endpoint)
+    (project, topic), endpoint = _parse(uri, "/PROJECT/TOPIC")
+    return PubSubPublisher(project, topic, endpoint=endpoint)

@@ -4,13 +4,16 @@ JWKS, re-fetched when keys rotate; issuer, audience, expiry and nonce)."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
 
 from wbserver.errors import Unauthenticated, Unavailable
 from wbserver.sso.provider import Endpoints, OidcClient
+
+if TYPE_CHECKING:
+    from jwt.types import Options  # a TypedDict, for the type checker only
 
 ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
                       "ES512", "EdDSA"]
@@ -55,9 +58,10 @@ def exchange_code(client: OidcClient, endpoints: Endpoints, *, code: str, redire
     except httpx.HTTPError as exc:
         raise Unavailable(f"the provider's token endpoint could not be reached: {exc}") from None
     try:
-        body = response.json()
+        answer = response.json()
     except ValueError:
-        body = {}
+        answer = None
+    body: dict[str, Any] = answer if isinstance(answer, dict) else {}
     if response.status_code != 200:
         reason = body.get("error_description") or body.get("error") or response.text[:200]
         raise Unauthenticated(f"the provider refused the sign-in code: {reason}")
@@ -70,7 +74,7 @@ def verify_id_token(keys: KeySets, client: OidcClient, endpoints: Endpoints, tok
                     nonce: str, now: float | None = None) -> dict[str, Any]:
     """The claims of a valid id token; Unauthenticated saying what is wrong otherwise."""
     key = keys.key_for(endpoints.jwks_uri, token)
-    options: dict[str, Any] = {"require": ["exp", "iat", "iss", "aud", "sub"]}
+    options: Options = {"require": ["exp", "iat", "iss", "aud", "sub"]}
     if now is not None:
         options["verify_exp"] = False
     try:

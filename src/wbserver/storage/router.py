@@ -134,7 +134,7 @@ class StoreRouter:
 
     def local_path(self, key: str) -> Path | None:
         local_path = getattr(self.holder(key), "local_path", None)
-        return local_path(key) if local_path else None  # type: ignore[no-any-return]
+        return local_path(key) if local_path else None
 
     def delete(self, key: str) -> bool:
         """Deletes from the store holding `key`; a key no row names any more (the garbage

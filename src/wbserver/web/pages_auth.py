@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -131,7 +133,7 @@ async def invite(request: Request, who: Visitor) -> Response:
     token = request.path_params["token"]
     found = await run_in_threadpool(lambda: accounts.open_link(svc.store, token=token,
                                                                kind="invite", now=utcnow()))
-    context = dict(heading="Join wbserver", intro="Choose your user name and password.",
+    context: dict[str, Any] = dict(heading="Join wbserver", intro="Choose your user name and password.",
                    action=f"/invite/{token}", ask_identity=True, button="Create my account",
                    default_email=found.email)
     if request.method == "GET":
@@ -161,7 +163,7 @@ async def reset(request: Request, who: Visitor) -> Response:
     token = request.path_params["token"]
     await run_in_threadpool(lambda: accounts.open_link(svc.store, token=token, kind="reset",
                                                        now=utcnow()))
-    context = dict(heading="Choose a new password", intro="Your old password stops working.",
+    context: dict[str, Any] = dict(heading="Choose a new password", intro="Your old password stops working.",
                    action=f"/reset/{token}", ask_identity=False, button="Set password")
     if request.method == "GET":
         return render(request, who, "account_form.html", form={}, **context)

@@ -33,7 +33,7 @@ def notification_context(svc: Any, entity: Entity) -> dict[str, Any]:
 
 
 def _managed_entity(svc: Any, user: User, name: str) -> Entity:
-    entity = svc.store.get_entity(name)
+    entity: Entity | None = svc.store.get_entity(name)
     if entity is None:
         raise NotFound(f"{name!r} not found")
     if entity_role(svc.store, user, entity) != "admin":

@@ -31,18 +31,23 @@ async def home(request: Request, who: Visitor) -> Response:
     return render(request, who, "home.html", base_url=base_url(request, svc.settings), **view)
 
 
-@page
-async def settings_page(request: Request, who: Visitor, *, new_key: str | None = None,
-                        flashes: list[tuple[str, str]] | None = None, status: int = 200) -> Response:
+async def _settings_page(request: Request, who: Visitor, *, new_key: str | None = None,
+                         flashes: list[tuple[str, str]] | None = None,
+                         status: int = 200) -> Response:
     user = require_user(who)
     svc = services(request)
     keys = await run_in_threadpool(svc.store.list_api_keys, user.id)
     own = await run_in_threadpool(svc.store.get_entity, user.username)
+    if own is None:  # every user has one, made with the user
+        raise NotFound(f"{user.username!r} has no entity")
     notify = await run_in_threadpool(notification_context, svc, own)
     teams = await run_in_threadpool(svc.store.list_user_teams, user.id)
     return render(request, who, "settings.html", status=status, keys=keys, new_key=new_key,
                   flashes=flashes or [], base_url=base_url(request, svc.settings), teams=teams,
                   **notify)
+
+
+settings_page = page(_settings_page)
 
 
 @page
@@ -54,7 +59,7 @@ async def create_key(request: Request, who: Visitor) -> Response:
         raise InvalidInput("a key name is at most 128 characters")
     key = await run_in_threadpool(lambda: create_api_key(services(request).store,
                                                          username=user.username, name=name))
-    return await settings_page.__wrapped__(request, who, new_key=key)  # type: ignore[attr-defined]
+    return await _settings_page(request, who, new_key=key)
 
 
 @page
@@ -76,7 +81,7 @@ async def change_password(request: Request, who: Visitor) -> Response:
     found = await run_in_threadpool(store.get_password_hash, user.username)
     stored = found[1] if found else None
     if not stored or not verify_password(stored, form.get("current", "")):
-        return await settings_page.__wrapped__(  # type: ignore[attr-defined]
+        return await _settings_page(
             request, who, flashes=[("error", "the current password is wrong")], status=400)
     accounts.check_password(form.get("new", ""))
     await run_in_threadpool(store.set_password_hash, user.id, hash_password(form["new"]))

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import decode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.domain import permissions
 from wbserver.domain.runs import DEFAULT_PROJECT
 from wbserver.errors import InvalidInput

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain import accounts, teams
 from wbserver.domain.clock import utcnow
@@ -67,9 +66,10 @@ def create_team(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> 
     owner = ctx.viewer
     if input.get("teamAdminUserName") and input["teamAdminUserName"] != owner.username:
         _site_admin(info)
-        owner = ctx.store.get_user_by_name(input["teamAdminUserName"])
-        if owner is None:
+        named = ctx.store.get_user_by_name(input["teamAdminUserName"])
+        if named is None:
             raise NotFound(f"user {input['teamAdminUserName']!r} not found")
+        owner = named
     entity = teams.create_team(ctx.store, by=owner, name=input["teamName"],
                                license=ctx.services.license(), now=utcnow())
     return {"entity": entity}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import cursor, encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.domain.artifact_models import PENDING, Artifact, ArtifactFile
 from wbserver.domain.artifact_storage import (
     content_key,
@@ -29,7 +28,7 @@ def upload_url(info: GraphQLResolveInfo, key: str,
                md5_hex: str | None = None) -> tuple[str, list[str]]:
     """A signed PUT URL; with `md5_hex`, bound to those bytes where the store can."""
     ctx = info.context
-    return ctx.services.blobs.upload_url(  # type: ignore[no-any-return]
+    return ctx.services.blobs.upload_url(
         key, base_url=ctx.base_url, expires_in=ctx.services.settings.upload_url_ttl,
         content_md5=md5_b64(md5_hex) if md5_hex else None)
 

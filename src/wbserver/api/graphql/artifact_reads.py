@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.artifact_files import manifest_node, membership_files
 from wbserver.api.graphql.ids import cursor, decode_id, encode_id, page_start
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver, renames
 from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_models import (
@@ -48,13 +47,13 @@ def project_artifact(project: Project, info: GraphQLResolveInfo, name: str) -> A
 
 def project_collection(project: Project, info: GraphQLResolveInfo,
                        name: str) -> ArtifactSequence | None:
-    return info.context.store.find_sequence(project.id, name)  # type: ignore[no-any-return]
+    return info.context.store.find_sequence(project.id, name)
 
 
 def _sequence(info: GraphQLResolveInfo, sequence_id: int) -> ArtifactSequence:
     found = info.context.store.get_sequence(sequence_id)
     assert found is not None
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _aliases(a: Artifact, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias, Artifact]]:
@@ -64,7 +63,7 @@ def _aliases(a: Artifact, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias
 def _created_by(a: Artifact, info: GraphQLResolveInfo) -> Run | None:
     if a.created_by_run_id is None:
         return None
-    return info.context.store.get_run_by_id(a.created_by_run_id)  # type: ignore[no-any-return]
+    return info.context.store.get_run_by_id(a.created_by_run_id)
 
 
 def _readable_runs(info: GraphQLResolveInfo, runs: list[Run]) -> list[Run]:
@@ -118,7 +117,7 @@ def _type(a: Artifact | ArtifactSequence, _info: GraphQLResolveInfo) -> dict[str
 
 
 def _membership(s: ArtifactSequence, info: GraphQLResolveInfo, aliasName: str) -> Artifact | None:  # noqa: N803
-    return info.context.store.find_artifact(s.project_id, s.name, aliasName)  # type: ignore[no-any-return]
+    return info.context.store.find_artifact(s.project_id, s.name, aliasName)
 
 
 _ARTIFACT_COMMON = renames({"versionIndex": "version_index", "createdAt": "created_at"})

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.artifact_files import manifest_node, upload_url
 from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_content import upload_key

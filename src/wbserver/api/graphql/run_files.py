@@ -7,9 +7,8 @@ import mimetypes
 from typing import Any
 from urllib.parse import quote
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import cursor, encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.runs import find_run
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.files import check_file_name, create_run_files, run_file_key
@@ -92,10 +91,14 @@ def _shaped_or(resolver: Resolver) -> Resolver:
     return resolve
 
 
+def _shaped_fields(fields: dict[str, Resolver]) -> dict[str, Resolver]:
+    return {field: _shaped_or(resolver) for field, resolver in fields.items()}
+
+
 RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Mutation": {"createRunFiles": create_files, "markRunFilesUploaded": mark_uploaded},
     "Run": {"files": files, "fileCount": file_count},
-    "File": {field: _shaped_or(resolver) for field, resolver in {
+    "File": _shaped_fields({
         "id": lambda v, _i: encode_id("File", v.file.id),
         "name": lambda v, _i: v.file.name,
         "displayName": lambda v, _i: v.file.name,
@@ -107,5 +110,5 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "md5": _md5,
         "digest": _md5,
         "storagePath": lambda v, _i: run_file_key(v.run.id, v.file.name),
-    }.items()},
+    }),
 }

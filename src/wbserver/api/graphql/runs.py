@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from graphql import GraphQLResolveInfo
 
 from wbserver.api.events import emitter
 from wbserver.api.graphql.ids import decode_id, encode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver, renames
 from wbserver.domain import alerts, history
 from wbserver.domain.models import Run, RunKey

@@ -85,13 +85,10 @@ def build(resolvers: dict[str, dict[str, Resolver]],
     for name, (serialize, parse_value) in _SCALARS.items():
         scalar = schema.type_map[name]
         assert isinstance(scalar, GraphQLScalarType)
-        # graphql-core 3.2 calls serialize/parse_value; 3.3 calls the coerce_* names.
-        scalar.serialize = serialize  # type: ignore[method-assign]
-        scalar.parse_value = parse_value  # type: ignore[method-assign]
+        # graphql-core 3.3 calls the coerce_* names (serialize/parse_value were 3.2's)
         scalar.parse_literal = _literal(parse_value)  # type: ignore[method-assign]
-        if hasattr(scalar, "coerce_output_value"):
-            scalar.coerce_output_value = serialize
-            scalar.coerce_input_value = parse_value
+        scalar.coerce_output_value = serialize
+        scalar.coerce_input_value = parse_value
     for type_name, fields in resolvers.items():
         gql_type = schema.type_map[type_name]
         if isinstance(gql_type, GraphQLInterfaceType | GraphQLUnionType):

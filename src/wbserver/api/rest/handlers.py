@@ -8,7 +8,7 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -169,7 +169,7 @@ async def storage_put(request: Request) -> Response:
     return Response(status_code=200)
 
 
-def _store_upload(svc: Services, key: str, spool: BinaryIO) -> None:
+def _store_upload(svc: Services, key: str, spool: IO[bytes]) -> None:
     with spool:
         if upload_needed(svc.store, key=key):
             where = svc.blobs.name
@@ -179,7 +179,7 @@ def _store_upload(svc: Services, key: str, spool: BinaryIO) -> None:
             blob_landed(svc.store, key=key, info=_digest(spool))
 
 
-def _digest(handle: BinaryIO) -> BlobInfo:
+def _digest(handle: IO[bytes]) -> BlobInfo:
     md5, size = hashlib.md5(usedforsecurity=False), 0
     for chunk in _chunks(handle):
         md5.update(chunk)
@@ -187,7 +187,7 @@ def _digest(handle: BinaryIO) -> BlobInfo:
     return BlobInfo(size=size, md5_hex=md5.hexdigest())
 
 
-def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
     while chunk := handle.read(1024 * 1024):
         yield chunk
 

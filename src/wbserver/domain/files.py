@@ -19,6 +19,7 @@ from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo, BlobStore, MetadataStore
 
 MAX_NAME_LENGTH = 512
+MAX_PART_BYTES = 255  # one folder or file name: the limit of common file systems
 _RUN_KEY = re.compile(r"^runs/(\d+)/(.+)$")
 
 
@@ -33,6 +34,9 @@ def check_file_name(name: str) -> str:
     path = PurePosixPath(name)
     if path.is_absolute() or any(part in ("..", ".", "") for part in name.split("/")):
         raise InvalidInput(f"file name {name!r} must be a relative path inside the run")
+    if any(len(part.encode("utf-8")) > MAX_PART_BYTES for part in name.split("/")):
+        raise InvalidInput(f"invalid file name {name[:80]!r}...: each part of a path (between "
+                           f"'/') is at most {MAX_PART_BYTES} bytes in UTF-8")
     return name
 
 

@@ -7,17 +7,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from .harness import Client, Server, start_server
+from .harness import Client, Server, basic_auth, start_server
+
+
+def rate_limited_answers(server: Server) -> dict[str, float]:
+    """The 429s the server gave, by route, from its /metrics (alice is a site admin)."""
+    resp = httpx.get(server.url + "/metrics", headers=basic_auth(server.api_key), timeout=30)
+    assert resp.status_code == 200, resp.text
+    return {sample.labels["route"]: sample.value
+            for family in text_string_to_metric_families(resp.text)
+            for sample in family.samples
+            if sample.name == "wbserver_http_requests_total"
+            and sample.labels.get("status") == "429" and sample.value}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server, with its own data dir, for all tests of a module."""
     srv = start_server(tmp_path_factory.mktemp("server"))
-    yield srv
-    srv.stop()
+    try:
+        yield srv
+        # The default rate limits are for runaway clients: real clients never meet them.
+        assert rate_limited_answers(srv) == {}, "a real client was rate limited (429)"
+    finally:
+        srv.stop()
 
 
 @pytest.fixture

@@ -36,3 +36,22 @@ def test_api_key_names_are_key_ids_the_client_deletes_by(server: Server, client:
     viewer = httpx.post(server.url + "/graphql", auth=("api", new_key),
                         json={"query": "{ viewer { username } }"})
     assert viewer.status_code == 401, viewer.text
+
+
+def test_run_update_state_and_delete(client: Client) -> None:
+    out, _ = client.script("compat_api.py", {"steps": ["run_state_and_delete"],
+                                             "project": "state-del", "entity": "alice"})
+    got = out["run_state_and_delete"]["value"]
+    assert got["to_failed"] == {"value": True}, got["to_failed"]
+    assert got["after_failed"] == "failed"
+    assert got["to_pending"] == {"value": True}, got["to_pending"]
+    assert got["after_pending"] == "pending"
+    assert got["after_finish"] == "finished"
+    # a finished run cannot be requeued: the client raises with the server's reason
+    assert "a finished run cannot be set to pending" in got["finished_to_pending"]["error"]
+    assert got["delete"] == {"value": None}, got["delete"]
+    assert "error" in got["read_deleted"], got["read_deleted"]
+    assert got["artifact_before"] == {"value": "v0"}, got["artifact_before"]
+    assert got["delete_with_artifacts"] == {"value": None}, got["delete_with_artifacts"]
+    assert "error" in got["artifact_after"], got["artifact_after"]
+    assert got["runs_left"] == []

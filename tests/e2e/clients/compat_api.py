@@ -45,6 +45,40 @@ def api_keys(spec):
             "names_after": wandb.Api(timeout=60).viewer.api_keys}
 
 
+def run_state_and_delete(spec):
+    project, entity = spec["project"], spec["entity"]
+    path = f"{entity}/{project}/statedel1"
+    out = {}
+    live = wandb.init(project=project, entity=entity, id="statedel1")
+    live.log({"loss": 1.0})
+    state = lambda: wandb.Api(timeout=60).run(path).state  # noqa: E731
+    out["to_failed"] = attempt(lambda: wandb.Api(timeout=60).run(path).update_state("failed"))
+    out["after_failed"] = state()
+    out["to_pending"] = attempt(lambda: wandb.Api(timeout=60).run(path).update_state("pending"))
+    out["after_pending"] = state()
+    live.finish()
+    out["after_finish"] = state()
+    out["finished_to_pending"] = attempt(
+        lambda: wandb.Api(timeout=60).run(path).update_state("pending"))
+    out["delete"] = attempt(lambda: wandb.Api(timeout=60).run(path).delete())
+    out["read_deleted"] = attempt(lambda: wandb.Api(timeout=60).run(path).id)
+    # a run that logged an artifact, deleted with it
+    maker = wandb.init(project=project, entity=entity, id="statedel2")
+    art = wandb.Artifact("made-by-deleted", type="dataset")
+    with art.new_file("a.txt") as f:
+        f.write("hello")
+    maker.log_artifact(art).wait()
+    maker.finish()
+    name = f"{entity}/{project}/made-by-deleted:v0"
+    out["artifact_before"] = attempt(lambda: wandb.Api(timeout=60).artifact(name).version)
+    out["delete_with_artifacts"] = attempt(
+        lambda: wandb.Api(timeout=60).run(f"{entity}/{project}/statedel2").delete(
+            delete_artifacts=True))
+    out["artifact_after"] = attempt(lambda: wandb.Api(timeout=60).artifact(name).version)
+    out["runs_left"] = [r.id for r in wandb.Api(timeout=60).runs(f"{entity}/{project}")]
+    return out
+
+
 def main(spec_path, out_path):
     spec = json.load(open(spec_path))
     api = wandb.Api(timeout=60)
@@ -53,6 +87,7 @@ def main(spec_path, out_path):
         "features": lambda: features(api),
         "create_project": lambda: create_project(api, spec),
         "api_keys": lambda: api_keys(spec),
+        "run_state_and_delete": lambda: run_state_and_delete(spec),
     }
     out = {name: attempt(steps[name]) for name in spec["steps"]}
     json.dump(out, open(out_path, "w"), indent=1)

@@ -26,6 +26,8 @@ def test_delete_run_removes_its_rows_and_bytes_and_the_name_starts_afresh(api, a
     assert blobs.stat(key) is None
     store = app.state.services.store
     assert store.read_log_lines(decode_id("Run", run_gid)) == []
+    audit = [(a["action"], a["target"]) for a in store.list_audit()]
+    assert ("run.delete", "alice/proj/r1") in audit, audit
 
     # a new run of that name (on SQLite it may even get the same storage id) starts empty
     again = api.upsert("r1")["bucket"]

@@ -50,6 +50,11 @@ def delete_run(store: MetadataStore, blobs: BlobStore, *, viewer: User, run_id: 
     keys = [run_file_key(run.id, f.name) for f in _files(store, run.id)
             if f.store in (None, blobs.name)]
     store.delete_run(run.id)
+    store.add_audit(user_id=viewer.id, action="run.delete",
+                    target=f"{run.entity_name}/{run.project_name}/{run.name}",
+                    detail=f"storage id {run.id}"
+                           + ("; with its artifact versions" if delete_artifacts else ""),
+                    now=utcnow())
     for key in keys:  # after the rows: a failure here leaves bytes nobody lists, no row
         blobs.delete(key)
 

@@ -27,6 +27,7 @@ from .security_world import (
     PROJECTS,
     TEAM,
     UNAUTHENTICATED,
+    UPSERT,
     USERS,
     World,
     md5_b64,
@@ -84,6 +85,12 @@ def _run_vars(world, who, vis):
 
 def _pending(world, vis):
     return world.pending[vis]
+
+
+def _fresh_run(world, who, vis):
+    """A new running run of the owner's, for probes that change or remove it."""
+    bucket = world.ok("owner", UPSERT, **where(vis), n=f"m{serial()}")["upsertBucket"]
+    return {"id": bucket["bucket"]["id"]}
 
 
 def _own_key_id(world, who):
@@ -154,6 +161,12 @@ TABLE: list[Row] = [
     P("Mutation.stopRun", "write", gql(
         "mutation S($id: ID!) { stopRun(input: {id: $id}) { success } }", ("stopRun",),
         lambda w, who, vis: {"id": w.run_ids[vis]})),
+    P("Mutation.updateRunState", "write", gql(
+        'mutation U($id: ID!) { updateRunState(input: {id: $id, state: "failed"}) { success } }',
+        ("updateRunState", "success"), _fresh_run)),
+    P("Mutation.deleteRun", "write", gql(
+        "mutation D($id: ID!) { deleteRun(input: {id: $id}) { clientMutationId } }",
+        ("deleteRun",), _fresh_run)),
     P("Mutation.markRunFilesUploaded", "write", gql(
         "mutation M($e: String!, $p: String!) { markRunFilesUploaded(input: {entityName: $e, "
         'projectName: $p, runName: "r1", files: ["a.txt"]}) { success } }',
@@ -334,7 +347,7 @@ def cells(rows: list[Row]) -> list[tuple[Row, str, str]]:
 
 CELLS = cells(TABLE)
 # the MariaDB subset: item 2's mutations, a read, file_stream and a page's JSON
-MARIADB_ROWS = {"Mutation.stopRun", "Mutation.createRunFiles", "Mutation.markRunFilesUploaded",
+MARIADB_ROWS = {"Mutation.stopRun", "Mutation.deleteRun", "Mutation.createRunFiles", "Mutation.markRunFilesUploaded",
                 "Mutation.notifyScriptableRunAlert", "Mutation.createArtifact", "Query.project",
                 "POST /files/{entity}/{project}/{run}/file_stream",
                 "GET /_ui/{entity}/{project}/runs"}

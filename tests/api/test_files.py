@@ -47,3 +47,29 @@ def test_names_escaping_the_run_are_refused(api):
     body = api.gql(CREATE, expect=400, entity="alice", project="proj", run="r1",
                    files=["ok.txt", "../../etc/passwd"])
     assert "relative path" in body["errors"][0]["message"]
+
+
+MARK = """mutation Mark($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
+  markRunFilesUploaded(input: {entityName: $entity, projectName: $project, runName: $run,
+    files: $files}) { success } }"""
+STATE = """query S($project: String!, $entity: String!, $name: String!) {
+  project(name: $project, entityName: $entity) { run(name: $name) { state } } }"""
+
+
+def test_mark_run_files_uploaded_commits_bytes_put_straight_to_the_store(api, app):
+    """Run.upload_file PUTs to the bucket, then says markRunFilesUploaded (the server says it
+    has MARK_RUN_FILES_UPLOADED): with no bucket event, the file is recorded from the store;
+    a name with no bytes stays unlisted and the run's state is left alone."""
+    from wbserver.api.graphql.ids import decode_id
+
+    run_id = decode_id("Run", api.upsert("r1")["bucket"]["id"])
+    app.state.services.blobs.write(f"runs/{run_id}/late/model.bin", [b"weights"])
+    body = api.gql(MARK, entity="alice", project="proj", run="r1",
+                   files=["late/model.bin", "never-put.txt"])
+    assert body == {"data": {"markRunFilesUploaded": {"success": True}}}, body
+    run = api.gql(LIST, project="proj", entity="alice", name="r1")["data"]["project"]["run"]
+    sizes = {e["node"]["name"]: e["node"]["sizeBytes"] for e in run["files"]["edges"]}
+    assert sizes.get("late/model.bin") == 7, sizes
+    assert sizes.get("never-put.txt") is None
+    state = api.gql(STATE, project="proj", entity="alice", name="r1")["data"]["project"]["run"]
+    assert state == {"state": "running"}

@@ -65,6 +65,21 @@ def create_run_files(store: MetadataStore, blobs: BlobStore, *, run: Run, names:
     return targets, headers
 
 
+def mark_run_files_uploaded(store: MetadataStore, blobs: BlobStore, *, run: Run,
+                            names: list[str]) -> None:
+    """markRunFilesUploaded: the client says it PUT these files (Run.upload_file); record
+    each one whose bytes are in the store now, as a bucket event would. The run's state is
+    left alone."""
+    for name in names:
+        check_file_name(name)
+    store.prepare_run_files(run.id, names)
+    for name in dict.fromkeys(names):
+        key = run_file_key(run.id, name)
+        info = blobs.stat(key)
+        if info is not None:
+            blob_landed(store, key=key, info=info, where=blobs.name)
+
+
 def upload_needed(store: MetadataStore, *, key: str) -> bool:
     """Whether bytes PUT under `key` should be written at all (artifact content that is
     already stored is immutable: the PUT is accepted and ignored). A PUT to a manifest or

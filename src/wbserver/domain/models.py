@@ -10,7 +10,8 @@ RUNNING = "running"
 FINISHED = "finished"
 FAILED = "failed"
 CRASHED = "crashed"
-RUN_STATES = (RUNNING, FINISHED, FAILED, CRASHED)
+PENDING = "pending"  # requeued by Run.update_state: waiting for a client to resume it
+RUN_STATES = (RUNNING, FINISHED, FAILED, CRASHED, PENDING)
 
 
 @dataclass(frozen=True)

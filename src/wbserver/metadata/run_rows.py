@@ -197,6 +197,17 @@ class RunRows:
         assert run is not None
         return run
 
+    def delete_run(self, run_id: int) -> None:
+        """The run and every row of it (history, values, console, files, alerts, artifact
+        uses) in one transaction; artifacts it logged stay, no longer naming their maker."""
+        with self._write() as conn:
+            for table in (t.history_chunks, t.history_segments, t.history_rollups,
+                          t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages):
+                conn.execute(delete(table).where(table.c.run_id == run_id))
+            conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
+                         .values(created_by_run_id=None))
+            conn.execute(delete(t.runs).where(t.runs.c.id == run_id))
+
     def apply_stream(self, run_id: int, mutation: StreamMutation) -> Run:
         with self._write() as conn:
             current = self._run_by_id(conn, run_id, lock=True)

@@ -135,6 +135,8 @@ ROOT_RULES: dict[str, dict[str, Rule]] = {
         "createRunFiles": project_write(),
         "notifyScriptableRunAlert": project_write(),
         "stopRun": run_write("id"),
+        "updateRunState": run_write("id"),
+        "deleteRun": run_write("id"),
         "markRunFilesUploaded": project_write(),
         "upsertModel": project_write("entityName", "name"),
         "createArtifact": project_write(),

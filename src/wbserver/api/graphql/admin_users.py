@@ -131,8 +131,10 @@ def _api_keys(user: User, info: GraphQLResolveInfo) -> dict[str, Any]:
     if user.id != info.context.viewer.id and not info.context.viewer.is_admin:
         return {"edges": []}
     keys: list[ApiKey] = info.context.store.list_api_keys(user.id)
-    return {"edges": [{"node": {"id": encode_id("ApiKey", k.id), "name": k.name,
-                                "description": f"{k.key_prefix}…"}} for k in keys]}
+    # `name` is the key's id as the client shows it (User.api_keys, delete_api_key): the
+    # start of the key, never the secret; the label the key was made with is its description.
+    return {"edges": [{"node": {"id": encode_id("ApiKey", k.id), "name": k.key_prefix,
+                                "description": k.name}} for k in keys]}
 
 
 RESOLVERS: dict[str, dict[str, Resolver]] = {

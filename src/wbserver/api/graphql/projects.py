@@ -84,6 +84,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "updatedAt": lambda p, _i: p.updated_at,
         "isBenchmark": lambda _p, _i: False,
         "readOnly": lambda _p, _i: False,
+        "views": lambda _p, _i: None,  # saved workspace views: none (Api.create_project reads it)
         "user": lambda p, info: info.context.store.get_user(p.created_by) if p.created_by else None,
         "runCount": run_count,
         "runs": runs,

@@ -8,6 +8,7 @@ from wbserver.api.graphql import (
     artifact_reads,
     artifacts,
     projects,
+    run_changes,
     run_files,
     run_history,
     runs,
@@ -19,7 +20,7 @@ from wbserver.api.graphql.schema import Resolver
 def all_resolvers() -> dict[str, dict[str, Resolver]]:
     merged: dict[str, dict[str, Resolver]] = {}
     for module in (viewer, projects, runs, run_history, run_files, artifacts, artifact_reads,
-                   accounts, admin_users):
+                   accounts, admin_users, run_changes):
         for type_name, fields in module.RESOLVERS.items():
             clash = merged.setdefault(type_name, {}).keys() & fields.keys()
             if clash:

@@ -11,7 +11,7 @@ from wbserver.api.graphql.ids import cursor, encode_id
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.runs import find_run
 from wbserver.api.graphql.schema import Resolver
-from wbserver.domain.files import check_file_name, create_run_files, run_file_key
+from wbserver.domain.files import create_run_files, mark_run_files_uploaded, run_file_key
 from wbserver.domain.models import Run, RunFile
 
 MAX_PAGE = 10000
@@ -28,10 +28,9 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
 
 
 def mark_uploaded(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    ctx = info.context
     run = find_run(info, input["entityName"], input["projectName"], input["runName"])
-    for name in input["files"]:
-        check_file_name(name)
-    info.context.store.prepare_run_files(run.id, input["files"])
+    mark_run_files_uploaded(ctx.store, ctx.services.blobs, run=run, names=input["files"])
     return {"success": True}
 
 

@@ -14,8 +14,21 @@ def viewer(_root: Any, info: GraphQLResolveInfo) -> User:
     return info.context.viewer
 
 
+# The wandb client versions this server is tested with (the oldest and the pinned one).
+# `wandb verify` compares its own version with these; clients 0.28 and older read
+# max_cli_version before logging Tables and Images (and ask again while it is missing).
+CLI_VERSION_INFO = {"min_cli_version": "0.28.2", "max_cli_version": "0.31.0"}
+
+# The client's ServerFeature names (wandb_internal.proto) of what this server really does;
+# the client turns off whatever is not listed. FILESTREAM_GZIP: file_stream bodies may be
+# gzip-encoded (api/rest/bodies.py). MARK_RUN_FILES_UPLOADED: markRunFilesUploaded commits
+# files PUT straight to the bucket (Run.upload_file), without changing the run's state.
+SERVER_FEATURES = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED")
+
+
 def server_info(_root: Any, _info: GraphQLResolveInfo) -> dict[str, Any]:
-    return {"features": [], "cliVersionInfo": {}, "latestLocalVersionInfo": None}
+    return {"features": [{"name": name, "isEnabled": True} for name in SERVER_FEATURES],
+            "cliVersionInfo": dict(CLI_VERSION_INFO), "latestLocalVersionInfo": None}
 
 
 def entity(_root: Any, info: GraphQLResolveInfo, name: str | None = None) -> Entity | None:

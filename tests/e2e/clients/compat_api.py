@@ -1,0 +1,97 @@
+"""Client calls the wandb SDK's own system tests make; run as ``python compat_api.py SPEC OUT``.
+
+Each step named in SPEC["steps"] runs through the real client and records its value or the
+client's error."""
+
+import json
+import sys
+import traceback
+
+import wandb
+
+
+def attempt(fn):
+    try:
+        return {"value": fn()}
+    except BaseException as exc:  # the client's own error text is what the test checks
+        return {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+
+
+def verify_version(api):
+    from wandb.sdk.verify.verify import check_wandb_version
+
+    check_wandb_version(api)  # prints its verdict; raises on an unusable answer
+    return True
+
+
+def features(api):
+    names = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED", "ARTIFACT_TAGS",
+             "EXPAND_DEFINED_METRIC_GLOBS", "STRUCTURED_CONSOLE_LOGS")
+    return {n: bool(api._service_api.feature_enabled(n)) for n in names}
+
+
+def create_project(api, spec):
+    api.create_project(spec["project"], spec["entity"])
+    return api.project(spec["project"], spec["entity"]).name
+
+
+def api_keys(spec):
+    me = wandb.Api(timeout=60).viewer
+    new_key = me.generate_api_key("made-by-compat")
+    names = wandb.Api(timeout=60).viewer.api_keys
+    matching = [n for n in names if new_key.startswith(n)]
+    deleted = wandb.Api(timeout=60).viewer.delete_api_key(matching[0]) if matching else None
+    return {"new_key": new_key, "names": names, "matching": matching, "deleted": deleted,
+            "names_after": wandb.Api(timeout=60).viewer.api_keys}
+
+
+def run_state_and_delete(spec):
+    project, entity = spec["project"], spec["entity"]
+    path = f"{entity}/{project}/statedel1"
+    out = {}
+    live = wandb.init(project=project, entity=entity, id="statedel1")
+    live.log({"loss": 1.0})
+    state = lambda: wandb.Api(timeout=60).run(path).state  # noqa: E731
+    out["to_failed"] = attempt(lambda: wandb.Api(timeout=60).run(path).update_state("failed"))
+    out["after_failed"] = state()
+    out["to_pending"] = attempt(lambda: wandb.Api(timeout=60).run(path).update_state("pending"))
+    out["after_pending"] = state()
+    live.finish()
+    out["after_finish"] = state()
+    out["finished_to_pending"] = attempt(
+        lambda: wandb.Api(timeout=60).run(path).update_state("pending"))
+    out["delete"] = attempt(lambda: wandb.Api(timeout=60).run(path).delete())
+    out["read_deleted"] = attempt(lambda: wandb.Api(timeout=60).run(path).id)
+    # a run that logged an artifact, deleted with it
+    maker = wandb.init(project=project, entity=entity, id="statedel2")
+    art = wandb.Artifact("made-by-deleted", type="dataset")
+    with art.new_file("a.txt") as f:
+        f.write("hello")
+    maker.log_artifact(art).wait()
+    maker.finish()
+    name = f"{entity}/{project}/made-by-deleted:v0"
+    out["artifact_before"] = attempt(lambda: wandb.Api(timeout=60).artifact(name).version)
+    out["delete_with_artifacts"] = attempt(
+        lambda: wandb.Api(timeout=60).run(f"{entity}/{project}/statedel2").delete(
+            delete_artifacts=True))
+    out["artifact_after"] = attempt(lambda: wandb.Api(timeout=60).artifact(name).version)
+    out["runs_left"] = [r.id for r in wandb.Api(timeout=60).runs(f"{entity}/{project}")]
+    return out
+
+
+def main(spec_path, out_path):
+    spec = json.load(open(spec_path))
+    api = wandb.Api(timeout=60)
+    steps = {
+        "verify_version": lambda: verify_version(api),
+        "features": lambda: features(api),
+        "create_project": lambda: create_project(api, spec),
+        "api_keys": lambda: api_keys(spec),
+        "run_state_and_delete": lambda: run_state_and_delete(spec),
+    }
+    out = {name: attempt(steps[name]) for name in spec["steps"]}
+    json.dump(out, open(out_path, "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

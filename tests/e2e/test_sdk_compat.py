@@ -1,0 +1,57 @@
+"""What the wandb SDK's own system tests found missing (issue 20), pinned with the real
+client: server info, Api.create_project, API key ids."""
+
+from __future__ import annotations
+
+import httpx
+
+from .harness import Client, Server
+
+
+def test_server_info_gives_cli_versions_and_the_features_the_server_has(client: Client) -> None:
+    out, _ = client.script("compat_api.py", {"steps": ["verify_version", "features"]})
+    # `wandb verify`'s version check compared the client with a missing max_cli_version
+    assert out["verify_version"] == {"value": True}, out["verify_version"]
+    assert out["features"]["value"] == {
+        "FILESTREAM_GZIP": True, "MARK_RUN_FILES_UPLOADED": True,
+        # not claimed: the server does not do these
+        "ARTIFACT_TAGS": False, "EXPAND_DEFINED_METRIC_GLOBS": False,
+        "STRUCTURED_CONSOLE_LOGS": False}
+
+
+def test_api_create_project(client: Client) -> None:
+    out, _ = client.script("compat_api.py", {"steps": ["create_project"],
+                                             "project": "made-by-api", "entity": "alice"})
+    assert out["create_project"] == {"value": "made-by-api"}, out["create_project"]
+
+
+def test_api_key_names_are_key_ids_the_client_deletes_by(server: Server, client: Client) -> None:
+    out, _ = client.script("compat_api.py", {"steps": ["api_keys"]})
+    keys = out["api_keys"]["value"]
+    new_key = keys["new_key"]
+    assert len(keys["matching"]) == 1, keys  # exactly one listed id starts the new key
+    assert keys["matching"][0] != new_key and "made-by-compat" not in keys["names"]
+    assert keys["deleted"] is True
+    assert keys["matching"][0] not in keys["names_after"]
+    viewer = httpx.post(server.url + "/graphql", auth=("api", new_key),
+                        json={"query": "{ viewer { username } }"})
+    assert viewer.status_code == 401, viewer.text
+
+
+def test_run_update_state_and_delete(client: Client) -> None:
+    out, _ = client.script("compat_api.py", {"steps": ["run_state_and_delete"],
+                                             "project": "state-del", "entity": "alice"})
+    got = out["run_state_and_delete"]["value"]
+    assert got["to_failed"] == {"value": True}, got["to_failed"]
+    assert got["after_failed"] == "failed"
+    assert got["to_pending"] == {"value": True}, got["to_pending"]
+    assert got["after_pending"] == "pending"
+    assert got["after_finish"] == "finished"
+    # a finished run cannot be requeued: the client raises with the server's reason
+    assert "a finished run cannot be set to pending" in got["finished_to_pending"]["error"]
+    assert got["delete"] == {"value": None}, got["delete"]
+    assert "error" in got["read_deleted"], got["read_deleted"]
+    assert got["artifact_before"] == {"value": "v0"}, got["artifact_before"]
+    assert got["delete_with_artifacts"] == {"value": None}, got["delete_with_artifacts"]
+    assert "error" in got["artifact_after"], got["artifact_after"]
+    assert got["runs_left"] == []

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from wbserver.api.graphql.ids import decode_id
+from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.run_changes import delete_run, update_run_state
 

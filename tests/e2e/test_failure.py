@@ -99,8 +99,12 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         path = f"alice/{PROJECT}/crashrun01"
         spec = {
             "init": {"project": PROJECT, "id": "crashrun01", "name": "doomed"},
-            # Heartbeats and file_stream posts every second keep the live run "running".
-            "settings": {"heartbeat_seconds": 1, "x_file_stream_transmit_interval": 1},
+            # wandb-core ignores heartbeat_seconds (its idle heartbeat is every 30 s): what keeps
+            # a live run's file_stream busy here is system metrics sampled every second, sent
+            # every second. With the default 15 s sampling the 6 s timeout below marked the
+            # live run crashed between two samples, and the test passed or failed by timing.
+            "settings": {"heartbeat_seconds": 1, "x_file_stream_transmit_interval": 1,
+                         "x_stats_sampling_interval": 1},
             "steps": 10,
             "console": True,
             "ready_sleep": 600,

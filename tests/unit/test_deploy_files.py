@@ -266,6 +266,23 @@ def test_systemd_unit_stops_gracefully_after_the_drain_and_runs_unprivileged():
     assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 
+def test_systemd_unit_passes_systemd_analyze_verify(tmp_path):
+    """Every key known to systemd, every value parsed (verify prints what it ignores)."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed: the check above still ran")
+    wbserver = Path(sys.executable).with_name("wbserver")
+    assert wbserver.is_file()
+    unit = (DEPLOY / "wbserver.service").read_text()
+    assert "/opt/wbserver/bin/wbserver " in unit
+    (tmp_path / "wbserver.service").write_text(
+        unit.replace("/opt/wbserver/bin/wbserver ", f"{wbserver} "))
+    done = subprocess.run([analyze, "verify", str(tmp_path / "wbserver.service")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), \
+        done.stdout + done.stderr
+
+
 # -- reverse proxies ----------------------------------------------------------------------
 
 def nginx_locations(text: str) -> dict[str, str]:

@@ -354,6 +354,20 @@ def test_caddy_example_lifts_the_body_limit_only_for_storage():
     assert text.count("{") == text.count("}")
 
 
+def test_caddy_example_passes_caddy_validate(tmp_path):
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("caddy is not installed (apt-get install caddy): the check above still ran")
+    home = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([caddy, "validate", "--adapter", "caddyfile", "--config",
+                           str(DEPLOY / "Caddyfile")], env=home, capture_output=True,
+                          text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Valid configuration" in output, output
+    assert '"level":"warn"' not in output and '"level":"error"' not in output, output
+
+
 def test_deployment_docs_are_linked_from_the_operator_guide_and_readme():
     assert "(deployment.md)" in (ROOT / "docs" / "operators.md").read_text()
     assert "(docs/deployment.md)" in (ROOT / "README.md").read_text()

@@ -125,6 +125,16 @@ def test_dockerignore_keeps_the_build_context_to_the_package_sources():
     assert copied <= kept, f"COPY names files the context leaves out: {copied - kept}"
 
 
+def build_context(context: Path) -> Path:
+    """What `docker build` sends with this .dockerignore: the files the build stage copies."""
+    context.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(ROOT / name, context / name)
+    shutil.copytree(ROOT / "src", context / "src", ignore=shutil.ignore_patterns(
+        "__pycache__", "*.pyc", "*.so", "*.egg-info"))
+    return context
+
+
 def test_the_build_stage_wheel_carries_templates_static_files_migrations_and_accelerator(
         tmp_path):
     """Build the wheel by the build stage's own command, in a context made as .dockerignore
@@ -132,12 +142,7 @@ def test_the_build_stage_wheel_carries_templates_static_files_migrations_and_acc
     wheel_runs = [run for run in instructions(BUILD, "RUN") if run.startswith("pip wheel")
                   and "--no-deps" in run]
     assert len(wheel_runs) == 1, instructions(BUILD, "RUN")
-    context = tmp_path / "src"
-    context.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md"):
-        shutil.copy(ROOT / name, context / name)
-    shutil.copytree(ROOT / "src", context / "src", ignore=shutil.ignore_patterns(
-        "__pycache__", "*.pyc", "*.so", "*.egg-info"))
+    context = build_context(tmp_path / "src")
     out = tmp_path / "wheels"
     argv = shlex.split(wheel_runs[0].replace("/wheels", str(out)))
     assert argv[0] == "pip"  # this interpreter's pip, as the image's is the image's Python

@@ -134,8 +134,9 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", parents=[data_dir], help="run the server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8080)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (0.0.0.0: every interface)")
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port to listen on")
     serve.add_argument("--log-level", type=_log_level, default="info",
                        help="critical, error, warning, info (default), debug or trace")
     serve.add_argument("--access-log", action="store_true", help="log every request")

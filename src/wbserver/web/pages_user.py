@@ -13,6 +13,7 @@ from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
+from wbserver.web.i18n import N_
 from wbserver.web.pages_notify import notification_context
 from wbserver.web.pages_sso import finish, is_root_callback
 from wbserver.web.render import redirect, render
@@ -82,7 +83,7 @@ async def change_password(request: Request, who: Visitor) -> Response:
     stored = found[1] if found else None
     if not stored or not verify_password(stored, form.get("current", "")):
         return await _settings_page(
-            request, who, flashes=[("error", "the current password is wrong")], status=400)
+            request, who, flashes=[("error", N_("the current password is wrong"))], status=400)
     accounts.check_password(form.get("new", ""))
     await run_in_threadpool(store.set_password_hash, user.id, hash_password(form["new"]))
     return redirect("/login")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from .conftest import start_bare_server
+from e2e.harness import Client, start_server
+
+from ui.conftest import start_bare_server, wait_until
 
 
 def test_spanish_by_accept_language_and_by_the_footer_switch(tmp_path, new_page):
@@ -38,5 +40,34 @@ def test_spanish_by_accept_language_and_by_the_footer_switch(tmp_path, new_page)
         assert other.page.get_attribute("html", "lang") == "es"
         assert other.page.inner_text("h1") == "Iniciar sesión"
         other.check_clean()
+    finally:
+        server.stop()
+
+
+def test_a_run_page_and_its_script_texts_in_spanish(tmp_path, new_page):
+    server = start_server(tmp_path / "srv")
+    try:
+        server.set_password("alice", "alice password")
+        client = Client(server=server, root=tmp_path / "client")
+        spec = {"init": {"project": "es", "name": "uno"}, "steps": 5, "console": True}
+        run, _ = client.script("log_run.py", spec)
+        watched = new_page("run-es")
+        page = watched.page
+        page.set_extra_http_headers({"Accept-Language": "es"})
+        page.goto(server.url + "/login")
+        page.fill("#username", "alice")
+        page.fill("#password", "alice password")
+        page.click("button:has-text('Iniciar sesión')")
+        page.wait_for_url(server.url + "/")
+        page.goto(f"{server.url}/alice/es/runs/{run['id']}")
+        page.wait_for_selector("body[data-loaded='1']")
+        assert page.get_attribute("html", "lang") == "es"
+        assert page.inner_text("#overview-h") == "Resumen general"
+        assert page.inner_text("#charts-h") == "Gráficos"
+        page.fill("#log-search", "stderr")  # the status line run.js writes, from WB.t
+        wait_until(page, "document.getElementById('log-status').textContent"
+                         ".endsWith('líneas coincidentes')")
+        watched.shot("run")
+        watched.check_clean()
     finally:
         server.stop()

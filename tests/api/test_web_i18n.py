@@ -73,5 +73,8 @@ def test_signed_in_pages_and_page_messages_are_spanish(web):
     # the error page of a domain error: its heading translated, its text shown as it is
     response = web.get("/nobody/nothing")
     assert "Eso no funcionó" in response.text
+    # a refusal the web layer raises (the form's CSRF check), in Spanish on its page
+    response = web.post("/settings/keys", data={"name": "k", "csrf_token": "forged"})
+    assert response.status_code == 403 and "este formulario caducó" in response.text
     # the JS strings come in the page's data block
     assert '"zoomed": "ampliado"' in html or '"zoomed":"ampliado"' in html

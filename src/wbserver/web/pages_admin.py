@@ -140,7 +140,7 @@ async def user_action(request: Request, who: Visitor) -> Response:
     try:
         if action in ("deactivate", "activate"):
             if action == "deactivate" and name == admin.username:
-                raise InvalidInput("you cannot deactivate yourself")
+                raise InvalidInput(N_("you cannot deactivate yourself"))
             await run_in_threadpool(lambda: accounts.set_active(
                 svc.store, username=name, active=action == "activate", license=svc.license(),
                 now=now))

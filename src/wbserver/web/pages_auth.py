@@ -86,7 +86,7 @@ async def login(request: Request, who: Visitor) -> Response:
     settings = svc.settings
     options = login_options(svc)
     if not options["password_on"]:
-        raise PermissionDenied("password sign-in is turned off; use single sign-on")
+        raise PermissionDenied(N_("password sign-in is turned off; use single sign-on"))
     try:
         signed = await run_in_threadpool(
             lambda: sign_in(svc.store, username=str(form.get("username", "")).strip(),

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from wbserver.errors import InvalidInput
 from wbserver.web.guard import page
-from wbserver.web.i18n import LANG_COOKIE, LANGUAGES
+from wbserver.web.i18n import LANG_COOKIE, LANGUAGES, N_
 from wbserver.web.render import redirect
 from wbserver.web.session import Visitor, checked_form, secure_cookies
 
@@ -21,7 +21,7 @@ async def choose_language(request: Request, who: Visitor) -> Response:
     form = await checked_form(request, who)
     lang = form.get("lang", "")
     if lang not in LANGUAGES:
-        raise InvalidInput(f"no such language; one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(N_("no such language: choose en (English) or es (Spanish)"))
     response = redirect(_back_to(form.get("next", "/")))
     response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax",
                         secure=secure_cookies(request), max_age=365 * 24 * 3600)

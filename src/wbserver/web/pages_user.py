@@ -57,7 +57,7 @@ async def create_key(request: Request, who: Visitor) -> Response:
     form = await checked_form(request, who)
     name = form.get("name", "").strip() or "key"
     if len(name) > 128:
-        raise InvalidInput("a key name is at most 128 characters")
+        raise InvalidInput(N_("a key name is at most 128 characters"))
     key = await run_in_threadpool(lambda: create_api_key(services(request).store,
                                                          username=user.username, name=name))
     return await _settings_page(request, who, new_key=key)
@@ -70,7 +70,7 @@ async def revoke_key(request: Request, who: Visitor) -> Response:
     key_id = int(request.path_params["key_id"])
     if not await run_in_threadpool(lambda: services(request).store.revoke_api_key(
             user_id=user.id, key_id=key_id)):
-        raise NotFound("no such key")
+        raise NotFound(N_("no such key"))
     return redirect("/settings")
 
 

@@ -296,6 +296,8 @@ TABLE: list[Row] = [
       page("POST", lambda w, who, vis: f"/teams/{TEAM}/members",
            lambda w, who, vis: {"username": USERS["invitee"], "role": "member"})),
     S("GET /settings", "signed_in", page("GET", lambda w, who, vis: "/settings")),
+    listed("POST /lang", "anyone with the page's form token sets the `lang` cookie of their "
+           "own browser (no account touched); tests/api/test_web_i18n.py"),
     S("POST /settings/keys", "signed_in",
       page("POST", lambda w, who, vis: "/settings/keys", lambda w, who, vis: {"name": "m"})),
     S("POST /settings/keys/{key_id:int}/revoke", "signed_in",

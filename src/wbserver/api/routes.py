@@ -13,6 +13,7 @@ from wbserver.api.rest import artifact_download, handlers
 from wbserver.web import (
     pages_admin,
     pages_auth,
+    pages_lang,
     pages_notify,
     pages_runs,
     pages_sso,
@@ -53,6 +54,7 @@ ROUTES = [
     Route("/teams/{name}/members", pages_notify.set_member, methods=POST),
     Route("/reset/{token}", pages_auth.reset, methods=FORM),
     Route("/settings", pages_user.settings_page, methods=GET),
+    Route("/lang", pages_lang.choose_language, methods=POST),
     Route("/settings/keys", pages_user.create_key, methods=POST),
     Route("/settings/keys/{key_id:int}/revoke", pages_user.revoke_key, methods=POST),
     Route("/settings/password", pages_user.change_password, methods=POST),

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from wbserver.api.errors import status_for
 from wbserver.errors import Unauthenticated, WbError
+from wbserver.web.i18n import N_
 from wbserver.web.render import redirect, render
 from wbserver.web.session import SignInRequired, Visitor, visitor
 
@@ -28,19 +29,20 @@ def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
         except SignInRequired:
             if request.method == "GET":
                 return redirect(f"/login?next={quote(request.url.path)}")
-            return render(request, who, "message.html", status=401, heading="Sign in first",
-                          message="Your session has ended.", link="/login", link_text="Sign in")
+            return render(request, who, "message.html", status=401, heading=N_("Sign in first"),
+                          message=N_("Your session has ended."), link="/login",
+                          link_text=N_("Sign in"))
         except Unauthenticated as exc:
-            return render(request, who, "message.html", status=401, heading="Not signed in",
-                          message=exc.message, link="/login", link_text="Sign in")
+            return render(request, who, "message.html", status=401, heading=N_("Not signed in"),
+                          message=exc.message, link="/login", link_text=N_("Sign in"))
         except WbError as exc:
             return render(request, who, "message.html", status=status_for(exc),
-                          heading="That did not work", message=exc.message,
-                          link=request.headers.get("referer") or "/", link_text="Back")
+                          heading=N_("That did not work"), message=exc.message,
+                          link=request.headers.get("referer") or "/", link_text=N_("Back"))
         except Exception:
             log.exception("page %s failed", request.url.path)
             return render(request, who, "message.html", status=500,
-                          heading="Something went wrong",
-                          message="The server could not show this page. The details are in the "
-                                  "server's log.", link="/", link_text="Home")
+                          heading=N_("Something went wrong"),
+                          message=N_("The server could not show this page. The details are in "
+                                     "the server's log."), link="/", link_text=N_("Home"))
     return wrapped

@@ -18,6 +18,7 @@ from wbserver.passwords import hash_password
 from wbserver.sso.provider import configured_client, sso_blocked_reason
 from wbserver.storage.cors import storage_report
 from wbserver.web.guard import page
+from wbserver.web.i18n import N_, translated
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, check_csrf, require_admin, services
 
@@ -73,7 +74,8 @@ async def save_settings(request: Request, who: Visitor) -> Response:
         return await _render_settings(request, who, status=400, flashes=[("error", exc.message)])
     if changed and svc.queue is not None:  # a new BUCKET_QUEUE: its consumer switches now
         await run_in_threadpool(svc.queue)
-    text = f"Saved {len(changed)} setting(s)." if changed else "Nothing changed."
+    text = (translated(request, "Saved %(n)s setting(s).") % {"n": len(changed)} if changed
+            else N_("Nothing changed."))
     return await _render_settings(request, who, flashes=[("ok", text)])
 
 
@@ -109,7 +111,8 @@ async def create_user(request: Request, who: Visitor) -> Response:
             password_hash=hash_password(password), license=svc.license(), now=utcnow()))
     except WbError as exc:
         return await _render_users(request, who, status=400, flashes=[("error", exc.message)])
-    return await _render_users(request, who, flashes=[("ok", f"Created {user.username}.")])
+    return await _render_users(request, who, flashes=[("ok", translated(
+        request, "Created %(name)s.") % {"name": user.username})])
 
 
 @page
@@ -123,7 +126,7 @@ async def invite(request: Request, who: Visitor) -> Response:
         is_admin=form.get("admin") == "1", hours=svc.settings.invite_hours,
         license=svc.license(), now=utcnow()))
     link = f"{base_url(request, svc.settings)}/invite/{token}"
-    return await _render_users(request, who, link=link, link_title="Invite link")
+    return await _render_users(request, who, link=link, link_title=N_("Invite link"))
 
 
 @page
@@ -137,7 +140,7 @@ async def user_action(request: Request, who: Visitor) -> Response:
     try:
         if action in ("deactivate", "activate"):
             if action == "deactivate" and name == admin.username:
-                raise InvalidInput("you cannot deactivate yourself")
+                raise InvalidInput(N_("you cannot deactivate yourself"))
             await run_in_threadpool(lambda: accounts.set_active(
                 svc.store, username=name, active=action == "activate", license=svc.license(),
                 now=now))
@@ -149,7 +152,8 @@ async def user_action(request: Request, who: Visitor) -> Response:
                 svc.store, by=admin, username=name, hours=svc.settings.invite_hours, now=now))
             link = f"{base_url(request, svc.settings)}/reset/{token}"
             return await _render_users(request, who, link=link,
-                                       link_title=f"Password reset link for {name}")
+                                       link_title=translated(
+                                           request, "Password reset link for %(name)s") % {"name": name})
         else:
             raise NotFound(f"unknown action {action!r}")
         await run_in_threadpool(lambda: svc.store.add_audit(

@@ -27,6 +27,7 @@ from wbserver.errors import (
 )
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
+from wbserver.web.i18n import N_
 from wbserver.web.pages_sso import login_options, provider_logout_url, render_login
 from wbserver.web.render import redirect, render
 from wbserver.web.session import SESSION_COOKIE, Visitor, check_csrf, services, set_session_cookie
@@ -85,7 +86,7 @@ async def login(request: Request, who: Visitor) -> Response:
     settings = svc.settings
     options = login_options(svc)
     if not options["password_on"]:
-        raise PermissionDenied("password sign-in is turned off; use single sign-on")
+        raise PermissionDenied(N_("password sign-in is turned off; use single sign-on"))
     try:
         signed = await run_in_threadpool(
             lambda: sign_in(svc.store, username=str(form.get("username", "")).strip(),
@@ -133,8 +134,8 @@ async def invite(request: Request, who: Visitor) -> Response:
     token = request.path_params["token"]
     found = await run_in_threadpool(lambda: accounts.open_link(svc.store, token=token,
                                                                kind="invite", now=utcnow()))
-    context: dict[str, Any] = dict(heading="Join wbserver", intro="Choose your user name and password.",
-                   action=f"/invite/{token}", ask_identity=True, button="Create my account",
+    context: dict[str, Any] = dict(heading=N_("Join wbserver"), intro=N_("Choose your user name and password."),
+                   action=f"/invite/{token}", ask_identity=True, button=N_("Create my account"),
                    default_email=found.email)
     if request.method == "GET":
         return render(request, who, "account_form.html", form={}, **context)
@@ -163,8 +164,8 @@ async def reset(request: Request, who: Visitor) -> Response:
     token = request.path_params["token"]
     await run_in_threadpool(lambda: accounts.open_link(svc.store, token=token, kind="reset",
                                                        now=utcnow()))
-    context: dict[str, Any] = dict(heading="Choose a new password", intro="Your old password stops working.",
-                   action=f"/reset/{token}", ask_identity=False, button="Set password")
+    context: dict[str, Any] = dict(heading=N_("Choose a new password"), intro=N_("Your old password stops working."),
+                   action=f"/reset/{token}", ask_identity=False, button=N_("Set password"))
     if request.method == "GET":
         return render(request, who, "account_form.html", form={}, **context)
     form = await request.form()
@@ -177,5 +178,5 @@ async def reset(request: Request, who: Visitor) -> Response:
                       flashes=[("error", exc.message)], **context)
     await run_in_threadpool(lambda: accounts.reset_password(
         svc.store, token=token, password_hash=hash_password(password), now=utcnow()))
-    return render(request, who, "message.html", heading="Password changed",
-                  message="Sign in with your new password.", link="/login", link_text="Sign in")
+    return render(request, who, "message.html", heading=N_("Password changed"),
+                  message=N_("Sign in with your new password."), link="/login", link_text=N_("Sign in"))

@@ -20,6 +20,7 @@ from wbserver.domain.permissions import ROLES, entity_role
 from wbserver.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from wbserver.notify.slack import SlackError, exchange_code
 from wbserver.web.guard import page
+from wbserver.web.i18n import N_
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, checked_form, require_user, services
 
@@ -61,8 +62,8 @@ def _check_state(svc: Any, user: User, state: str) -> str:
     except (ValueError, KeyError, UnicodeDecodeError):
         valid = False
     if not valid or int(who) != user.id:
-        raise Unauthenticated("this Slack connection was not started here, or took longer than "
-                              "10 minutes; start again")
+        raise Unauthenticated(N_("this Slack connection was not started here, or took longer than "
+                                 "10 minutes; start again"))
     return entity
 
 
@@ -73,8 +74,8 @@ async def connect(request: Request, who: Visitor) -> Response:
     entity = _managed_entity(svc, user, request.query_params.get("entity") or user.username)
     settings = svc.settings
     if not (settings.slack_client_id and settings.slack_secret):
-        raise InvalidInput("Slack is not set up on this server: a site admin sets SLACK_CLIENT_ID "
-                           "and SLACK_SECRET on /system-admin")
+        raise InvalidInput(N_("Slack is not set up on this server: a site admin sets SLACK_CLIENT_ID "
+                              "and SLACK_SECRET on /system-admin"))
     params = {"client_id": settings.slack_client_id, "scope": "incoming-webhook",
               "redirect_uri": base_url(request, settings) + "/slack/callback",
               "state": _state(svc, user, entity.name)}
@@ -131,7 +132,7 @@ async def team(request: Request, who: Visitor) -> Response:
     entity = await run_in_threadpool(svc.store.get_entity, request.path_params["name"])
     role = entity_role(svc.store, user, entity) if entity and entity.is_team else None
     if entity is None or role is None:
-        raise NotFound("team not found")
+        raise NotFound(N_("team not found"))
     members = await run_in_threadpool(svc.store.list_team_members, entity.id)
     context = await run_in_threadpool(notification_context, svc, entity)
     return render(request, who, "team.html", team=entity, role=role, members=members,

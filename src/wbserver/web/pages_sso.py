@@ -27,6 +27,7 @@ from wbserver.sso.provider import (
 )
 from wbserver.sso.tokens import KeySets, exchange_code, fetch_userinfo, verify_id_token
 from wbserver.web.guard import page
+from wbserver.web.i18n import N_
 from wbserver.web.render import redirect, render
 from wbserver.web.session import (
     Visitor,
@@ -83,7 +84,7 @@ def is_root_callback(request: Request) -> bool:
 async def root_callback(request: Request, who: Visitor) -> Response:
     """POST /: the provider's form_post answer when the callback is HOST itself."""
     if not is_root_callback(request):
-        raise NotFound("nothing is posted to / unless the sign-in callback is HOST itself")
+        raise NotFound(N_("nothing is posted to / unless the sign-in callback is HOST itself"))
     return await finish(request)
 
 
@@ -134,7 +135,7 @@ async def _finish(request: Request, who: Visitor) -> Response:
     svc = services(request)
     client = active_client(svc)
     if client is None:
-        raise PermissionDenied("single sign-on is not enabled on this server")
+        raise PermissionDenied(N_("single sign-on is not enabled on this server"))
     params: dict[str, Any] = dict(request.query_params)
     if request.method == "POST":
         params.update({k: str(v) for k, v in (await request.form()).items()})
@@ -143,7 +144,7 @@ async def _finish(request: Request, who: Visitor) -> Response:
         raise Unauthenticated(f"the identity provider did not sign you in: {params['error']}"
                               + (f" ({detail})" if detail else ""))
     if not params.get("state"):
-        raise Unauthenticated("the identity provider's answer carries no state")
+        raise Unauthenticated(N_("the identity provider's answer carries no state"))
     signed = await run_in_threadpool(_complete, request, svc, client, params,
                                      request.cookies.get(STATE_COOKIE))
     response = redirect(signed[1])
@@ -163,12 +164,12 @@ def _complete(request: Request, svc: Services, client: OidcClient, params: dict[
         id_token = params.get("id_token")
     else:
         if not params.get("code"):
-            raise Unauthenticated("the identity provider's answer carries no code")
+            raise Unauthenticated(N_("the identity provider's answer carries no code"))
         tokens = exchange_code(client, endpoints, code=params["code"],
                                redirect_uri=callback_url(request), code_verifier=verifier)
         id_token = tokens["id_token"]
     if not isinstance(id_token, str):
-        raise Unauthenticated("the identity provider sent no id token")
+        raise Unauthenticated(N_("the identity provider sent no id token"))
     claims = verify_id_token(helpers.keys, client, endpoints, id_token, nonce=nonce)
     claims = {**fetch_userinfo(endpoints, tokens.get("access_token")), **claims}
     settings = svc.settings

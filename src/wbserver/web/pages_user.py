@@ -13,6 +13,7 @@ from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
+from wbserver.web.i18n import N_
 from wbserver.web.pages_notify import notification_context
 from wbserver.web.pages_sso import finish, is_root_callback
 from wbserver.web.render import redirect, render
@@ -56,7 +57,7 @@ async def create_key(request: Request, who: Visitor) -> Response:
     form = await checked_form(request, who)
     name = form.get("name", "").strip() or "key"
     if len(name) > 128:
-        raise InvalidInput("a key name is at most 128 characters")
+        raise InvalidInput(N_("a key name is at most 128 characters"))
     key = await run_in_threadpool(lambda: create_api_key(services(request).store,
                                                          username=user.username, name=name))
     return await _settings_page(request, who, new_key=key)
@@ -69,7 +70,7 @@ async def revoke_key(request: Request, who: Visitor) -> Response:
     key_id = int(request.path_params["key_id"])
     if not await run_in_threadpool(lambda: services(request).store.revoke_api_key(
             user_id=user.id, key_id=key_id)):
-        raise NotFound("no such key")
+        raise NotFound(N_("no such key"))
     return redirect("/settings")
 
 
@@ -82,7 +83,7 @@ async def change_password(request: Request, who: Visitor) -> Response:
     stored = found[1] if found else None
     if not stored or not verify_password(stored, form.get("current", "")):
         return await _settings_page(
-            request, who, flashes=[("error", "the current password is wrong")], status=400)
+            request, who, flashes=[("error", N_("the current password is wrong"))], status=400)
     accounts.check_password(form.get("new", ""))
     await run_in_threadpool(store.set_password_hash, user.id, hash_password(form["new"]))
     return redirect("/login")

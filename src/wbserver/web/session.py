@@ -15,6 +15,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import User
 from wbserver.domain.sessions import session_user
 from wbserver.errors import PermissionDenied, Unauthenticated
+from wbserver.web.i18n import N_
 
 SESSION_COOKIE = "wbserver_session"
 FORM_COOKIE = "wbserver_form"  # double-submit CSRF token for forms shown before sign-in
@@ -69,8 +70,8 @@ async def checked_form(request: Request, who: Visitor) -> dict[str, str]:
 
 def check_csrf(who: Visitor, form_token: object) -> None:
     if not isinstance(form_token, str) or not hmac.compare_digest(form_token, who.csrf_token):
-        raise PermissionDenied("this form has expired or did not come from this site; "
-                               "reload the page and try again")
+        raise PermissionDenied(N_("this form has expired or did not come from this site; "
+                                  "reload the page and try again"))
 
 
 class SignInRequired(Unauthenticated):
@@ -79,12 +80,12 @@ class SignInRequired(Unauthenticated):
 
 def require_user(who: Visitor) -> User:
     if who.user is None:
-        raise SignInRequired("sign in first")
+        raise SignInRequired(N_("sign in first"))
     return who.user
 
 
 def require_admin(who: Visitor) -> User:
     user = require_user(who)
     if not user.is_admin:
-        raise PermissionDenied("only site admins may open this page")
+        raise PermissionDenied(N_("only site admins may open this page"))
     return user

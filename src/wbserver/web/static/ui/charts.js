@@ -7,6 +7,11 @@
 
   WB.enc = encodeURIComponent;
 
+  /* a visible text in the page's language (base.html's #ui-text block; English otherwise) */
+  const uiText = document.getElementById("ui-text");
+  const texts = uiText ? JSON.parse(uiText.textContent) : {};
+  WB.t = function (s) { return texts[s] || s; };
+
   WB.getJSON = async function (url) {
     const response = await fetch(url, {
       credentials: "same-origin",

@@ -34,7 +34,7 @@
     if (!entry.data) return;
     const shown = entry.system ? Object.assign({}, view, { xAxis: view.xAxis === "wall" ? "wall" : "runtime" }) : view;
     entry.chart.draw([{ label: entry.chart.key, colour: info.colour, x: entry.data.x, y: entry.data.y }], shown);
-    entry.chart.setNote(WB.note(entry.data) + (entry.range ? " · zoomed" : ""));
+    entry.chart.setNote(WB.note(entry.data) + (entry.range ? " · " + WB.t("zoomed") : ""));
   }
 
   function entryFor(map, parent, key, zoom) {
@@ -135,8 +135,8 @@
     const body = await WB.getJSON(url);
     body.lines.forEach(logLine);
     if (!state.search) state.logNext = body.next;
-    logStatus.textContent = state.search ? body.lines.length + " matching lines" :
-      logItems.size ? "" : "No console output yet.";
+    logStatus.textContent = state.search ? body.lines.length + " " + WB.t("matching lines") :
+      logItems.size ? "" : WB.t("No console output yet.");
     if (atBottom && !state.search) logEl.scrollTop = logEl.scrollHeight;
   }
 
@@ -179,12 +179,12 @@
   function schedule() {
     if (!state.running) return;
     setTimeout(function () {
-      poll().catch(function (err) { logStatus.textContent = "live update paused: " + err.message; })
+      poll().catch(function (err) { logStatus.textContent = WB.t("live update paused:") + " " + err.message; })
         .finally(schedule);
     }, POLL_MS);
   }
 
   Promise.all([loadMetrics(info.metrics), loadSystem(), loadLogs(true)])
     .then(function () { document.body.dataset.loaded = "1"; schedule(); })
-    .catch(function (err) { logStatus.textContent = "could not load: " + err.message; });
+    .catch(function (err) { logStatus.textContent = WB.t("could not load:") + " " + err.message; });
 })();

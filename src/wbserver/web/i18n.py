@@ -1,0 +1,72 @@
+"""The UI's languages: gettext catalogues (locale/<lang>/LC_MESSAGES/messages.po) compiled in
+memory with Babel when first needed, and the language of a request (the `lang` cookie the
+footer's switch sets, else Accept-Language, else English)."""
+
+from __future__ import annotations
+
+import functools
+import io
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from starlette.requests import Request
+
+LOCALE = Path(__file__).with_name("locale")
+DEFAULT = "en"
+LANGUAGES = {"en": "English", "es": "Español"}
+LANG_COOKIE = "lang"
+# strings of static/ui/*.js (WB.t), handed to the page in its #ui-text data block
+JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update paused:",
+            "could not load:")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return message
+
+
+@functools.cache
+def translations(lang: str) -> NullTranslations:
+    po = LOCALE / lang / "LC_MESSAGES" / "messages.po"
+    if lang == DEFAULT or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def _from_accept_language(header: str) -> str:
+    best, best_q = DEFAULT, 0.0
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = tag.strip().lower().split("-")[0]
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    return _from_accept_language(request.headers.get("accept-language", ""))
+
+
+def translated(request: Request, message: str) -> str:
+    """`message` in the request's language (unchanged when the catalogue lacks it)."""
+    return translations(language(request)).gettext(message)
+
+
+def js_texts(lang: str) -> dict[str, str]:
+    t = translations(lang)
+    return {text: t.gettext(text) for text in JS_TEXTS}

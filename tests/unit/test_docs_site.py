@@ -31,6 +31,15 @@ class AssetUrls(HTMLParser):
                 self.urls.append(value)
 
 
+def _nav_pages(nav: list[object]) -> list[str]:
+    """The page files a (nested) MkDocs nav names."""
+    pages: list[str] = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        pages += _nav_pages(value) if isinstance(value, list) else [str(value)]
+    return pages
+
+
 def external(url: str) -> bool:
     return url.strip().lower().startswith(("http://", "https://", "//"))
 
@@ -44,11 +53,12 @@ def test_docs_site_builds_strict_with_every_page_and_no_outside_assets(tmp_path)
     assert "WARNING" not in done.stderr, done.stderr
 
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-    in_nav = {next(iter(entry.values())) for entry in config["nav"]}
-    pages = {p.name for p in (ROOT / "docs").glob("*.md")}
-    assert pages == in_nav, f"docs/*.md not in the nav: {pages - in_nav}"
+    in_nav = set(_nav_pages(config["nav"]))
+    pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
+    assert pages == in_nav, f"docs pages not in the nav: {pages - in_nav}"
     for page in pages:
-        assert (site / page.replace(".md", ".html")).is_file(), page
+        built = page.replace("README.md", "index.md").replace(".md", ".html")
+        assert (site / built).is_file(), page
 
     outside: list[str] = []
     for html in site.rglob("*.html"):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from .harness import Client, Server, basic_auth, start_server
+from .harness import PINNED_CLIENT, Client, Server, basic_auth, client_python, start_server
 
 
 def rate_limited_answers(server: Server) -> dict[str, float]:
@@ -26,8 +26,22 @@ def rate_limited_answers(server: Server) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server, with its own data dir, for all tests of a module."""
+def wandb_version(request: pytest.FixtureRequest) -> str:
+    """The wandb client version the module's clients run: the pinned one, or each of
+    harness.CLIENT_VERSIONS in a module or test marked with ``harness.each_client()``."""
+    return str(getattr(request, "param", PINNED_CLIENT))
+
+
+@pytest.fixture(scope="module")
+def wandb_python(wandb_version: str) -> str:
+    """The interpreter whose wandb is ``wandb_version`` (a missing venv fails the test)."""
+    return client_python(wandb_version)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, wandb_version: str) -> Iterator[Server]:
+    """One server, with its own data dir, for all tests of a module (one per client version
+    in a module whose tests run with each client)."""
     srv = start_server(tmp_path_factory.mktemp("server"))
     try:
         yield srv
@@ -38,12 +52,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
-def client(server: Server, tmp_path: Path) -> Client:
+def client(server: Server, tmp_path: Path, wandb_python: str) -> Client:
     """A wandb client environment (HOME, WANDB_DIR, caches...) under tmp_path."""
-    return Client(server=server, root=tmp_path / "client")
+    return Client(server=server, root=tmp_path / "client", python=wandb_python)
 
 
 @pytest.fixture(scope="module")
-def module_client(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Client:
+def module_client(server: Server, tmp_path_factory: pytest.TempPathFactory,
+                  wandb_python: str) -> Client:
     """Like ``client``, for module-scoped fixtures that run the client once."""
-    return Client(server=server, root=tmp_path_factory.mktemp("client"))
+    return Client(server=server, root=tmp_path_factory.mktemp("client"), python=wandb_python)

@@ -9,6 +9,8 @@ directory, ``~/.netrc`` or the internet.
 from __future__ import annotations
 
 import base64
+import functools
+import importlib.metadata
 import json
 import os
 import secrets
@@ -22,9 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 PYTHON = sys.executable
 CLIENTS_DIR = Path(__file__).parent / "clients"
+REPO = Path(__file__).resolve().parents[2]
+
+# The wandb clients that the tests marked with `each_client()` run with: the pinned one (in this
+# interpreter's venv) and the older protocol generation, in the venv scripts/test keeps from
+# OLD_CLIENT_REQUIREMENTS. The server is always this interpreter's wbserver.
+PINNED_CLIENT = f"wandb{importlib.metadata.version('wandb')}"
+OLD_CLIENT = "wandb0.28.2"
+OLD_CLIENT_VENV = REPO / ".venv-wandb028"
+OLD_CLIENT_REQUIREMENTS = Path(__file__).parent / "wandb-0.28.2-requirements.txt"
+CLIENT_VERSIONS = (PINNED_CLIENT, OLD_CLIENT)
 
 SERVER_START_TIMEOUT = 60.0
 CLI_TIMEOUT = 60.0
@@ -64,6 +77,45 @@ def _tail(path: Path, limit: int = 6000) -> str:
     except OSError:
         return "(no output file)"
     return text[-limit:]
+
+
+# --------------------------------------------------------------------------- client versions
+
+
+class ClientMissing(Exception):
+    """The venv of a client version is missing or broken: the test errors (never skips), and
+    an xfail mark (which expects an AssertionError) does not swallow it."""
+
+
+@functools.cache
+def client_python(version: str) -> str:
+    """The interpreter whose ``wandb`` is VERSION (one of CLIENT_VERSIONS)."""
+    if version == PINNED_CLIENT:
+        return PYTHON
+    if version != OLD_CLIENT:
+        raise ClientMissing(f"unknown client version {version!r}: {CLIENT_VERSIONS}")
+    python = OLD_CLIENT_VENV / "bin" / "python"
+    how = (f"scripts/test creates it (python3 -m venv {OLD_CLIENT_VENV.name} && "
+           f"{OLD_CLIENT_VENV.name}/bin/pip install -r "
+           f"{OLD_CLIENT_REQUIREMENTS.relative_to(REPO)})")
+    if not python.exists():
+        raise ClientMissing(f"no venv with the {version} client at {OLD_CLIENT_VENV}: {how}")
+    found = subprocess.run([str(python), "-c", "import wandb; print(wandb.__version__)"],
+                           capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    if found.stdout.strip() != version.removeprefix("wandb"):
+        raise ClientMissing(show(found, f"{python} holds no wandb {version}") + how)
+    return str(python)
+
+
+def each_client(*, xfail: dict[str, str] | None = None) -> pytest.MarkDecorator:
+    """Parametrize a test (or, as ``pytestmark``, a module) over CLIENT_VERSIONS, with ids
+    ``wandb0.31.0`` / ``wandb0.28.2``; the module's server and clients are made once per
+    version. XFAIL maps a version to why it fails today: a strict xfail, so that the run
+    fails once it passes and the mark is taken off."""
+    params = [pytest.param(version, id=version, marks=[
+        pytest.mark.xfail(strict=True, raises=AssertionError, reason=(xfail or {})[version])
+    ] if version in (xfail or {}) else []) for version in CLIENT_VERSIONS]
+    return pytest.mark.parametrize("wandb_version", params, indirect=True, scope="module")
 
 
 # --------------------------------------------------------------------------- server
@@ -268,6 +320,7 @@ class Client:
     api_key: str | None = None  # None: the server's key; "": no WANDB_API_KEY
     set_base_url: bool = True  # False: no WANDB_BASE_URL (e.g. to test `wandb login --host`)
     extra_env: dict[str, str] = field(default_factory=dict)
+    python: str = PYTHON  # the interpreter (so the wandb client version) its scripts run with
 
     def __post_init__(self) -> None:
         if self.api_key is None:
@@ -303,7 +356,7 @@ class Client:
         """Run ``python ARGS`` in the isolated environment (no check)."""
         try:
             return subprocess.run(
-                [PYTHON, *args],
+                [self.python, *args],
                 cwd=self.workdir,
                 env=self.env(),
                 capture_output=True,
@@ -353,7 +406,7 @@ class Client:
         out_path = self.root / "io" / f"{tag}.out.json"
         spec_path.write_text(json.dumps(spec))
         proc = subprocess.Popen(
-            [PYTHON, str(CLIENTS_DIR / name), str(spec_path), str(out_path)],
+            [self.python, str(CLIENTS_DIR / name), str(spec_path), str(out_path)],
             cwd=self.workdir,
             env=self.env(),
             stdout=subprocess.PIPE,

@@ -8,11 +8,16 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .harness import Client, Server
+from .harness import OLD_CLIENT, Client, Server, each_client
 
 PROJECT = "arts"
 V0 = {"a.txt": "alpha\n", "sub/b.txt": "bravo\n"}
 V1 = {"a.txt": "alpha\n", "sub/b.txt": "bravo, changed\n"}
+
+# Both protocol generations, each against a server of its own. 0.28.x declares
+# CreateArtifactFiles($storageLayout: ArtifactStorageLayout!), a type the schema lacks: every
+# artifact upload of that client fails today (the fix takes this mark off).
+pytestmark = each_client(xfail={OLD_CLIENT: "issue 20 cause 1: ArtifactStorageLayout enum"})
 
 
 def stored(server: Server) -> dict[str, tuple[int, int]]:
@@ -42,8 +47,9 @@ def log(client: Client, run_id: str, files: dict[str, str], **extra) -> dict:
     return out
 
 
-def test_versions_dedup_aliases_use_download_lineage_and_delete(server: Server, tmp_path: Path):
-    producer = Client(server=server, root=tmp_path / "producer")
+def test_versions_dedup_aliases_use_download_lineage_and_delete(server: Server, tmp_path: Path,
+                                                               wandb_python: str):
+    producer = Client(server=server, root=tmp_path / "producer", python=wandb_python)
     before, puts = stored(server), uploads(server)
     v0 = log(producer, "prod0", V0, aliases=["custom"], metadata={"rows": 2})
     assert v0["version"] == "v0" and v0["aliases"] == ["custom", "latest"]
@@ -66,7 +72,8 @@ def test_versions_dedup_aliases_use_download_lineage_and_delete(server: Server, 
     assert all(after_v1[k] == v for k, v in after_v0.items()), "stored content was rewritten"
     assert uploads(server) == puts + 3, "only the changed file may be uploaded"
 
-    consumer = Client(server=server, root=tmp_path / "consumer")  # its own empty cache
+    consumer = Client(server=server, root=tmp_path / "consumer",  # its own empty cache
+                      python=wandb_python)
     used, _ = consumer.script("artifacts.py", {
         "action": "use", "init": {"project": PROJECT, "id": "cons0"},
         "use": ["data:latest", "data:v0", "data:custom"]})
@@ -75,7 +82,7 @@ def test_versions_dedup_aliases_use_download_lineage_and_delete(server: Server, 
     assert used["used"]["data:v0"]["files"] == V0
     assert used["used"]["data:v0"]["id"] == v0["id"]
 
-    reader = Client(server=server, root=tmp_path / "reader")
+    reader = Client(server=server, root=tmp_path / "reader", python=wandb_python)
     read, _ = reader.script("artifacts.py", {
         "action": "api", "artifact": f"alice/{PROJECT}/data:v1",
         "run": f"alice/{PROJECT}/cons0"})
@@ -114,19 +121,21 @@ def test_table_in_history_reads_back_and_downloads(server: Server, client: Clien
 
 
 def test_content_stored_in_a_project_others_cannot_read_is_uploaded_again(server: Server,
-                                                                         tmp_path: Path):
+                                                                         tmp_path: Path,
+                                                                         wandb_python: str):
     """Another user logging the same bytes as alice's private version gets no free pass to
     them (issue 18): the client is told to upload (to a staging key), does, and the version
     commits; the server still keeps one copy of the content."""
     secret = {"weights.txt": "the same bytes in two private projects\n"}
-    alice = Client(server=server, root=tmp_path / "alice")
+    alice = Client(server=server, root=tmp_path / "alice", python=wandb_python)
     spec = {"action": "log", "init": {"project": "mine", "id": "a0"}, "name": "model",
             "files": secret}
     assert alice.script("artifacts.py", spec)[0]["version"] == "v0"
     before, puts = {k for k in stored(server) if k.startswith("md5/")}, uploads(server)
 
     server.create_user("bob", "bob@example.com")
-    bob = Client(server=server, root=tmp_path / "bob", api_key=server.create_key("bob"))
+    bob = Client(server=server, root=tmp_path / "bob", api_key=server.create_key("bob"),
+                 python=wandb_python)
     logged, _ = bob.script("artifacts.py", {**spec, "init": {"project": "his", "id": "b0"}})
     assert logged["version"] == "v0"
     after = stored(server)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .harness import Client, section, show, user_view
+from .harness import Client, each_client, section, show, user_view
 
 PROJECT = "proj"
 SAVED_CONTENT = "saved by the rich run\nsecond line: 3.14159\nünïcödé ✓\n"
@@ -66,6 +66,8 @@ SMALL_C = {
     "fail": "small-c gives up",
 }
 A, B, C = RICH["init"]["id"], SMALL_B["init"]["id"], SMALL_C["init"]["id"]
+
+pytestmark = each_client()  # both protocol generations, each against a server of its own
 
 
 def query(filters: dict[str, Any], order: str, expect: list[str], per_page: int = 50) -> dict:

@@ -55,3 +55,13 @@ def test_run_update_state_and_delete(client: Client) -> None:
     assert got["delete_with_artifacts"] == {"value": None}, got["delete_with_artifacts"]
     assert "error" in got["artifact_after"], got["artifact_after"]
     assert got["runs_left"] == []
+
+
+def test_deleting_a_run_twice_succeeds_and_a_retry_never_hits_a_newer_run(client: Client) -> None:
+    out, _ = client.script("compat_api.py", {"steps": ["delete_twice"],
+                                             "project": "del-twice", "entity": "alice"})
+    got = out["delete_twice"]["value"]
+    assert got["first"] == {"value": None}, got["first"]
+    assert got["second"] == {"value": None}, got["second"]  # W&B keeps deleted runs
+    assert got["third"] == {"value": None}, got["third"]
+    assert got["runs_left"] == ["deltwice2"], "the retried delete reached the newer run"

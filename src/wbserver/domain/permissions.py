@@ -121,6 +121,21 @@ def writable_run(store: MetadataStore, *, viewer: User, run_id: int) -> Run:
     return run
 
 
+def deletable_run(store: MetadataStore, *, viewer: User, run_id: int) -> Run | None:
+    """`writable_run`, or None for a run already deleted from a project the viewer may
+    write: W&B keeps deleted runs, so deleting one again succeeds. Others are told it is not
+    found (which ids were deleted does not leak)."""
+    try:
+        return writable_run(store, viewer=viewer, run_id=run_id)
+    except NotFound:
+        project_id = store.deleted_run_project(run_id)
+        project = store.get_project_by_id(project_id) if project_id is not None else None
+        if project is None or project_access(store, viewer, project) < READ:
+            raise
+    check_project_write(store, viewer=viewer, project=project)
+    return None
+
+
 def _artifact_project(store: MetadataStore, viewer: User,
                       artifact_id: int) -> tuple[Artifact, Project]:
     artifact = store.get_artifact(artifact_id)

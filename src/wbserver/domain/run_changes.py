@@ -8,7 +8,7 @@ from wbserver.domain.artifacts import delete_artifact
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import run_file_key
 from wbserver.domain.models import CRASHED, FAILED, PENDING, RUNNING, Run, RunFile, User
-from wbserver.domain.permissions import writable_run
+from wbserver.domain.permissions import deletable_run, writable_run
 from wbserver.errors import InvalidInput
 from wbserver.ports import BlobStore, MetadataStore
 
@@ -42,8 +42,12 @@ def update_run_state(store: MetadataStore, *, viewer: User, run_id: int, state: 
 def delete_run(store: MetadataStore, blobs: BlobStore, *, viewer: User, run_id: int,
                delete_artifacts: bool) -> None:
     """Delete a run, its history, console, files (their bytes too) and alerts; the artifact
-    versions it logged go too with `delete_artifacts`, else they stay without a maker."""
-    run = writable_run(store, viewer=viewer, run_id=run_id)
+    versions it logged go too with `delete_artifacts`, else they stay without a maker.
+    Deleting a run already deleted succeeds and does nothing, as on W&B (which keeps deleted
+    runs): for whoever may write its project, others are told it is not found."""
+    run = deletable_run(store, viewer=viewer, run_id=run_id)
+    if run is None:
+        return
     if delete_artifacts:
         for artifact_id in _logged_artifacts(store, run.id):
             delete_artifact(store, viewer=viewer, artifact_id=artifact_id, delete_aliases=True)

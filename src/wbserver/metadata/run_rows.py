@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, delete, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wbserver.domain.clock import utcnow
@@ -48,6 +48,8 @@ _RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
 _RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+_DELETED_RUN = select(t.deleted_runs.c.project_id).where(
+    t.deleted_runs.c.run_id == bindparam("run_id"))
 # the SET columns are the parameters it is executed with (besides run_id_)
 _UPDATE_RUN = update(t.runs).where(t.runs.c.id == bindparam("run_id_"))
 _MARK_UPLOADED = (update(t.run_files)
@@ -156,6 +158,8 @@ class RunRows:
                 values = {**_RUN_DEFAULTS, "created_at": now, "updated_at": now,
                           "heartbeat_at": now, **_encode(fields), "project_id": project_id,
                           "user_id": user_id}
+                if self.engine.dialect.name == "sqlite":
+                    values["id"] = self._next_run_id(conn)
                 try:
                     with conn.begin_nested():
                         new_id = inserted_id(conn.execute(t.runs.insert().values(**values)))
@@ -178,6 +182,15 @@ class RunRows:
         assert run is not None
         return run, inserted
 
+    @staticmethod
+    def _next_run_id(conn: Connection) -> int:
+        """SQLite gives a new row the highest id + 1, so the id of the newest run again once
+        it was deleted: a new run's id is above every run's and every deleted run's. (Writers
+        are serialized by BEGIN IMMEDIATE; MySQL/MariaDB's AUTO_INCREMENT never goes back.)"""
+        live = conn.execute(select(func.max(t.runs.c.id))).scalar() or 0
+        gone = conn.execute(select(func.max(t.deleted_runs.c.run_id))).scalar() or 0
+        return max(int(live), int(gone)) + 1
+
     def _run_in_project(self, conn: Connection, project_id: int, name: str, *,
                         lock: bool) -> Run | None:
         query = _RUN_IN_PROJECT_LOCKED if lock else _RUN_IN_PROJECT
@@ -199,14 +212,25 @@ class RunRows:
 
     def delete_run(self, run_id: int) -> None:
         """The run and every row of it (history, values, console, files, alerts, artifact
-        uses) in one transaction; artifacts it logged stay, no longer naming their maker."""
+        uses) in one transaction; artifacts it logged stay, no longer naming their maker.
+        Its id and project are recorded (deleted_run_project); a run already gone is left."""
         with self._write() as conn:
+            current = self._run_by_id(conn, run_id, lock=True)
+            if current is None:
+                return
+            conn.execute(t.deleted_runs.insert().values(
+                run_id=run_id, project_id=current.project_id, deleted_at=utcnow()))
             for table in (t.history_chunks, t.history_segments, t.history_rollups,
                           t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages):
                 conn.execute(delete(table).where(table.c.run_id == run_id))
             conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
                          .values(created_by_run_id=None))
             conn.execute(delete(t.runs).where(t.runs.c.id == run_id))
+
+    def deleted_run_project(self, run_id: int) -> int | None:
+        """The project of the deleted run with storage id RUN_ID (None: no such deletion)."""
+        row = self._first(_DELETED_RUN, {"run_id": run_id})
+        return int(row.project_id) if row else None
 
     def apply_stream(self, run_id: int, mutation: StreamMutation) -> Run:
         with self._write() as conn:

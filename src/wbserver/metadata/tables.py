@@ -256,6 +256,14 @@ runs = Table(
     Index(None, "state", "heartbeat_at"),
 )
 
+# A deleted run's storage id (never given again) and project: deleting it again succeeds.
+deleted_runs = Table(
+    "deleted_runs", metadata,
+    Column("run_id", Id, primary_key=True, autoincrement=False),
+    Column("project_id", Id, nullable=False),
+    Column("deleted_at", Timestamp, nullable=False),
+)
+
 history_chunks = Table(
     "history_chunks", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

@@ -79,6 +79,19 @@ def run_state_and_delete(spec):
     return out
 
 
+def delete_twice(spec):
+    """The SDK's test_run_delete: one Run object deleted twice; then, once a newer run exists,
+    a third time (a retry must never reach another run)."""
+    project, entity = spec["project"], spec["entity"]
+    wandb.init(project=project, entity=entity, id="deltwice1").finish()
+    run = wandb.Api(timeout=60).run(f"{entity}/{project}/deltwice1")
+    out = {"first": attempt(run.delete), "second": attempt(run.delete)}
+    wandb.init(project=project, entity=entity, id="deltwice2").finish()
+    out["third"] = attempt(run.delete)
+    out["runs_left"] = [r.id for r in wandb.Api(timeout=60).runs(f"{entity}/{project}")]
+    return out
+
+
 def main(spec_path, out_path):
     spec = json.load(open(spec_path))
     api = wandb.Api(timeout=60)
@@ -88,6 +101,7 @@ def main(spec_path, out_path):
         "create_project": lambda: create_project(api, spec),
         "api_keys": lambda: api_keys(spec),
         "run_state_and_delete": lambda: run_state_and_delete(spec),
+        "delete_twice": lambda: delete_twice(spec),
     }
     out = {name: attempt(steps[name]) for name in spec["steps"]}
     json.dump(out, open(out_path, "w"), indent=1)

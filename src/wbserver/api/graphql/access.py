@@ -81,12 +81,15 @@ def project_write(entity_field: str = "entityName", project_field: str = "projec
     return Rule("project_write", check)
 
 
-def run_write(id_field: str = "id") -> Rule:
-    """Write access to the project of the run whose GraphQL id is in the input."""
+def run_write(id_field: str = "id", *, deleted_too: bool = False) -> Rule:
+    """Write access to the project of the run whose GraphQL id is in the input (or, with
+    `deleted_too`, of the run deleted with that id: deleting it again succeeds)."""
+    verify = permissions.deletable_run if deleted_too else permissions.writable_run
+
     def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
         ctx = info.context
-        permissions.writable_run(ctx.store, viewer=ctx.viewer,
-                                 run_id=decode_id("Run", str(_input(args).get(id_field))))
+        verify(ctx.store, viewer=ctx.viewer,
+               run_id=decode_id("Run", str(_input(args).get(id_field))))
     return Rule("run_write", check)
 
 
@@ -136,7 +139,7 @@ ROOT_RULES: dict[str, dict[str, Rule]] = {
         "notifyScriptableRunAlert": project_write(),
         "stopRun": run_write("id"),
         "updateRunState": run_write("id"),
-        "deleteRun": run_write("id"),
+        "deleteRun": run_write("id", deleted_too=True),
         "markRunFilesUploaded": project_write(),
         "upsertModel": project_write("entityName", "name"),
         "createArtifact": project_write(),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from tests.mariadb import MARIADB, fresh_database  # noqa: F401 (MARIADB: for other modules)
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.users import create_api_key, create_user
@@ -51,27 +51,14 @@ class Api:
         return response.json()
 
 
-MARIADB = "mysql://root:@127.0.0.1:3306"
-
-
 @pytest.fixture(params=["sqlite", "mariadb"])
 def database(request) -> Iterator[dict[str, str]]:
     """Every API test runs on the embedded SQLite and on a fresh MariaDB database."""
     if request.param == "sqlite":
         yield {}
         return
-    import pymysql
-
-    name = "wbtest_" + secrets.token_hex(6)
-    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-        yield {"MYSQL": f"{MARIADB}/{name}"}
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.close()
+    with fresh_database() as uri:
+        yield {"MYSQL": uri}
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.testclient import TestClient
 
+from tests.mariadb import fresh_database
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain import accounts, teams
@@ -27,8 +28,6 @@ from wbserver.domain.projects import upsert_project
 from wbserver.domain.sessions import sign_out, start_session
 from wbserver.domain.users import create_api_key
 from wbserver.licensing import issue, keygen
-
-from .conftest import MARIADB
 
 # who asks: no credentials, an unknown key, a revoked key (of a team member), a deactivated
 # user (a team member), a signed-in user outside the team, the team's viewer and member, the
@@ -213,18 +212,8 @@ def database_environ(kind: str) -> Iterator[dict[str, str]]:
     if kind == "sqlite":
         yield {}
         return
-    import pymysql
-
-    name = "wbtest_" + secrets.token_hex(6)
-    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-        yield {"MYSQL": f"{MARIADB}/{name}"}
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.close()
+    with fresh_database() as uri:
+        yield {"MYSQL": uri}
 
 
 @contextmanager

@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
+
+from tests.mariadb import fresh_database
 
 from .harness import Client, Server, _spawn, _wait_healthy, section, start_server, wait_for
 
 PROJECT = "crash-server"
 CLIENTS = 2
-MARIADB = dict(host="127.0.0.1", port=3306, user="root", password="")
 
 
 def _kill_and_restart(server: Server, attempt: int) -> Server:
@@ -49,16 +49,8 @@ def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     if request.param == "sqlite":
         yield {}
         return
-    name = "wbcrash_" + secrets.token_hex(5)
-    admin = pymysql.connect(**MARIADB)
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-        yield {"MYSQL": f"mysql://root:@127.0.0.1:3306/{name}"}
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.close()
+    with fresh_database("wbcrash_") as uri:
+        yield {"MYSQL": uri}
 
 
 def test_rows_survive_two_server_kills(tmp_path: Path, database_env: dict[str, str]) -> None:

@@ -89,7 +89,8 @@ class ArtifactRows(ArtifactReads):
                 metadata=spec.metadata, size=0, file_count=0, client_id=spec.client_id,
                 sequence_client_id=spec.sequence_client_id, created_by_run_id=run_id,
                 created_by_user_id=spec.user_id, history_step=spec.history_step,
-                pending_aliases=json.dumps(list(spec.aliases)), created_at=now,
+                pending_aliases=json.dumps(list(spec.aliases)),
+                tags=json.dumps(list(spec.tags)) if spec.tags else None, created_at=now,
                 updated_at=now)))
             return self._artifact_in(conn, int(artifact_id)), latest, True
 

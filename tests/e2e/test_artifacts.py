@@ -135,3 +135,12 @@ def test_content_stored_in_a_project_others_cannot_read_is_uploaded_again(server
     assert not [k for k in after if k.startswith("staging/")]  # the staged upload is gone
     read, _ = bob.script("artifacts.py", {"action": "api", "artifact": "bob/his/model:v0"})
     assert read["artifact"]["downloaded"] == secret
+
+
+def test_tags_given_when_logging_read_back(server: Server, client: Client):
+    logged = log(client, "tags0", {"t.txt": "tagged\n"}, name="tagged",
+                 tags=["gold", "two words"])
+    assert logged["version"] == "v0"
+    read, _ = client.script("artifacts.py", {"action": "api",
+                                             "artifact": f"alice/{PROJECT}/tagged:v0"})
+    assert read["artifact"]["tags"] == ["gold", "two words"]

@@ -2,7 +2,7 @@
 
 Spec keys:
   action   "log": one run logs an artifact made of `files` ({path: text}) with `aliases`,
-                  `metadata` and, with `table`, also logs a wandb.Table in history
+                  `metadata`, `tags` and, with `table`, also logs a wandb.Table in history
            "use": one run uses every name in `use` ("name:alias"), downloads each into
                   its own folder and reports the files' text
            "api": wandb.Api() reads `artifact` (files, metadata, aliases, logged_by,
@@ -41,7 +41,7 @@ def log(spec, out):
             handle.write(text)
     for name, uri in spec.get("refs", {}).items():
         art.add_reference(uri, name=name, checksum=False)
-    logged = run.log_artifact(art, aliases=spec.get("aliases", []))
+    logged = run.log_artifact(art, aliases=spec.get("aliases", []), tags=spec.get("tags"))
     logged.wait()
     out.update(id=logged.id, version=logged.version, digest=logged.digest,
                aliases=sorted(logged.aliases), run_id=run.id)
@@ -72,7 +72,7 @@ def api_read(spec, out):
             "sizes": sorted(f.size for f in art.files()),
             "downloaded": read_tree(root), "logged_by": creator.id if creator else None,
             "used_by": sorted(r.id for r in art.used_by()),
-            "file_count": art.file_count, "size": art.size,
+            "file_count": art.file_count, "size": art.size, "tags": sorted(art.tags),
         }
     if spec.get("run"):
         run = api.run(spec["run"])

@@ -144,3 +144,16 @@ def test_tags_given_when_logging_read_back(server: Server, client: Client):
     read, _ = client.script("artifacts.py", {"action": "api",
                                              "artifact": f"alice/{PROJECT}/tagged:v0"})
     assert read["artifact"]["tags"] == ["gold", "two words"]
+
+
+def test_save_edits_description_metadata_tags_and_aliases(server: Server, client: Client):
+    log(client, "edit0", {"e.txt": "edit me\n"}, name="edited", aliases=["old"],
+        tags=["keep", "drop"], metadata={"k": 1})
+    edited, _ = client.script("artifacts.py", {
+        "action": "edit", "artifact": f"alice/{PROJECT}/edited:v0",
+        "edit": {"description": "new words", "metadata": {"k": 2, "extra": "yes"},
+                 "tags": ["keep", "added"], "add_aliases": ["best"],
+                 "drop_aliases": ["old"]}})
+    assert edited["artifact"] == {
+        "description": "new words", "metadata": {"k": 2, "extra": "yes"},
+        "tags": ["added", "keep"], "aliases": ["best", "latest"]}

@@ -233,6 +233,36 @@ class ArtifactRows(ArtifactReads):
                     _set_aliases(conn, row.sequence_id, int(newest), [LATEST])
             return self._artifact_in(conn, artifact_id)
 
+    def update_artifact(self, artifact_id: int, *, description: str | None,
+                        metadata: str | None, tags_to_add: tuple[str, ...],
+                        tags_to_delete: tuple[str, ...]) -> Artifact:
+        """Set what is given (None keeps), add then remove tags; in one transaction."""
+        with self._write() as conn:
+            row = _locked_artifact(conn, artifact_id)
+            tags = [tag for tag in dict.fromkeys([*json.loads(row.tags or "[]"), *tags_to_add])
+                    if tag not in tags_to_delete]
+            values: dict[str, Any] = {"tags": json.dumps(tags) if tags else None,
+                                      "updated_at": utcnow()}
+            if description is not None:
+                values["description"] = description
+            if metadata is not None:
+                values["metadata"] = metadata
+            conn.execute(update(t.artifacts).where(A.id == artifact_id).values(**values))
+            return self._artifact_in(conn, artifact_id)
+
+    def add_artifact_aliases(self, artifact_id: int, aliases: list[str]) -> None:
+        """Point each alias at this version (moving it off another of its sequence)."""
+        with self._write() as conn:
+            row = _locked_artifact(conn, artifact_id)
+            _set_aliases(conn, row.sequence_id, artifact_id, aliases)
+
+    def delete_artifact_aliases(self, artifact_id: int, aliases: list[str]) -> None:
+        L = t.artifact_aliases.c
+        with self._write() as conn:
+            _locked_artifact(conn, artifact_id)
+            conn.execute(delete(t.artifact_aliases).where(
+                L.artifact_id == artifact_id, L.alias.in_(aliases)))
+
     # garbage collection -------------------------------------------------------------
 
     def unreferenced_blobs(self, cutoff: datetime) -> list[tuple[str, int]]:

@@ -8,6 +8,7 @@ Spec keys:
            "api": wandb.Api() reads `artifact` (files, metadata, aliases, logged_by,
                   used_by, download), `run` (logged/used artifacts, history tables),
                   and deletes `delete` ("entity/project/name:vN", delete_aliases=True)
+           "edit": wandb.Api() edits `artifact` with `edit` and .save() (see edit())
   init     kwargs for wandb.init
 Every action writes what it saw to OUT; tracebacks fail the process.
 """
@@ -94,11 +95,27 @@ def api_read(spec, out):
             out["after_delete"] = type(exc).__name__
 
 
+def edit(spec, out):
+    """Artifact.save() on a logged version: `edit` sets description, metadata, tags and
+    the aliases added/removed, then a fresh wandb.Api() reads it back."""
+    art = wandb.Api().artifact(spec["artifact"])
+    change = spec["edit"]
+    art.description = change["description"]
+    art.metadata = change["metadata"]
+    art.tags = change["tags"]
+    art.aliases = [a for a in art.aliases if a not in change.get("drop_aliases", [])]
+    art.aliases.extend(change.get("add_aliases", []))
+    art.save()
+    back = wandb.Api().artifact(spec["artifact"])
+    out["artifact"] = {"description": back.description, "metadata": back.metadata,
+                       "tags": sorted(back.tags), "aliases": sorted(back.aliases)}
+
+
 def main(spec_path, out_path):
     with open(spec_path) as handle:
         spec = json.load(handle)
     out = {}
-    {"log": log, "use": use, "api": api_read}[spec["action"]](spec, out)
+    {"log": log, "use": use, "api": api_read, "edit": edit}[spec["action"]](spec, out)
     with open(out_path, "w") as handle:
         json.dump(out, handle, indent=1)
 

@@ -157,3 +157,12 @@ def test_save_edits_description_metadata_tags_and_aliases(server: Server, client
     assert edited["artifact"] == {
         "description": "new words", "metadata": {"k": 2, "extra": "yes"},
         "tags": ["added", "keep"], "aliases": ["best", "latest"]}
+
+
+def test_artifact_types_of_a_project(server: Server, client: Client):
+    for run_id, name, kind in (("types0", "weights", "model"), ("types1", "rows", "dataset")):
+        spec = {"action": "log", "init": {"project": "typed", "id": run_id}, "name": name,
+                "type": kind, "files": {f"{name}.txt": name}}
+        client.script("artifacts.py", spec)
+    read, _ = client.script("artifacts.py", {"action": "api", "types": "alice/typed"})
+    assert read["types"] == ["dataset", "model"] and read["type"] == "model"

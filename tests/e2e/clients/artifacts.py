@@ -7,7 +7,8 @@ Spec keys:
                   its own folder and reports the files' text
            "api": wandb.Api() reads `artifact` (files, metadata, aliases, logged_by,
                   used_by, download), `run` (logged/used artifacts, history tables),
-                  and deletes `delete` ("entity/project/name:vN", delete_aliases=True)
+                  and deletes `delete` ("entity/project/name:vN", delete_aliases=True);
+                  `types` ("entity/project"): artifact_types() and artifact_type("model")
            "edit": wandb.Api() edits `artifact` with `edit` and .save() (see edit())
   init     kwargs for wandb.init
 Every action writes what it saw to OUT; tracebacks fail the process.
@@ -85,6 +86,9 @@ def api_read(spec, out):
         if tables:
             table = tables[0].get("table")
             out["table_data"] = [list(r) for r in table.data]
+    if spec.get("types"):  # "entity/project"
+        out["types"] = sorted(t.name for t in api.artifact_types(spec["types"]))
+        out["type"] = api.artifact_type("model", spec["types"]).name
     if spec.get("delete"):
         api.artifact(spec["delete"]).delete(delete_aliases=True)
         out["deleted"] = spec["delete"]

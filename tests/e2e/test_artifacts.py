@@ -166,3 +166,6 @@ def test_artifact_types_of_a_project(server: Server, client: Client):
         client.script("artifacts.py", spec)
     read, _ = client.script("artifacts.py", {"action": "api", "types": "alice/typed"})
     assert read["types"] == ["dataset", "model"] and read["type"] == "model"
+    assert read["collections"] == ["weights"]
+    assert read["collection"] == {"name": "weights", "type": "model", "tags": []}
+    assert read["exists"] == [True, False]

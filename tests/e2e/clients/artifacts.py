@@ -89,6 +89,12 @@ def api_read(spec, out):
     if spec.get("types"):  # "entity/project"
         out["types"] = sorted(t.name for t in api.artifact_types(spec["types"]))
         out["type"] = api.artifact_type("model", spec["types"]).name
+        out["collections"] = sorted(c.name for c in api.artifact_collections(spec["types"],
+                                                                             "model"))
+        found = api.artifact_collection("model", spec["types"] + "/weights")
+        out["collection"] = {"name": found.name, "type": found.type, "tags": found.tags}
+        out["exists"] = [api.artifact_collection_exists(spec["types"] + "/" + name, "model")
+                         for name in ("weights", "nothing")]
     if spec.get("delete"):
         api.artifact(spec["delete"]).delete(delete_aliases=True)
         out["deleted"] = spec["delete"]

@@ -64,7 +64,8 @@ def log_version(api: Any, name: str, files: dict[str, bytes], *, project: str = 
                 client_id: str | None = None, refs: dict[str, str] | None = None,
                 metadata: dict[str, Any] | None = None, commit: bool = True,
                 upload: bool = True, put_manifest: bool = True,
-                expect: int = 200, entity: str = "alice") -> dict[str, Any]:
+                expect: int = 200, entity: str = "alice",
+                tags: tuple[str, ...] = ()) -> dict[str, Any]:
     """CreateArtifact -> manifest -> files -> PUTs -> manifest PUT -> commit, as wandb-core.
 
     Returns the ids, the state CreateArtifact answered, the upload edges and the manifest."""
@@ -80,6 +81,7 @@ def log_version(api: Any, name: str, files: dict[str, bytes], *, project: str = 
         "clientID": client_id or secrets.token_hex(16), "sequenceClientID": secrets.token_hex(16),
         "enableDigestDeduplication": True, "historyStep": None, "ttlDurationSeconds": None,
         "distributedID": None, "storageRegion": None, "artifactCollectionNames": None,
+        "tags": [{"tagName": tag} for tag in tags] or None,
         "clientMutationId": None})
     if expect != 200:
         return created  # type: ignore[no-any-return]

@@ -103,6 +103,11 @@ def _fresh_version(world, vis, commit):
     return world.log_version(vis, commit=commit, name=f"m{serial()}")
 
 
+def _alias_vars(world, vis):
+    name = f"m{serial()}"
+    return {**where(vis), "c": name, "id": world.log_version(vis, name=name).id}
+
+
 ARTIFACT_INPUT = """mutation A($e: String!, $p: String!, $d: String!) { createArtifact(input: {
   artifactTypeName: "dataset", artifactCollectionName: "matrix", entityName: $e,
   projectName: $p, digest: $d}) { artifact { id } } }"""
@@ -208,6 +213,21 @@ TABLE: list[Row] = [
         "mutation D($id: ID!) { deleteArtifact(input: {artifactID: $id}) { artifact { id } } }",
         ("deleteArtifact", "artifact"),
         lambda w, who, vis: {"id": _fresh_version(w, vis, commit=True).id})),
+    P("Mutation.updateArtifact", "write", gql(
+        "mutation U($id: ID!) { updateArtifact(input: {artifactID: $id, description: \"d\", "
+        "tagsToAdd: [{tagName: \"t\"}]}) { artifact { id } } }",
+        ("updateArtifact", "artifact"),
+        lambda w, who, vis: {"id": _fresh_version(w, vis, commit=True).id})),
+    P("Mutation.addAliases", "write", gql(
+        "mutation A($id: ID!, $e: String!, $p: String!, $c: String!) { addAliases(input: {"
+        "artifactID: $id, aliases: [{alias: \"x\", artifactCollectionName: $c, "
+        "entityName: $e, projectName: $p}]}) { success } }",
+        ("addAliases", "success"), lambda w, who, vis: _alias_vars(w, vis))),
+    P("Mutation.deleteAliases", "write", gql(
+        "mutation A($id: ID!, $e: String!, $p: String!, $c: String!) { deleteAliases(input: {"
+        "artifactID: $id, aliases: [{alias: \"x\", artifactCollectionName: $c, "
+        "entityName: $e, projectName: $p}]}) { success } }",
+        ("deleteAliases", "success"), lambda w, who, vis: _alias_vars(w, vis))),
     P("Mutation.completeMultipartUploadArtifact", "write", gql(
         "mutation C($id: ID!, $path: String!) { completeMultipartUploadArtifact(input: {"
         'completeMultipartAction: Complete, completedParts: [{partNumber: 1, hexMD5: "00"}], '

@@ -144,3 +144,37 @@ def test_content_stored_in_a_project_others_cannot_read_is_uploaded_again(server
     assert not [k for k in after if k.startswith("staging/")]  # the staged upload is gone
     read, _ = bob.script("artifacts.py", {"action": "api", "artifact": "bob/his/model:v0"})
     assert read["artifact"]["downloaded"] == secret
+
+
+def test_tags_given_when_logging_read_back(server: Server, client: Client):
+    logged = log(client, "tags0", {"t.txt": "tagged\n"}, name="tagged",
+                 tags=["gold", "two words"])
+    assert logged["version"] == "v0"
+    read, _ = client.script("artifacts.py", {"action": "api",
+                                             "artifact": f"alice/{PROJECT}/tagged:v0"})
+    assert read["artifact"]["tags"] == ["gold", "two words"]
+
+
+def test_save_edits_description_metadata_tags_and_aliases(server: Server, client: Client):
+    log(client, "edit0", {"e.txt": "edit me\n"}, name="edited", aliases=["old"],
+        tags=["keep", "drop"], metadata={"k": 1})
+    edited, _ = client.script("artifacts.py", {
+        "action": "edit", "artifact": f"alice/{PROJECT}/edited:v0",
+        "edit": {"description": "new words", "metadata": {"k": 2, "extra": "yes"},
+                 "tags": ["keep", "added"], "add_aliases": ["best"],
+                 "drop_aliases": ["old"]}})
+    assert edited["artifact"] == {
+        "description": "new words", "metadata": {"k": 2, "extra": "yes"},
+        "tags": ["added", "keep"], "aliases": ["best", "latest"]}
+
+
+def test_artifact_types_of_a_project(server: Server, client: Client):
+    for run_id, name, kind in (("types0", "weights", "model"), ("types1", "rows", "dataset")):
+        spec = {"action": "log", "init": {"project": "typed", "id": run_id}, "name": name,
+                "type": kind, "files": {f"{name}.txt": name}}
+        client.script("artifacts.py", spec)
+    read, _ = client.script("artifacts.py", {"action": "api", "types": "alice/typed"})
+    assert read["types"] == ["dataset", "model"] and read["type"] == "model"
+    assert read["collections"] == ["weights"]
+    assert read["collection"] == {"name": "weights", "type": "model", "tags": []}
+    assert read["exists"] == [True, False]

@@ -59,6 +59,7 @@ class Artifact:
     created_at: datetime
     updated_at: datetime
     aliases: tuple[ArtifactAlias, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class NewArtifact:
     history_step: int | None
     dedupe: bool
     user_id: int
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

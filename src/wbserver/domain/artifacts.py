@@ -53,6 +53,8 @@ from wbserver.ports import BlobStore, MetadataStore, MultipartUpload, SupportsMu
 _ARTIFACT_NAME = re.compile(r"^[-\w]+([ ]*[-.\w]+)*$")
 _VERSION_ALIAS = re.compile(r"^v\d+$")
 MAX_ALIAS = 128
+MAX_TAG = 128
+_TAG = re.compile(r"^[-\w]+( +[-\w]+)*$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class CreateRequest:
     run_name: str | None = None
     history_step: int | None = None
     dedupe: bool = True
+    storage_region: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 def check_artifact_name(kind: str, value: str) -> str:
@@ -88,6 +92,13 @@ def check_alias(alias: str) -> str:
     return alias
 
 
+def check_tag(tag: str) -> str:
+    if not tag or len(tag) > MAX_TAG or not _TAG.match(tag):
+        raise InvalidInput(f"invalid tag {tag[:MAX_TAG]!r}: 1-{MAX_TAG} letters, digits, '-', "
+                           f"'_' and single inner spaces")
+    return tag
+
+
 def create_artifact(store: MetadataStore, *, viewer: User,
                     request: CreateRequest) -> tuple[Artifact, Artifact | None]:
     """The new PENDING version (or the committed one it duplicates) and the sequence's latest
@@ -96,6 +107,10 @@ def create_artifact(store: MetadataStore, *, viewer: User,
                                     project=request.project)
     if not request.digest or len(request.digest) > 128:
         raise InvalidInput("digest must be 1-128 characters")
+    if request.storage_region:
+        raise InvalidInput(f"storage region {request.storage_region[:64]!r} is not available on "
+                           f"this server: it keeps artifacts in its own bucket; leave "
+                           f"storage_region unset")
     if request.metadata is not None:
         try:
             parsed = json.loads(request.metadata)
@@ -112,7 +127,8 @@ def create_artifact(store: MetadataStore, *, viewer: User,
         aliases=tuple(check_alias(a) for a in dict.fromkeys(request.aliases)),
         client_id=request.client_id, sequence_client_id=request.sequence_client_id,
         run_name=request.run_name, history_step=request.history_step,
-        dedupe=request.dedupe, user_id=viewer.id)
+        dedupe=request.dedupe, user_id=viewer.id,
+        tags=tuple(check_tag(tag) for tag in dict.fromkeys(request.tags)))
     artifact, latest, _created = store.create_artifact(spec)
     if (artifact.entity_name, artifact.project_name) != (entity.name, spec.project):
         raise InvalidInput(f"clientID {request.client_id!r} is used by another artifact")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
@@ -51,7 +52,8 @@ def _artifact(row: Row[Any], aliases: tuple[ArtifactAlias, ...]) -> Artifact:
         client_id=row.client_id, sequence_client_id=row.sequence_client_id,
         created_by_run_id=row.created_by_run_id, history_step=row.history_step,
         manifest_digest=row.manifest_digest, created_at=row.created_at,
-        updated_at=row.updated_at, aliases=aliases)
+        updated_at=row.updated_at, aliases=aliases,
+        tags=tuple(json.loads(row.tags)) if row.tags else ())
 
 
 def _file(row: Row[Any]) -> ArtifactFile:

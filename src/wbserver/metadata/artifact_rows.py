@@ -89,7 +89,8 @@ class ArtifactRows(ArtifactReads):
                 metadata=spec.metadata, size=0, file_count=0, client_id=spec.client_id,
                 sequence_client_id=spec.sequence_client_id, created_by_run_id=run_id,
                 created_by_user_id=spec.user_id, history_step=spec.history_step,
-                pending_aliases=json.dumps(list(spec.aliases)), created_at=now,
+                pending_aliases=json.dumps(list(spec.aliases)),
+                tags=json.dumps(list(spec.tags)) if spec.tags else None, created_at=now,
                 updated_at=now)))
             return self._artifact_in(conn, int(artifact_id)), latest, True
 
@@ -231,6 +232,36 @@ class ArtifactRows(ArtifactReads):
                 if newest is not None:
                     _set_aliases(conn, row.sequence_id, int(newest), [LATEST])
             return self._artifact_in(conn, artifact_id)
+
+    def update_artifact(self, artifact_id: int, *, description: str | None,
+                        metadata: str | None, tags_to_add: tuple[str, ...],
+                        tags_to_delete: tuple[str, ...]) -> Artifact:
+        """Set what is given (None keeps), add then remove tags; in one transaction."""
+        with self._write() as conn:
+            row = _locked_artifact(conn, artifact_id)
+            tags = [tag for tag in dict.fromkeys([*json.loads(row.tags or "[]"), *tags_to_add])
+                    if tag not in tags_to_delete]
+            values: dict[str, Any] = {"tags": json.dumps(tags) if tags else None,
+                                      "updated_at": utcnow()}
+            if description is not None:
+                values["description"] = description
+            if metadata is not None:
+                values["metadata"] = metadata
+            conn.execute(update(t.artifacts).where(A.id == artifact_id).values(**values))
+            return self._artifact_in(conn, artifact_id)
+
+    def add_artifact_aliases(self, artifact_id: int, aliases: list[str]) -> None:
+        """Point each alias at this version (moving it off another of its sequence)."""
+        with self._write() as conn:
+            row = _locked_artifact(conn, artifact_id)
+            _set_aliases(conn, row.sequence_id, artifact_id, aliases)
+
+    def delete_artifact_aliases(self, artifact_id: int, aliases: list[str]) -> None:
+        L = t.artifact_aliases.c
+        with self._write() as conn:
+            _locked_artifact(conn, artifact_id)
+            conn.execute(delete(t.artifact_aliases).where(
+                L.artifact_id == artifact_id, L.alias.in_(aliases)))
 
     # garbage collection -------------------------------------------------------------
 

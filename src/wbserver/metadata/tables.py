@@ -406,6 +406,7 @@ artifacts = Table(
     Column("created_by_user_id", Id, ForeignKey("users.id"), nullable=True),
     Column("history_step", BigInteger, nullable=True),
     Column("pending_aliases", Text, nullable=False),
+    Column("tags", Text, nullable=True),  # JSON list of tag names
     Column("manifest_digest", String(64), nullable=True),
     Column("manifest_store", String(512), nullable=True),  # blob_stores.name of the manifest
     Column("created_at", Timestamp, nullable=False),

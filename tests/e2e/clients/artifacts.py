@@ -2,12 +2,14 @@
 
 Spec keys:
   action   "log": one run logs an artifact made of `files` ({path: text}) with `aliases`,
-                  `metadata` and, with `table`, also logs a wandb.Table in history
+                  `metadata`, `tags` and, with `table`, also logs a wandb.Table in history
            "use": one run uses every name in `use` ("name:alias"), downloads each into
                   its own folder and reports the files' text
            "api": wandb.Api() reads `artifact` (files, metadata, aliases, logged_by,
                   used_by, download), `run` (logged/used artifacts, history tables),
-                  and deletes `delete` ("entity/project/name:vN", delete_aliases=True)
+                  and deletes `delete` ("entity/project/name:vN", delete_aliases=True);
+                  `types` ("entity/project"): artifact_types() and artifact_type("model")
+           "edit": wandb.Api() edits `artifact` with `edit` and .save() (see edit())
   init     kwargs for wandb.init
 Every action writes what it saw to OUT; tracebacks fail the process.
 """
@@ -41,7 +43,7 @@ def log(spec, out):
             handle.write(text)
     for name, uri in spec.get("refs", {}).items():
         art.add_reference(uri, name=name, checksum=False)
-    logged = run.log_artifact(art, aliases=spec.get("aliases", []))
+    logged = run.log_artifact(art, aliases=spec.get("aliases", []), tags=spec.get("tags"))
     logged.wait()
     out.update(id=logged.id, version=logged.version, digest=logged.digest,
                aliases=sorted(logged.aliases), run_id=run.id)
@@ -72,7 +74,7 @@ def api_read(spec, out):
             "sizes": sorted(f.size for f in art.files()),
             "downloaded": read_tree(root), "logged_by": creator.id if creator else None,
             "used_by": sorted(r.id for r in art.used_by()),
-            "file_count": art.file_count, "size": art.size,
+            "file_count": art.file_count, "size": art.size, "tags": sorted(art.tags),
         }
     if spec.get("run"):
         run = api.run(spec["run"])
@@ -84,6 +86,15 @@ def api_read(spec, out):
         if tables:
             table = tables[0].get("table")
             out["table_data"] = [list(r) for r in table.data]
+    if spec.get("types"):  # "entity/project"
+        out["types"] = sorted(t.name for t in api.artifact_types(spec["types"]))
+        out["type"] = api.artifact_type("model", spec["types"]).name
+        out["collections"] = sorted(c.name for c in api.artifact_collections(spec["types"],
+                                                                             "model"))
+        found = api.artifact_collection("model", spec["types"] + "/weights")
+        out["collection"] = {"name": found.name, "type": found.type, "tags": found.tags}
+        out["exists"] = [api.artifact_collection_exists(spec["types"] + "/" + name, "model")
+                         for name in ("weights", "nothing")]
     if spec.get("delete"):
         api.artifact(spec["delete"]).delete(delete_aliases=True)
         out["deleted"] = spec["delete"]
@@ -94,11 +105,27 @@ def api_read(spec, out):
             out["after_delete"] = type(exc).__name__
 
 
+def edit(spec, out):
+    """Artifact.save() on a logged version: `edit` sets description, metadata, tags and
+    the aliases added/removed, then a fresh wandb.Api() reads it back."""
+    art = wandb.Api().artifact(spec["artifact"])
+    change = spec["edit"]
+    art.description = change["description"]
+    art.metadata = change["metadata"]
+    art.tags = change["tags"]
+    art.aliases = [a for a in art.aliases if a not in change.get("drop_aliases", [])]
+    art.aliases.extend(change.get("add_aliases", []))
+    art.save()
+    back = wandb.Api().artifact(spec["artifact"])
+    out["artifact"] = {"description": back.description, "metadata": back.metadata,
+                       "tags": sorted(back.tags), "aliases": sorted(back.aliases)}
+
+
 def main(spec_path, out_path):
     with open(spec_path) as handle:
         spec = json.load(handle)
     out = {}
-    {"log": log, "use": use, "api": api_read}[spec["action"]](spec, out)
+    {"log": log, "use": use, "api": api_read, "edit": edit}[spec["action"]](spec, out)
     with open(out_path, "w") as handle:
         json.dump(out, handle, indent=1)
 

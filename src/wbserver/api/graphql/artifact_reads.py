@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from wbserver.api.graphql.artifact_files import manifest_node, membership_files
@@ -120,6 +121,10 @@ def _membership(s: ArtifactSequence, info: GraphQLResolveInfo, aliasName: str) -
     return info.context.store.find_artifact(s.project_id, s.name, aliasName)
 
 
+def _tag_id(artifact_id: int, name: str) -> str:
+    return base64.b64encode(f"Tag:{artifact_id}:{name}".encode()).decode()
+
+
 _ARTIFACT_COMMON = renames({"versionIndex": "version_index", "createdAt": "created_at"})
 
 RESOLVERS: dict[str, dict[str, Resolver]] = {
@@ -137,7 +142,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "commitHash": lambda a, _i: a.digest[:20] if a.state == COMMITTED else None,
         "ttlDurationSeconds": lambda _a, _i: -1,
         "ttlIsInherited": lambda _a, _i: True,
-        "tags": lambda _a, _i: [],
+        "tags": lambda a, _i: [{"id": _tag_id(a.id, name), "name": name} for name in a.tags],
         "aliases": _aliases,
         "artifactType": _type,
         "artifactSequence": lambda a, info: _sequence(info, a.sequence_id),

@@ -32,7 +32,9 @@ def create_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
         metadata=input.get("metadata"), aliases=tuple(aliases), client_id=input.get("clientID"),
         sequence_client_id=input.get("sequenceClientID"), run_name=input.get("runName"),
         history_step=input.get("historyStep"),
-        dedupe=input.get("enableDigestDeduplication") is not False)
+        dedupe=input.get("enableDigestDeduplication") is not False,
+        storage_region=input.get("storageRegion"),
+        tags=tuple(tag["tagName"] for tag in input.get("tags") or []))
     artifact, _latest = domain.create_artifact(ctx.store, viewer=ctx.viewer, request=request)
     return {"artifact": artifact}
 

@@ -1,0 +1,91 @@
+"""Editing a logged version (Artifact.save() after logging): description, metadata, tags,
+aliases. TTLs are not kept by this server: asking for one is refused, not ignored."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from wbserver.domain.artifact_models import COMMITTED, LATEST, Artifact
+from wbserver.domain.artifacts import check_alias, check_tag, writable_artifact
+from wbserver.domain.models import User
+from wbserver.errors import InvalidInput
+from wbserver.ports import MetadataStore
+
+TTL_INHERIT = -1
+
+
+@dataclass(frozen=True)
+class ArtifactChange:
+    description: str | None = None  # None: unchanged
+    metadata: str | None = None  # JSON object; None: unchanged
+    tags_to_add: tuple[str, ...] = ()
+    tags_to_delete: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] | None = None  # (collection, alias): the full set
+    ttl_duration_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class AliasTarget:
+    entity: str
+    project: str
+    collection: str
+    alias: str
+
+
+def check_metadata(metadata: str | None) -> None:
+    if metadata is None:
+        return
+    try:
+        parsed = json.loads(metadata)
+    except ValueError:
+        raise InvalidInput("metadata is not valid JSON") from None
+    if parsed is not None and not isinstance(parsed, dict):
+        raise InvalidInput("metadata must be a JSON object")
+
+
+def update_artifact(store: MetadataStore, *, viewer: User, artifact_id: int,
+                    change: ArtifactChange) -> Artifact:
+    artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    if change.ttl_duration_seconds not in (None, TTL_INHERIT):
+        raise InvalidInput("artifact TTLs are not supported by this server: leave ttl unset")
+    check_metadata(change.metadata)
+    add = tuple(check_tag(tag) for tag in dict.fromkeys(change.tags_to_add))
+    drop = tuple(dict.fromkeys(change.tags_to_delete))
+    if change.aliases is not None:
+        wanted = {alias for collection, alias in change.aliases
+                  if collection == artifact.sequence_name}
+        have = {a.alias for a in artifact.aliases} - {LATEST}
+        _aliases(store, artifact, sorted(wanted - have - {LATEST}), add=True)
+        _aliases(store, artifact, sorted(have - wanted), add=False)
+    return store.update_artifact(artifact_id, description=change.description,
+                                 metadata=change.metadata, tags_to_add=add, tags_to_delete=drop)
+
+
+def change_aliases(store: MetadataStore, *, viewer: User, artifact_id: int,
+                   targets: list[AliasTarget], add: bool) -> None:
+    artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    own = (artifact.entity_name, artifact.project_name, artifact.sequence_name)
+    for target in targets:
+        if (target.entity, target.project, target.collection) != own:
+            raise InvalidInput(f"alias {target.alias!r} names collection "
+                               f"{target.entity}/{target.project}/{target.collection}: an alias "
+                               f"can only be set in the version's own collection "
+                               f"{'/'.join(own)}")
+    _aliases(store, artifact, [t.alias for t in targets], add=add)
+
+
+def _aliases(store: MetadataStore, artifact: Artifact, aliases: list[str], *,
+             add: bool) -> None:
+    if not aliases:
+        return
+    if LATEST in aliases:
+        raise InvalidInput("'latest' names the newest version by itself: it cannot be "
+                           "set or removed")
+    checked = [check_alias(alias) for alias in dict.fromkeys(aliases)]
+    if artifact.state != COMMITTED:
+        raise InvalidInput("aliases can be changed on committed versions only")
+    if add:
+        store.add_artifact_aliases(artifact.id, checked)
+    else:
+        store.delete_artifact_aliases(artifact.id, checked)

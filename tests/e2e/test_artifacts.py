@@ -8,7 +8,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .harness import OLD_CLIENT, Client, Server, each_client
+from .harness import Client, Server, each_client
 
 PROJECT = "arts"
 V0 = {"a.txt": "alpha\n", "sub/b.txt": "bravo\n"}
@@ -17,7 +17,7 @@ V1 = {"a.txt": "alpha\n", "sub/b.txt": "bravo, changed\n"}
 # Both protocol generations, each against a server of its own. 0.28.x declares
 # CreateArtifactFiles($storageLayout: ArtifactStorageLayout!), a type the schema lacks: every
 # artifact upload of that client fails today (the fix takes this mark off).
-pytestmark = each_client(xfail={OLD_CLIENT: "issue 20 cause 1: ArtifactStorageLayout enum"})
+pytestmark = each_client()
 
 
 def stored(server: Server) -> dict[str, tuple[int, int]]:

@@ -1,7 +1,7 @@
 """artifact versions keep their tags
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 
 CreateArtifact took `tags` and dropped them, so `Artifact.tags` was always empty. A version's
 tags are now kept as a JSON list of names in `artifacts.tags` (NULL: none).
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

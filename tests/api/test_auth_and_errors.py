@@ -35,7 +35,9 @@ def test_operation_name_is_not_needed_and_may_be_wrong(api):
 def test_server_features_and_organization(api):
     body = api.gql("query { serverInfo { features { name isEnabled } } "
                    "entity(name: \"alice\") { organization { coreWeaveOrganizationId } } }")
-    assert body["data"] == {"serverInfo": {"features": []}, "entity": {"organization": None}}
+    assert body["data"] == {"serverInfo": {"features": [
+        {"name": "FILESTREAM_GZIP", "isEnabled": True},
+        {"name": "MARK_RUN_FILES_UPLOADED", "isEnabled": True}]}, "entity": {"organization": None}}
 
 
 def test_writing_to_someone_elses_entity_is_refused(api, app):

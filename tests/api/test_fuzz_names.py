@@ -4,6 +4,7 @@ accepts reads back exactly as written, and a file stored under it downloads byte
 
 from __future__ import annotations
 
+import itertools
 import os
 from urllib.parse import quote
 
@@ -46,9 +47,14 @@ def _gql(api, query, **variables):
 
 
 def test_project_and_run_names_never_get_a_5xx_and_read_back_as_written(api):
+    """Each example in a project of its own: runs whose names the database's collation takes
+    for equal are the next test's subject."""
+    counter = itertools.count()
+
     @FUZZ
     @given(NAME, NAME)
     def one(project, run):
+        project = f"p{next(counter)}{project}"
         response = _gql(api, """mutation U($p: String!, $r: String!) { upsertBucket(input: {
           name: $r, modelName: $p, entityName: "alice"}) { bucket { name project { name } } } }""",
                         p=project, r=run)
@@ -59,20 +65,49 @@ def test_project_and_run_names_never_get_a_5xx_and_read_back_as_written(api):
         bucket = body["data"]["upsertBucket"]["bucket"]
         # An empty name is the client asking the server to choose one (as W&B does).
         assert bucket["name"] == run or (run == "" and bucket["name"])
-        assert bucket["project"]["name"] == project or (project == "" and bucket["project"]["name"])
-        read = _gql(api, RUN, p=bucket["project"]["name"], r=bucket["name"]).json()
+        assert bucket["project"]["name"] == project
+        read = _gql(api, RUN, p=project, r=bucket["name"]).json()
         assert read["data"]["project"]["run"]["name"] == bucket["name"], (project, run, read)
 
     one()
 
 
+@pytest.mark.parametrize("first, second", [("Run", "run"), ("\U0001F680", "\U0001F389"),
+                                           ("a\U00010000", "a\U000C3C86")])
+def test_names_that_differ_only_in_case_or_beyond_the_bmp_stay_apart(
+        request, api, database, first, second):
+    """Found by the fuzz tests here: on MySQL/MariaDB, run and file names (and project and
+    entity names) compare with the database's default collation, which ignores case and
+    takes every character beyond the BMP (emoji among them) for equal: a second run was
+    written into the first, and a second file name failed with a 500. SQLite compares
+    byte-wise. Until those columns are made binary (as migration 0010 did for history keys),
+    a strict xfail records the bug on MariaDB, and fails once it is fixed."""
+    if database:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="MySQL/MariaDB name columns use a case- and emoji-blind "
+                                "collation"))
+    for name in (first, second):
+        api.upsert(name, project="collide")
+    for name in (first, second):
+        read = _gql(api, RUN, p="collide", r=name).json()
+        assert read["data"]["project"]["run"]["name"] == name
+    api.upsert("files", project="collide")
+    for name in (first, second):
+        response = api.client.post("/graphql", json={"query": FILES, "variables": {
+            "p": "collide", "r": "files", "f": [name]}}, headers=api.headers())
+        assert response.status_code == 200 and not response.json().get("errors"), response.text
+
+
 def test_file_names_never_get_a_5xx_and_accepted_ones_download_byte_for_byte(api):
-    api.upsert("files")
+    """Each example in a run of its own (see the collation test below)."""
+    counter = itertools.count()
 
     @FUZZ
     @given(NAME, st.binary(max_size=64))
     def one(name, content):
-        response = _gql(api, FILES, p="proj", r="files", f=[name])
+        run = f"files{next(counter)}"
+        api.upsert(run)
+        response = _gql(api, FILES, p="proj", r=run, f=[name])
         body = response.json()
         if response.status_code != 200 or body.get("errors"):
             assert body.get("errors") and body["errors"][0].get("message"), body
@@ -85,7 +120,7 @@ def test_file_names_never_get_a_5xx_and_accepted_ones_download_byte_for_byte(api
             return
         put = api.client.put(entry["uploadUrl"].replace("http://testserver", ""), content=content)
         assert put.status_code == 200, put.text
-        download = api.client.get(f"/files/alice/proj/files/{quote(name, safe='/')}",
+        download = api.client.get(f"/files/alice/proj/{run}/{quote(name, safe='/')}",
                                   headers=api.headers())
         assert download.status_code == 200 and download.content == content, (name, download)
 

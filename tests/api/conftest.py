@@ -70,6 +70,13 @@ def app(tmp_path, database):
 
 
 @pytest.fixture
+def web(app) -> Iterator[TestClient]:
+    """The app as a browser sees it: redirects answered, not followed."""
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
 def api(app) -> Iterator[Api]:
     store = app.state.services.store
     create_user(store, username="alice", email="alice@example.com", is_admin=False)

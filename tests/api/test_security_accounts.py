@@ -23,15 +23,6 @@ from .test_cli_accounts import cli
 from .test_web_accounts import csrf, post_form, setup_admin
 
 
-@pytest.fixture
-def web(tmp_path, database):
-    app = create_app(SettingsSource(environ=database,
-                                    overrides={"data_dir": str(tmp_path / "data")}))
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
-    app.state.services.store.close()
-
-
 def make_user(web, name: str, password: str = "password123", admin: bool = False) -> None:
     svc = web.app.state.services
     accounts.create_user(svc.store, username=name, email=f"{name}@example.com", is_admin=admin,

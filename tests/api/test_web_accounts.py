@@ -4,7 +4,6 @@ invites, resets, the seat limit, deactivation and revocation taking effect at on
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from starlette.testclient import TestClient
 
 from wbserver.app import create_app
@@ -24,15 +23,6 @@ def basic(key: str) -> dict[str, str]:
     import base64
 
     return {"Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode()}
-
-
-@pytest.fixture
-def web(tmp_path, database):
-    app = create_app(SettingsSource(environ=database,
-                                    overrides={"data_dir": str(tmp_path / "data")}))
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
-    app.state.services.store.close()
 
 
 def post_form(client, path: str, data: dict[str, str], *, page: str | None = None):

@@ -6,21 +6,15 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from wbserver.app import create_app
-from wbserver.config.runtime import SettingsSource
-
 from .test_web_accounts import csrf, post_form, setup_admin
 
 
 @pytest.fixture
-def web(tmp_path, database):
-    app = create_app(SettingsSource(environ=database,
-                                    overrides={"data_dir": str(tmp_path / "data")}))
+def web(app):
     with TestClient(app, follow_redirects=False) as client:
         setup_admin(client)  # /login shows its form once an admin exists
         client.cookies.clear()
         yield client
-    app.state.services.store.close()
 
 
 def test_english_is_the_default(web):

@@ -7,6 +7,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+class Msg(str):
+    """An English message that keeps its template and parameters, so that a web page can
+    show it in the reader's language (`web/i18n.py` `localized`; the templates are in the
+    gettext catalogue). It IS the English text: the API, the CLI and the logs send it as
+    it is, and the wandb client parses nothing else. Parameters that are Msgs are
+    translated too; others are inserted as they are."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Msg:
+        made = super().__new__(cls, template % params if params else template)
+        made.template = template
+        made.params = params
+        return made
+
+
 class WbError(Exception):
     """Base of every error a client may be shown."""
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from wbserver.domain.license import License, LicenseState
+from wbserver.errors import Msg
 
 # Public keys (raw Ed25519, base64url) trusted without configuration. The project publishes
 # no issuer key yet: an organization trusts its own key through WBSERVER_LICENSE_PUBLIC_KEYS.
@@ -56,19 +57,19 @@ def verify(token: str, public_keys: list[str]) -> License:
     """The license in `token`, or ValueError saying why it is not acceptable."""
     parts = token.strip().split(".")
     if len(parts) != 3:
-        raise ValueError("not a license token (expected three dot-separated parts)")
+        raise ValueError(Msg("not a license token (expected three dot-separated parts)"))
     try:
         header = json.loads(_unb64(parts[0]))
         payload = json.loads(_unb64(parts[1]))
         signature = _unb64(parts[2])
     except ValueError:
-        raise ValueError("the license token is malformed") from None
+        raise ValueError(Msg("the license token is malformed")) from None
     if header.get("alg") != "EdDSA":
-        raise ValueError(f"unsupported license algorithm {header.get('alg')!r}")
+        raise ValueError(Msg("unsupported license algorithm %(alg)r", alg=header.get("alg")))
     signing_input = f"{parts[0]}.{parts[1]}".encode()
     if not any(_signed_by(key, signing_input, signature) for key in public_keys):
-        raise ValueError("the license signature does not match any trusted key "
-                         "(tampered, or issued by an untrusted key)")
+        raise ValueError(Msg("the license signature does not match any trusted key "
+                             "(tampered, or issued by an untrusted key)"))
     try:
         return License(
             subject=str(payload["sub"]), seats=int(payload["seats"]),
@@ -78,7 +79,7 @@ def verify(token: str, public_keys: list[str]) -> License:
             issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC).replace(tzinfo=None)
             if "iat" in payload else None)
     except (KeyError, TypeError, ValueError):
-        raise ValueError("the license payload lacks sub, seats or exp") from None
+        raise ValueError(Msg("the license payload lacks sub, seats or exp")) from None
 
 
 def _signed_by(public_key: str, message: bytes, signature: bytes) -> bool:
@@ -96,6 +97,7 @@ def license_state(token: str, extra_public_keys: str, now: datetime) -> LicenseS
     try:
         found = verify(token, keys)
     except ValueError as exc:
-        return LicenseState(license=None, problem=str(exc))
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else str(exc)
+        return LicenseState(license=None, problem=reason)
     notes = [] if found.expires_at > now else [f"expired on {found.expires_at:%Y-%m-%d}"]
     return LicenseState(license=found, notes=notes)

@@ -72,3 +72,60 @@ def test_signed_in_pages_and_page_messages_are_spanish(web):
     assert response.status_code == 403 and "este formulario caducó" in response.text
     # the JS strings come in the page's data block
     assert '"zoomed": "ampliado"' in html or '"zoomed":"ampliado"' in html
+
+
+SEATS_FULL_ES = ("sin licencia se permiten como máximo 4 usuarios activos; añade una licencia: "
+                 "define LICENSE, pégala en /system-admin o ejecuta `wbserver license install`; "
+                 "no se creó ninguna invitación")
+
+
+def test_domain_messages_are_spanish_on_pages_and_english_everywhere_else(web, app):
+    """A domain error (errors.Msg) on a page is in the reader's language, parameters and
+    nested messages included; the API keeps the English text the wandb client parses."""
+    es = {"Accept-Language": "es"}
+    bad = web.post("/login", headers=es, data={
+        "username": "root", "password": "wrong-password",
+        "csrf_token": csrf(web.get("/login", headers=es).text)})
+    assert bad.status_code == 401 and "usuario o contraseña incorrectos" in bad.text
+    assert "wrong user name or password" not in bad.text
+
+    post_form(web, "/login", {"username": "root", "password": "correct horse"})
+    web.cookies.set("lang", "es")
+    response = post_form(web, "/system-admin/users", {"username": "bob", "email": "not-mail",
+                                                      "password": "long enough pw"})
+    assert response.status_code == 400
+    assert "&#39;not-mail&#39; no es una dirección de correo electrónico" in response.text
+    for name in ("u2", "u3", "u4"):  # with root, every one of the 4 free seats is taken
+        response = post_form(web, "/system-admin/users", {
+            "username": name, "email": f"{name}@example.com", "password": "long enough pw"})
+        assert response.status_code == 200, response.text[-2000:]
+    response = post_form(web, "/system-admin/invites", {"email": ""}, page="/system-admin/users")
+    assert response.status_code in (400, 403, 409, 429) and SEATS_FULL_ES in response.text
+
+    web.cookies.set("lang", "en")
+    response = post_form(web, "/system-admin/invites", {"email": ""}, page="/system-admin/users")
+    assert ("without a license at most 4 active users are allowed; add a license: set LICENSE, "
+            "paste it on /system-admin, or run `wbserver license install`; no invite was made"
+            in response.text)
+
+    with TestClient(app) as api:  # the API: English whatever the client's language
+        answer = api.post("/graphql", json={"query": "{ viewer { username } }"},
+                          auth=("api", "local-" + "x" * 40), headers=es)
+        assert answer.status_code == 401
+        assert "invalid api key" in answer.text and "no es" not in answer.text
+
+
+def test_the_settings_page_help_sections_and_origins_are_spanish(web):
+    post_form(web, "/login", {"username": "root", "password": "correct horse"})
+    web.cookies.set("lang", "es")
+    html = web.get("/system-admin").text
+    assert "<h2>Almacenamiento</h2>" in html and "<h2>Límites</h2>" in html
+    assert "La URL externa de este servidor" in html  # HOST's help, from the registry
+    assert "The external URL of this server" not in html
+    assert '<td class="small">predeterminado</td>' in html
+    assert 'placeholder="no definido — ' in html  # a secret not set
+    assert '<p id="license-state">sin licencia</p>' in html
+    web.cookies.set("lang", "en")
+    html = web.get("/system-admin").text
+    assert "The external URL of this server" in html and "<h2>Storage</h2>" in html
+    assert '<td class="small">default</td>' in html and '<p id="license-state">no license</p>' in html

@@ -1,5 +1,6 @@
-"""Every user-visible string of the web UI (templates, page handlers, static/ui/*.js) has a
-Spanish translation: the strings are extracted here with Babel's extractors (babel.cfg, as
+"""Every user-visible string of the web UI (templates, page handlers, static/ui/*.js, the
+messages other layers mark with errors.Msg, the settings registry's help) has a Spanish
+translation: the strings are extracted here with Babel's extractors (babel.cfg, as
 `pybabel extract` does) and compared with locale/es/LC_MESSAGES/messages.po."""
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from wbserver.web.i18n import JS_TEXTS, LOCALE, translations
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "WB.t": None,
-            "translated": (2,)}
-METHODS = [("src/wbserver/web/**.py", "python"),
+            "translated": (2,), "Msg": None}
+METHODS = [("src/wbserver/config/settings.py", "wbserver.web.i18n_extract:extract_settings"),
+           ("src/wbserver/**.py", "python"),
            ("src/wbserver/web/templates/**.html", "jinja2.ext:babel_extract"),
            ("src/wbserver/web/static/ui/**.js", "javascript")]
 OPTIONS = {"src/wbserver/web/templates/**.html": {"extensions": "jinja2.ext.i18n",
@@ -27,7 +29,7 @@ def extracted() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for filename, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), METHODS, OPTIONS, KEYWORDS):
-        if not filename.startswith("src/wbserver/web"):
+        if not filename.startswith("src/wbserver/"):
             continue
         msgid = message if isinstance(message, str) else message[0]
         found.setdefault(msgid, set()).add(filename)

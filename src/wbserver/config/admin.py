@@ -16,7 +16,7 @@ from wbserver.config.settings import (
     load_settings,
     parse_value,
 )
-from wbserver.errors import ConfigError, InvalidInput, PermissionDenied
+from wbserver.errors import ConfigError, InvalidInput, Msg, PermissionDenied
 from wbserver.ports import MetadataStore
 
 SECTIONS = ("license", "authentication", "host", "database", "storage", "file storage",
@@ -66,8 +66,8 @@ def save_changes(store: MetadataStore, source: SettingsSource, *, changes: Mappi
     for name in clear:
         _editable(source, name)
         if (changes.get(name) or "").strip():
-            raise InvalidInput(f"{BY_NAME[name].env} has both a new value and 'clear'; "
-                               "choose one")
+            raise InvalidInput(Msg("%(env)s has both a new value and 'clear'; choose one",
+                                   env=BY_NAME[name].env))
         cleaned[name] = None
     for name, raw in changes.items():
         setting = _editable(source, name)
@@ -110,11 +110,13 @@ def _editable(source: SettingsSource, name: str) -> Setting:
     """The setting called `name`, when the page may change it."""
     setting = BY_NAME.get(name)
     if setting is None:
-        raise InvalidInput(f"there is no setting named {name!r}")
+        raise InvalidInput(Msg("there is no setting named %(name)r", name=name))
     if source.is_locked(name):
-        reason = ("it is read from the environment before the database opens"
-                  if setting.env_only else f"it is set by the environment variable {setting.env}")
-        raise PermissionDenied(f"{setting.env} cannot be changed here: {reason}")
+        reason = (Msg("it is read from the environment before the database opens")
+                  if setting.env_only else
+                  Msg("it is set by the environment variable %(env)s", env=setting.env))
+        raise PermissionDenied(Msg("%(env)s cannot be changed here: %(reason)s", env=setting.env,
+                                   reason=reason))
     return setting
 
 
@@ -125,9 +127,9 @@ def check_license(settings: Settings, now: datetime) -> None:
 
     state = license_state(settings.license, settings.license_public_keys, now)
     if state.license is None:
-        raise InvalidInput(f"license refused: {state.problem}")
+        raise InvalidInput(Msg("license refused: %(reason)s", reason=state.problem))
     if not state.valid(now):
-        raise InvalidInput(f"license refused: {state.describe(now)}")
+        raise InvalidInput(Msg("license refused: %(reason)s", reason=state.describe(now)))
 
 
 __all__ = ["ConfigError", "SettingRow", "check_license", "describe", "save_changes"]

@@ -12,28 +12,28 @@ from wbserver.domain.license import LicenseState, seat_limit_message
 from wbserver.domain.models import Invite, User
 from wbserver.domain.sessions import token_hash
 from wbserver.domain.users import EMAIL_RE, USERNAME_RE
-from wbserver.errors import InvalidInput, LimitExceeded, NotFound, PermissionDenied
+from wbserver.errors import InvalidInput, LimitExceeded, Msg, NotFound, PermissionDenied
 from wbserver.ports import MetadataStore
 
 MIN_PASSWORD = 8
 
 
-def seats(state: LicenseState, now: datetime) -> tuple[int, str]:
+def seats(state: LicenseState, now: datetime) -> tuple[int, Msg]:
     limit = state.seat_limit(now)
     return limit, seat_limit_message(limit, state.valid(now))
 
 
 def check_new_user(username: str, email: str) -> None:
     if not USERNAME_RE.match(username):
-        raise InvalidInput("a user name is 1-64 letters, digits, '_', '.' or '-', starting "
-                           "with a letter or digit")
+        raise InvalidInput(Msg("a user name is 1-64 letters, digits, '_', '.' or '-', "
+                               "starting with a letter or digit"))
     if not EMAIL_RE.match(email):
-        raise InvalidInput(f"{email!r} is not an email address")
+        raise InvalidInput(Msg("%(email)r is not an email address", email=email))
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"a password has at least {MIN_PASSWORD} characters")
+        raise InvalidInput(Msg("a password has at least %(n)s characters", n=MIN_PASSWORD))
 
 
 def create_user(store: MetadataStore, *, username: str, email: str, is_admin: bool,
@@ -61,10 +61,10 @@ def check_setup_token(expected: str | None, given: object) -> None:
     if expected is None:
         return
     if not isinstance(given, str) or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise PermissionDenied("this server listens on a network address, so creating the "
-                               "admin account needs the setup link printed in the server's "
-                               "log (/setup?token=...); or run `wbserver users create NAME "
-                               "--email E --admin` on the server")
+        raise PermissionDenied(Msg("this server listens on a network address, so creating the "
+                                   "admin account needs the setup link printed in the server's "
+                                   "log (/setup?token=...); or run `wbserver users create NAME "
+                                   "--email E --admin` on the server"))
 
 
 def create_first_admin(store: MetadataStore, *, username: str, email: str, password_hash: str,
@@ -75,7 +75,7 @@ def create_first_admin(store: MetadataStore, *, username: str, email: str, passw
     user = store.create_first_admin(username=username, email=email, password_hash=password_hash,
                                     seat_limit=limit, limit_message=message)
     if user is None:
-        raise PermissionDenied("an admin account exists already; sign in instead")
+        raise PermissionDenied(Msg("an admin account exists already; sign in instead"))
     return user
 
 
@@ -85,16 +85,17 @@ class LastAdmin(InvalidInput):
 
 def _keep_an_admin(store: MetadataStore, user: User, change: str) -> None:
     if user.is_admin and user.is_active and store.count_admins() <= 1:
-        raise LastAdmin(f"{user.username} is the last active site admin; {change} them would "
-                        "leave nobody able to manage users or settings (and /setup does not "
-                        "open again); make another user admin first")
+        raise LastAdmin(Msg("%(user)s is the last active site admin; %(change)s them would "
+                            "leave nobody able to manage users or settings (and /setup does not "
+                            "open again); make another user admin first", user=user.username,
+                            change=change))
 
 
 def set_active(store: MetadataStore, *, username: str, active: bool, license: LicenseState,
                now: datetime, force: bool = False) -> User:
     user = _user(store, username)
     if not active and not force:
-        _keep_an_admin(store, user, "deactivating")
+        _keep_an_admin(store, user, Msg("deactivating"))
     limit, message = seats(license, now)
     return store.set_user_active(user.id, active, seat_limit=limit, limit_message=message)
 
@@ -102,7 +103,7 @@ def set_active(store: MetadataStore, *, username: str, active: bool, license: Li
 def set_admin(store: MetadataStore, *, username: str, admin: bool, force: bool = False) -> User:
     user = _user(store, username)
     if not admin and not force:
-        _keep_an_admin(store, user, "demoting")
+        _keep_an_admin(store, user, Msg("demoting"))
     store.set_user_admin(user.id, admin)
     return _user(store, username)
 
@@ -110,7 +111,7 @@ def set_admin(store: MetadataStore, *, username: str, admin: bool, force: bool =
 def _user(store: MetadataStore, username: str) -> User:
     user = store.get_user_by_name(username)
     if user is None:
-        raise NotFound(f"user {username!r} not found")
+        raise NotFound(Msg("user %(name)r not found", name=username))
     return user
 
 
@@ -119,12 +120,12 @@ def make_invite(store: MetadataStore, *, by: User | None, email: str | None, is_
     """A single-use invite token (shown once) for someone to create their own account;
     refused while every seat is taken (the link could not be used)."""
     if by is not None and not by.is_admin:
-        raise PermissionDenied("only site admins invite users")
+        raise PermissionDenied(Msg("only site admins invite users"))
     if email and not EMAIL_RE.match(email):
-        raise InvalidInput(f"{email!r} is not an email address")
+        raise InvalidInput(Msg("%(email)r is not an email address", email=email))
     limit, message = seats(license, now)
     if store.count_active_users() >= limit:
-        raise LimitExceeded(f"{message}; no invite was made")
+        raise LimitExceeded(Msg("%(limit)s; no invite was made", limit=message))
     token = secrets.token_urlsafe(32)
     invite = store.create_invite(token_hash=token_hash(token), kind="invite", user_id=None,
                                  email=email or None, is_admin=is_admin,
@@ -146,11 +147,11 @@ def make_reset_link(store: MetadataStore, *, by: User | None, username: str, hou
 def open_link(store: MetadataStore, *, token: str, kind: str, now: datetime) -> Invite:
     invite = store.get_invite(token_hash(token))
     if invite is None or invite.kind != kind:
-        raise NotFound("this link is not valid")
+        raise NotFound(Msg("this link is not valid"))
     if invite.used_at is not None:
-        raise NotFound("this link was already used")
+        raise NotFound(Msg("this link was already used"))
     if invite.expires_at <= now:
-        raise NotFound("this link has expired; ask an admin for a new one")
+        raise NotFound(Msg("this link has expired; ask an admin for a new one"))
     return invite
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wbserver.errors import Msg
+
 FREE_SEATS = 4
 FREE_TEAMS = 1
-HOW_TO_LIFT = ("add a license: set LICENSE, paste it on /system-admin, or run "
-               "`wbserver license install`")
+HOW_TO_LIFT = Msg("add a license: set LICENSE, paste it on /system-admin, or run "
+                  "`wbserver license install`")
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,23 @@ class LicenseState:
     def has_feature(self, feature: str, now: datetime) -> bool:
         return bool(self.license and self.valid(now) and feature in self.license.features)
 
-    def describe(self, now: datetime) -> str:
+    def describe(self, now: datetime) -> Msg:
         if self.license is None:
-            return f"no license ({self.problem})" if self.problem else "no license"
+            return (Msg("no license (%(problem)s)", problem=self.problem) if self.problem
+                    else Msg("no license"))
+        expires = f"{self.license.expires_at:%Y-%m-%d}"
         if not self.valid(now):
-            return f"license for {self.license.subject} expired on {self.license.expires_at:%Y-%m-%d}"
-        return (f"licensed to {self.license.subject} until {self.license.expires_at:%Y-%m-%d}: "
-                f"{self.license.seats} seats, {self.license.teams} teams, features "
-                f"{', '.join(sorted(self.license.features)) or 'none'}")
+            return Msg("license for %(subject)s expired on %(date)s",
+                       subject=self.license.subject, date=expires)
+        return Msg("licensed to %(subject)s until %(date)s: %(seats)s seats, %(teams)s teams, "
+                   "features %(features)s", subject=self.license.subject, date=expires,
+                   seats=self.license.seats, teams=self.license.teams,
+                   features=", ".join(sorted(self.license.features)) or Msg("none"))
 
 
-def seat_limit_message(limit: int, licensed: bool) -> str:
+def seat_limit_message(limit: int, licensed: bool) -> Msg:
     if licensed:
-        return f"the license allows {limit} active users; deactivate a user or get more seats"
-    return (f"without a license at most {limit} active users are allowed; {HOW_TO_LIFT}")
+        return Msg("the license allows %(n)s active users; deactivate a user or get more seats",
+                   n=limit)
+    return Msg("without a license at most %(n)s active users are allowed; %(how)s", n=limit,
+               how=HOW_TO_LIFT)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wbserver.domain.models import User
-from wbserver.errors import LimitExceeded, Unauthenticated
+from wbserver.errors import LimitExceeded, Msg, Unauthenticated
 from wbserver.ports import MetadataStore
 
 FAILURE_MEMORY = timedelta(hours=1)  # failures older than this no longer count
@@ -28,8 +28,8 @@ class TooManyTries(LimitExceeded):
     def __init__(self, retry_after: int) -> None:
         minutes, seconds = divmod(retry_after, 60)
         wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
-        super().__init__(f"too many failed sign-ins for this user name from your address; "
-                         f"wait {wait} and try again")
+        super().__init__(Msg("too many failed sign-ins for this user name from your address; "
+                             "wait %(wait)s and try again", wait=wait))
         self.retry_after = retry_after
 
 
@@ -67,10 +67,10 @@ def sign_in(store: MetadataStore, *, username: str, password: str, remote: str,
     user, stored = found if found else (None, None)
     if user is None or not stored or not user.is_active or not verify(stored, password):
         store.record_login_failure(username=username, remote=remote, now=now)
-        raise Unauthenticated("wrong user name or password")
+        raise Unauthenticated(Msg("wrong user name or password"))
     if admins_only and not user.is_admin:
-        raise Unauthenticated("this server uses single sign-on; passwords are for site "
-                              "admins only")
+        raise Unauthenticated(Msg("this server uses single sign-on; passwords are for site "
+                                  "admins only"))
     return start_session(store, user=user, now=now, session_hours=session_hours)
 
 

@@ -17,7 +17,7 @@ from wbserver.domain.license import LicenseState
 from wbserver.domain.models import User
 from wbserver.domain.sessions import token_hash
 from wbserver.domain.users import USERNAME_RE
-from wbserver.errors import NotFound, PermissionDenied, Unauthenticated
+from wbserver.errors import Msg, NotFound, PermissionDenied, Unauthenticated
 from wbserver.ports import MetadataStore
 
 STATE_TTL = timedelta(minutes=10)
@@ -41,8 +41,8 @@ def begin(store: MetadataStore, *, next_url: str, now: datetime) -> PendingSignI
                          code_challenge=challenge.decode())
 
 
-NOT_HERE = ("this sign-in was already used, has expired, or was not started here in this "
-            "browser; start again from the sign-in page")
+NOT_HERE = Msg("this sign-in was already used, has expired, or was not started here in this "
+               "browser; start again from the sign-in page")
 
 
 def consume(store: MetadataStore, *, state: str, browser_state: str | None,
@@ -67,7 +67,8 @@ def _username_from(claims: dict[str, Any], claim: str) -> str:
             name = re.sub(r"[^A-Za-z0-9_.-]", "-", value.split("@")[0]).strip("-.")[:64]
             if USERNAME_RE.match(name):
                 return name
-    raise Unauthenticated(f"the provider gave no usable user name (claim {claim!r})")
+    raise Unauthenticated(Msg("the provider gave no usable user name (claim %(claim)r)",
+                              claim=claim))
 
 
 def user_for_claims(store: MetadataStore, *, issuer: str, claims: dict[str, Any],
@@ -77,21 +78,24 @@ def user_for_claims(store: MetadataStore, *, issuer: str, claims: dict[str, Any]
     linked = store.get_identity_user(issuer=issuer, subject=subject)
     if linked is not None:
         if not linked.is_active:
-            raise PermissionDenied(f"the account {linked.username} is deactivated; ask an admin")
+            raise PermissionDenied(Msg("the account %(user)s is deactivated; ask an admin",
+                                       user=linked.username))
         return linked
     username = _username_from(claims, username_claim)
     email = str(claims.get("email") or f"{username}@users.invalid")
     existing = store.get_user_by_name(username)
     if existing is not None:
         if existing.email.lower() != email.lower() or not claims.get("email_verified", True):
-            raise PermissionDenied(f"the user name {username!r} belongs to another account")
+            raise PermissionDenied(Msg("the user name %(name)r belongs to another account",
+                                       name=username))
         if not existing.is_active:
-            raise PermissionDenied(f"the account {username} is deactivated; ask an admin")
+            raise PermissionDenied(Msg("the account %(user)s is deactivated; ask an admin",
+                                       user=username))
         store.link_identity(issuer=issuer, subject=subject, user_id=existing.id, now=now)
         return existing
     if not provision:
-        raise NotFound(f"no account {username!r} exists here and new accounts are not created "
-                       "on sign-in; ask an admin to create it")
+        raise NotFound(Msg("no account %(name)r exists here and new accounts are not created "
+                           "on sign-in; ask an admin to create it", name=username))
     user = create_user(store, username=username, email=email, is_admin=False,
                        password_hash=None, license=license, now=now)
     store.link_identity(issuer=issuer, subject=subject, user_id=user.id, now=now)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import httpx
 
 from wbserver.config import Settings
-from wbserver.errors import ConfigError, Unavailable
+from wbserver.errors import ConfigError, Msg, Unavailable
 
 DISCOVERY_TTL = 600.0
 BASE_SCOPES = ("openid", "profile", "email")
@@ -93,10 +93,11 @@ class Discovery:
             response.raise_for_status()
             document = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise Unavailable(f"the identity provider's discovery document at {url} could "
-                              f"not be read: {exc}") from None
+            raise Unavailable(Msg("the identity provider's discovery document at %(url)s could "
+                                  "not be read: %(error)s", url=url, error=str(exc))) from None
         if not isinstance(document, dict):
-            raise Unavailable(f"the discovery document at {url} is not a JSON object")
+            raise Unavailable(Msg("the discovery document at %(url)s is not a JSON object",
+                                  url=url))
         with self._lock:
             self._cache[issuer] = (time.monotonic(), document)
         return document
@@ -105,8 +106,8 @@ class Discovery:
         doc = {**self.document(client.issuer), **client.overrides}
         missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not doc.get(k)]
         if missing:
-            raise Unavailable(f"the provider names no {', '.join(missing)}; set the "
-                              "WBSERVER_OIDC_*_ENDPOINT overrides")
+            raise Unavailable(Msg("the provider names no %(missing)s; set the "
+                                  "WBSERVER_OIDC_*_ENDPOINT overrides", missing=", ".join(missing)))
         return Endpoints(issuer=str(doc.get("issuer") or client.issuer),
                          authorization=doc["authorization_endpoint"], token=doc["token_endpoint"],
                          jwks_uri=doc["jwks_uri"], userinfo=doc.get("userinfo_endpoint"),
@@ -121,8 +122,8 @@ def sso_blocked_reason(settings: Settings) -> str | None:
     state = license_state(settings.license, settings.license_public_keys, utcnow())
     if state.has_feature("sso", utcnow()):
         return None
-    return ("single sign-on needs a license with the 'sso' feature "
-            f"({state.describe(utcnow())})")
+    return Msg("single sign-on needs a license with the 'sso' feature (%(license)s)",
+               license=state.describe(utcnow()))
 
 
 def probe(discovery: Discovery, current: Callable[[], Settings]) -> Callable[[Settings], None]:

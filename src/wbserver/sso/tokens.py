@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import jwt
 
-from wbserver.errors import Unauthenticated, Unavailable
+from wbserver.errors import Msg, Unauthenticated, Unavailable
 from wbserver.sso.provider import Endpoints, OidcClient
 
 if TYPE_CHECKING:
@@ -36,11 +36,14 @@ class KeySets:
         try:
             return client.get_signing_key_from_jwt(token).key
         except jwt.PyJWKClientConnectionError as exc:
-            raise Unavailable(f"the provider's keys could not be fetched: {exc}") from None
+            raise Unavailable(Msg("the provider's keys could not be fetched: %(error)s",
+                                  error=str(exc))) from None
         except jwt.PyJWKClientError as exc:
-            raise Unauthenticated(f"the id token is signed with an unknown key: {exc}") from None
+            raise Unauthenticated(Msg("the id token is signed with an unknown key: %(error)s",
+                                      error=str(exc))) from None
         except jwt.DecodeError as exc:
-            raise Unauthenticated(f"the id token is malformed: {exc}") from None
+            raise Unauthenticated(Msg("the id token is malformed: %(error)s",
+                                      error=str(exc))) from None
 
 
 def exchange_code(client: OidcClient, endpoints: Endpoints, *, code: str, redirect_uri: str,
@@ -56,7 +59,8 @@ def exchange_code(client: OidcClient, endpoints: Endpoints, *, code: str, redire
         response = httpx.post(endpoints.token, data=form, auth=auth, timeout=15,
                               headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise Unavailable(f"the provider's token endpoint could not be reached: {exc}") from None
+        raise Unavailable(Msg("the provider's token endpoint could not be reached: %(error)s",
+                              error=str(exc))) from None
     try:
         answer = response.json()
     except ValueError:
@@ -64,9 +68,10 @@ def exchange_code(client: OidcClient, endpoints: Endpoints, *, code: str, redire
     body: dict[str, Any] = answer if isinstance(answer, dict) else {}
     if response.status_code != 200:
         reason = body.get("error_description") or body.get("error") or response.text[:200]
-        raise Unauthenticated(f"the provider refused the sign-in code: {reason}")
+        raise Unauthenticated(Msg("the provider refused the sign-in code: %(error)s",
+                                  error=str(reason)))
     if not isinstance(body.get("id_token"), str):
-        raise Unauthenticated("the provider's answer holds no id token")
+        raise Unauthenticated(Msg("the provider's answer holds no id token"))
     return body
 
 
@@ -82,20 +87,20 @@ def verify_id_token(keys: KeySets, client: OidcClient, endpoints: Endpoints, tok
                             audience=client.client_id, issuer=endpoints.issuer,
                             leeway=LEEWAY_SECONDS, options=options)
     except jwt.ExpiredSignatureError:
-        raise Unauthenticated("the id token has expired") from None
+        raise Unauthenticated(Msg("the id token has expired")) from None
     except jwt.InvalidAudienceError:
-        raise Unauthenticated("the id token was issued for another application "
-                              "(audience does not match the client id)") from None
+        raise Unauthenticated(Msg("the id token was issued for another application "
+                                  "(audience does not match the client id)")) from None
     except jwt.InvalidIssuerError:
-        raise Unauthenticated("the id token comes from another issuer") from None
+        raise Unauthenticated(Msg("the id token comes from another issuer")) from None
     except jwt.InvalidSignatureError:
-        raise Unauthenticated("the id token's signature is not valid") from None
+        raise Unauthenticated(Msg("the id token's signature is not valid")) from None
     except jwt.InvalidTokenError as exc:
-        raise Unauthenticated(f"the id token is not valid: {exc}") from None
+        raise Unauthenticated(Msg("the id token is not valid: %(error)s", error=str(exc))) from None
     if now is not None and claims["exp"] + LEEWAY_SECONDS < now:
-        raise Unauthenticated("the id token has expired")
+        raise Unauthenticated(Msg("the id token has expired"))
     if claims.get("nonce") != nonce:
-        raise Unauthenticated("the id token's nonce does not match this sign-in")
+        raise Unauthenticated(Msg("the id token's nonce does not match this sign-in"))
     return claims
 
 

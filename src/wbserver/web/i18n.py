@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
+
+from wbserver.errors import Msg
 
 LOCALE = Path(__file__).with_name("locale")
 DEFAULT = "en"
@@ -62,9 +65,25 @@ def language(request: Request) -> str:
     return _from_accept_language(request.headers.get("accept-language", ""))
 
 
+def localized(gettext: Callable[[str], str], text: str) -> str:
+    """TEXT in the language of GETTEXT: a Msg (a domain message) by its template, with its
+    Msg parameters translated too; any other text as a msgid (unchanged when unknown)."""
+    if not isinstance(text, Msg):
+        return gettext(text)
+    params = {name: localized(gettext, value) if isinstance(value, Msg) else value
+              for name, value in text.params.items()}
+    template = gettext(text.template)
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):  # a translation whose placeholders differ
+        return text.template % params
+
+
 def translated(request: Request, message: str) -> str:
     """`message` in the request's language (unchanged when the catalogue lacks it)."""
-    return translations(language(request)).gettext(message)
+    return localized(translations(language(request)).gettext, message)
 
 
 def js_texts(lang: str) -> dict[str, str]:

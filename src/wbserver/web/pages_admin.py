@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
@@ -10,17 +11,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wbserver.api.auth import base_url
-from wbserver.config.admin import describe, save_changes
+from wbserver.config.admin import SettingRow, describe, save_changes
 from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
-from wbserver.errors import InvalidInput, NotFound, WbError
+from wbserver.errors import InvalidInput, Msg, NotFound, WbError
 from wbserver.passwords import hash_password
 from wbserver.sso.provider import configured_client, sso_blocked_reason
 from wbserver.storage.cors import storage_report
 from wbserver.web.guard import page
-from wbserver.web.i18n import N_, translated
+from wbserver.web.i18n import N_, language, translated, translations
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, check_csrf, require_admin, services
+
+# where a setting's value comes from (config.runtime SettingsSource.origin), as the page says it
+ORIGINS = {"command line": N_("command line"), "environment": N_("environment"),
+           "saved": N_("saved"), "default": N_("default")}
+SECRET_SHOWN = (N_("set"), N_("not set"))  # how config.admin.describe shows a secret
 
 
 def _license_context(request: Request) -> dict[str, Any]:
@@ -28,25 +34,38 @@ def _license_context(request: Request) -> dict[str, Any]:
     state, now = svc.license(), utcnow()
     banner = None
     if state.license is not None and not state.valid(now):
-        banner = (f"The license expired on {state.license.expires_at:%Y-%m-%d}. Everything "
-                  f"stored stays readable; new users past {state.seat_limit(now)} and SSO are off.")
+        banner = Msg("The license expired on %(date)s. Everything stored stays readable; new "
+                     "users past %(n)s and SSO are off.",
+                     date=f"{state.license.expires_at:%Y-%m-%d}", n=state.seat_limit(now))
     elif state.problem:
-        banner = f"The configured license is not accepted: {state.problem}."
-    return {"license_text": state.describe(now), "license_banner": banner,
+        banner = Msg("The configured license is not accepted: %(reason)s.", reason=state.problem)
+    return {"license_text": translated(request, state.describe(now)),
+            "license_banner": translated(request, banner) if banner else None,
             "seat_limit": state.seat_limit(now), "active_users": svc.store.count_active_users()}
+
+
+def _shown_rows(request: Request, rows: list[SettingRow]) -> list[SettingRow]:
+    """The rows with their help (the settings registry's, in the gettext catalogue through
+    web/i18n_extract.py) and a secret's set / not set in the reader's language."""
+    gettext = translations(language(request)).gettext
+    return [replace(row, help=gettext(row.help),
+                    shown=gettext(row.shown) if row.secret else row.shown) for row in rows]
 
 
 async def _render_settings(request: Request, who: Visitor, *, status: int = 200,
                            flashes: list[tuple[str, str]] | None = None) -> Response:
     svc = services(request)
-    rows = describe(svc.settings_source)
-    sections = [(name, list(group)) for name, group in groupby(rows, key=lambda r: r.section)]
+    rows = _shown_rows(request, describe(svc.settings_source))
+    gettext = translations(language(request)).gettext
+    sections = [(gettext(name.capitalize()), list(group))
+                for name, group in groupby(rows, key=lambda r: r.section)]
     context = await run_in_threadpool(_license_context, request)
     storage = await run_in_threadpool(
         storage_report, svc.blobs.current(), base_url(request, svc.settings),  # type: ignore[attr-defined]
         proxied=svc.settings.storage_proxy)
     return render(request, who, "admin.html", status=status, sections=sections,
-                  flashes=flashes or [], storage_report=storage, **context)
+                  flashes=flashes or [], storage_report=storage,
+                  origins={key: gettext(text) for key, text in ORIGINS.items()}, **context)
 
 
 @page

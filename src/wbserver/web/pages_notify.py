@@ -17,7 +17,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import Entity, User
 from wbserver.domain.notifications import DEFAULT_CHOICES, choices_for
 from wbserver.domain.permissions import ROLES, entity_role
-from wbserver.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from wbserver.errors import InvalidInput, Msg, NotFound, PermissionDenied, Unauthenticated
 from wbserver.notify.slack import SlackError, exchange_code
 from wbserver.web.guard import page
 from wbserver.web.i18n import N_
@@ -89,7 +89,7 @@ async def callback(request: Request, who: Visitor) -> Response:
     params = request.query_params
     entity = _managed_entity(svc, user, _check_state(svc, user, params.get("state", "")))
     if params.get("error"):
-        raise Unauthenticated(f"Slack did not connect: {params['error']}")
+        raise Unauthenticated(Msg("Slack did not connect: %(error)s", error=str(params["error"])))
     settings = svc.settings
     try:
         hook = await run_in_threadpool(lambda: exchange_code(

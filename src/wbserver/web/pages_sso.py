@@ -16,7 +16,7 @@ from wbserver.api.context import Services
 from wbserver.domain import sso
 from wbserver.domain.clock import utcnow
 from wbserver.domain.sessions import start_session, token_hash
-from wbserver.errors import NotFound, PermissionDenied, Unauthenticated
+from wbserver.errors import Msg, NotFound, PermissionDenied, Unauthenticated
 from wbserver.sso.provider import (
     Discovery,
     OidcClient,
@@ -94,7 +94,7 @@ async def start(request: Request, who: Visitor) -> Response:
     client = active_client(svc)
     if client is None:
         reason = sso_blocked_reason(svc.settings) if configured_client(svc.settings) else None
-        raise PermissionDenied(reason or "single sign-on is not configured on this server")
+        raise PermissionDenied(reason or N_("single sign-on is not configured on this server"))
     next_url = request.query_params.get("next", "/")
     next_url = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
     endpoints = await run_in_threadpool(_sso(request).discovery.endpoints, client)
@@ -141,8 +141,9 @@ async def _finish(request: Request, who: Visitor) -> Response:
         params.update({k: str(v) for k, v in (await request.form()).items()})
     if params.get("error"):
         detail = params.get("error_description") or ""
-        raise Unauthenticated(f"the identity provider did not sign you in: {params['error']}"
-                              + (f" ({detail})" if detail else ""))
+        error = f"{params['error']} ({detail})" if detail else str(params["error"])
+        raise Unauthenticated(Msg("the identity provider did not sign you in: %(error)s",
+                                  error=error))
     if not params.get("state"):
         raise Unauthenticated(N_("the identity provider's answer carries no state"))
     signed = await run_in_threadpool(_complete, request, svc, client, params,

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from wbserver import __version__
-from wbserver.web.i18n import LANGUAGES, js_texts, language, translations
+from wbserver.web.i18n import LANGUAGES, js_texts, language, localized, translations
 from wbserver.web.session import Visitor, remember_form_token
 
 TEMPLATES = Path(__file__).with_name("templates")
-# texts a page handler hands over in these context keys are msgids (N_), translated here
+# texts a page handler hands over in these context keys are msgids (N_) or domain messages
+# (errors.Msg), translated here
 _TRANSLATED = ("heading", "intro", "message", "link_text", "button",
                "link_title")
 
@@ -34,9 +35,10 @@ def render(request: Request, who: Visitor, template: str, *, status: int = 200,
     gettext = translations(lang).gettext
     for key in _TRANSLATED:
         if isinstance(context.get(key), str):
-            context[key] = gettext(context[key])
+            context[key] = localized(gettext, context[key])
     if context.get("flashes"):
-        context["flashes"] = [(kind, gettext(text)) for kind, text in context["flashes"]]
+        context["flashes"] = [(kind, localized(gettext, text))
+                              for kind, text in context["flashes"]]
     html = _env(lang).get_template(template).render(
         user=who.user, csrf_token=who.csrf_token, version=__version__,
         path=request.url.path, lang=lang, languages=LANGUAGES, ui_text=js_texts(lang),

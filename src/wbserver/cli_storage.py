@@ -20,7 +20,10 @@ def storage_check(svc: Services, _args: argparse.Namespace) -> int:
     from wbserver.storage.cors import storage_report
 
     store = svc.blobs.current()  # type: ignore[attr-defined]
-    lines = storage_report(store, _origin(svc), proxied=svc.settings.storage_proxy)
+    proxied = svc.settings.storage_proxy
+    # HOST names the origin a CORS rule must allow: needed only when browsers reach the bucket
+    needs_cors = not proxied and getattr(store, "signed_urls", False)
+    lines = storage_report(store, _origin(svc) if needs_cors else "", proxied=proxied)
     ok = not any("does not answer" in line or "CORS: " in line and "can GET" not in line
                  for line in lines)
     if svc.queue is not None:

@@ -82,3 +82,14 @@ def test_saving_a_bucket_that_does_not_answer_is_refused(request, tmp_path,
         assert svc.blobs.name == "s3://" + good["BUCKET"].split("@", 1)[1]
     finally:
         made.store.close()
+
+
+def test_storage_check_on_the_local_disk_needs_no_host(tmp_path, monkeypatch, capsys) -> None:
+    """No CORS rule is involved, so an empty HOST is no reason to fail (it used to stop with
+    'HOST must be set ...')."""
+    for name in ("HOST", "BUCKET", "BUCKET_QUEUE", "WBSERVER_STORAGE_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["storage", "check", "--data-dir", str(tmp_path / "data")]) == 0
+    out = capsys.readouterr().out
+    assert "Clients reach the bytes through this server: no CORS rule is needed." in out
+    assert "BUCKET_QUEUE internal:// answers." in out

@@ -39,8 +39,7 @@ def _license_context(request: Request) -> dict[str, Any]:
                      date=f"{state.license.expires_at:%Y-%m-%d}", n=state.seat_limit(now))
     elif state.problem:
         banner = Msg("The configured license is not accepted: %(reason)s.", reason=state.problem)
-    return {"license_text": translated(request, state.describe(now)),
-            "license_banner": translated(request, banner) if banner else None,
+    return {"license_text": state.describe(now), "license_banner": banner,
             "seat_limit": state.seat_limit(now), "active_users": svc.store.count_active_users()}
 
 

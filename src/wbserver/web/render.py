@@ -18,7 +18,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 # texts a page handler hands over in these context keys are msgids (N_) or domain messages
 # (errors.Msg), translated here
 _TRANSLATED = ("heading", "intro", "message", "link_text", "button",
-               "link_title")
+               "link_title", "license_text", "license_banner", "sso_blocked", "sso_off")
 
 
 @functools.cache

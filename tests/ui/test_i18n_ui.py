@@ -64,6 +64,9 @@ def test_a_run_page_and_its_script_texts_in_spanish(tmp_path, new_page):
         assert page.get_attribute("html", "lang") == "es"
         assert page.inner_text("#overview-h") == "Resumen general"
         assert page.inner_text("#charts-h") == "Gráficos"
+        # a chart's note, which charts.js writes from WB.t with its numbers filled in
+        wait_until(page, "[...document.querySelectorAll('.chart')].some("
+                         "c => c.innerText.includes('5 puntos'))")
         page.fill("#log-search", "stderr")  # the status line run.js writes, from WB.t
         wait_until(page, "document.getElementById('log-status').textContent"
                          ".endsWith('líneas coincidentes')")

@@ -22,7 +22,9 @@ LANGUAGES = {"en": "English", "es": "Español"}
 LANG_COOKIE = "lang"
 # strings of static/ui/*.js (WB.t), handed to the page in its #ui-text data block
 JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update paused:",
-            "could not load:")
+            "could not load:", "%(shown)s of %(total)s points (downsampled; drag to zoom in)",
+            "%(total)s points", "%(count)s NaN or ±∞ not drawn", "%(count)s groups",
+            "%(count)s runs")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -54,7 +54,8 @@
     if (entry.data.groups) groupLegend(entry.data.groups);
     entry.chart.draw(lines(entry.data), view);
     const count = (entry.data.groups || entry.data.runs).length;
-    entry.chart.setNote(count + (entry.data.groups ? " groups" : " runs") + (entry.range ? " · zoomed" : ""));
+    const what = entry.data.groups ? WB.t("%(count)s groups") : WB.t("%(count)s runs");
+    entry.chart.setNote(WB.fmt(what, { count: count }) + (entry.range ? " · " + WB.t("zoomed") : ""));
   }
 
   async function fetchInto(keys, range) {

@@ -10,6 +10,7 @@ within the documented 2 s."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -129,11 +131,12 @@ def cluster(emulators: Emulators, tmp_path_factory: pytest.TempPathFactory,
                     "WBSERVER_BUCKET_RECONCILE_INTERVAL": "0",
                     "WBSERVER_RATE_LIMIT_RUN": "0", "WBSERVER_RATE_LIMIT_PROJECT": "0"})
         try:
-            for index, port in enumerate(ports):
-                server = start_server(root / f"s{index}", extra_env=env, port=port,
-                                      create_admin=index == 0)
-                server.api_key = servers[0].api_key if servers else server.api_key
-                servers.append(server)
+            servers.append(start_server(root / "s0", extra_env=env, port=ports[0]))
+            with ThreadPoolExecutor(2) as pool:  # the first one made the schema and alice
+                servers += pool.map(lambda i: start_server(
+                    root / f"s{i}", extra_env=env, port=ports[i], create_admin=False), (1, 2))
+            for server in servers[1:]:
+                server.api_key = servers[0].api_key
             yield servers, proxy, uri.rsplit("/", 1)[1]
         finally:
             for server in servers:
@@ -193,7 +196,7 @@ def test_runs_through_three_processes_one_killed(
             stdout, stderr = proc.communicate(timeout=300)
             assert proc.returncode == 0, f"{stdout}\n{stderr}\n" + "\n".join(
                 s.logs() for s in servers)
-            results.append(__import__("json").loads(out.read_text()))
+            results.append(json.loads(out.read_text()))
     finally:
         for proc, _ in started:
             if proc.poll() is None:
@@ -213,11 +216,10 @@ def test_runs_through_three_processes_one_killed(
     assert sorted(files) == sorted((run, f"big-{run}.bin", SAVE_MB << 20) for run in runs)
 
     # wandb.Api() through each process reads the same, every row once
-    reads = []
-    for server in servers:
-        out, _ = Client(server=server, root=tmp_path / f"read{server.port}").script(
-            "scale_read.py", {"project": PROJECT, "runs": runs})
-        reads.append(out)
+    with ThreadPoolExecutor(3) as pool:
+        reads = list(pool.map(lambda server: Client(
+            server=server, root=tmp_path / f"read{server.port}").script(
+            "scale_read.py", {"project": PROJECT, "runs": runs})[0], servers))
     assert reads[0] == reads[1] == reads[2]
     for run in runs:
         seen = reads[0][run]
@@ -257,3 +259,53 @@ def test_a_saved_setting_is_in_force_on_every_process(
             assert time.monotonic() - when < SETTINGS_DELAY + 1.5, \
                 f"process on port {server.port} still takes 300 kB GraphQL bodies"
             time.sleep(0.1)
+
+
+def test_serve_workers(tmp_path: Path) -> None:
+    """`serve --workers 2`: refused on SQLite; on MariaDB two processes share the port, a
+    killed one is replaced, SIGTERM stops them all and the command exits 0."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from .harness import base_env
+
+    env = {**base_env(tmp_path), "WBSERVER_DATA_DIR": str(tmp_path / "data")}
+    port = free_port()
+    command = [sys.executable, "-m", "wbserver", "serve", "--port", str(port), "--workers", "2"]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--workers 2 needs MYSQL" in refused.stderr, refused
+    with fresh_database("wbworkers_") as uri:
+        proc = subprocess.Popen(command, env={**env, "MYSQL": uri}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            def workers() -> set[int]:
+                return {c.pid for c in psutil.Process(proc.pid).children()
+                        if "resource_tracker" not in " ".join(c.cmdline())}
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200 \
+                            and len(workers()) == 2:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.3)
+            first = workers()
+            assert len(first) == 2, first
+            os.kill(min(first), signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (len(workers()) != 2 or workers() == first):
+                time.sleep(0.3)
+            assert len(workers()) == 2 and min(first) not in workers()
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"ok": True}
+            left = workers()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0
+            assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() !=
+                           psutil.STATUS_ZOMBIE for pid in left)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)

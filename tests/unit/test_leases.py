@@ -142,3 +142,22 @@ def test_two_processes_one_job_the_holder_killed() -> None:
         intervals = sorted((started, ended or killed_at, owner) for owner, started, ended in rows)
         for (_, end, owner), (start, _, next_owner) in zip(intervals, intervals[1:]):
             assert start >= end, f"{owner} and {next_owner} ran the job at once: {intervals}"
+
+
+def test_a_restarted_server_need_not_wait_for_its_dead_predecessor(store: SqlStore) -> None:
+    """A process of this host that no longer runs (a crash, then a restart): its leases are
+    free at once. One of another host, or one still running here, is waited for."""
+    import socket
+
+    from wbserver.domain.clock import utcnow
+    from wbserver.workers.leases import Leases
+
+    host = socket.gethostname()
+    dead, alive, elsewhere = f"{host}:999999999:aa", f"{host}:{os.getpid()}:bb", "far:1:cc"
+    now = utcnow()
+    store.take_leases(["a"], owner=dead, now=now, seconds=300)
+    store.take_leases(["b"], owner=alive, now=now, seconds=300)
+    store.take_leases(["c"], owner=elsewhere, now=now, seconds=300)
+    leases = Leases(store, seconds=30, jobs=("a", "b", "c"))
+    assert leases.renew() == {"a"}
+    assert leases.holds("a") and not leases.holds("b") and not leases.holds("c")

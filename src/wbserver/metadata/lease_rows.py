@@ -54,6 +54,13 @@ class LeaseRows:
         with self._write() as conn:
             conn.execute(delete(t.worker_leases).where(t.worker_leases.c.owner == owner))
 
+    def expire_leases(self, *, owner: str, now: datetime) -> None:
+        """Let `owner`'s leases expire now (its process is known to be gone)."""
+        with self._write() as conn:
+            conn.execute(update(t.worker_leases).where(
+                t.worker_leases.c.owner == owner, t.worker_leases.c.expires_at > now).values(
+                expires_at=now))
+
     def leases(self) -> list[tuple[str, str, datetime, datetime]]:
         """(job, owner, acquired_at, expires_at) of every lease row."""
         c = t.worker_leases.c

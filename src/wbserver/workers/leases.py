@@ -47,6 +47,22 @@ def process_owner() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+def gone_here(owner: str, *, me: str) -> bool:
+    """Whether `owner` was a process of this host (same host name) that no longer runs: a
+    server restarted after a crash need not wait for its old leases to expire."""
+    host, _, rest = owner.rpartition(":")[0].rpartition(":")
+    mine = me.rpartition(":")[0].rpartition(":")[0]
+    if host != mine or not rest.isdigit() or owner == me:
+        return False
+    try:
+        os.kill(int(rest), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
+
+
 class Leases:
     def __init__(self, store: MetadataStore, *, seconds: float,
                  jobs: tuple[str, ...] = JOBS, owner: str | None = None) -> None:
@@ -56,6 +72,7 @@ class Leases:
         self.owner = owner or process_owner()
         self._trusted_until: dict[str, float] = {}  # job -> time.monotonic() deadline
         self._changed = asyncio.Event()
+        self._first = True
 
     @property
     def renew_every(self) -> float:
@@ -67,6 +84,9 @@ class Leases:
     def renew(self) -> set[str]:
         """Take or renew the leases (blocking: call from a thread); returns those held."""
         started = time.monotonic()
+        if self._first:
+            self._first = False
+            self._expire_dead_here()
         try:
             held = self.store.take_leases(self.jobs, owner=self.owner, now=utcnow(),
                                           seconds=self.seconds)
@@ -84,6 +104,16 @@ class Leases:
             if was != (job in held):
                 log.info("%s %s", "took" if job in held else "lost", job)
         return held
+
+    def _expire_dead_here(self) -> None:
+        try:
+            for owner in {owner for _job, owner, _at, _until in self.store.leases()}:
+                if gone_here(owner, me=self.owner):
+                    log.info("the leases of %s, a process of this host that no longer runs, "
+                             "are free", owner)
+                    self.store.expire_leases(owner=owner, now=utcnow())
+        except Exception as exc:  # the leases expire anyway
+            log.warning("could not look at the worker leases: %s", exc)
 
     async def keep(self) -> None:
         """Renew for as long as the server runs (a task of its own)."""

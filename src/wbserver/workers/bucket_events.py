@@ -2,10 +2,10 @@
 
 Each runs in the server process holding its lease (workers/leases.py); internal:// hints live
 in the memory of the process that heard them, so its consumer runs in every process. Handling
-is idempotent, so a redelivery, a duplicate event, or the file recorded already when its
-client reported it uploaded (domain/bucket_events.py `uploads_reported`) are harmless. A message is acknowledged once handled, or when
-it cannot be read at all (it is logged and dropped); when the metadata store fails, it is left
-for redelivery. An unreachable queue is retried with exponential backoff up to a minute.
+is idempotent, so a redelivery, a duplicate event, or a file recorded already when its client
+reported it uploaded (domain/bucket_events.py `uploads_reported`) are harmless. A message is
+acknowledged once handled, or when it cannot be read at all (it is logged and dropped); when
+the metadata store fails, it is left for redelivery. An unreachable queue is retried with exponential backoff up to a minute.
 """
 
 from __future__ import annotations

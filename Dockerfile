@@ -29,7 +29,7 @@ VOLUME ["/data"]
 USER wbserver
 WORKDIR /data
 EXPOSE 8080
-# /healthz answers once the server and its database do (/readyz also checks the storage)
+# /healthz answers while the server process runs (/readyz checks the database, storage, queue)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 # SIGTERM: the server drains in-flight requests (25 s) and exits 0; `docker stop -t 30`

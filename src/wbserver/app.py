@@ -34,6 +34,7 @@ from wbserver.config.runtime import SettingsSource
 from wbserver.domain.accounts import needs_first_admin, setup_token
 from wbserver.domain.clock import utcnow
 from wbserver.domain.files import stored_in
+from wbserver.domain.install_marker import claim_store
 from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.errors import ConfigError
 from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
@@ -45,13 +46,15 @@ from wbserver.secrets_box import SecretBox
 from wbserver.sso.provider import Discovery
 from wbserver.sso.provider import probe as sso_probe
 from wbserver.sso.tokens import KeySets
+from wbserver.startup_notice import endpoint_of, slow_notice
 from wbserver.storage.local import LocalBlobStore
 from wbserver.storage.router import StoreConfig, StoreRouter
 from wbserver.storage.signing import UrlSigner
 from wbserver.web.pages_sso import SsoServices
 from wbserver.workers.artifact_gc import artifact_gc
-from wbserver.workers.bucket_events import bucket_events, reconciler
+from wbserver.workers.bucket_events import bucket_events, reconciler, record_reported_uploads
 from wbserver.workers.crash_detector import crash_detector
+from wbserver.workers.leases import Leases
 from wbserver.workers.outbox import OutboxWorker, outbox_loop
 
 log = logging.getLogger("wbserver.setup")
@@ -86,13 +89,14 @@ def _shown_database(settings: Settings) -> str:
     return f"MYSQL={parts.scheme}://{parts.username or ''}@{host}:{parts.port or 3306}{parts.path}"
 
 
-def build_services(source: SettingsSource, *, bind_host: str | None = "127.0.0.1") -> Services:
+def build_services(source: SettingsSource, *, bind_host: str | None = "127.0.0.1",
+                   migrate: bool = True) -> Services:
     """BIND_HOST: the address the server listens on (None: unknown); beyond loopback the
     first admin needs the setup token."""
     startup = source.startup
     secret = server_secret(startup)
     box = SecretBox(secret)
-    store = open_store(startup)
+    store = open_store(startup, migrate=migrate)
     source.attach(
         load_saved=lambda: {k: box.decrypt(v) for k, v in store.load_saved_settings().items()},
         revision=store.settings_revision)
@@ -104,8 +108,8 @@ def build_services(source: SettingsSource, *, bind_host: str | None = "127.0.0.1
         locate=lambda key: stored_in(store, key), encrypt=box.encrypt, decrypt=box.decrypt)
     queue = QueueHolder(source.current)
     return Services(settings_source=source, store=store, blobs=blobs, signer=signer, secrets=box,
-                    report_uploads=lambda keys: queue.report(
-                        [k for k in keys if not blobs.serves_bytes(k)]), queue=queue,
+                    report_uploads=lambda keys: record_reported_uploads(
+                        store, blobs, queue.report, keys), queue=queue,
                     store_threads=store_threads_for(store.engine.dialect.name),
                     setup_token=None if is_loopback(bind_host) else setup_token(secret))
 
@@ -200,14 +204,22 @@ class QueueHolder:
 
 
 def check_storage(settings: Settings, files_dir: str, signer: UrlSigner, *,
-                  reach_queue: bool = True) -> None:
-    """Open and reach BUCKET (and BUCKET_QUEUE), or ConfigError naming the setting. At start
-    the queue is only parsed: the consumer rides out its outages."""
+                  reach_queue: bool = True, install_id: str | None = None) -> None:
+    """Open and reach BUCKET (and BUCKET_QUEUE), or ConfigError naming the setting; with
+    `install_id`, claim the bucket for this install (domain/install_marker.py) or refuse one
+    another install owns. At start the queue is only parsed: the consumer rides out its
+    outages. An endpoint slow to answer is named within SLOW_NOTICE seconds."""
     store = open_blob_store(store_config(settings), files_dir, signer)
+    shown = f"BUCKET={shown_uri(settings.bucket)!r}"
     try:
-        getattr(store, "check", lambda: None)()
+        with slow_notice(f"reaching {shown}{endpoint_of(store)}"):
+            getattr(store, "check", lambda: None)()
+            if install_id is not None and settings.bucket:
+                claim_store(store, install_id=install_id, shown=shown)
     except ConfigError as exc:
-        raise ConfigError(f"BUCKET={shown_uri(settings.bucket)!r}: {exc.message}; for example "
+        if "another wbserver install" in exc.message:
+            raise
+        raise ConfigError(f"{shown}: {exc.message}; for example "
                           f"BUCKET={STORES.example}") from exc
     queue = open_queue(settings)
     try:
@@ -221,55 +233,75 @@ def check_storage(settings: Settings, files_dir: str, signer: UrlSigner, *,
 
 
 def storage_probe(services: Services, files_dir: str) -> Probe:
-    """Before /system-admin saves storage settings: the new bucket and queue must answer."""
+    """Before /system-admin saves storage settings: the new bucket and queue must answer, and
+    the bucket must not belong to another install."""
     def probe(candidate: Settings) -> None:
         current = services.settings
         fields = ("bucket", "bucket_queue", "aws_region", "azure_storage_key")
         if any(getattr(candidate, f) != getattr(current, f) for f in fields):
-            check_storage(candidate, files_dir, services.signer)
+            check_storage(candidate, files_dir, services.signer,
+                          install_id=services.store.install_id())
     return probe
 
 
+def worker_app(data_dir: str | None, bind_host: str | None) -> Starlette:
+    """The app of one process of `wbserver serve --workers N` (http_workers.py): the parent
+    upgraded the database, checked and claimed the storage and printed the setup link."""
+    from wbserver.cli import tune_gc
+
+    app = create_app(SettingsSource(overrides={"data_dir": data_dir}), bind_host=bind_host,
+                     worker=True)
+    tune_gc()
+    return app
+
+
 def create_app(source: SettingsSource | None = None, *,
-               bind_host: str | None = "127.0.0.1") -> Starlette:
+               bind_host: str | None = "127.0.0.1", worker: bool = False) -> Starlette:
     source = source or SettingsSource()
-    services = build_services(source, bind_host=bind_host)
-    try:
-        check_storage(services.settings, source.startup.files_dir, services.signer,
-                      reach_queue=False)
-    except ConfigError:
-        services.store.close()  # type: ignore[attr-defined]
-        raise
-    announce_setup(services)
+    services = build_services(source, bind_host=bind_host, migrate=not worker)
+    if not worker:
+        try:
+            check_storage(services.settings, source.startup.files_dir, services.signer,
+                          reach_queue=False, install_id=services.store.install_id())
+        except ConfigError:
+            services.store.close()  # type: ignore[attr-defined]
+            raise
+        announce_setup(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        leases = Leases(services.store, seconds=source.startup.lease_seconds)
+        _app.state.leases = leases
+        lease_task = asyncio.create_task(leases.keep())
         task = asyncio.create_task(crash_detector(
             services.store, services.blobs, lambda: services.settings,
-            on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run)))
+            on_crash=lambda run: emitter(services, services.settings.host)(RUN_CRASHED, run),
+            gate=leases))
         outbox_task = asyncio.create_task(outbox_loop(OutboxWorker(services.store, senders={
             "slack": slack_sender(services.store, services.secrets.decrypt),
             "queue": queue_sender(lambda: services.settings.notifications_queue,
                                   lambda uri: open_publisher(services.settings, uri))}),
             services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
-            services.store, services.blobs, lambda: services.settings))
+            services.store, services.blobs, lambda: services.settings, gate=leases))
         assert services.queue is not None, "build_services sets the BUCKET_QUEUE holder"
         storage_tasks = [
-            asyncio.create_task(bucket_events(services.store, services.blobs, services.queue)),
+            asyncio.create_task(bucket_events(services.store, services.blobs, services.queue,
+                                              gate=leases)),
             asyncio.create_task(reconciler(services.store, services.blobs,
-                                           lambda: services.settings))]
+                                           lambda: services.settings, gate=leases))]
         try:
             yield
         finally:
             getattr(services.queue, "close", lambda: None)()  # ends the consumer's wait
-            for worker_task in (*storage_tasks, task, outbox_task):
+            for worker_task in (*storage_tasks, task, outbox_task, lease_task):
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
             gc_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await gc_task
+            leases.release()  # the other processes take the jobs at their next renewal
             services.store.close()  # type: ignore[attr-defined]
 
     metrics = process_metrics(services)

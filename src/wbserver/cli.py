@@ -31,6 +31,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 to 64)")
+    return int(text)
+
+
 def _log_level(text: str) -> str:
     if text.lower() not in LOG_LEVELS:
         raise argparse.ArgumentTypeError(f"{text!r} is not a log level ({', '.join(LOG_LEVELS)})")
@@ -75,20 +81,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         source = _source(args)
+        if args.workers > 1 and not source.startup.mysql:
+            raise ConfigError(
+                f"--workers {args.workers} needs MYSQL (a MySQL or MariaDB database): the "
+                f"SQLite database of the data folder takes one server process only; set "
+                f"MYSQL=mysql://USER:PASSWORD@HOST:3306/DATABASE, or serve without --workers")
         app = create_app(source, bind_host=args.host)
     except ConfigError as exc:  # a bad setting: one line, and the exit code of a usage error
         print(f"wbserver: {exc.message}", file=sys.stderr)
         return 2
-    tune_gc()
     note_listening(source.startup.data_dir, args.host, args.port)
     print(f"wbserver: data in {source.startup.data_dir}; listening on "
           f"http://{args.host}:{args.port}", file=sys.stderr)
     log_format = args.log_format or source.startup.log_format
-    serve(app, host=args.host, port=args.port, log_level=args.log_level,
-          access_log=args.access_log, timeout_keep_alive=30,
-          timeout_graceful_shutdown=DRAIN_SECONDS,
-          **({"log_config": config} if (config := uvicorn_log_config(log_format)) else {}))
+    config: dict[str, object] = dict(
+        host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log,
+        timeout_keep_alive=30, timeout_graceful_shutdown=DRAIN_SECONDS,
+        **({"log_config": log_config} if (log_config := uvicorn_log_config(log_format)) else {}))
+    if args.workers > 1:
+        return serve_workers(app, source, args, config)
+    tune_gc()
+    serve(app, **config)
     return 0
+
+
+def serve_workers(app: Any, source: SettingsSource, args: argparse.Namespace,
+                  config: dict[str, object]) -> int:
+    """The parent of `--workers N`: it made the app once (migrations, storage checks, the
+    setup link); the processes make their own."""
+    from functools import partial
+
+    import uvicorn
+
+    from wbserver.app import worker_app
+    from wbserver.http_workers import supervise
+
+    app.state.services.store.close()
+    factory = partial(worker_app, source.overrides.get("data_dir"), args.host)
+    return supervise(uvicorn.Config(factory, factory=True, **config),  # type: ignore[arg-type]
+                     args.workers, say=lambda line: print(line, file=sys.stderr))
 
 
 def tune_gc() -> None:
@@ -140,6 +171,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", type=_log_level, default="info",
                        help="critical, error, warning, info (default), debug or trace")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--workers", type=_workers, default=1,
+                       help="server processes sharing the port (default 1); more than 1 needs "
+                            "MYSQL (see docs/deployment.md, Scaling out)")
     serve.add_argument("--log-format", choices=("text", "json"), default=None,
                        help="text (default, or $WBSERVER_LOG_FORMAT) or json: one JSON object "
                             "a line for server, error and access logs")

@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from wbserver.api.context import Services
-from wbserver.errors import ConfigError
+from wbserver.domain.queue_health import queue_line, queue_problem
 
 
 def _origin(svc: Services) -> str:
@@ -28,12 +28,8 @@ def storage_check(svc: Services, _args: argparse.Namespace) -> int:
                  for line in lines)
     if svc.queue is not None:
         queue = svc.queue()
-        try:
-            queue.check()
-            lines.append(f"BUCKET_QUEUE {queue.name} answers.")
-        except ConfigError as exc:
-            lines.append(f"BUCKET_QUEUE {queue.name} does not answer: {exc.message}")
-            ok = False
+        lines.append(queue_line(queue))
+        ok = ok and queue_problem(queue) is None
     print("\n".join(lines))
     return 0 if ok else 1
 

@@ -92,7 +92,8 @@ def test_requests_are_counted_by_route_template_and_rows_by_file(site):
 
 def test_readyz_names_the_storage_when_its_folder_is_gone(site, tmp_path):
     client, _keys, _app = site
-    assert client.get("/readyz").json() == {"ok": True, "checked": ["database", "storage"]}
+    assert client.get("/readyz").json() == {"ok": True,
+                                            "checked": ["database", "storage", "queue"]}
     shutil.rmtree(tmp_path / "data" / "files")
     answer = client.get("/readyz")
     assert answer.status_code == 503

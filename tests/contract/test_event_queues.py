@@ -126,14 +126,15 @@ def case(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[Case
 
 
 def make_backend_with(kind, request, tmp_path, monkeypatch, old: Backend, extra):  # noqa: ANN001, ANN201
-    """The same bucket, now with its queue (SQS needs the bucket before the queue)."""
+    """The same bucket and database, now with its queue (SQS needs the bucket before the
+    queue); the same data folder, so the same install: the bucket is marked as its own."""
     from starlette.testclient import TestClient
 
     from wbserver.app import create_app
     from wbserver.config.runtime import SettingsSource
 
     env = {**old.env, **extra}
-    app = create_app(SettingsSource(environ=env, overrides={"data_dir": str(tmp_path / "data2")}))
+    app = create_app(SettingsSource(environ=env, overrides={"data_dir": str(tmp_path / "data")}))
     return Backend(kind=kind, app=app, client=TestClient(app), bucket=old.bucket, env=env)
 
 

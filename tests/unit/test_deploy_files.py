@@ -309,6 +309,11 @@ def test_nginx_example_streams_large_uploads_to_storage_and_forwards_the_scheme(
 
 
 def test_nginx_example_passes_nginx_t(tmp_path):
+    nginx_t((DEPLOY / "nginx.conf").read_text(), tmp_path)
+
+
+def nginx_t(site: str, tmp_path: Path) -> None:
+    """`nginx -t` of a site file, its certificate paths pointed at a throwaway one."""
     nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     assert nginx is not None, "nginx is missing: apt-get install nginx-light"
     from datetime import UTC, datetime, timedelta
@@ -329,7 +334,6 @@ def test_nginx_example_passes_nginx_t(tmp_path):
     (tmp_path / "key.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
-    site = (DEPLOY / "nginx.conf").read_text()
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp_path}/cert.pem;", site)
     site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp_path}/key.pem;",
                   site)
@@ -375,4 +379,65 @@ def test_deployment_docs_are_linked_from_the_operator_guide_and_readme():
     for name in ("Dockerfile", "deploy/docker-compose.yml", "deploy/wbserver.service",
                  "deploy/nginx.conf", "deploy/Caddyfile", "wbserver backup",
                  "wbserver db upgrade", "wbserver restore"):
+        assert name in docs, name
+
+
+# -- scaling out (issue 23) ---------------------------------------------------------------
+
+def test_scale_out_nginx_example_has_several_upstreams_and_passes_nginx_t(tmp_path):
+    text = (DEPLOY / "nginx-scale-out.conf").read_text()
+    upstream = re.search(r"upstream wbserver \{([^}]*)\}", text)
+    assert upstream and len(re.findall(r"^\s*server \S+:8080", upstream.group(1),
+                                       re.MULTILINE)) >= 2
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in text
+    assert not re.search(r"^\s*(ip_hash|hash|sticky)\b", text, re.MULTILINE), \
+        "no sticky sessions are needed"
+    nginx_t(text, tmp_path)
+
+
+def test_scale_out_caddy_example_checks_readyz_and_passes_caddy_validate(tmp_path):
+    path = DEPLOY / "Caddyfile.scale-out"
+    text = path.read_text()
+    assert "health_uri /readyz" in text
+    assert len(re.findall(r"\b\d+\.\d+\.\d+\.\d+:8080\b", text)) >= 2
+    caddy = shutil.which("caddy")
+    assert caddy is not None, "caddy is missing: apt-get install caddy"
+    home = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([caddy, "validate", "--adapter", "caddyfile", "--config", str(path)],
+                          env=home, capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Valid configuration" in output, output
+    assert '"level":"error"' not in output, output
+
+
+def test_kubernetes_example_probes_settings_and_grace_period():
+    """Untested on a cluster (none runs here): its shape, its settings and its probes."""
+    text = (DEPLOY / "kubernetes" / "wbserver.yaml").read_text()
+    assert "UNTESTED" in text
+    docs = list(yaml.safe_load_all(text))
+    kinds = {d["kind"]: d for d in docs}
+    assert set(kinds) == {"Deployment", "Service"}
+    deployment, service = kinds["Deployment"], kinds["Service"]
+    assert deployment["spec"]["replicas"] >= 2
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] > DRAIN_SECONDS
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    container = pod["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    names = {e["name"] for e in container["env"]}
+    assert names <= SETTING_NAMES, names - SETTING_NAMES
+    assert {"MYSQL", "BUCKET", "BUCKET_QUEUE", "WBSERVER_SECRET_KEY", "HOST"} <= names
+    plain = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    load_settings(plain)  # every literal value is a valid one
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
+
+
+def test_scale_out_docs_name_the_files_and_the_options():
+    docs = (ROOT / "docs" / "deployment.md").read_text()
+    for name in ("deploy/nginx-scale-out.conf", "deploy/Caddyfile.scale-out",
+                 "deploy/kubernetes/wbserver.yaml", "--workers", "/readyz", "/healthz",
+                 "WBSERVER_SECRET_KEY", "WBSERVER_LEASE_SECONDS", ".wbserver-install"):
         assert name in docs, name

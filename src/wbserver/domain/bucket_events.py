@@ -66,3 +66,14 @@ def reconcile_run_files(store: MetadataStore, blobs: BlobStore, *, min_age: floa
         if object_created(store, blobs, key=key, size=None, md5_hex=None) == RECORDED:
             found += 1
     return found
+
+
+def uploads_reported(store: MetadataStore, blobs: BlobStore, *,
+                     keys: list[str]) -> dict[str, str]:
+    """The client reports these run files uploaded (file_stream `uploaded`, or
+    markRunFilesUploaded): record each one whose object is in the store now (a HEAD gives its
+    size and MD5), at once rather than when the bucket's event arrives; the event then finds
+    it recorded (DUPLICATE). Returns what happened to each key; a key MISSING (not landed
+    yet, or a store that lists late) is left for the event and the reconciliation."""
+    return {key: object_created(store, blobs, key=key, size=None, md5_hex=None)
+            for key in dict.fromkeys(keys)}

@@ -25,6 +25,7 @@ from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.gauge_rows import GaugeRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.lease_rows import LeaseRows
 from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
@@ -36,7 +37,7 @@ from wbserver.metadata.storage_rows import StorageRows
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
                ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows,
-               RunSearchRows, GaugeRows):
+               RunSearchRows, GaugeRows, LeaseRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

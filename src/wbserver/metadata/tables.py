@@ -170,11 +170,22 @@ team_members = Table(
 )
 
 # Facts about the server that, once true, stay true: "first_admin" (an admin account has
-# existed, so /setup never opens again). The primary key makes setting one race-free.
+# existed, so /setup never opens again); "install:<hex>", the
+# install id (the bucket marker names it). The primary key makes setting one race-free.
 server_marks = Table(
     "server_marks", metadata,
     Column("name", String(64), primary_key=True),
     Column("created_at", Timestamp, nullable=False),
+)
+
+# Background jobs run in the one process holding the job's row (workers/leases.py): the
+# holder renews `expires_at`; another process takes the row once it has expired.
+worker_leases = Table(
+    "worker_leases", metadata,
+    Column("job", String(64), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("acquired_at", Timestamp, nullable=False),
 )
 
 login_failures = Table(

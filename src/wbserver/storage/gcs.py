@@ -26,6 +26,7 @@ MAX_SIGNED = 7 * 24 * 3600
 
 class GcsBlobStore:
     signed_urls = True
+    default_endpoint = "https://storage.googleapis.com (Application Default Credentials)"
 
     def __init__(self, bucket: str, prefix: str, endpoint: str | None) -> None:
         self.bucket = bucket

@@ -14,6 +14,7 @@ from wbserver.api.auth import base_url
 from wbserver.config.admin import SettingRow, describe, save_changes
 from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
+from wbserver.domain.queue_health import queue_line
 from wbserver.errors import InvalidInput, Msg, NotFound, WbError
 from wbserver.passwords import hash_password
 from wbserver.sso.provider import configured_client, sso_blocked_reason
@@ -62,6 +63,9 @@ async def _render_settings(request: Request, who: Visitor, *, status: int = 200,
     storage = await run_in_threadpool(
         storage_report, svc.blobs.current(), base_url(request, svc.settings),  # type: ignore[attr-defined]
         proxied=svc.settings.storage_proxy)
+    if svc.queue is not None:
+        queue = svc.queue
+        storage.append(await run_in_threadpool(lambda: queue_line(queue())))
     return render(request, who, "admin.html", status=status, sections=sections,
                   flashes=flashes or [], storage_report=storage,
                   origins={key: gettext(text) for key, text in ORIGINS.items()}, **context)

@@ -1,10 +1,11 @@
 """The BUCKET_QUEUE consumer and the periodic reconciliation of files no event announced.
 
-Every server process runs both. The queue hands each message to one consumer at a time
-(visibility timeout / ack deadline) and handling is idempotent, so several processes, a
-redelivery or a duplicate event are harmless. A message is acknowledged once handled, or when
-it cannot be read at all (it is logged and dropped); when the metadata store fails, it is left
-for redelivery. An unreachable queue is retried with exponential backoff up to a minute.
+Each runs in the server process holding its lease (workers/leases.py); internal:// hints live
+in the memory of the process that heard them, so its consumer runs in every process. Handling
+is idempotent, so a redelivery, a duplicate event, or a file recorded already when its client
+reported it uploaded (domain/bucket_events.py `uploads_reported`) are harmless. A message is
+acknowledged once handled, or when it cannot be read at all (it is logged and dropped); when
+the metadata store fails, it is left for redelivery. An unreachable queue is retried with exponential backoff up to a minute.
 """
 
 from __future__ import annotations
@@ -23,9 +24,15 @@ import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 from wbserver.config import Settings
-from wbserver.domain.bucket_events import object_created, reconcile_run_files
+from wbserver.domain.bucket_events import (
+    MISSING,
+    object_created,
+    reconcile_run_files,
+    uploads_reported,
+)
 from wbserver.errors import InvalidInput
 from wbserver.ports import EventQueue, MetadataStore, QueueMessage, RoutedBlobStore
+from wbserver.workers.leases import BUCKET_QUEUE, BUCKET_RECONCILE, AlwaysHeld, JobGate
 
 log = logging.getLogger("wbserver.bucket_events")
 T = TypeVar("T")
@@ -90,13 +97,17 @@ async def abandoned_on_cancel(receive: Callable[[], T]) -> T:
 
 
 async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
-                        queue: Callable[[], EventQueue]) -> None:
+                        queue: Callable[[], EventQueue], gate: JobGate | None = None) -> None:
     # threads of their own: a receive waits up to WAIT_SECONDS (or the queue's own idle wait),
     # and must not hold one of the shared pool's threads that requests need
     own = anyio.CapacityLimiter(1)
+    gate = gate or AlwaysHeld()
     backoff = 0.0
     while True:
         current = queue()
+        if getattr(current, "notify", None) is None and not gate.holds(BUCKET_QUEUE):
+            await gate.wait_for(BUCKET_QUEUE)
+            continue  # BUCKET_QUEUE may have changed meanwhile
         started = time.monotonic()
         try:
             messages = await abandoned_on_cancel(
@@ -117,11 +128,15 @@ async def bucket_events(store: MetadataStore, blobs: RoutedBlobStore,
 
 
 async def reconciler(store: MetadataStore, blobs: RoutedBlobStore,
-                     settings: Callable[[], Settings]) -> None:
+                     settings: Callable[[], Settings], gate: JobGate | None = None) -> None:
     """Every WBSERVER_BUCKET_RECONCILE_INTERVAL seconds (0: off), look in the bucket for run
     files handed an upload URL a while ago that no event recorded."""
+    gate = gate or AlwaysHeld()
     while True:
         interval = settings().bucket_reconcile_interval
+        if interval > 0 and not gate.holds(BUCKET_RECONCILE):
+            await gate.wait_for(BUCKET_RECONCILE)
+            continue
         if interval > 0:
             try:
                 found = await run_in_threadpool(
@@ -132,3 +147,22 @@ async def reconciler(store: MetadataStore, blobs: RoutedBlobStore,
             except Exception:
                 log.exception("bucket reconciliation failed; the next pass retries")
         await asyncio.sleep(interval or 60.0)
+
+
+def record_reported_uploads(store: MetadataStore, blobs: RoutedBlobStore,
+                            hint: Callable[[list[str]], None], keys: list[str]) -> None:
+    """What file_stream's `uploaded` list sets off (in the request's thread): each reported
+    key whose bytes went to the bucket directly is recorded now if a HEAD finds it; the rest
+    are hinted to the queue (internal:// looks for them) and left to the bucket's event and
+    the reconciliation. A failure here never fails the client's request."""
+    remote = [key for key in keys if not blobs.serves_bytes(key)]
+    left = []
+    for key in dict.fromkeys(remote):
+        try:
+            if uploads_reported(store, blobs, keys=[key])[key] == MISSING:
+                left.append(key)
+        except Exception as exc:  # noqa: BLE001 - the event or the reconciliation records it
+            log.warning("could not record reported upload %s yet: %s", key, exc)
+            left.append(key)
+    if left:
+        hint(left)

@@ -12,16 +12,20 @@ from wbserver.config import Settings
 from wbserver.domain.models import Run
 from wbserver.domain.runs import mark_crashed_runs
 from wbserver.ports import BlobStore, MetadataStore
+from wbserver.workers.leases import CRASH_DETECTOR, AlwaysHeld, JobGate
 
 log = logging.getLogger("wbserver.crash_detector")
 
 
 async def crash_detector(store: MetadataStore, blobs: BlobStore,
                          settings: Callable[[], Settings],
-                         on_crash: Callable[[Run], None] | None = None) -> None:
-    """One UPDATE per interval; it is atomic, so several processes may run it side by side.
-    The timeout and interval are read on every pass, so changes apply without a restart."""
+                         on_crash: Callable[[Run], None] | None = None,
+                         gate: JobGate | None = None) -> None:
+    """One UPDATE per interval, in the process holding the job's lease (`gate`). The timeout
+    and interval are read on every pass, so changes apply without a restart."""
+    gate = gate or AlwaysHeld()
     while True:
+        await gate.wait_for(CRASH_DETECTOR)
         timeout, interval = settings().heartbeat_timeout, settings().crash_check_interval
         try:
             count = await run_in_threadpool(mark_crashed_runs, store, blobs,

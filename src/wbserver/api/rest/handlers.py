@@ -35,6 +35,7 @@ from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey, User
 from wbserver.domain.permissions import readable_project
+from wbserver.domain.queue_health import queue_problem
 from wbserver.domain.users import authenticate_api_key
 from wbserver.errors import (
     InvalidInput,
@@ -242,15 +243,18 @@ def _readable_run(svc: Services, viewer: Any, p: dict[str, str]) -> Any:
     return run
 
 
-async def healthz(request: Request) -> Response:
-    svc = services(request)
-    await run_in_threadpool(svc.store.get_entity, "")
+async def healthz(_request: Request) -> Response:
+    """Liveness: the process answers (its event loop runs). Touches nothing outside, so a
+    database outage never gets every process restarted; /readyz is for that."""
     return JSONResponse({"ok": True})
 
 
 async def readyz(request: Request) -> Response:
     """Ready to serve: the database answers and the storage (BUCKET or the data folder's
-    files/) is reachable; else 503 naming each part that failed."""
+    files/) is reachable; else 503 naming each part that failed. BUCKET_QUEUE is checked
+    too, but a queue that does not answer only degrades (200, `degraded` names it): files
+    are still recorded when clients report them uploaded, and taking every process out of
+    the load balancer for it would turn a queue outage into a full one."""
     svc = services(request)
     checks = {"database": svc.store.ping, "storage": svc.blobs.check}
     failed: dict[str, str] = {}
@@ -260,6 +264,15 @@ async def readyz(request: Request) -> Response:
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
             failed[part] = exc.message if isinstance(exc, WbError) else type(exc).__name__
             log.warning("readyz: %s is not ready: %s", part, exc)
+    degraded: dict[str, str] = {}
+    if svc.queue is not None:
+        queue = svc.queue
+        problem = await run_in_threadpool(lambda: queue_problem(queue()))
+        if problem is not None:
+            degraded["queue"] = problem
+            log.warning("readyz: BUCKET_QUEUE does not answer: %s", problem)
     if failed:
-        return JSONResponse({"ok": False, "failed": failed}, status_code=503)
-    return JSONResponse({"ok": True, "checked": list(checks)})
+        return JSONResponse({"ok": False, "failed": failed, **(
+            {"degraded": degraded} if degraded else {})}, status_code=503)
+    return JSONResponse({"ok": True, "checked": [*checks, "queue"] if svc.queue else list(checks),
+                         **({"degraded": degraded} if degraded else {})})

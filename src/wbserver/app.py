@@ -52,6 +52,7 @@ from wbserver.web.pages_sso import SsoServices
 from wbserver.workers.artifact_gc import artifact_gc
 from wbserver.workers.bucket_events import bucket_events, reconciler
 from wbserver.workers.crash_detector import crash_detector
+from wbserver.workers.sweep_controller import sweep_controller
 from wbserver.workers.outbox import OutboxWorker, outbox_loop
 
 log = logging.getLogger("wbserver.setup")
@@ -254,6 +255,8 @@ def create_app(source: SettingsSource | None = None, *,
             services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings))
+        sweep_task = asyncio.create_task(sweep_controller(
+            services.store, lambda: services.settings))
         assert services.queue is not None, "build_services sets the BUCKET_QUEUE holder"
         storage_tasks = [
             asyncio.create_task(bucket_events(services.store, services.blobs, services.queue)),
@@ -263,7 +266,7 @@ def create_app(source: SettingsSource | None = None, *,
             yield
         finally:
             getattr(services.queue, "close", lambda: None)()  # ends the consumer's wait
-            for worker_task in (*storage_tasks, task, outbox_task):
+            for worker_task in (*storage_tasks, task, outbox_task, sweep_task):
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task

@@ -165,6 +165,10 @@ SETTINGS: tuple[Setting, ...] = (
             "marked crashed (the client sends a heartbeat every 30 s).", section="runs"),
     Setting("crash_check_interval", "WBSERVER_CRASH_CHECK_INTERVAL", _positive_float, 30.0,
             "Seconds between two checks for runs whose heartbeat went stale.", section="runs"),
+    Setting("sweep_check_interval", "WBSERVER_SWEEP_CHECK_INTERVAL", _positive_float, 5.0,
+            "Seconds between two passes of the sweep controller over the running sweeps "
+            "(Hyperband early termination); agents get their next run at their heartbeat.",
+            section="runs"),
     Setting("max_request_bytes", "WBSERVER_MAX_REQUEST_BYTES", _positive_int, 64 * 1024 * 1024,
             "Largest file_stream request body accepted, as sent and after gzip decoding (the "
             "client sends about 10 MiB at most); more gets 413 naming the limit.",
@@ -326,6 +330,7 @@ class Settings:
     host: str = ""
     heartbeat_timeout: float = 300.0
     crash_check_interval: float = 30.0
+    sweep_check_interval: float = 5.0
     max_request_bytes: int = 64 * 1024 * 1024
     max_graphql_bytes: int = 8 * 1024 * 1024
     max_upload_bytes: int = 1024 ** 4

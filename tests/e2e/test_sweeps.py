@@ -1,0 +1,135 @@
+"""Sweeps with the real client (issue 25): `wandb sweep`, two `wandb agent --count N`
+processes, the server-side controller, state changes, and wandb.Api().sweep()."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import subprocess
+import time
+from typing import Any
+
+import yaml
+
+from .harness import CLIENTS_DIR, Client, show, wait_for
+
+TRAIN = str(CLIENTS_DIR / "sweep_train.py")
+
+
+def _sweep(client: Client, project: str, config: dict[str, Any]) -> str:
+    """Create a sweep with `wandb sweep`; its path entity/project/id."""
+    config = {"program": TRAIN, "command": ["${env}", client.python, "${program}", "${args}"],
+              **config}
+    path = client.workdir / f"sweep-{project}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = _cli(client, "sweep", "--project", project, str(path))
+    assert result.returncode == 0, show(result, "wandb sweep")
+    found = re.search(r"wandb agent (\S+)", result.stdout + result.stderr)
+    assert found, show(result, "wandb sweep (no agent command printed)")
+    return found.group(1)
+
+
+def _cli(client: Client, *args: str) -> subprocess.CompletedProcess[str]:
+    """`wandb ARGS`, not silenced (the sweep command prints the sweep's path)."""
+    return subprocess.run([client.python, "-m", "wandb", *args], cwd=client.workdir,
+                          env={**client.env(), "WANDB_SILENT": "false"}, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def _agent(client: Client, sweep: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([client.python, "-m", "wandb", "agent", *extra, sweep],
+                            cwd=client.workdir, env=client.env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            stdin=subprocess.DEVNULL)
+
+
+def _wait(proc: subprocess.Popen[str], client: Client, timeout: float) -> str:
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        raise AssertionError(f"agent still running after {timeout} s\n{out[-4000:]}\n"
+                             f"----- server -----\n{client.server.logs()}") from None
+    assert proc.returncode == 0, f"agent exit {proc.returncode}\n{out[-4000:]}"
+    return out
+
+
+def _read(client: Client, sweep: str) -> dict[str, Any]:
+    out, _ = client.script("sweep_api.py", {"sweep": sweep})
+    return out
+
+
+def test_grid_two_agents_and_random_distributions(client: Client) -> None:
+    """Grid: every combination exactly once across two agents; random (a third agent at the
+    same time): every value inside its distribution; Api().sweep(): state, runs, best run."""
+    grid = _sweep(client, "sweep-grid", {
+        "method": "grid", "name": "grid search",
+        "metric": {"name": "loss", "goal": "minimize"},
+        "parameters": {"x": {"values": [0.1, 0.3]}, "y": {"values": [0, 1]},
+                       "steps": {"value": 2}}})
+    rand = _sweep(client, "sweep-random", {
+        "method": "random", "metric": {"name": "loss", "goal": "maximize"},
+        "parameters": {"x": {"distribution": "uniform", "min": 0.5, "max": 0.75},
+                       "y": {"distribution": "int_uniform", "min": 2, "max": 4},
+                       "lr": {"distribution": "log_uniform_values", "min": 1e-4, "max": 1e-2},
+                       "opt": {"values": ["adam", "sgd"]}}})
+    started = time.monotonic()
+    agents = [_agent(client, grid, "--count", "2"), _agent(client, grid, "--count", "2"),
+              _agent(client, rand, "--count", "3")]
+    logs = [_wait(a, client, 240) for a in agents]
+    elapsed = time.monotonic() - started
+
+    found = _read(client, grid)
+    points = sorted((r["config"]["x"], r["config"]["y"]) for r in found["runs"])
+    assert points == sorted(itertools.product([0.1, 0.3], [0, 1])), (points, logs)
+    assert all(r["state"] == "finished" and r["sweep"] == grid.split("/")[-1]
+               for r in found["runs"]), found["runs"]
+    assert found["name"] == "grid search" and found["expected"] == 4
+    best = min(found["runs"], key=lambda r: r["loss"])
+    assert found["best"] == best["id"] and math.isclose(best["loss"], 0.0, abs_tol=1e-9)
+    # the grid is covered: the controller's pass (or the next heartbeat) finishes the sweep
+    wait_for(lambda: _read(client, grid)["state"] == "FINISHED", timeout=30,
+             what="the covered grid sweep to finish")
+
+    randoms = _read(client, rand)
+    assert len(randoms["runs"]) == 3 and randoms["state"] == "RUNNING"
+    for run in randoms["runs"]:
+        c = run["config"]
+        assert 0.5 <= c["x"] <= 0.75 and c["y"] in (2, 3, 4) and 1e-4 <= c["lr"] <= 1e-2
+        assert c["opt"] in ("adam", "sgd")
+    assert randoms["best"] == max(randoms["runs"], key=lambda r: r["loss"])["id"]
+    print(f"\n3 agents, 7 runs: {elapsed:.1f} s")
+
+
+def test_pause_resume_stop_and_cancel_reach_the_agents(client: Client) -> None:
+    """`wandb sweep --pause` holds new runs back, `--resume` lets them go, `--cancel` stops
+    the running one and makes its agent exit; `--stop` makes an idle agent exit."""
+    sweep = _sweep(client, "sweep-states", {
+        "method": "random", "metric": {"name": "loss", "goal": "minimize"},
+        "parameters": {"x": {"min": 0.0, "max": 1.0}, "steps": {"value": 400},
+                       "sleep": {"value": 0.25}}})
+    assert _cli(client, "sweep", "--pause", sweep).returncode == 0
+    agent = _agent(client, sweep)
+    time.sleep(7)  # a heartbeat or more: nothing is scheduled while paused
+    assert _read(client, sweep)["runs"] == [] and agent.poll() is None
+    assert _cli(client, "sweep", "--resume", sweep).returncode == 0
+    wait_for(lambda: any(r["state"] == "running" for r in _read(client, sweep)["runs"]),
+             timeout=60, what="a run of the resumed sweep")
+    result = _cli(client, "sweep", "--cancel", sweep)
+    assert result.returncode == 0, show(result, "wandb sweep --cancel")
+    _wait(agent, client, 60)  # the agent kills its run and exits
+    found = _read(client, sweep)
+    assert found["state"] == "CANCELED" and len(found["runs"]) == 1
+    refused = _cli(client, "sweep", "--resume", sweep)
+    assert refused.returncode != 0 or "cannot" in (refused.stdout + refused.stderr).lower()
+
+    idle = _sweep(client, "sweep-stop", {"method": "grid",
+                                         "parameters": {"x": {"values": [0.1]}}})
+    assert _cli(client, "sweep", "--pause", idle).returncode == 0
+    agent = _agent(client, idle)
+    time.sleep(6)
+    assert _cli(client, "sweep", "--stop", idle).returncode == 0
+    _wait(agent, client, 60)
+    assert _read(client, idle)["state"] == "FINISHED"

@@ -52,8 +52,8 @@ from wbserver.web.pages_sso import SsoServices
 from wbserver.workers.artifact_gc import artifact_gc
 from wbserver.workers.bucket_events import bucket_events, reconciler
 from wbserver.workers.crash_detector import crash_detector
-from wbserver.workers.sweep_controller import sweep_controller
 from wbserver.workers.outbox import OutboxWorker, outbox_loop
+from wbserver.workers.sweep_controller import sweep_controller
 
 log = logging.getLogger("wbserver.setup")
 

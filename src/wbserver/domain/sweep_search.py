@@ -37,10 +37,8 @@ def parse_config(text: str | None) -> dict[str, Any]:
 
 def config_warnings(config: dict[str, Any]) -> list[str]:
     """What the engine's JSON schema says is wrong with the config (the client prints them)."""
-    from sweeps import schema_violations_from_proposed_config
-
     try:
-        return list(schema_violations_from_proposed_config(config))
+        return list(_engine().schema_violations_from_proposed_config(config))
     except ValueError as exc:
         return [str(exc)]
 
@@ -56,8 +54,7 @@ def metric_of(config: dict[str, Any]) -> tuple[str | None, str]:
 def engine_runs(store: MetadataStore, runs: list[Run], config: dict[str, Any], *,
                 with_history: bool) -> list[Any]:
     """The runs as the engine reads them (state, config, summary, the metric's history)."""
-    from sweeps import SweepRun
-
+    SweepRun = _engine().SweepRun  # noqa: N806
     metric, _goal = metric_of(config)
     found = []
     for run in runs:
@@ -78,27 +75,45 @@ def engine_runs(store: MetadataStore, runs: list[Run], config: dict[str, Any], *
 def next_params(config: dict[str, Any], runs: list[Any]) -> dict[str, Any] | None:
     """The next run's parameters, {name: {"value": v}}; None when the search is done
     (a grid fully covered)."""
-    from sweeps import next_run
-
     try:
-        suggestion = next_run(config, runs)
+        suggestion = _engine().next_run(config, runs)
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"the sweep config cannot be searched: {str(exc)[:300]}") from None
     if suggestion is None:
         return None
-    return dict(suggestion.config)
+    return {str(k): _plain(v) for k, v in suggestion.config.items()}
 
 
 def runs_to_stop(config: dict[str, Any], runs: list[Any]) -> list[str]:
     """The names of the running runs Hyperband stops now (none without early_terminate)."""
     if not isinstance(config.get("early_terminate"), dict):
         return []
-    from sweeps import stop_runs
-
     try:
-        return [r.name for r in stop_runs(config, runs) if r.name]
+        return [r.name for r in _engine().stop_runs(config, runs) if r.name]
     except (ValueError, KeyError, TypeError):
         return []
+
+
+def _engine() -> Any:
+    """The sweeps package (its pydantic-1 style models warn under pydantic 2 at import)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import sweeps
+    return sweeps
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars the engine returns, as the Python numbers JSON writes."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        return item()
+    return value
 
 
 def _json(text: str | None) -> dict[str, Any]:

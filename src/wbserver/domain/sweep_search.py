@@ -65,9 +65,10 @@ def engine_runs(store: MetadataStore, runs: list[Run], config: dict[str, Any], *
         state = _ENGINE_STATE.get(run.state, "failed")
         if run.stop_requested and state != "running":
             state = "killed"
+        # by the aliases: the engine's field names are not read under pydantic 2
         found.append(SweepRun(name=run.name, state=state, config=_json(run.config),
-                              summary_metrics=_json(run.summary), history=history,
-                              stopped=run.stop_requested, should_stop=run.stop_requested,
+                              summaryMetrics=_json(run.summary), sampledHistory=history,
+                              stopped=run.stop_requested, shouldStop=run.stop_requested,
                               exitcode=run.exit_code))
     return found
 

@@ -7,8 +7,10 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 
+import pytest
 import yaml
 
+from tests.mariadb import fresh_database
 from wbserver.api.graphql.ids import decode_id
 from wbserver.domain.sweep_controller import controller_step, schedule_next
 from wbserver.domain.users import create_api_key, create_user
@@ -26,6 +28,20 @@ BEAT = """mutation H($id: ID!, $rs: JSONString) { agentHeartbeat(input: {id: $id
 READ = """query R($s: String!) { project(name: "proj", entityName: "alice") { sweep(sweepName:
   $s) { state scheduler runCount runCountExpected bestLoss runs { edges { node { name state
   config shouldStop } } } } } }"""
+
+
+@pytest.fixture(params=["sqlite"])
+def database(request):
+    """SQLite here; the tests of concurrency and of the controller's reads run on MariaDB
+    too (a fresh database costs seconds)."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    with fresh_database() as uri:
+        yield {"MYSQL": uri}
+
+
+BOTH = pytest.mark.parametrize("database", ["sqlite", "mariadb"], indirect=True)
 
 
 def _sweep(api: Api, config: dict) -> dict:
@@ -46,6 +62,7 @@ def _read(api: Api, sweep: dict) -> dict:
     return api.gql(READ, s=sweep["name"])["data"]["project"]["sweep"]
 
 
+@BOTH
 def test_concurrent_claims_give_each_grid_point_once(api, app):
     """Twelve heartbeats at once (as from several agents and server processes) on a 3x3
     grid: the conditional UPDATE lets one claim each slot; nine runs, each point once."""
@@ -67,6 +84,7 @@ def test_concurrent_claims_give_each_grid_point_once(api, app):
     assert {e["node"]["state"] for e in found["runs"]["edges"]} == {"pending"}
 
 
+@BOTH
 def test_heartbeat_runs_then_hyperband_stops_a_bad_run_and_the_agent_is_told(api, app):
     config = {"method": "random", "metric": {"name": "loss", "goal": "minimize"},
               "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},

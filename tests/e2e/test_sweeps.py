@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .harness import CLIENTS_DIR, Client, show, wait_for
+from .harness import CLIENTS_DIR, Client, graphql, show, wait_for
 
 TRAIN = str(CLIENTS_DIR / "sweep_train.py")
 
@@ -57,7 +57,21 @@ def _wait(proc: subprocess.Popen[str], client: Client, timeout: float) -> str:
 
 
 def _read(client: Client, sweep: str) -> dict[str, Any]:
-    out, _ = client.script("sweep_api.py", {"sweep": sweep})
+    return _read_all(client, sweep)[sweep]
+
+
+def _run_states(client: Client, path: str) -> list[str]:
+    """The states of the sweep's runs, asked of the server directly (fast, for polling)."""
+    entity, project, name = path.split("/")
+    data = graphql(client.server, "query S($e: String, $p: String, $s: String!) { project("
+                   "name: $p, entityName: $e) { sweep(sweepName: $s) { runs { edges { node { "
+                   "state } } } } } }", {"e": entity, "p": project, "s": name})
+    return [e["node"]["state"] for e in data["project"]["sweep"]["runs"]["edges"]]
+
+
+def _read_all(client: Client, *sweeps: str) -> dict[str, Any]:
+    """The sweeps as wandb.Api().sweep() reads them (one client process for all)."""
+    out, _ = client.script("sweep_api.py", {"sweeps": list(sweeps)})
     return out
 
 
@@ -81,7 +95,8 @@ def test_grid_two_agents_and_random_distributions(client: Client) -> None:
     logs = [_wait(a, client, 240) for a in agents]
     elapsed = time.monotonic() - started
 
-    found = _read(client, grid)
+    both = _read_all(client, grid, rand)
+    found, randoms = both[grid], both[rand]
     points = sorted((r["config"]["x"], r["config"]["y"]) for r in found["runs"])
     assert points == sorted(itertools.product([0.1, 0.3], [0, 1])), (points, logs)
     assert all(r["state"] == "finished" and r["sweep"] == grid.split("/")[-1]
@@ -89,11 +104,8 @@ def test_grid_two_agents_and_random_distributions(client: Client) -> None:
     assert found["name"] == "grid search" and found["expected"] == 4
     best = min(found["runs"], key=lambda r: r["loss"])
     assert found["best"] == best["id"] and math.isclose(best["loss"], 0.0, abs_tol=1e-9)
-    # the grid is covered: the controller's pass (or the next heartbeat) finishes the sweep
-    wait_for(lambda: _read(client, grid)["state"] == "FINISHED", timeout=30,
-             what="the covered grid sweep to finish")
-
-    randoms = _read(client, rand)
+    # the grid is covered: the controller's background pass has finished the sweep
+    assert found["state"] == "FINISHED"
     assert len(randoms["runs"]) == 3 and randoms["state"] == "RUNNING"
     for run in randoms["runs"]:
         c = run["config"]
@@ -110,26 +122,24 @@ def test_pause_resume_stop_and_cancel_reach_the_agents(client: Client) -> None:
         "method": "random", "metric": {"name": "loss", "goal": "minimize"},
         "parameters": {"x": {"min": 0.0, "max": 1.0}, "steps": {"value": 400},
                        "sleep": {"value": 0.25}}})
-    assert _cli(client, "sweep", "--pause", sweep).returncode == 0
-    agent = _agent(client, sweep)
-    time.sleep(7)  # a heartbeat or more: nothing is scheduled while paused
-    assert _read(client, sweep)["runs"] == [] and agent.poll() is None
+    idle = _sweep(client, "sweep-stop", {"method": "grid",
+                                         "parameters": {"x": {"values": [0.1]}}})
+    for path in (sweep, idle):
+        assert _cli(client, "sweep", "--pause", path).returncode == 0
+    agent, idle_agent = _agent(client, sweep), _agent(client, idle)
+    time.sleep(6)  # a heartbeat or more: nothing is scheduled while paused
+    assert _run_states(client, sweep) == [] and agent.poll() is None
+    assert idle_agent.poll() is None
+    assert _cli(client, "sweep", "--stop", idle).returncode == 0
     assert _cli(client, "sweep", "--resume", sweep).returncode == 0
-    wait_for(lambda: any(r["state"] == "running" for r in _read(client, sweep)["runs"]),
-             timeout=60, what="a run of the resumed sweep")
+    wait_for(lambda: "running" in _run_states(client, sweep), timeout=60, interval=0.5,
+             what="a run of the resumed sweep")
     result = _cli(client, "sweep", "--cancel", sweep)
     assert result.returncode == 0, show(result, "wandb sweep --cancel")
     _wait(agent, client, 60)  # the agent kills its run and exits
-    found = _read(client, sweep)
-    assert found["state"] == "CANCELED" and len(found["runs"]) == 1
+    _wait(idle_agent, client, 30)  # stopped: told to exit at its heartbeat
+    both = _read_all(client, sweep, idle)
+    assert both[sweep]["state"] == "CANCELED" and len(both[sweep]["runs"]) == 1
+    assert both[idle]["state"] == "FINISHED" and both[idle]["runs"] == []
     refused = _cli(client, "sweep", "--resume", sweep)
-    assert refused.returncode != 0 or "cannot" in (refused.stdout + refused.stderr).lower()
-
-    idle = _sweep(client, "sweep-stop", {"method": "grid",
-                                         "parameters": {"x": {"values": [0.1]}}})
-    assert _cli(client, "sweep", "--pause", idle).returncode == 0
-    agent = _agent(client, idle)
-    time.sleep(6)
-    assert _cli(client, "sweep", "--stop", idle).returncode == 0
-    _wait(agent, client, 60)
-    assert _read(client, idle)["state"] == "FINISHED"
+    assert "cannot be set to running" in refused.stdout + refused.stderr, show(refused, "resume")

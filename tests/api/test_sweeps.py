@@ -187,3 +187,43 @@ def test_another_user_can_neither_drive_nor_see_the_sweep(api, app):
     assert bob.gql(AGENT, expect=404, s=sweep["name"])["errors"]
     assert bob.gql(READ, s=sweep["name"])["data"]["project"] is None
     assert _read(api, sweep)["state"] == "RUNNING"
+
+
+def test_sweep_page_shows_runs_and_best_run_and_its_buttons_change_the_state(api):
+    """The project's Sweeps tab, the sweep page (runs, parameters, best run by the metric)
+    and its buttons: CSRF-checked, for writers only."""
+    from .test_artifact_delete_ui import csrf
+    from .test_web_ui import sign_in
+
+    sign_in(api)
+    sweep = _sweep(api, {"method": "grid", "name": "my search",
+                         "metric": {"name": "acc", "goal": "maximize"},
+                         "parameters": {"lr": {"values": [0.1, 0.01]}}})
+    agent = _agent(api, sweep)
+    for acc in (0.5, 0.9):
+        run = _beat(api, agent)[0]["run_id"]
+        api.upsert(run, summaryMetrics=json.dumps({"acc": acc}))
+    project = api.client.get("/alice/proj/sweeps").text
+    assert 'href="/alice/proj/sweeps/' + sweep["name"] + '"' in project and "my search" in project
+    page_url = "/alice/proj/sweeps/" + sweep["name"]
+    page = api.client.get(page_url).text
+    assert page.count('<tr class="best">') == 1 and "acc = 0.9" in page
+    assert "<td>0.01</td>" in page and "<td>0.1</td>" in page, page[page.find("<tbody"):][:800]
+    # the grid is covered: the next heartbeat (or the background pass before it) finishes it
+    assert _beat(api, agent)[0]["type"] == "exit"
+    page = api.client.get(page_url).text
+    assert 'id="sweep-state">finished' in page
+    assert 'id="sweep-controls"' not in page  # a covered grid: finished, no buttons
+
+    other = _sweep(api, {"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    page_url = "/alice/proj/sweeps/" + other["name"]
+    page = api.client.get(page_url).text
+    token = csrf(page)
+    assert 'value="pause"' in page and 'value="cancel"' in page
+    forged = api.client.post(page_url + "/state", data={"csrf_token": "x", "action": "pause"})
+    assert forged.status_code == 403 and _read(api, other)["state"] == "RUNNING"
+    done = api.client.post(page_url + "/state", data={"csrf_token": token, "action": "pause"},
+                           follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == page_url
+    assert _read(api, other)["state"] == "PAUSED"
+    assert 'value="resume"' in api.client.get(page_url).text

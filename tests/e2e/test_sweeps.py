@@ -4,6 +4,7 @@ processes, the server-side controller, state changes, and wandb.Api().sweep().""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 import subprocess
@@ -75,9 +76,11 @@ def _read_all(client: Client, *sweeps: str) -> dict[str, Any]:
     return out
 
 
-def test_grid_two_agents_and_random_distributions(client: Client) -> None:
-    """Grid: every combination exactly once across two agents; random (a third agent at the
-    same time): every value inside its distribution; Api().sweep(): state, runs, best run."""
+def test_grid_two_agents_random_and_a_local_controller(client: Client) -> None:
+    """At the same time: a grid over two agents (every combination exactly once), a random
+    search (every value inside its distribution), and a sweep that wandb.controller() drives
+    from the client (the server makes the runs it schedules and ends the sweep when it has
+    nothing more to run); Api().sweep() reads state, runs and best run."""
     grid = _sweep(client, "sweep-grid", {
         "method": "grid", "name": "grid search",
         "metric": {"name": "loss", "goal": "minimize"},
@@ -89,14 +92,24 @@ def test_grid_two_agents_and_random_distributions(client: Client) -> None:
                        "y": {"distribution": "int_uniform", "min": 2, "max": 4},
                        "lr": {"distribution": "log_uniform_values", "min": 1e-4, "max": 1e-2},
                        "opt": {"values": ["adam", "sgd"]}}})
+    local = _sweep(client, "sweep-local", {
+        "method": "grid", "controller": {"type": "local"},
+        "metric": {"name": "loss", "goal": "minimize"},
+        "parameters": {"x": {"values": [0.1, 0.2]}}})
+    entity, project, name = local.split("/")
     started = time.monotonic()
+    tuner, out = client.popen("sweep_local.py", {"entity": entity, "project": project,
+                                                 "sweep": name, "timeout": 200})
     agents = [_agent(client, grid, "--count", "2"), _agent(client, grid, "--count", "2"),
-              _agent(client, rand, "--count", "3")]
+              _agent(client, rand, "--count", "3"), _agent(client, local)]
     logs = [_wait(a, client, 240) for a in agents]
+    assert tuner.wait(timeout=60) == 0, tuner.stderr.read() if tuner.stderr else ""
     elapsed = time.monotonic() - started
 
-    both = _read_all(client, grid, rand)
-    found, randoms = both[grid], both[rand]
+    every = _read_all(client, grid, rand, local)
+    found, randoms, driven = every[grid], every[rand], every[local]
+    assert json.loads(out.read_text())["done"] and driven["state"] == "FINISHED"
+    assert sorted(r["config"]["x"] for r in driven["runs"]) == [0.1, 0.2]
     points = sorted((r["config"]["x"], r["config"]["y"]) for r in found["runs"])
     assert points == sorted(itertools.product([0.1, 0.3], [0, 1])), (points, logs)
     assert all(r["state"] == "finished" and r["sweep"] == grid.split("/")[-1]
@@ -112,7 +125,7 @@ def test_grid_two_agents_and_random_distributions(client: Client) -> None:
         assert 0.5 <= c["x"] <= 0.75 and c["y"] in (2, 3, 4) and 1e-4 <= c["lr"] <= 1e-2
         assert c["opt"] in ("adam", "sgd")
     assert randoms["best"] == max(randoms["runs"], key=lambda r: r["loss"])["id"]
-    print(f"\n3 agents, 7 runs: {elapsed:.1f} s")
+    print(f"\n4 agents and a local controller, 9 runs: {elapsed:.1f} s")
 
 
 def test_pause_resume_stop_and_cancel_reach_the_agents(client: Client) -> None:
@@ -143,3 +156,4 @@ def test_pause_resume_stop_and_cancel_reach_the_agents(client: Client) -> None:
     assert both[idle]["state"] == "FINISHED" and both[idle]["runs"] == []
     refused = _cli(client, "sweep", "--resume", sweep)
     assert "cannot be set to running" in refused.stdout + refused.stderr, show(refused, "resume")
+

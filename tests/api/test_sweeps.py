@@ -165,6 +165,22 @@ def test_local_controller_schedule_earlystop_and_done(api):
     assert _read(api, sweep)["state"] == "FINISHED"
 
 
+def test_prior_runs_join_the_new_sweep_and_count_in_its_grid(api):
+    """`wandb sweep -R RUN`: the run joins the sweep; its grid point is not run again."""
+    api.upsert("old", config=json.dumps({"x": {"value": 1}}))
+    query = UPSERT.replace("$controller: JSONString)", "$controller: JSONString, $prior: "
+                           "JSONString)").replace("controller: $controller}", "controller: "
+                                                  "$controller, priorRunsFilters: $prior}")
+    body = api.gql(query, e="alice", p="proj", prior=json.dumps({"$or": [{"name": "old"}]}),
+                   c=yaml.safe_dump({"method": "grid", "parameters": {"x": {"values": [1, 2]}}}))
+    sweep = body["data"]["upsertSweep"]["sweep"]
+    agent = _agent(api, sweep)
+    [command] = _beat(api, agent)
+    assert command["args"] == {"x": {"value": 2}}
+    names = {e["node"]["name"] for e in _read(api, sweep)["runs"]["edges"]}
+    assert names == {"old", command["run_id"]}
+
+
 def test_bad_configs_are_refused_with_a_message(api):
     body = api.gql(UPSERT, expect=400, e="alice", p="proj", c="method: nope\nparameters: {}\n")
     assert "method must be one of grid, random, bayes" in body["errors"][0]["message"]

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from wbserver.domain.clock import utcnow
-from wbserver.domain.models import Project, User
+from wbserver.domain.models import Project, RunKey, User
 from wbserver.domain.names import check_name, new_run_id
 from wbserver.domain.permissions import (
     READ,
@@ -44,9 +44,12 @@ MAX_CONFIG = 1_000_000
 def upsert_sweep(store: MetadataStore, *, viewer: User, entity: str | None,
                  project: str | None, sweep_id: int | None, config: str | None,
                  description: str | None, display_name: str | None, state: str | None,
-                 controller: str | None) -> tuple[Sweep, list[str]]:
+                 controller: str | None,
+                 prior_runs: str | None = None) -> tuple[Sweep, list[str]]:
     """Create a sweep (no id) or change one (its config, name, state, or the local
-    controller's JSON). Returns it and the config's validation warnings."""
+    controller's JSON). Returns it and the config's validation warnings. `prior_runs`
+    (`wandb sweep -R RUN`: {"$or": [{"name": RUN}, ...]}) names runs of the project that
+    join the new sweep, so its search counts them."""
     if sweep_id is not None:
         return _update(store, viewer=viewer, sweep_id=sweep_id, config=config,
                        description=description, display_name=display_name, state=state,
@@ -80,9 +83,28 @@ def upsert_sweep(store: MetadataStore, *, viewer: User, entity: str | None,
         name = new_run_id()
     else:
         raise AlreadyExists("no free sweep name; try again")
+    prior = _prior_run_names(prior_runs)
     sweep = store.create_sweep(project_id=found.id, name=name, values=values,
                                user_id=viewer.id, now=utcnow())
+    for run_name in prior:
+        run = store.get_run(RunKey(found.entity_name, found.name, run_name))
+        if run is not None:
+            store.update_run(run.id, lambda _r: {"sweep_name": sweep.name})
     return sweep, config_warnings(parsed)
+
+
+def _prior_run_names(filters: str | None) -> list[str]:
+    if not filters:
+        return []
+    try:
+        parsed = json.loads(filters)
+    except ValueError:
+        raise InvalidInput("priorRunsFilters is not valid JSON") from None
+    either = parsed.get("$or") if isinstance(parsed, dict) else None
+    if not isinstance(either, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) for f in either):
+        raise InvalidInput('priorRunsFilters must be {"$or": [{"name": RUN}, ...]}')
+    return [f["name"] for f in either][:1000]
 
 
 def _update(store: MetadataStore, *, viewer: User, sweep_id: int, config: str | None,

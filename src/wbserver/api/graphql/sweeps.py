@@ -25,7 +25,8 @@ def upsert(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[
         project=input.get("projectName"),
         sweep_id=decode_id("Sweep", given) if given else None, config=input.get("config"),
         description=input.get("description"), display_name=input.get("displayName"),
-        state=input.get("state"), controller=input.get("controller"))
+        state=input.get("state"), controller=input.get("controller"),
+        prior_runs=input.get("priorRunsFilters"))
     return {"sweep": sweep, "inserted": not given, "configValidationWarnings": warnings,
             "clientMutationId": input.get("clientMutationId")}
 

@@ -73,14 +73,16 @@ def test_concurrent_claims_give_each_grid_point_once(api, app):
     sweep_id = decode_id("Sweep", sweep["id"])
     with ThreadPoolExecutor(6) as pool:
         made = [m for m in pool.map(lambda _i: schedule_next(store, sweep_id=sweep_id,
-                                                             user_id=user.id), range(12)) if m]
-    while (more := schedule_next(store, sweep_id=sweep_id, user_id=user.id)) is not None:
+                                                             user_id=user.id), range(12))
+                if isinstance(m, tuple)]
+    while isinstance(more := schedule_next(store, sweep_id=sweep_id, user_id=user.id), tuple):
         made.append(more)  # a heartbeat that lost every race gets its run next time
+    assert more == "exhausted"
     points = sorted((m[1]["a"]["value"], m[1]["b"]["value"]) for m in made)
     assert points == sorted(product([1, 2, 3], ["u", "v", "w"]))
     found = _read(api, sweep)
     assert found["runCount"] == 9 and found["runCountExpected"] == 9
-    assert found["state"] == "FINISHED"  # the grid is covered: no tenth run
+    assert found["state"] == "RUNNING"  # covered: no tenth run; FINISHED once they end
     assert {e["node"]["state"] for e in found["runs"]["edges"]} == {"pending"}
 
 
@@ -117,7 +119,7 @@ def test_heartbeat_runs_then_hyperband_stops_a_bad_run_and_the_agent_is_told(api
     assert _read(api, sweep)["bestLoss"] == 0.3
 
 
-def test_pause_cancel_and_run_cap(api):
+def test_pause_cancel_and_run_cap(api, app):
     sweep = _sweep(api, {"method": "random", "run_cap": 2,
                          "parameters": {"x": {"values": [1, 2, 3]}}})
     agent = _agent(api, sweep)
@@ -128,6 +130,11 @@ def test_pause_cancel_and_run_cap(api):
     assert _beat(api, agent, {first: True}) == []  # busy: nothing new
     second = _beat(api, agent)[0]["run_id"]
     assert [c["type"] for c in _beat(api, agent)] == ["exit"]  # run_cap reached
+    assert _read(api, sweep)["state"] == "RUNNING"  # until its runs have ended
+    for name in (first, second):
+        api.upsert(name)
+        api.stream(name, {"complete": True, "exitcode": 0})
+    controller_step(app.state.services.store)
     assert _read(api, sweep)["state"] == "FINISHED"
     refused = api.gql(UPSERT, expect=400, id=sweep["id"], s="CANCELED", e="alice", p="proj")
     assert "cannot be set to canceled" in refused["errors"][0]["message"]
@@ -225,7 +232,10 @@ def test_sweep_page_shows_runs_and_best_run_and_its_buttons_change_the_state(api
     page = api.client.get(page_url).text
     assert page.count('<tr class="best">') == 1 and "acc = 0.9" in page
     assert "<td>0.01</td>" in page and "<td>0.1</td>" in page, page[page.find("<tbody"):][:800]
-    # the grid is covered: the next heartbeat (or the background pass before it) finishes it
+    # the grid is covered: the idle agent exits; the sweep finishes once its runs have ended
+    assert _beat(api, agent)[0]["type"] == "exit"
+    for edge in _read(api, sweep)["runs"]["edges"]:
+        api.stream(edge["node"]["name"], {"complete": True, "exitcode": 0})
     assert _beat(api, agent)[0]["type"] == "exit"
     page = api.client.get(page_url).text
     assert 'id="sweep-state">finished' in page

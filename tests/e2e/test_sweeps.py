@@ -70,6 +70,14 @@ def _run_states(client: Client, path: str) -> list[str]:
     return [e["node"]["state"] for e in data["project"]["sweep"]["runs"]["edges"]]
 
 
+def _state(client: Client, path: str) -> str:
+    entity, project, name = path.split("/")
+    data = graphql(client.server, "query S($e: String, $p: String, $s: String!) { project("
+                   "name: $p, entityName: $e) { sweep(sweepName: $s) { state } } }",
+                   {"e": entity, "p": project, "s": name})
+    return str(data["project"]["sweep"]["state"])
+
+
 def _read_all(client: Client, *sweeps: str) -> dict[str, Any]:
     """The sweeps as wandb.Api().sweep() reads them (one client process for all)."""
     out, _ = client.script("sweep_api.py", {"sweeps": list(sweeps)})
@@ -106,6 +114,9 @@ def test_grid_two_agents_random_and_a_local_controller(client: Client) -> None:
     assert tuner.wait(timeout=60) == 0, tuner.stderr.read() if tuner.stderr else ""
     elapsed = time.monotonic() - started
 
+    # the grid is covered and its runs ended: the controller's next pass finishes it
+    wait_for(lambda: _state(client, grid) == "FINISHED", timeout=30, interval=0.5,
+             what="the covered grid sweep to finish")
     every = _read_all(client, grid, rand, local)
     found, randoms, driven = every[grid], every[rand], every[local]
     assert json.loads(out.read_text())["done"] and driven["state"] == "FINISHED"
@@ -117,7 +128,6 @@ def test_grid_two_agents_random_and_a_local_controller(client: Client) -> None:
     assert found["name"] == "grid search" and found["expected"] == 4
     best = min(found["runs"], key=lambda r: r["loss"])
     assert found["best"] == best["id"] and math.isclose(best["loss"], 0.0, abs_tol=1e-9)
-    # the grid is covered: the controller's background pass has finished the sweep
     assert found["state"] == "FINISHED"
     assert len(randoms["runs"]) == 3 and randoms["state"] == "RUNNING"
     for run in randoms["runs"]:

@@ -38,6 +38,8 @@ from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
 
 CLAIM_ATTEMPTS = 8
+EXHAUSTED = "exhausted"  # the search has nothing more to run: idle agents exit
+_WAIT = "wait"  # nothing to run now (a local controller has scheduled nothing yet)
 
 
 def agent_heartbeat(store: MetadataStore, *, viewer: User, agent_id: int,
@@ -60,11 +62,9 @@ def agent_heartbeat(store: MetadataStore, *, viewer: User, agent_id: int,
         commands.append(_command("exit"))
     elif sweep.state == SWEEP_RUNNING and not alive:
         scheduled = schedule_next(store, sweep_id=sweep.id, user_id=viewer.id)
-        if scheduled is None:
-            current = store.get_sweep_by_id(sweep.id)
-            if current is None or current.state in (SWEEP_FINISHED, SWEEP_CANCELED):
-                commands.append(_command("exit"))
-        else:
+        if scheduled == EXHAUSTED:
+            commands.append(_command("exit"))
+        elif isinstance(scheduled, tuple):
             run, params = scheduled
             started = True
             commands.append(_command("run", run_id=run.name, program=run.program or "",
@@ -75,10 +75,12 @@ def agent_heartbeat(store: MetadataStore, *, viewer: User, agent_id: int,
 
 
 def schedule_next(store: MetadataStore, *, sweep_id: int,
-                  user_id: int) -> tuple[Run, dict[str, Any]] | None:
-    """Make the sweep's next run (pending) and return it with its parameters; None when
-    there is none to make now: the sweep is not running, its search is done or its run_cap
-    reached (then it is FINISHED), or the local controller has scheduled nothing."""
+                  user_id: int) -> tuple[Run, dict[str, Any]] | str | None:
+    """Make the sweep's next run (pending) and return it with its parameters; EXHAUSTED
+    when the search has nothing more to run (a grid covered, run_cap runs made, a local
+    controller done: the sweep is FINISHED once its runs have ended); None when there is
+    nothing to make now (not running, nothing scheduled by a local controller, or every
+    attempt lost its race to other heartbeats)."""
     for _attempt in range(CLAIM_ATTEMPTS):
         sweep = store.get_sweep_by_id(sweep_id)
         if sweep is None or sweep.state != SWEEP_RUNNING:
@@ -88,8 +90,10 @@ def schedule_next(store: MetadataStore, *, sweep_id: int,
             made = _schedule_local(store, sweep, config, user_id)
         else:
             made = _schedule_search(store, sweep, config, user_id)
+        if made == _WAIT:
+            return None
         if made is not None:
-            return made if made != "done" else None
+            return made  # type: ignore[no-any-return]
         # another heartbeat took this slot: search again from the runs there are now
     return None
 
@@ -99,12 +103,12 @@ def _schedule_search(store: MetadataStore, sweep: Sweep, config: dict[str, Any],
     runs = store.sweep_runs(sweep.project_id, sweep.name)
     cap = config.get("run_cap")
     if isinstance(cap, int) and not isinstance(cap, bool) and 0 < cap <= len(runs):
-        _finish(store, sweep)
-        return "done"
+        _finish_if_drained(store, sweep, runs)
+        return EXHAUSTED
     params = next_params(config, engine_runs(store, runs, config, with_history=False))
     if params is None:
-        _finish(store, sweep)
-        return "done"
+        _finish_if_drained(store, sweep, runs)
+        return EXHAUSTED
     run = store.claim_sweep_run(sweep.id, seen_count=sweep.run_count, run=NewSweepRun(
         name=new_run_id(), config=json.dumps(params), user_id=user_id,
         program=_program(config)), now=utcnow())
@@ -124,7 +128,7 @@ def _schedule_local(store: MetadataStore, sweep: Sweep, config: dict[str, Any],
         args = (entry.get("data") or {}).get("args")
         if args is None:  # the controller has nothing more to run
             _finish(store, sweep)
-            return "done"
+            return EXHAUSTED
         if not isinstance(args, dict):
             raise InvalidInput("the local controller scheduled args that are not a mapping")
         name = new_run_id()
@@ -135,7 +139,7 @@ def _schedule_local(store: MetadataStore, sweep: Sweep, config: dict[str, Any],
                             program=_program(config)),
             now=utcnow(), scheduler=json.dumps({**scheduler, "scheduled": scheduled}))
         return (run, args) if run is not None else None
-    return "done"  # nothing scheduled yet: the agent asks again at its next heartbeat
+    return _WAIT  # nothing scheduled yet: the agent asks again at its next heartbeat
 
 
 @dataclass(frozen=True)
@@ -160,8 +164,7 @@ def controller_step(store: MetadataStore) -> StepReport:
         if _is_local(config):
             continue
         runs = store.sweep_runs(sweep.project_id, sweep.name)
-        if _search_done(store, sweep, config, runs):
-            continue
+        _finish_if_done(store, sweep, config, runs)
         if not isinstance(config.get("early_terminate"), dict) or metric_of(config)[0] is None:
             continue
         by_name = {r.name: r for r in runs}
@@ -174,18 +177,23 @@ def controller_step(store: MetadataStore) -> StepReport:
                       seconds=time.perf_counter() - started)
 
 
-def _search_done(store: MetadataStore, sweep: Sweep, config: dict[str, Any],
-                 runs: list[Run]) -> bool:
-    """A grid fully scheduled or a run_cap reached: the sweep is FINISHED (its runs go on)."""
+def _finish_if_done(store: MetadataStore, sweep: Sweep, config: dict[str, Any],
+                    runs: list[Run]) -> None:
+    """A grid fully scheduled or a run_cap reached, and its runs ended: FINISHED."""
+    if any(r.state in (RUNNING, PENDING) for r in runs):
+        return  # Hyperband may still stop some; the sweep finishes when they have ended
     cap = config.get("run_cap")
     capped = isinstance(cap, int) and not isinstance(cap, bool) and 0 < cap <= len(runs)
     if not capped and (sweep.method != "grid" or not runs):
-        return False
+        return
     if capped or next_params(config, engine_runs(store, runs, config,
                                                  with_history=False)) is None:
         _finish(store, sweep)
-        return True
-    return False
+
+
+def _finish_if_drained(store: MetadataStore, sweep: Sweep, runs: list[Run]) -> None:
+    if not any(r.state in (RUNNING, PENDING) for r in runs):
+        _finish(store, sweep)
 
 
 def _finish(store: MetadataStore, sweep: Sweep) -> None:

@@ -56,6 +56,7 @@ from wbserver.workers.bucket_events import bucket_events, reconciler, record_rep
 from wbserver.workers.crash_detector import crash_detector
 from wbserver.workers.leases import Leases
 from wbserver.workers.outbox import OutboxWorker, outbox_loop
+from wbserver.workers.sweep_controller import sweep_controller
 
 log = logging.getLogger("wbserver.setup")
 
@@ -284,6 +285,8 @@ def create_app(source: SettingsSource | None = None, *,
             services.outbox_wakeup))
         gc_task = asyncio.create_task(artifact_gc(
             services.store, services.blobs, lambda: services.settings, gate=leases))
+        sweep_task = asyncio.create_task(sweep_controller(
+            services.store, lambda: services.settings, gate=leases))
         assert services.queue is not None, "build_services sets the BUCKET_QUEUE holder"
         storage_tasks = [
             asyncio.create_task(bucket_events(services.store, services.blobs, services.queue,
@@ -294,7 +297,7 @@ def create_app(source: SettingsSource | None = None, *,
             yield
         finally:
             getattr(services.queue, "close", lambda: None)()  # ends the consumer's wait
-            for worker_task in (*storage_tasks, task, outbox_task, lease_task):
+            for worker_task in (*storage_tasks, task, outbox_task, lease_task, sweep_task):
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task

@@ -108,6 +108,27 @@ def _alias_vars(world, vis):
     return {**where(vis), "c": name, "id": world.log_version(vis, name=name).id}
 
 
+SWEEP_CONFIG = "method: grid\nparameters:\n  x:\n    values: [1, 2]\n"
+UPSERT_SWEEP = """mutation S($e: String, $p: String, $c: String, $id: ID, $s: String) {
+  upsertSweep(input: {entityName: $e, projectName: $p, config: $c, id: $id, state: $s}) {
+  sweep { id name } } }"""
+
+
+def _fresh_sweep(world, vis):
+    """A new sweep of the owner's in the project (its GraphQL id and name)."""
+    return world.ok("owner", UPSERT_SWEEP, **where(vis), c=SWEEP_CONFIG)["upsertSweep"]["sweep"]
+
+
+def _fresh_agent(world, vis):
+    sweep = _fresh_sweep(world, vis)
+    agent = world.ok("owner", CREATE_AGENT, **where(vis), s=sweep["name"])
+    return {"id": agent["createAgent"]["agent"]["id"]}
+
+
+CREATE_AGENT = """mutation A($e: String, $p: String, $s: String!) { createAgent(input: {
+  host: "h", entityName: $e, projectName: $p, sweep: $s}) { agent { id } } }"""
+
+
 ARTIFACT_INPUT = """mutation A($e: String!, $p: String!, $d: String!) { createArtifact(input: {
   artifactTypeName: "dataset", artifactCollectionName: "matrix", entityName: $e,
   projectName: $p, digest: $d}) { artifact { id } } }"""
@@ -353,6 +374,24 @@ TABLE: list[Row] = [
     P("POST /{entity}/{project}/artifacts/{type}/{name}/{version}/delete", "write",
       page("POST", lambda w, who, vis: "/{}/{}/artifacts/dataset/{}/v0/delete".format(
           *PROJECTS[vis], _fresh_version(w, vis, commit=True).name))),
+    P("Mutation.upsertSweep", "write", gql(UPSERT_SWEEP, ("upsertSweep", "sweep"),
+                                           lambda w, who, vis: {**where(vis), "c": SWEEP_CONFIG})),
+    P("Mutation.upsertSweep of a sweep (by id: pause)", "write", gql(
+        UPSERT_SWEEP, ("upsertSweep", "sweep"),
+        lambda w, who, vis: {**where(vis), "id": _fresh_sweep(w, vis)["id"], "s": "PAUSED"})),
+    P("Mutation.createAgent", "write", gql(CREATE_AGENT, ("createAgent", "agent"),
+                                           lambda w, who, vis: {**where(vis),
+                                                                "s": _fresh_sweep(w, vis)["name"]})),
+    P("Mutation.agentHeartbeat", "write", gql(
+        'mutation H($id: ID!) { agentHeartbeat(input: {id: $id, runState: "{}"}) { commands } }',
+        ("agentHeartbeat", "commands"), lambda w, who, vis: _fresh_agent(w, vis))),
+    P("GET /{entity}/{project}/sweeps", "read", page("GET", at("/{e}/{p}/sweeps"))),
+    P("GET /{entity}/{project}/sweeps/{sweep}", "read", page(
+        "GET", lambda w, who, vis: "/{}/{}/sweeps/{}".format(*PROJECTS[vis],
+                                                            _fresh_sweep(w, vis)["name"]))),
+    P("POST /{entity}/{project}/sweeps/{sweep}/state", "write", page(
+        "POST", lambda w, who, vis: "/{}/{}/sweeps/{}/state".format(
+            *PROJECTS[vis], _fresh_sweep(w, vis)["name"]), lambda w, who, vis: {"action": "pause"})),
     P("GET /{entity}/{project}", "read", page("GET", at("/{e}/{p}"))),
 ]
 

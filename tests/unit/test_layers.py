@@ -5,7 +5,9 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "wbserver"
 DOMAIN_ALLOWED = ("wbserver.domain", "wbserver.ports", "wbserver.errors")
-DOMAIN_THIRD_PARTY = {"numpy", "orjson", "re2"}
+# pure computation, no I/O: arrays, JSON, regular expressions, the sweep search engine and
+# the YAML of sweep configs
+DOMAIN_THIRD_PARTY = {"numpy", "orjson", "re2", "sweeps", "yaml"}
 
 
 def imports(path: Path) -> set[str]:

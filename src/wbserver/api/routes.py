@@ -17,6 +17,7 @@ from wbserver.web import (
     pages_notify,
     pages_runs,
     pages_sso,
+    pages_sweeps,
     pages_user,
     ui_api,
 )
@@ -84,5 +85,8 @@ ROUTES = [
           methods=GET),
     Route("/{entity}/{project}/artifacts/{type}/{name}/{version}/delete",
           pages_runs.delete_artifact_version, methods=POST),
+    Route("/{entity}/{project}/sweeps", pages_sweeps.sweeps, methods=GET),
+    Route("/{entity}/{project}/sweeps/{sweep}", pages_sweeps.sweep, methods=GET),
+    Route("/{entity}/{project}/sweeps/{sweep}/state", pages_sweeps.sweep_state, methods=POST),
     Route("/{entity}/{project}", pages_runs.project, methods=GET),
 ]

@@ -167,11 +167,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between two checks for runs whose heartbeat went stale.", section="runs"),
     Setting("lease_seconds", "WBSERVER_LEASE_SECONDS", _positive_float, 30.0,
             "Background jobs (crash detection, the BUCKET_QUEUE consumer, bucket "
-            "reconciliation, artifact GC) run in one server process at a time, the holder of "
-            "a lease in the database renewed every third of this many seconds; when its "
-            "process dies, another takes the job within this time and one renewal more. "
-            "Hosts' clocks must agree to well within it (NTP).", section="runs",
-            env_only=True),
+            "reconciliation, artifact GC, the sweep controller) run in one server process "
+            "at a time, the holder of a lease in the database renewed every third of this "
+            "many seconds; when its process dies, another takes the job within this time and "
+            "one renewal more. Hosts' clocks must agree to well within it (NTP).",
+            section="runs", env_only=True),
+    Setting("sweep_check_interval", "WBSERVER_SWEEP_CHECK_INTERVAL", _positive_float, 5.0,
+            "Seconds between two passes of the sweep controller over the running sweeps "
+            "(Hyperband early termination); agents get their next run at their heartbeat.",
+            section="runs"),
     Setting("max_request_bytes", "WBSERVER_MAX_REQUEST_BYTES", _positive_int, 64 * 1024 * 1024,
             "Largest file_stream request body accepted, as sent and after gzip decoding (the "
             "client sends about 10 MiB at most); more gets 413 naming the limit.",
@@ -334,6 +338,7 @@ class Settings:
     heartbeat_timeout: float = 300.0
     crash_check_interval: float = 30.0
     lease_seconds: float = 30.0
+    sweep_check_interval: float = 5.0
     max_request_bytes: int = 64 * 1024 * 1024
     max_graphql_bytes: int = 8 * 1024 * 1024
     max_upload_bytes: int = 1024 ** 4

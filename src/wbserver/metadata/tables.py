@@ -267,6 +267,42 @@ runs = Table(
     Index(None, "state", "heartbeat_at"),
 )
 
+# Sweeps (issue 25): a search over a project's runs. `config` is the YAML the client sent;
+# `controller` the local controller's JSON (its schedule and early stops), `scheduler` the
+# server's answer to it (which schedule entry became which run). `run_count` counts the runs
+# the server scheduled: bumped by a conditional UPDATE, it is the claim on the next run slot.
+sweeps = Table(
+    "sweeps", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("display_name", String(255), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("method", String(16), nullable=False),
+    Column("config", LongText, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("controller", LongText, nullable=True),
+    Column("scheduler", LongText, nullable=True),
+    Column("run_count", Integer, nullable=False, default=0),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("project_id", "name"),
+    Index(None, "state"),
+)
+
+sweep_agents = Table(
+    "sweep_agents", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sweep_id", Id, ForeignKey("sweeps.id"), nullable=False, index=True),
+    Column("host", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("total_runs", Integer, nullable=False, default=0),
+    Column("created_at", Timestamp, nullable=False),
+    Column("heartbeat_at", Timestamp, nullable=False),
+)
+
 # A deleted run's storage id (never given again) and project: deleting it again succeeds.
 deleted_runs = Table(
     "deleted_runs", metadata,

@@ -33,7 +33,8 @@ CRASH_DETECTOR = "crash-detector"
 BUCKET_QUEUE = "bucket-queue"
 BUCKET_RECONCILE = "bucket-reconcile"
 ARTIFACT_GC = "artifact-gc"
-JOBS = (CRASH_DETECTOR, BUCKET_QUEUE, BUCKET_RECONCILE, ARTIFACT_GC)
+SWEEP_CONTROLLER = "sweep-controller"
+JOBS = (CRASH_DETECTOR, BUCKET_QUEUE, BUCKET_RECONCILE, ARTIFACT_GC, SWEEP_CONTROLLER)
 SKEW_MARGIN = 0.1  # of the lease time: a holder stops trusting its lease this much early
 
 

@@ -18,6 +18,7 @@ from wbserver.api.graphql.ids import decode_id
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.domain import permissions
 from wbserver.domain.runs import DEFAULT_PROJECT
+from wbserver.domain.sweeps import agent_sweep, writable_sweep
 from wbserver.errors import InvalidInput
 
 Check = Callable[[GraphQLResolveInfo, dict[str, Any]], None]
@@ -118,6 +119,29 @@ def artifact_access(kind: str, id_field: str = "artifactID", *, id_kind: str = "
     return Rule(f"artifact_{kind}", check)
 
 
+def sweep_upsert_rule() -> Rule:
+    """A sweep named by id (a change of state, config or controller): its project; else the
+    project named (a new sweep)."""
+    by_project = project_write(default_project=DEFAULT_PROJECT)
+
+    def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
+        given = _input(args).get("id")
+        if not given:
+            return by_project.check(info, args)
+        ctx = info.context
+        writable_sweep(ctx.store, viewer=ctx.viewer, sweep_id=decode_id("Sweep", str(given)))
+    return Rule("project_write", check)
+
+
+def agent_write() -> Rule:
+    """Write access to the project of the sweep of the agent whose id is in the input."""
+    def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
+        ctx = info.context
+        agent_sweep(ctx.store, viewer=ctx.viewer,
+                    agent_id=decode_id("Agent", str(_input(args).get("id"))))
+    return Rule("sweep_write", check)
+
+
 def both(first: Rule, second: Rule) -> Rule:
     def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
         first.check(info, args)
@@ -160,6 +184,9 @@ ROOT_RULES: dict[str, dict[str, Rule]] = {
         "deleteApiKey": own_account(),
         "createTeam": own_or_site_admin("teamAdminUserName"),
         "createInvite": team_admin(),
+        "upsertSweep": sweep_upsert_rule(),
+        "createAgent": project_write(default_project=DEFAULT_PROJECT),
+        "agentHeartbeat": agent_write(),
     },
 }
 

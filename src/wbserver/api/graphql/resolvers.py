@@ -14,6 +14,7 @@ from wbserver.api.graphql import (
     run_files,
     run_history,
     runs,
+    sweeps,
     viewer,
 )
 from wbserver.api.graphql.schema import Resolver
@@ -23,7 +24,7 @@ def all_resolvers() -> dict[str, dict[str, Resolver]]:
     merged: dict[str, dict[str, Resolver]] = {}
     for module in (viewer, projects, runs, run_history, run_files, artifacts, artifact_reads,
                    accounts, admin_users, run_changes, artifact_edits,
-                   artifact_types):
+                   artifact_types, sweeps):
         for type_name, fields in module.RESOLVERS.items():
             clash = merged.setdefault(type_name, {}).keys() & fields.keys()
             if clash:

@@ -20,6 +20,7 @@ from wbserver.domain.artifact_models import (
     DELETED,
     LATEST,
     PENDING,
+    SEQUENCE,
     Artifact,
     FilePlan,
     FileSpec,
@@ -69,6 +70,9 @@ class ArtifactRows(ArtifactReads):
                     t.artifact_types.c.id == seq.type_id)).scalar_one()
                 raise InvalidInput(f"artifact {spec.sequence_name!r} already exists with type "
                                    f"{kind!r}, not {spec.type_name!r}")
+            if seq.kind != SEQUENCE:
+                raise InvalidInput(f"{spec.sequence_name!r} is a portfolio of linked versions: "
+                                   f"log the artifact under another name and link it there")
             latest = self._latest_in(conn, sequence_id)
             if spec.dedupe:
                 same = conn.execute(select(A.id).where(

@@ -118,6 +118,20 @@ def artifact_access(kind: str, id_field: str = "artifactID", *, id_kind: str = "
     return Rule(f"artifact_{kind}", check)
 
 
+def collection_write(id_field: str) -> Rule:
+    """Write access to the project of the artifact collection (sequence or portfolio) whose
+    GraphQL id is `id_field` of the input."""
+    def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
+        ctx = info.context
+        value = str(_input(args).get(id_field))
+        try:
+            number = decode_id("ArtifactPortfolio", value)
+        except InvalidInput:
+            number = decode_id("ArtifactSequence", value)
+        permissions.check_collection_write(ctx.store, viewer=ctx.viewer, collection_id=number)
+    return Rule("collection_write", check)
+
+
 def both(first: Rule, second: Rule) -> Rule:
     def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
         first.check(info, args)
@@ -151,9 +165,16 @@ ROOT_RULES: dict[str, dict[str, Rule]] = {
         "useArtifact": both(project_write(), artifact_access("read")),
         "deleteArtifact": artifact_access("write"),
         "updateArtifact": artifact_access("write"),
-        "addAliases": artifact_access("write"),
-        "deleteAliases": artifact_access("write"),
+        # the domain asks write to the collection named: the version's own, or a portfolio
+        "addAliases": artifact_access("read"),
+        "deleteAliases": artifact_access("read"),
         "completeMultipartUploadArtifact": artifact_access("write"),
+        "linkArtifact": both(project_write(), artifact_access("read")),
+        "unlinkArtifact": collection_write("artifactPortfolioID"),
+        "updateArtifactSequence": collection_write("artifactSequenceID"),
+        "updateArtifactPortfolio": collection_write("artifactPortfolioID"),
+        "createArtifactCollectionTagAssignments": project_write(),
+        "deleteArtifactCollectionTagAssignments": project_write(),
         "updateServerSettings": site_admin("read or change server settings"),
         "createUser": site_admin("manage users"),
         "generateApiKey": own_account(),

@@ -64,5 +64,4 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Project": {"artifactTypes": artifact_types, "artifactType": artifact_type},
     "ArtifactType": {"artifactCollection": type_collection,
                      "artifactCollections": type_collections},
-    "ArtifactSequence": {"tags": lambda _s, _i: {"edges": []}},
 }

@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from wbserver.domain.artifact_models import (
     Artifact,
+    ArtifactAlias,
     ArtifactFile,
     ArtifactLink,
     ArtifactSequence,
@@ -251,6 +252,9 @@ class MetadataStore(Protocol):
                           description: str | None) -> ArtifactSequence: ...
     def change_collection_tags(self, sequence_id: int, *, add: tuple[str, ...],
                                remove: tuple[str, ...]) -> ArtifactSequence: ...
+    def move_collection(self, sequence_id: int, type_name: str) -> ArtifactSequence: ...
+    def delete_collection(self, sequence_id: int) -> ArtifactSequence: ...
+    def collection_aliases(self, sequence_id: int) -> list[ArtifactAlias]: ...
     # end of artifacts -------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -120,6 +120,11 @@ def _portfolio(world, vis):
     return {"id": found["artifact"]["id"], "pf": found["artifactCollection"]["id"]}
 
 
+def _fresh_collection(world, vis):
+    """The id of a new collection of one version (for probes that change or delete it)."""
+    return _collection_gid(world, vis, _fresh_version(world, vis, commit=True).name)
+
+
 def _collection_gid(world, vis, name):
     found = world.ok("owner", "query C($e: String!, $p: String!, $n: String!) { project("
                      "entityName: $e, name: $p) { artifactCollection(name: $n) { id } } }",
@@ -155,6 +160,10 @@ TABLE: list[Row] = [
     P("Query.artifact", "read", gql("query Q($id: ID!) { artifact(id: $id) { id } }",
                                     ("artifact",),
                                     lambda w, who, vis: {"id": w.versions[vis].id})),
+    P("Query.artifactCollection", "read", gql(
+        "query Q($id: ID!) { artifactCollection(id: $id) { id aliases { edges { node { alias "
+        "} } } } }", ("artifactCollection",),
+        lambda w, who, vis: {"id": _collection_gid(w, vis, "data")})),
     P("Query.clientIDMapping", "read", gql(
         "query Q($c: ID!) { clientIDMapping(clientID: $c) { serverID } }",
         ("clientIDMapping",), lambda w, who, vis: {"c": w.versions[vis].client_id})),
@@ -283,6 +292,19 @@ TABLE: list[Row] = [
         'entityName: $e, projectName: $p, artifactCollectionName: "data", '
         'tags: [{tagName: "t"}]}) { success } }',
         ("deleteArtifactCollectionTagAssignments", "success"), lambda w, who, vis: where(vis))),
+    P("Mutation.moveArtifactSequence", "write", gql(
+        "mutation M($id: ID!) { moveArtifactSequence(input: {artifactSequenceID: $id, "
+        'destinationArtifactTypeName: "moved"}) { artifactCollection { id } } }',
+        ("moveArtifactSequence", "artifactCollection"),
+        lambda w, who, vis: {"id": _fresh_collection(w, vis)})),
+    P("Mutation.deleteArtifactSequence", "write", gql(
+        "mutation D($id: ID!) { deleteArtifactSequence(input: {artifactSequenceID: $id}) { "
+        "artifactCollection { state } } }", ("deleteArtifactSequence", "artifactCollection"),
+        lambda w, who, vis: {"id": _fresh_collection(w, vis)})),
+    P("Mutation.deleteArtifactPortfolio", "write", gql(
+        "mutation D($pf: ID!) { deleteArtifactPortfolio(input: {artifactPortfolioID: $pf}) { "
+        "artifactCollection { state } } }", ("deleteArtifactPortfolio", "artifactCollection"),
+        lambda w, who, vis: {"pf": _portfolio(w, vis)["pf"]})),
     S("Mutation.updateServerSettings", "site_admin", gql(
         "mutation { updateServerSettings(input: {settings: [{name: \"invite_hours\", "
         'value: "72"}]}) { changed } }', ("updateServerSettings",))),

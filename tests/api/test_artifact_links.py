@@ -133,3 +133,32 @@ def test_unlink_moves_latest_and_collection_edits(world: World):
                            'artifactPortfolioID: $id, description: "x"}) '
                            "{ artifactCollection { id } } }", id=sequence_id).json()
     assert wrong_kind["errors"]
+
+
+DELETE_VERSION = """mutation D($id: ID!) { deleteArtifact(input: {artifactID: $id,
+  deleteAliases: true}) { artifact { id } } }"""
+DELETE_SEQUENCE = """mutation D($id: ID!) { deleteArtifactSequence(input: {
+  artifactSequenceID: $id}) { artifactCollection { state } } }"""
+
+
+def test_deleting_a_version_or_its_collection_drops_its_links(world: World):
+    entity, project = PROJECTS["team"]
+    first, second = world.log_version("team", name="d"), world.log_version("team", name="d")
+    _link(world, "owner", "team", first.id, "dpf", ("keep",))
+    _link(world, "owner", "team", second.id, "dpf")
+    world.ok("owner", DELETE_VERSION, id=second.id)
+    latest = world.ok("owner", READ, e=entity, p=project, n="dpf:latest")["project"]
+    assert latest["artifactCollectionMembership"]["artifact"]["id"] == first.id
+    sequence_id = world.ok("owner", COLLECTION, e=entity, p=project,
+                           n="d")["project"]["artifactCollection"]["id"]
+    gone = world.ok("owner", DELETE_SEQUENCE, id=sequence_id)
+    assert gone["deleteArtifactSequence"]["artifactCollection"]["state"] == "DELETED"
+    assert world.ok("owner", READ, e=entity, p=project,
+                    n="dpf:keep")["project"]["artifactCollectionMembership"] is None
+    assert world.ok("owner", COLLECTION, e=entity, p=project,
+                    n="d")["project"]["artifactCollection"] is None
+    assert world.ok("owner", "query Q($id: ID!) { artifactCollection(id: $id) { id } }",
+                    id=sequence_id)["artifactCollection"] is None
+    again = world.log_version("team", name="d")  # the name is free again: a new collection
+    read = world.ok("owner", READ, e=entity, p=project, n="d:v0")["project"]
+    assert read["artifact"]["id"] == again.id

@@ -182,7 +182,8 @@ def test_artifact_types_of_a_project(server: Server, client: Client):
 
 def test_link_to_a_portfolio_read_edit_collections_and_unlink(server: Server, client: Client):
     """run.link_artifact, Artifact.link and run.link_model into portfolios, read back by alias
-    and version, collection listings and edits (description, tags, name), unlink, use_model."""
+    and version, collection listings and edits (description, tags, name, type), a version's
+    links, a collection's aliases, unlink, delete, use_model."""
     out, _ = client.script("links.py", {"entity": "alice", "project": "linksrc",
                                         "portfolio": "alice/registry/best"})
     assert out["link0"] == {"name": "best:v0", "version": "v0", "is_link": True,
@@ -206,4 +207,8 @@ def test_link_to_a_portfolio_read_edit_collections_and_unlink(server: Server, cl
     assert out["portfolio_description"] == "the best ones"
     assert out["after_unlink"] != "still there"
     assert out["after_unlink_versions"] == ["best:v1"]
+    assert out["linked_artifacts"] == ["best:v1"]
+    assert out["portfolio_aliases"] == ["latest", "staging"]
+    assert out["after_delete"] != "still there"
+    assert out["retyped"] == "checkpoint"
     assert out["use_model"] == "registered model\n"

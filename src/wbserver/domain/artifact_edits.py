@@ -15,7 +15,7 @@ from wbserver.domain.artifacts import (
     writable_artifact,
 )
 from wbserver.domain.models import User
-from wbserver.errors import InvalidInput
+from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
 TTL_INHERIT = -1
@@ -84,8 +84,15 @@ def change_aliases(store: MetadataStore, *, viewer: User, artifact_id: int,
         writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
         _aliases(store, artifact, mine, add=add)
     for (entity, project, collection), aliases in elsewhere.items():
-        change_link_aliases(store, viewer=viewer, artifact_id=artifact.id, entity=entity,
-                            project=project, portfolio=collection, aliases=aliases, add=add)
+        try:
+            change_link_aliases(store, viewer=viewer, artifact_id=artifact.id, entity=entity,
+                                project=project, portfolio=collection, aliases=aliases,
+                                add=add)
+        except NotFound:
+            raise InvalidInput(f"alias {aliases[0]!r} names collection {entity}/{project}/"
+                               f"{collection}: an alias can only be set in the version's own "
+                               f"collection {'/'.join(own)} or in a portfolio it is linked "
+                               f"into") from None
 
 
 def _aliases(store: MetadataStore, artifact: Artifact, aliases: list[str], *,

@@ -10,6 +10,7 @@ from wbserver.domain.artifact_models import (
     COMMITTED,
     LATEST,
     PORTFOLIO,
+    SEQUENCE,
     Artifact,
     ArtifactLink,
     ArtifactSequence,
@@ -117,3 +118,30 @@ def change_collection_tags(store: MetadataStore, *, viewer: User, entity: str, p
     names = tuple(dict.fromkeys(check_tag(tag) if add else tag for tag in tags))
     return store.change_collection_tags(found.id, add=names if add else (),
                                         remove=() if add else names)
+
+
+def move_collection(store: MetadataStore, *, viewer: User, collection_id: int,
+                    type_name: str) -> ArtifactSequence:
+    found = writable_collection(store, viewer=viewer, collection_id=collection_id)
+    if found.kind != SEQUENCE:
+        raise InvalidInput(f"{found.name!r} is a portfolio: only a collection of logged "
+                           f"versions changes type")
+    return store.move_collection(found.id, check_artifact_name("type", type_name))
+
+
+def delete_collection(store: MetadataStore, *, viewer: User, collection_id: int,
+                      kind: str) -> ArtifactSequence:
+    found = writable_collection(store, viewer=viewer, collection_id=collection_id)
+    if found.kind != kind:
+        raise InvalidInput(f"{found.name!r} is a {found.kind}, not a {kind}")
+    return store.delete_collection(found.id)
+
+
+def readable_collection(store: MetadataStore, *, viewer: User,
+                        collection_id: int) -> ArtifactSequence | None:
+    found = store.get_sequence(collection_id)
+    if found is None or found.deleted or readable_project(
+            store, viewer=viewer, entity=found.entity_name,
+            project=found.project_name) is None:
+        return None
+    return found

@@ -28,6 +28,7 @@ class ArtifactSequence:
     updated_at: datetime
     kind: str = SEQUENCE
     tags: tuple[str, ...] = ()
+    deleted: bool = False
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class ArtifactBrowseRows:
                   .where(A.state == COMMITTED).group_by(A.sequence_id).subquery())
         query = (_sequence_select().add_columns(counts.c.versions, counts.c.newest)
                  .outerjoin(counts, counts.c.sequence_id == S.id)
-                 .where(S.project_id == project_id)
+                 .where(S.project_id == project_id, S.deleted_at.is_(None))
                  .order_by(t.artifact_types.c.name, S.name))
         with self._read() as conn:
             rows = conn.execute(query).all()

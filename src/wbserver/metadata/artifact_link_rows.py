@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.artifact_models import (
     COMMITTED,
+    DELETED,
     LATEST,
     PORTFOLIO,
     Artifact,
@@ -192,6 +193,85 @@ class ArtifactLinkRows:
         found = self._collection(sequence_id)
         assert found is not None
         return found
+
+    def move_collection(self, sequence_id: int, type_name: str) -> ArtifactSequence:
+        """Give the collection (and so each of its versions) another type of its project."""
+        with self._write() as conn:
+            project_id = conn.execute(select(S.project_id).where(S.id == sequence_id)
+                                      .with_for_update()).scalar_one()
+            type_id = _get_or_create(conn, t.artifact_types, project_id=project_id,
+                                     name=type_name)
+            conn.execute(update(t.artifact_sequences).where(S.id == sequence_id)
+                         .values(type_id=type_id, updated_at=utcnow()))
+        found = self._collection(sequence_id)
+        assert found is not None
+        return found
+
+    def delete_collection(self, sequence_id: int) -> ArtifactSequence:
+        """Delete a collection: a sequence's versions (their links too) or a portfolio's
+        links, and their aliases. The row stays under a name no collection can have, with
+        deleted_at (the GC frees the versions' manifests as for any deleted version)."""
+        now = utcnow()
+        with self._write() as conn:
+            row = conn.execute(select(t.artifact_sequences).where(S.id == sequence_id)
+                               .with_for_update()).one()
+            if row.deleted_at is None:
+                if row.kind == PORTFOLIO:
+                    links = select(K.id).where(K.portfolio_id == sequence_id)
+                    conn.execute(delete(t.artifact_link_aliases).where(
+                        KA.link_id.in_(links)))
+                    conn.execute(delete(t.artifact_links).where(K.portfolio_id == sequence_id))
+                else:
+                    versions = [int(i) for i in conn.execute(select(A.id).where(
+                        A.sequence_id == sequence_id)).scalars()]
+                    conn.execute(delete(t.artifact_aliases).where(
+                        t.artifact_aliases.c.sequence_id == sequence_id))
+                    conn.execute(update(t.artifacts).where(
+                        A.sequence_id == sequence_id, A.state != DELETED)
+                        .values(state=DELETED, updated_at=now))
+                    self._drop_links_in(conn, versions)
+                suffix = f":deleted:{sequence_id}"
+                conn.execute(update(t.artifact_sequences).where(S.id == sequence_id).values(
+                    name=row.name[:128 - len(suffix)] + suffix, deleted_at=now,
+                    updated_at=now))
+        found = self._collection(sequence_id)
+        assert found is not None
+        return found
+
+    def collection_aliases(self, sequence_id: int) -> list[ArtifactAlias]:
+        """The aliases in use in a collection (of its versions, or of its links)."""
+        L = t.artifact_aliases.c
+        with self._read() as conn:
+            kind = conn.execute(select(S.kind).where(S.id == sequence_id)).scalar()
+            if kind == PORTFOLIO:
+                rows = conn.execute(
+                    select(KA.id, KA.alias).join(t.artifact_links, K.id == KA.link_id)
+                    .join(t.artifacts, A.id == K.artifact_id)
+                    .where(KA.portfolio_id == sequence_id, A.state == COMMITTED)
+                    .order_by(KA.alias)).all()
+            else:
+                rows = conn.execute(
+                    select(L.id, L.alias).join(t.artifacts, A.id == L.artifact_id)
+                    .where(L.sequence_id == sequence_id, A.state == COMMITTED)
+                    .order_by(L.alias)).all()
+        return [ArtifactAlias(r.id, r.alias) for r in rows]
+
+    def _drop_links_in(self, conn: Connection, artifact_ids: list[int]) -> None:
+        """Remove the links of deleted versions; `latest` of each portfolio they were in
+        moves to its newest link left."""
+        if not artifact_ids:
+            return
+        found = conn.execute(select(K.id, K.portfolio_id).where(
+            K.artifact_id.in_(artifact_ids))).all()
+        portfolios = sorted({r.portfolio_id for r in found})
+        for portfolio_id in portfolios:
+            conn.execute(select(S.id).where(S.id == portfolio_id).with_for_update())
+        if found:
+            ids = [r.id for r in found]
+            conn.execute(delete(t.artifact_link_aliases).where(KA.link_id.in_(ids)))
+            conn.execute(delete(t.artifact_links).where(K.id.in_(ids)))
+        for portfolio_id in portfolios:
+            _point_latest(conn, portfolio_id)
 
     # helpers --------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ class ArtifactRows(ArtifactReads):
         def _write(self) -> AbstractContextManager[Connection]: ...
         def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
                                    user_id: int) -> int: ...
+        def _drop_links_in(self, conn: Connection, artifact_ids: list[int]) -> None: ...
 
     # create -------------------------------------------------------------------------
 
@@ -229,6 +230,7 @@ class ArtifactRows(ArtifactReads):
             conn.execute(delete(t.artifact_aliases).where(L.artifact_id == artifact_id))
             conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
                 state=DELETED, updated_at=utcnow()))
+            self._drop_links_in(conn, [artifact_id])
             if LATEST in aliases:
                 newest = conn.execute(select(A.id).where(
                     A.sequence_id == row.sequence_id, A.state == COMMITTED)

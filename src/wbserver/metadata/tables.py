@@ -388,6 +388,8 @@ artifact_sequences = Table(
     # "sequence": versions logged into it; "portfolio": versions linked into it (artifact_links)
     Column("kind", String(16), nullable=False, server_default="sequence"),
     Column("tags", Text, nullable=True),  # JSON list of tag names
+    # set when deleted (the name is then "<name>:deleted:<id>", which no collection can take)
+    Column("deleted_at", Timestamp, nullable=True),
     UniqueConstraint("project_id", "name"),
 )
 

@@ -6,8 +6,9 @@ Spec keys: `entity`; `project` (where the versions are logged); `portfolio`
 (model), links v0 with run.link_artifact (alias "production") and v1 with Artifact.link
 (alias "staging"), and links a model with run.link_model ("registered"). Then wandb.Api()
 reads the portfolio by alias and version, lists both collections, edits the source
-collection (description, tags, name) and the portfolio's description, unlinks v0, and a
-second run reads the registered model with use_model. Everything seen is written to OUT.
+collection (description, tags, name) and the portfolio's description, unlinks v0, lists
+the links of a version and the aliases of the portfolio, deletes the portfolio, changes
+the source collection's type, and a second run reads the registered model with use_model. Everything seen is written to OUT.
 """
 
 import json
@@ -95,6 +96,21 @@ def main(spec_path, out_path):
         out["after_unlink"] = type(exc).__name__
     out["after_unlink_versions"] = [a.name for a in wandb.Api().artifact_collection(
         "model", portfolio).artifacts()]
+
+    source = f"{entity}/{project}/renamed-weights"
+    out["linked_artifacts"] = sorted(
+        a.name for a in wandb.Api().artifact(f"{source}:v1").linked_artifacts)
+    out["portfolio_aliases"] = sorted(wandb.Api().artifact_collection("model", portfolio).aliases)
+    wandb.Api().artifact_collection("model", portfolio).delete()
+    try:
+        wandb.Api().artifact(f"{portfolio}:latest")
+        out["after_delete"] = "still there"
+    except Exception as exc:  # noqa: BLE001 - the client's own error type varies
+        out["after_delete"] = type(exc).__name__
+    retyped = wandb.Api().artifact_collection("model", source)
+    retyped.type = "checkpoint"
+    retyped.save()
+    out["retyped"] = wandb.Api().artifact(f"{source}:v1").type
 
     user = wandb.init(entity=entity, project=project)
     path = user.use_model(f"{entity}/model-registry/registered:latest")

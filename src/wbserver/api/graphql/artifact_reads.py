@@ -83,8 +83,19 @@ def _member_aliases(m: AliasOwner, _info: GraphQLResolveInfo) -> list[tuple[Arti
     return [(alias, m) for alias in m.aliases]
 
 
-def _collection_of(m: AliasOwner, info: GraphQLResolveInfo) -> ArtifactSequence:
+def _collection_of(m: AliasOwner | ArtifactSequence,
+                   info: GraphQLResolveInfo) -> ArtifactSequence:
+    if isinstance(m, ArtifactSequence):  # an alias listed by its collection
+        return m
     return _sequence(info, m.portfolio_id if isinstance(m, ArtifactLink) else m.sequence_id)
+
+
+def _alias_id(pair: tuple[ArtifactAlias, AliasOwner | ArtifactSequence],
+              _info: GraphQLResolveInfo) -> str:
+    owner = pair[1]
+    in_portfolio = isinstance(owner, ArtifactLink) or (
+        isinstance(owner, ArtifactSequence) and owner.kind == PORTFOLIO)
+    return encode_id("ArtifactLinkAlias" if in_portfolio else "ArtifactAlias", pair[0].id)
 
 
 def _member_id(m: AliasOwner, _info: GraphQLResolveInfo) -> str:
@@ -201,9 +212,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
             m.artifact if isinstance(m, ArtifactLink) else m, info, **kw),
     },
     "ArtifactAlias": {
-        "id": lambda pair, _i: encode_id(
-            "ArtifactLinkAlias" if isinstance(pair[1], ArtifactLink) else "ArtifactAlias",
-            pair[0].id),
+        "id": _alias_id,
         "alias": lambda pair, _i: pair[0].alias,
         "artifactCollection": lambda pair, info: _collection_of(pair[1], info),
     },

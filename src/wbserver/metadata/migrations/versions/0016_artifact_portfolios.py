@@ -6,7 +6,9 @@ Revises: 0014
 `linkArtifact` puts a logged version into a portfolio: a collection of its own (a row of
 `artifact_sequences` whose `kind` is "portfolio") that numbers the versions linked into it
 (`artifact_links`) and has its own aliases (`artifact_link_aliases`). A collection's tags
-are kept as a JSON list of names in `artifact_sequences.tags` (NULL: none).
+are kept as a JSON list of names in `artifact_sequences.tags` (NULL: none). A deleted
+collection keeps its row (its versions are deleted, the GC frees their manifests) under a
+name no collection can have, with `deleted_at` set.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("kind", sa.String(16), nullable=False,
                                    server_default="sequence"))
         batch.add_column(sa.Column("tags", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("deleted_at", TIMESTAMP, nullable=True))
     op.create_table(
         "artifact_links",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -73,5 +76,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_artifact_links_artifact_id"), table_name="artifact_links")
     op.drop_table("artifact_links")
     with op.batch_alter_table("artifact_sequences") as batch:
+        batch.drop_column("deleted_at")
         batch.drop_column("tags")
         batch.drop_column("kind")

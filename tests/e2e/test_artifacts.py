@@ -178,6 +178,7 @@ def test_artifact_types_of_a_project(server: Server, client: Client):
     assert read["collections"] == ["weights"]
     assert read["collection"] == {"name": "weights", "type": "model", "tags": []}
     assert read["exists"] == [True, False]
+    assert read["project_collections"] == ["rows", "weights"]
 
 
 def test_link_to_a_portfolio_read_edit_collections_and_unlink(server: Server, client: Client):

@@ -162,3 +162,20 @@ def test_deleting_a_version_or_its_collection_drops_its_links(world: World):
     again = world.log_version("team", name="d")  # the name is free again: a new collection
     read = world.ok("owner", READ, e=entity, p=project, n="d:v0")["project"]
     assert read["artifact"]["id"] == again.id
+
+
+def test_links_into_projects_a_reader_cannot_read_stay_hidden(world: World):
+    """A version of the open project linked into the private one: a reader of the open
+    project alone sees neither the portfolio's aliases nor the membership."""
+    source = world.log_version("open", name="shown")
+    _link(world, "owner", "private", source.id, "hidden-pf", ("secret-alias",))
+    query = ("query Q($id: ID!) { artifact(id: $id) { aliases { alias artifactCollection { "
+             "name } } artifactMemberships { edges { node { artifactCollection { name } } } } "
+             "} }")
+    seen = world.ok("team_member", query, id=source.id)["artifact"]
+    assert {a["artifactCollection"]["name"] for a in seen["aliases"]} == {"shown"}
+    assert [e["node"]["artifactCollection"]["name"]
+            for e in seen["artifactMemberships"]["edges"]] == ["shown"]
+    owner = world.ok("owner", query, id=source.id)["artifact"]
+    assert "secret-alias" in {a["alias"] for a in owner["aliases"]}
+    assert len(owner["artifactMemberships"]["edges"]) == 2

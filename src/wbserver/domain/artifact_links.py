@@ -145,3 +145,20 @@ def readable_collection(store: MetadataStore, *, viewer: User,
             project=found.project_name) is None:
         return None
     return found
+
+
+def readable_links(store: MetadataStore, *, viewer: User | None,
+                   artifact_id: int) -> list[ArtifactLink]:
+    """The links of a version into portfolios of projects the viewer may read (a link
+    elsewhere names a collection and project the viewer may not know of)."""
+    shown: list[ArtifactLink] = []
+    allowed: dict[int, bool] = {}
+    for link in store.links_of([artifact_id]):
+        if link.portfolio_id not in allowed:
+            portfolio = store.get_sequence(link.portfolio_id)
+            allowed[link.portfolio_id] = portfolio is not None and readable_project(
+                store, viewer=viewer, entity=portfolio.entity_name,
+                project=portfolio.project_name) is not None
+        if allowed[link.portfolio_id]:
+            shown.append(link)
+    return shown

@@ -19,7 +19,6 @@ from wbserver.domain.artifact_models import (
     ArtifactLink,
     ArtifactSequence,
 )
-from wbserver.domain.permissions import readable_project
 from wbserver.errors import InvalidInput
 
 MAX_PAGE = 500
@@ -129,13 +128,8 @@ def _memberships(a: Artifact, info: GraphQLResolveInfo, after: str | None = None
     """The version in its own sequence, then each portfolio it is linked into (that the
     viewer may read)."""
     ctx = info.context
-    found: list[Artifact | ArtifactLink] = [a]
-    for link in ctx.store.links_of([a.id]):
-        portfolio = ctx.store.get_sequence(link.portfolio_id)
-        if portfolio is not None and readable_project(
-                ctx.store, viewer=ctx.viewer, entity=portfolio.entity_name,
-                project=portfolio.project_name) is not None:
-            found.append(link)
+    found: list[Artifact | ArtifactLink] = [
+        a, *domain.readable_links(ctx.store, viewer=ctx.viewer, artifact_id=a.id)]
     start = page_start(after)
     size = MAX_PAGE if first is None else max(0, min(first, MAX_PAGE))
     page = found[start:start + size]

@@ -74,8 +74,9 @@ def _aliases(a: Artifact, info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias,
     """The version's aliases in its own sequence and in each portfolio it is linked into
     (the client keeps those of the collection it reads the version from)."""
     own: list[tuple[ArtifactAlias, AliasOwner]] = [(alias, a) for alias in a.aliases]
-    return own + [(alias, link) for link in info.context.store.links_of([a.id])
-                  for alias in link.aliases]
+    ctx = info.context
+    return own + [(alias, link) for link in links.readable_links(
+        ctx.store, viewer=ctx.viewer, artifact_id=a.id) for alias in link.aliases]
 
 
 def _member_aliases(m: AliasOwner, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias,

@@ -71,10 +71,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_artifact_link_aliases_link_id"), table_name="artifact_link_aliases")
-    op.drop_table("artifact_link_aliases")
-    op.drop_index(op.f("ix_artifact_links_artifact_id"), table_name="artifact_links")
-    op.drop_table("artifact_links")
+    op.drop_table("artifact_link_aliases")  # their indexes go with them (MariaDB refuses to
+    op.drop_table("artifact_links")  # drop an index a foreign key needs)
     with op.batch_alter_table("artifact_sequences") as batch:
         batch.drop_column("deleted_at")
         batch.drop_column("tags")

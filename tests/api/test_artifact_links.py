@@ -179,3 +179,20 @@ def test_links_into_projects_a_reader_cannot_read_stay_hidden(world: World):
     owner = world.ok("owner", query, id=source.id)["artifact"]
     assert "secret-alias" in {a["alias"] for a in owner["aliases"]}
     assert len(owner["artifactMemberships"]["edges"]) == 2
+
+
+def test_pages_show_a_portfolio_and_its_linked_versions(world: World):
+    entity, project = PROJECTS["team"]
+    source = world.log_version("team", name="page-src")
+    _link(world, "owner", "team", source.id, "page-pf", ("shown-alias",))
+    base = f"/{entity}/{project}/artifacts"
+    listing = world.page("owner", "GET", base)
+    assert listing.status_code == 200
+    row = listing.text[listing.text.index('/dataset/page-pf"'):]
+    assert "<td>1</td>" in row[:200] and "page-pf/v0" in row[:400]
+    versions = world.page("owner", "GET", base + "/dataset/page-pf")
+    assert versions.status_code == 200 and "shown-alias" in versions.text
+    assert base + '/dataset/page-pf/v0"' in versions.text
+    version = world.page("owner", "GET", base + "/dataset/page-pf/shown-alias")
+    assert version.status_code == 200 and "page-pf:v0" in version.text
+    assert 'id="delete-version"' not in version.text  # delete the source version instead

@@ -129,6 +129,30 @@ CREATE_AGENT = """mutation A($e: String, $p: String, $s: String!) { createAgent(
   host: "h", entityName: $e, projectName: $p, sweep: $s}) { agent { id } } }"""
 
 
+LINK = """mutation L($e: String!, $p: String!, $id: ID!, $n: String!) { linkArtifact(input: {
+  artifactID: $id, artifactPortfolioName: $n, entityName: $e, projectName: $p}) {
+  artifactMembership { artifact { id } artifactCollection { id } } } }"""
+
+
+def _portfolio(world, vis):
+    """The owner links the project's version into a new portfolio: its id and the version's."""
+    found = world.ok("owner", LINK, **where(vis), id=world.versions[vis].id,
+                     n=f"pf{serial()}")["linkArtifact"]["artifactMembership"]
+    return {"id": found["artifact"]["id"], "pf": found["artifactCollection"]["id"]}
+
+
+def _fresh_collection(world, vis):
+    """The id of a new collection of one version (for probes that change or delete it)."""
+    return _collection_gid(world, vis, _fresh_version(world, vis, commit=True).name)
+
+
+def _collection_gid(world, vis, name):
+    found = world.ok("owner", "query C($e: String!, $p: String!, $n: String!) { project("
+                     "entityName: $e, name: $p) { artifactCollection(name: $n) { id } } }",
+                     **where(vis), n=name)
+    return found["project"]["artifactCollection"]["id"]
+
+
 ARTIFACT_INPUT = """mutation A($e: String!, $p: String!, $d: String!) { createArtifact(input: {
   artifactTypeName: "dataset", artifactCollectionName: "matrix", entityName: $e,
   projectName: $p, digest: $d}) { artifact { id } } }"""
@@ -157,6 +181,10 @@ TABLE: list[Row] = [
     P("Query.artifact", "read", gql("query Q($id: ID!) { artifact(id: $id) { id } }",
                                     ("artifact",),
                                     lambda w, who, vis: {"id": w.versions[vis].id})),
+    P("Query.artifactCollection", "read", gql(
+        "query Q($id: ID!) { artifactCollection(id: $id) { id aliases { edges { node { alias "
+        "} } } } }", ("artifactCollection",),
+        lambda w, who, vis: {"id": _collection_gid(w, vis, "data")})),
     P("Query.clientIDMapping", "read", gql(
         "query Q($c: ID!) { clientIDMapping(clientID: $c) { serverID } }",
         ("clientIDMapping",), lambda w, who, vis: {"c": w.versions[vis].client_id})),
@@ -256,6 +284,48 @@ TABLE: list[Row] = [
         ("completeMultipartUploadArtifact", "digest"),
         lambda w, who, vis: {"id": _pending(w, vis).id,
                              "path": w.versions[vis].storage_path})),
+    P("Mutation.linkArtifact", "write", gql(
+        "mutation L($e: String!, $p: String!, $id: ID!, $n: String!) { linkArtifact(input: {"
+        "artifactID: $id, artifactPortfolioName: $n, entityName: $e, projectName: $p}) { "
+        "versionIndex } }", ("linkArtifact", "versionIndex"),
+        lambda w, who, vis: {**where(vis), "id": w.versions[vis].id, "n": f"pf{serial()}"})),
+    P("Mutation.unlinkArtifact", "write", gql(
+        "mutation U($id: ID!, $pf: ID!) { unlinkArtifact(input: {artifactID: $id, "
+        "artifactPortfolioID: $pf}) { success } }", ("unlinkArtifact", "success"),
+        lambda w, who, vis: _portfolio(w, vis))),
+    P("Mutation.updateArtifactSequence", "write", gql(
+        "mutation U($id: ID!) { updateArtifactSequence(input: {artifactSequenceID: $id, "
+        'description: "d"}) { artifactCollection { id } } }',
+        ("updateArtifactSequence", "artifactCollection"),
+        lambda w, who, vis: {"id": _collection_gid(w, vis, "data")})),
+    P("Mutation.updateArtifactPortfolio", "write", gql(
+        "mutation U($pf: ID!) { updateArtifactPortfolio(input: {artifactPortfolioID: $pf, "
+        'description: "d"}) { artifactCollection { id } } }',
+        ("updateArtifactPortfolio", "artifactCollection"),
+        lambda w, who, vis: {"pf": _portfolio(w, vis)["pf"]})),
+    P("Mutation.createArtifactCollectionTagAssignments", "write", gql(
+        "mutation T($e: String!, $p: String!) { createArtifactCollectionTagAssignments(input: {"
+        'entityName: $e, projectName: $p, artifactCollectionName: "data", '
+        'tags: [{tagName: "t"}]}) { tags { name } } }',
+        ("createArtifactCollectionTagAssignments", "tags"), lambda w, who, vis: where(vis))),
+    P("Mutation.deleteArtifactCollectionTagAssignments", "write", gql(
+        "mutation T($e: String!, $p: String!) { deleteArtifactCollectionTagAssignments(input: {"
+        'entityName: $e, projectName: $p, artifactCollectionName: "data", '
+        'tags: [{tagName: "t"}]}) { success } }',
+        ("deleteArtifactCollectionTagAssignments", "success"), lambda w, who, vis: where(vis))),
+    P("Mutation.moveArtifactSequence", "write", gql(
+        "mutation M($id: ID!) { moveArtifactSequence(input: {artifactSequenceID: $id, "
+        'destinationArtifactTypeName: "moved"}) { artifactCollection { id } } }',
+        ("moveArtifactSequence", "artifactCollection"),
+        lambda w, who, vis: {"id": _fresh_collection(w, vis)})),
+    P("Mutation.deleteArtifactSequence", "write", gql(
+        "mutation D($id: ID!) { deleteArtifactSequence(input: {artifactSequenceID: $id}) { "
+        "artifactCollection { state } } }", ("deleteArtifactSequence", "artifactCollection"),
+        lambda w, who, vis: {"id": _fresh_collection(w, vis)})),
+    P("Mutation.deleteArtifactPortfolio", "write", gql(
+        "mutation D($pf: ID!) { deleteArtifactPortfolio(input: {artifactPortfolioID: $pf}) { "
+        "artifactCollection { state } } }", ("deleteArtifactPortfolio", "artifactCollection"),
+        lambda w, who, vis: {"pf": _portfolio(w, vis)["pf"]})),
     S("Mutation.updateServerSettings", "site_admin", gql(
         "mutation { updateServerSettings(input: {settings: [{name: \"invite_hours\", "
         'value: "72"}]}) { changed } }', ("updateServerSettings",))),

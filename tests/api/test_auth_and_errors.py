@@ -37,7 +37,9 @@ def test_server_features_and_organization(api):
                    "entity(name: \"alice\") { organization { coreWeaveOrganizationId } } }")
     assert body["data"] == {"serverInfo": {"features": [
         {"name": "FILESTREAM_GZIP", "isEnabled": True},
-        {"name": "MARK_RUN_FILES_UPLOADED", "isEnabled": True}]}, "entity": {"organization": None}}
+        {"name": "MARK_RUN_FILES_UPLOADED", "isEnabled": True},
+        {"name": "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE", "isEnabled": True}]},
+        "entity": {"organization": None}}
 
 
 def test_writing_to_someone_elses_entity_is_refused(api, app):

@@ -11,10 +11,16 @@ from starlette.testclient import TestClient
 from wbserver.cli import main
 from wbserver.domain.users import create_api_key, create_user
 
+from .artifact_flow import log_version
 from .conftest import Api
 from .test_backup import HISTORY, _env, _log
 
 COPY = HISTORY.replace('entityName: "alice"', 'entityName: "bob"')
+LINK = """mutation L($id: ID!) { linkArtifact(input: {artifactID: $id, artifactPortfolioName: "pf",
+  entityName: "alice", projectName: "proj", aliases: [{alias: "prod",
+  artifactCollectionName: "pf"}]}) { versionIndex } }"""
+LINKED = """query M($e: String!) { project(entityName: $e, name: "proj") {
+  artifactCollectionMembership(name: "pf:prod") { versionIndex artifact { digest } } } }"""
 
 
 def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dict[str, str],
@@ -22,6 +28,10 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     _log(api)
+    logged = log_version(api, "ds", {"a.txt": b"linked\n"})
+    api.gql(LINK, id=logged["id"])
+    linked = api.gql(LINKED, e="alice")["data"]["project"]["artifactCollectionMembership"]
+    assert linked["versionIndex"] == 0
     before = api.gql(HISTORY)["data"]["project"]["run"]
     _env(monkeypatch, database)
     data = ["--data-dir", str(tmp_path / "data"), "--quiet"]
@@ -39,6 +49,7 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
     bob = Api(api.client, create_api_key(store, username="bob"))
     after = bob.gql(COPY)["data"]["project"]["run"]
     assert after == before
+    assert bob.gql(LINKED, e="bob")["data"]["project"]["artifactCollectionMembership"] == linked
     name = after["files"]["edges"][0]["node"]["name"]
     with TestClient(app) as client:
         assert client.get(f"/files/bob/proj/r1/{name}",

@@ -178,3 +178,38 @@ def test_artifact_types_of_a_project(server: Server, client: Client):
     assert read["collections"] == ["weights"]
     assert read["collection"] == {"name": "weights", "type": "model", "tags": []}
     assert read["exists"] == [True, False]
+    assert read["project_collections"] == ["rows", "weights"]
+
+
+def test_link_to_a_portfolio_read_edit_collections_and_unlink(server: Server, client: Client):
+    """run.link_artifact, Artifact.link and run.link_model into portfolios, read back by alias
+    and version, collection listings and edits (description, tags, name, type), a version's
+    links, a collection's aliases, unlink, delete, use_model."""
+    out, _ = client.script("links.py", {"entity": "alice", "project": "linksrc",
+                                        "portfolio": "alice/registry/best"})
+    assert out["link0"] == {"name": "best:v0", "version": "v0", "is_link": True,
+                            "aliases": ["latest", "production"], "source": "weights:v0",
+                            "type": "model"}
+    assert out["link1"]["name"] == "best:v1" and out["link1"]["source"] == "weights:v1"
+    assert sorted(out["link1"]["aliases"]) == ["latest", "staging"]
+    assert out["production"]["files"] == {"w.txt": "zero\n"}
+    assert out["production"]["version"] == "v0" and out["production"]["is_link"]
+    assert out["production"]["aliases"] == ["production"]  # latest moved on to v1
+    assert out["latest"]["files"] == {"w.txt": "one\n"}
+    assert out["latest"]["aliases"] == ["latest", "staging"]
+    assert out["v0"]["source"] == "weights:v0"
+    assert out["source_aliases"] == []  # v1 is the source sequence's latest
+    assert out["portfolio"] == {"is_sequence": False, "versions": ["best:v1", "best:v0"]}
+    assert out["sequence_versions"] == ["weights:v1", "weights:v0"]
+    assert out["edited"] == {"description": "all the weights", "tags": ["gold", "two words"],
+                             "is_sequence": True}
+    assert out["renamed"] == {"name": "renamed-weights", "tags": ["two words"],
+                              "versions": ["renamed-weights:v1", "renamed-weights:v0"]}
+    assert out["portfolio_description"] == "the best ones"
+    assert out["after_unlink"] != "still there"
+    assert out["after_unlink_versions"] == ["best:v1"]
+    assert out["linked_artifacts"] == ["best:v1"]
+    assert out["portfolio_aliases"] == ["latest", "staging"]
+    assert out["after_delete"] != "still there"
+    assert out["retyped"] == "checkpoint"
+    assert out["use_model"] == "registered model\n"

@@ -14,6 +14,7 @@ def test_server_info_gives_cli_versions_and_the_features_the_server_has(client: 
     assert out["verify_version"] == {"value": True}, out["verify_version"]
     assert out["features"]["value"] == {
         "FILESTREAM_GZIP": True, "MARK_RUN_FILES_UPLOADED": True,
+        "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE": True,
         # not claimed: the server does not do these
         "ARTIFACT_TAGS": False, "EXPAND_DEFINED_METRIC_GLOBS": False,
         "STRUCTURED_CONSOLE_LOGS": False}

@@ -4,10 +4,11 @@ versions, and one version with files, metadata, aliases and lineage."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from wbserver.domain import artifacts
-from wbserver.domain.artifact_models import LATEST, Artifact
+from wbserver.domain.artifact_models import LATEST, PORTFOLIO, Artifact, ArtifactLink
 from wbserver.domain.artifact_storage import content_key
 from wbserver.domain.models import Project, User
 from wbserver.domain.permissions import WRITE, project_access, readable_project
@@ -41,8 +42,18 @@ def collection_versions(store: MetadataStore, *, viewer: User | None, entity: st
     sequence = store.find_sequence(found.id, name)
     if sequence is None or sequence.type_name != type_name:
         raise NotFound(f"artifact {name} not found")
+    if sequence.kind == PORTFOLIO:
+        links, _total = store.list_links(sequence.id, offset=0, first=500)
+        return {"project": found, "sequence": sequence,
+                "versions": [_as_version(link, name) for link in links]}
     return {"project": found, "sequence": sequence,
             "versions": store.list_sequence_versions(sequence.id)}
+
+
+def _as_version(link: ArtifactLink, portfolio: str) -> Artifact:
+    """A linked version shown as a version of the portfolio (its index and aliases there)."""
+    return replace(link.artifact, sequence_name=portfolio, version_index=link.version_index,
+                   aliases=link.aliases, created_at=link.created_at)
 
 
 def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None, entity: str,
@@ -50,6 +61,9 @@ def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None,
     """One version by `vN`, `latest` or a custom alias."""
     found = _project(store, viewer, entity, project)
     artifact = store.find_artifact(found.id, name, version)
+    link = None if artifact is not None else store.find_link(found.id, name, version)
+    if link is not None:  # a linked version: the portfolio's index and aliases, no delete
+        artifact = _as_version(link, name)
     if artifact is None or artifact.type_name != type_name:
         raise NotFound(f"artifact {name}:{version} not found")
     files, more, total = store.list_artifact_files(artifact.id, names=None, after=None,
@@ -62,7 +76,8 @@ def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None,
     creator = store.get_run_by_id(artifact.created_by_run_id) \
         if artifact.created_by_run_id else None
     return {"project": found, "artifact": artifact, "files": shown, "more_files": more,
-            "file_total": total, "can_write": project_access(store, viewer, found) == WRITE,
+            "file_total": total,
+            "can_write": link is None and project_access(store, viewer, found) == WRITE,
             "custom_aliases": [a.alias for a in artifact.aliases if a.alias != LATEST],
             "metadata": json.dumps(metadata, indent=2, sort_keys=True) if metadata else "",
             "created_by": creator, "used_by": [

@@ -6,10 +6,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from wbserver.domain.artifact_links import change_link_aliases
 from wbserver.domain.artifact_models import COMMITTED, LATEST, Artifact
-from wbserver.domain.artifacts import check_alias, check_tag, writable_artifact
+from wbserver.domain.artifacts import (
+    check_alias,
+    check_tag,
+    readable_artifact,
+    writable_artifact,
+)
 from wbserver.domain.models import User
-from wbserver.errors import InvalidInput
+from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
 TTL_INHERIT = -1
@@ -64,15 +70,29 @@ def update_artifact(store: MetadataStore, *, viewer: User, artifact_id: int,
 
 def change_aliases(store: MetadataStore, *, viewer: User, artifact_id: int,
                    targets: list[AliasTarget], add: bool) -> None:
-    artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    """Aliases in the version's own collection (write to its project), or in a portfolio it
+    is linked into (write to the portfolio's project)."""
+    artifact = readable_artifact(store, viewer=viewer, artifact_id=artifact_id)
     own = (artifact.entity_name, artifact.project_name, artifact.sequence_name)
+    elsewhere: dict[tuple[str, str, str], list[str]] = {}
     for target in targets:
-        if (target.entity, target.project, target.collection) != own:
-            raise InvalidInput(f"alias {target.alias!r} names collection "
-                               f"{target.entity}/{target.project}/{target.collection}: an alias "
-                               f"can only be set in the version's own collection "
-                               f"{'/'.join(own)}")
-    _aliases(store, artifact, [t.alias for t in targets], add=add)
+        key = (target.entity, target.project, target.collection)
+        if key != own:
+            elsewhere.setdefault(key, []).append(target.alias)
+    mine = [t.alias for t in targets if (t.entity, t.project, t.collection) == own]
+    if mine:
+        writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
+        _aliases(store, artifact, mine, add=add)
+    for (entity, project, collection), aliases in elsewhere.items():
+        try:
+            change_link_aliases(store, viewer=viewer, artifact_id=artifact.id, entity=entity,
+                                project=project, portfolio=collection, aliases=aliases,
+                                add=add)
+        except NotFound:
+            raise InvalidInput(f"alias {aliases[0]!r} names collection {entity}/{project}/"
+                               f"{collection}: an alias can only be set in the version's own "
+                               f"collection {'/'.join(own)} or in a portfolio it is linked "
+                               f"into") from None
 
 
 def _aliases(store: MetadataStore, artifact: Artifact, aliases: list[str], *,

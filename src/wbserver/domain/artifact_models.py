@@ -9,6 +9,8 @@ PENDING = "PENDING"
 COMMITTED = "COMMITTED"
 DELETED = "DELETED"
 LATEST = "latest"
+SEQUENCE = "sequence"  # a collection of logged versions
+PORTFOLIO = "portfolio"  # a collection of versions linked from sequences (linkArtifact)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class ArtifactSequence:
     description: str | None
     created_at: datetime
     updated_at: datetime
+    kind: str = SEQUENCE
+    tags: tuple[str, ...] = ()
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,18 @@ class Artifact:
     updated_at: datetime
     aliases: tuple[ArtifactAlias, ...] = ()
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArtifactLink:
+    """A version linked into a portfolio: its index and aliases there, and the version."""
+
+    id: int
+    portfolio_id: int
+    version_index: int
+    created_at: datetime
+    artifact: Artifact
+    aliases: tuple[ArtifactAlias, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ the entity; viewers read only), `open` (any signed-in user reads). Nobody anonym
 
 from __future__ import annotations
 
-from wbserver.domain.artifact_models import Artifact
+from wbserver.domain.artifact_models import Artifact, ArtifactSequence
 from wbserver.domain.models import Entity, Project, Run, User
 from wbserver.errors import NotFound, PermissionDenied
 from wbserver.ports import MetadataStore
@@ -155,3 +155,15 @@ def check_artifact_write(store: MetadataStore, *, viewer: User, artifact_id: int
     artifact, project = _artifact_project(store, viewer, artifact_id)
     check_project_write(store, viewer=viewer, project=project)
     return artifact
+
+
+def check_collection_write(store: MetadataStore, *, viewer: User,
+                           collection_id: int) -> ArtifactSequence:
+    """An artifact collection (sequence or portfolio) in a project the viewer may write;
+    NotFound when they may not read it."""
+    found = store.get_sequence(collection_id)
+    project = None if found is None else store.get_project_by_id(found.project_id)
+    if found is None or project is None or project_access(store, viewer, project) < READ:
+        raise NotFound("artifact collection not found")
+    check_project_write(store, viewer=viewer, project=project)
+    return found

@@ -24,12 +24,18 @@ class ArtifactBrowseRows:
             self, project_id: int) -> list[tuple[ArtifactSequence, int, int | None]]:
         """Each collection of the project with its committed version count and newest
         version index, by type then name."""
-        counts = (select(A.sequence_id, func.count().label("versions"),
+        K = t.artifact_links.c
+        logged = (select(A.sequence_id, func.count().label("versions"),
                          func.max(A.version_index).label("newest"))
-                  .where(A.state == COMMITTED).group_by(A.sequence_id).subquery())
+                  .where(A.state == COMMITTED).group_by(A.sequence_id))
+        linked = (select(K.portfolio_id.label("sequence_id"), func.count().label("versions"),
+                         func.max(K.version_index).label("newest"))
+                  .join(t.artifacts, A.id == K.artifact_id)
+                  .where(A.state == COMMITTED).group_by(K.portfolio_id))
+        counts = logged.union_all(linked).subquery()
         query = (_sequence_select().add_columns(counts.c.versions, counts.c.newest)
                  .outerjoin(counts, counts.c.sequence_id == S.id)
-                 .where(S.project_id == project_id)
+                 .where(S.project_id == project_id, S.deleted_at.is_(None))
                  .order_by(t.artifact_types.c.name, S.name))
         with self._read() as conn:
             rows = conn.execute(query).all()

@@ -243,4 +243,6 @@ def _sequence(row: Row[Any]) -> ArtifactSequence:
     return ArtifactSequence(id=row.id, project_id=row.project_id, entity_name=row.entity_name,
                             project_name=row.project_name, name=row.name,
                             type_name=row.type_name, description=row.description,
-                            created_at=row.created_at, updated_at=row.updated_at)
+                            created_at=row.created_at, updated_at=row.updated_at,
+                            kind=row.kind, tags=tuple(json.loads(row.tags)) if row.tags else (),
+                            deleted=row.deleted_at is not None)

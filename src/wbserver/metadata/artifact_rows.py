@@ -20,6 +20,7 @@ from wbserver.domain.artifact_models import (
     DELETED,
     LATEST,
     PENDING,
+    SEQUENCE,
     Artifact,
     FilePlan,
     FileSpec,
@@ -41,6 +42,7 @@ class ArtifactRows(ArtifactReads):
         def _write(self) -> AbstractContextManager[Connection]: ...
         def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
                                    user_id: int) -> int: ...
+        def _drop_links_in(self, conn: Connection, artifact_ids: list[int]) -> None: ...
 
     # create -------------------------------------------------------------------------
 
@@ -69,6 +71,9 @@ class ArtifactRows(ArtifactReads):
                     t.artifact_types.c.id == seq.type_id)).scalar_one()
                 raise InvalidInput(f"artifact {spec.sequence_name!r} already exists with type "
                                    f"{kind!r}, not {spec.type_name!r}")
+            if seq.kind != SEQUENCE:
+                raise InvalidInput(f"{spec.sequence_name!r} is a portfolio of linked versions: "
+                                   f"log the artifact under another name and link it there")
             latest = self._latest_in(conn, sequence_id)
             if spec.dedupe:
                 same = conn.execute(select(A.id).where(
@@ -225,6 +230,7 @@ class ArtifactRows(ArtifactReads):
             conn.execute(delete(t.artifact_aliases).where(L.artifact_id == artifact_id))
             conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
                 state=DELETED, updated_at=utcnow()))
+            self._drop_links_in(conn, [artifact_id])
             if LATEST in aliases:
                 newest = conn.execute(select(A.id).where(
                     A.sequence_id == row.sequence_id, A.state == COMMITTED)

@@ -46,6 +46,10 @@ class ProjectTransferRows:
                 t.artifact_sequences.c.project_id == p.id)
             arts = select(t.artifacts.c.id).where(t.artifacts.c.sequence_id.in_(seqs))
             md5s = select(t.artifact_files.c.md5).where(t.artifact_files.c.artifact_id.in_(arts))
+            # links of the project's portfolios to the project's own versions (a link to a
+            # version of another project cannot travel without it)
+            links = select(t.artifact_links.c.id).where(
+                t.artifact_links.c.portfolio_id.in_(seqs), t.artifact_links.c.artifact_id.in_(arts))
             queries: list[tuple[Table, Any]] = [
                 (t.projects, t.projects.c.id == p.id),
                 (t.runs, t.runs.c.project_id == p.id),
@@ -58,6 +62,8 @@ class ProjectTransferRows:
                 (t.artifact_usages, t.artifact_usages.c.artifact_id.in_(arts)
                  & t.artifact_usages.c.run_id.in_(runs)),
                 (t.artifact_blobs, t.artifact_blobs.c.md5.in_(md5s)),
+                (t.artifact_links, t.artifact_links.c.id.in_(links)),
+                (t.artifact_link_aliases, t.artifact_link_aliases.c.link_id.in_(links)),
             ]
             progress.phase("rows", total=len(queries), unit="table")
             for table, where in queries:
@@ -134,6 +140,14 @@ class ProjectTransferRows:
                 "artifact_id": ids["arts"][r["artifact_id"]]})
             _copy_rows(conn, rows, t.artifact_usages, lambda r: {
                 "artifact_id": ids["arts"][r["artifact_id"]], "run_id": ids["runs"][r["run_id"]]})
+            if (rows / f"{t.artifact_links.name}.jsonl.gz").exists():  # exports since 0016
+                ids["links"] = {r["id"]: _insert(conn, t.artifact_links, r, {
+                    "portfolio_id": ids["seqs"][r["portfolio_id"]],
+                    "artifact_id": ids["arts"][r["artifact_id"]]})
+                    for r in _read_table(rows, t.artifact_links)}
+                _copy_rows(conn, rows, t.artifact_link_aliases, lambda r: {
+                    "portfolio_id": ids["seqs"][r["portfolio_id"]],
+                    "link_id": ids["links"][r["link_id"]]})
             present = set(conn.execute(select(t.artifact_blobs.c.md5)).scalars())
             blobs = [{**r, "store": store if r["store"] else None}
                      for r in _read_table(rows, t.artifact_blobs) if r["md5"] not in present]

@@ -19,6 +19,7 @@ from wbserver.domain.models import ApiKey, Entity, Project, User
 from wbserver.metadata import tables as t
 from wbserver.metadata.accounts_rows import AccountRows, check_seats
 from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
+from wbserver.metadata.artifact_link_rows import ArtifactLinkRows
 from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.fast_reads import FastReads
 from wbserver.metadata.files_rows import FileRows
@@ -37,7 +38,7 @@ from wbserver.metadata.sweep_rows import SweepRows
 
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
-               ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows,
+               ArtifactBrowseRows, ArtifactLinkRows, RunBrowseRows, NotifyRows, StorageRows,
                RunSearchRows, GaugeRows, LeaseRows, SweepRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

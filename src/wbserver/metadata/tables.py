@@ -432,6 +432,11 @@ artifact_sequences = Table(
     Column("description", Text, nullable=True),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # "sequence": versions logged into it; "portfolio": versions linked into it (artifact_links)
+    Column("kind", String(16), nullable=False, server_default="sequence"),
+    Column("tags", Text, nullable=True),  # JSON list of tag names
+    # set when deleted (the name is then "<name>:deleted:<id>", which no collection can take)
+    Column("deleted_at", Timestamp, nullable=True),
     UniqueConstraint("project_id", "name"),
 )
 
@@ -471,6 +476,27 @@ artifact_aliases = Table(
     Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
     Column("alias", String(128), nullable=False),
     UniqueConstraint("sequence_id", "alias"),
+)
+
+# A version linked into a portfolio, numbered in the portfolio; and the portfolio's aliases.
+artifact_links = Table(
+    "artifact_links", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("portfolio_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
+    Column("version_index", Integer, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("portfolio_id", "version_index"),
+    UniqueConstraint("portfolio_id", "artifact_id"),
+)
+
+artifact_link_aliases = Table(
+    "artifact_link_aliases", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("portfolio_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
+    Column("link_id", Id, ForeignKey("artifact_links.id"), nullable=False, index=True),
+    Column("alias", String(128), nullable=False),
+    UniqueConstraint("portfolio_id", "alias"),
 )
 
 # One row per manifest entry (rewritten from the stored manifest on commit; before that, the

@@ -8,7 +8,8 @@ Spec keys:
            "api": wandb.Api() reads `artifact` (files, metadata, aliases, logged_by,
                   used_by, download), `run` (logged/used artifacts, history tables),
                   and deletes `delete` ("entity/project/name:vN", delete_aliases=True);
-                  `types` ("entity/project"): artifact_types() and artifact_type("model")
+                  `types` ("entity/project"): artifact_types(), artifact_type("model"),
+                  the collections of the type and of the project
            "edit": wandb.Api() edits `artifact` with `edit` and .save() (see edit())
   init     kwargs for wandb.init
 Every action writes what it saw to OUT; tracebacks fail the process.
@@ -95,6 +96,9 @@ def api_read(spec, out):
         out["collection"] = {"name": found.name, "type": found.type, "tags": found.tags}
         out["exists"] = [api.artifact_collection_exists(spec["types"] + "/" + name, "model")
                          for name in ("weights", "nothing")]
+        entity, project = spec["types"].split("/")
+        out["project_collections"] = sorted(
+            c.name for c in api.project(project, entity).collections())
     if spec.get("delete"):
         api.artifact(spec["delete"]).delete(delete_aliases=True)
         out["deleted"] = spec["delete"]

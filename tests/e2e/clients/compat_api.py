@@ -25,7 +25,8 @@ def verify_version(api):
 
 
 def features(api):
-    names = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED", "ARTIFACT_TAGS",
+    names = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED",
+             "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE", "ARTIFACT_TAGS",
              "EXPAND_DEFINED_METRIC_GLOBS", "STRUCTURED_CONSOLE_LOGS")
     return {n: bool(api._service_api.feature_enabled(n)) for n in names}
 

@@ -142,6 +142,20 @@ def agent_write() -> Rule:
     return Rule("sweep_write", check)
 
 
+def collection_write(id_field: str) -> Rule:
+    """Write access to the project of the artifact collection (sequence or portfolio) whose
+    GraphQL id is `id_field` of the input."""
+    def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
+        ctx = info.context
+        value = str(_input(args).get(id_field))
+        try:
+            number = decode_id("ArtifactPortfolio", value)
+        except InvalidInput:
+            number = decode_id("ArtifactSequence", value)
+        permissions.check_collection_write(ctx.store, viewer=ctx.viewer, collection_id=number)
+    return Rule("collection_write", check)
+
+
 def both(first: Rule, second: Rule) -> Rule:
     def check(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
         first.check(info, args)
@@ -154,6 +168,7 @@ ROOT_RULES: dict[str, dict[str, Rule]] = {
         "viewer": signed_in(), "serverInfo": signed_in(), "entity": signed_in(),
         "model": signed_in(), "project": signed_in(), "models": signed_in(),
         "run": signed_in(), "artifact": signed_in(), "clientIDMapping": signed_in(),
+        "artifactCollection": signed_in(),
         "serverSettings": site_admin("read or change server settings"),
         "users": site_admin("list users"),
     },
@@ -175,9 +190,19 @@ ROOT_RULES: dict[str, dict[str, Rule]] = {
         "useArtifact": both(project_write(), artifact_access("read")),
         "deleteArtifact": artifact_access("write"),
         "updateArtifact": artifact_access("write"),
-        "addAliases": artifact_access("write"),
-        "deleteAliases": artifact_access("write"),
+        # the domain asks write to the collection named: the version's own, or a portfolio
+        "addAliases": artifact_access("read"),
+        "deleteAliases": artifact_access("read"),
         "completeMultipartUploadArtifact": artifact_access("write"),
+        "linkArtifact": both(project_write(), artifact_access("read")),
+        "unlinkArtifact": collection_write("artifactPortfolioID"),
+        "updateArtifactSequence": collection_write("artifactSequenceID"),
+        "updateArtifactPortfolio": collection_write("artifactPortfolioID"),
+        "createArtifactCollectionTagAssignments": project_write(),
+        "deleteArtifactCollectionTagAssignments": project_write(),
+        "moveArtifactSequence": collection_write("artifactSequenceID"),
+        "deleteArtifactSequence": collection_write("artifactSequenceID"),
+        "deleteArtifactPortfolio": collection_write("artifactPortfolioID"),
         "updateServerSettings": site_admin("read or change server settings"),
         "createUser": site_admin("manage users"),
         "generateApiKey": own_account(),

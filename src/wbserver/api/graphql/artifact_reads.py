@@ -6,15 +6,19 @@ import base64
 from typing import Any
 
 from wbserver.api.graphql.artifact_files import manifest_node, membership_files
+from wbserver.api.graphql.artifact_links import collection_gid
 from wbserver.api.graphql.ids import cursor, decode_id, encode_id, page_start
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver, renames
+from wbserver.domain import artifact_links as links
 from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_models import (
     COMMITTED,
     LATEST,
+    PORTFOLIO,
     Artifact,
     ArtifactAlias,
+    ArtifactLink,
     ArtifactSequence,
 )
 from wbserver.domain.models import Project, Run
@@ -43,7 +47,13 @@ def client_id_mapping(_root: Any, info: GraphQLResolveInfo, clientID: str) -> di
 
 
 def project_artifact(project: Project, info: GraphQLResolveInfo, name: str) -> Artifact | None:
-    return domain.artifact_by_name(info.context.store, project=project, name=name)
+    found = links.membership_by_name(info.context.store, project=project, name=name)
+    return found.artifact if isinstance(found, ArtifactLink) else found
+
+
+def project_membership(project: Project, info: GraphQLResolveInfo,
+                       name: str) -> links.Membership | None:
+    return links.membership_by_name(info.context.store, project=project, name=name)
 
 
 def project_collection(project: Project, info: GraphQLResolveInfo,
@@ -57,8 +67,42 @@ def _sequence(info: GraphQLResolveInfo, sequence_id: int) -> ArtifactSequence:
     return found
 
 
-def _aliases(a: Artifact, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias, Artifact]]:
-    return [(alias, a) for alias in a.aliases]
+AliasOwner = Artifact | ArtifactLink
+
+
+def _aliases(a: Artifact, info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias, AliasOwner]]:
+    """The version's aliases in its own sequence and in each portfolio it is linked into
+    (the client keeps those of the collection it reads the version from)."""
+    own: list[tuple[ArtifactAlias, AliasOwner]] = [(alias, a) for alias in a.aliases]
+    ctx = info.context
+    return own + [(alias, link) for link in links.readable_links(
+        ctx.store, viewer=ctx.viewer, artifact_id=a.id) for alias in link.aliases]
+
+
+def _member_aliases(m: AliasOwner, _info: GraphQLResolveInfo) -> list[tuple[ArtifactAlias,
+                                                                           AliasOwner]]:
+    return [(alias, m) for alias in m.aliases]
+
+
+def _collection_of(m: AliasOwner | ArtifactSequence,
+                   info: GraphQLResolveInfo) -> ArtifactSequence:
+    if isinstance(m, ArtifactSequence):  # an alias listed by its collection
+        return m
+    return _sequence(info, m.portfolio_id if isinstance(m, ArtifactLink) else m.sequence_id)
+
+
+def _alias_id(pair: tuple[ArtifactAlias, AliasOwner | ArtifactSequence],
+              _info: GraphQLResolveInfo) -> str:
+    owner = pair[1]
+    in_portfolio = isinstance(owner, ArtifactLink) or (
+        isinstance(owner, ArtifactSequence) and owner.kind == PORTFOLIO)
+    return encode_id("ArtifactLinkAlias" if in_portfolio else "ArtifactAlias", pair[0].id)
+
+
+def _member_id(m: AliasOwner, _info: GraphQLResolveInfo) -> str:
+    if isinstance(m, ArtifactLink):
+        return encode_id("ArtifactLink", m.id)
+    return encode_id("ArtifactCollectionMembership", m.id)
 
 
 def _created_by(a: Artifact, info: GraphQLResolveInfo) -> Run | None:
@@ -117,8 +161,9 @@ def _type(a: Artifact | ArtifactSequence, _info: GraphQLResolveInfo) -> dict[str
             "description": None, "createdAt": None}
 
 
-def _membership(s: ArtifactSequence, info: GraphQLResolveInfo, aliasName: str) -> Artifact | None:  # noqa: N803
-    return info.context.store.find_artifact(s.project_id, s.name, aliasName)
+def _membership(s: ArtifactSequence, info: GraphQLResolveInfo,
+                aliasName: str) -> links.Membership | None:  # noqa: N803
+    return links.membership_in(info.context.store, s, aliasName)
 
 
 def _tag_id(artifact_id: int, name: str) -> str:
@@ -126,13 +171,21 @@ def _tag_id(artifact_id: int, name: str) -> str:
 
 
 _ARTIFACT_COMMON = renames({"versionIndex": "version_index", "createdAt": "created_at"})
+_COLLECTION_COMMON: dict[str, Resolver] = {
+    **renames({"createdAt": "created_at", "updatedAt": "updated_at"}),
+    "id": lambda s, _i: collection_gid(s),
+    "project": lambda s, info: info.context.store.get_project_by_id(s.project_id),
+    "defaultArtifactType": _type,
+    "artifactMembership": _membership,
+}
 
 RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Query": {"artifact": artifact, "clientIDMapping": client_id_mapping},
     "Project": {"artifact": project_artifact, "artifactCollection": project_collection,
-                "artifactCollectionMembership": project_artifact},
+                "artifactCollectionMembership": project_membership},
     "Run": {"outputArtifacts": _run_artifacts(True), "inputArtifacts": _run_artifacts(False)},
-    "ArtifactCollection": {"__resolve_type": lambda _v, _i, _t: "ArtifactSequence"},
+    "ArtifactCollection": {"__resolve_type": lambda s, _i, _t: "ArtifactPortfolio"
+                           if s.kind == PORTFOLIO else "ArtifactSequence"},
     "ArtifactCreator": {"__resolve_type": lambda v, _i, _t: "Run" if isinstance(v, Run) else "User"},
     "Artifact": {
         **_ARTIFACT_COMMON,
@@ -152,24 +205,21 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
     },
     "ArtifactCollectionMembership": {
         **_ARTIFACT_COMMON,
-        "id": lambda a, _i: encode_id("ArtifactCollectionMembership", a.id),
-        "aliases": _aliases,
-        "artifactCollection": lambda a, info: _sequence(info, a.sequence_id),
-        "artifact": lambda a, _i: a,
-        "files": membership_files,
+        "id": _member_id,
+        "aliases": _member_aliases,
+        "artifactCollection": _collection_of,
+        "artifact": lambda m, _i: m.artifact if isinstance(m, ArtifactLink) else m,
+        "files": lambda m, info, **kw: membership_files(
+            m.artifact if isinstance(m, ArtifactLink) else m, info, **kw),
     },
     "ArtifactAlias": {
-        "id": lambda pair, _i: encode_id("ArtifactAlias", pair[0].id),
+        "id": _alias_id,
         "alias": lambda pair, _i: pair[0].alias,
-        "artifactCollection": lambda pair, info: _sequence(info, pair[1].sequence_id),
+        "artifactCollection": lambda pair, info: _collection_of(pair[1], info),
     },
-    "ArtifactSequence": {
-        **renames({"createdAt": "created_at", "updatedAt": "updated_at"}),
-        "id": lambda s, _i: encode_id("ArtifactSequence", s.id),
-        "project": lambda s, info: info.context.store.get_project_by_id(s.project_id),
-        "defaultArtifactType": _type,
-        "artifactMembership": _membership,
+    "ArtifactSequence": _COLLECTION_COMMON | {
         "latestArtifact": lambda s, info: info.context.store.find_artifact(
             s.project_id, s.name, LATEST),
     },
+    "ArtifactPortfolio": _COLLECTION_COMMON,
 }

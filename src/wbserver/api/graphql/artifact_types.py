@@ -60,9 +60,20 @@ def type_collections(kind: dict[str, Any], _info: GraphQLResolveInfo, after: str
     return _page(kind["sequences"], after, first)
 
 
+def project_collections(project: Project, info: GraphQLResolveInfo, after: str | None = None,
+                        first: int | None = None, filters: Any = None,
+                        order: str | None = None) -> dict[str, Any]:
+    """Every collection of the project, by type then name (the server does not claim
+    ARTIFACT_COLLECTIONS_FILTERING_SORTING: the client sends no filters)."""
+    if filters not in (None, "", "{}", "null"):
+        raise InvalidInput("filters on artifact collections are not supported by this server")
+    found = [s for kind in _types(project, info) for s in kind["sequences"]]
+    return _page(found, after, first)
+
+
 RESOLVERS: dict[str, dict[str, Resolver]] = {
-    "Project": {"artifactTypes": artifact_types, "artifactType": artifact_type},
+    "Project": {"artifactTypes": artifact_types, "artifactType": artifact_type,
+                "artifactCollections": project_collections},
     "ArtifactType": {"artifactCollection": type_collection,
                      "artifactCollections": type_collections},
-    "ArtifactSequence": {"tags": lambda _s, _i: {"edges": []}},
 }

@@ -5,7 +5,9 @@ from __future__ import annotations
 from wbserver.api.graphql import (
     accounts,
     admin_users,
+    artifact_collections,
     artifact_edits,
+    artifact_links,
     artifact_reads,
     artifact_types,
     artifacts,
@@ -24,7 +26,7 @@ def all_resolvers() -> dict[str, dict[str, Resolver]]:
     merged: dict[str, dict[str, Resolver]] = {}
     for module in (viewer, projects, runs, run_history, run_files, artifacts, artifact_reads,
                    accounts, admin_users, run_changes, artifact_edits,
-                   artifact_types, sweeps):
+                   artifact_types, artifact_links, artifact_collections, sweeps):
         for type_name, fields in module.RESOLVERS.items():
             clash = merged.setdefault(type_name, {}).keys() & fields.keys()
             if clash:

@@ -23,7 +23,10 @@ CLI_VERSION_INFO = {"min_cli_version": "0.28.2", "max_cli_version": "0.31.0"}
 # the client turns off whatever is not listed. FILESTREAM_GZIP: file_stream bodies may be
 # gzip-encoded (api/rest/bodies.py). MARK_RUN_FILES_UPLOADED: markRunFilesUploaded commits
 # files PUT straight to the bucket (Run.upload_file), without changing the run's state.
-SERVER_FEATURES = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED")
+# ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE: linkArtifact answers the link's membership
+# (the client then does not read the linked version again by name).
+SERVER_FEATURES = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED",
+                   "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE")
 
 
 def server_info(_root: Any, _info: GraphQLResolveInfo) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wbserver.api.context import Services
 from wbserver.errors import ConfigError
+from wbserver.http.context import Services
 
 
 def _origin(svc: Services) -> str:

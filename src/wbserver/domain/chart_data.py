@@ -111,7 +111,7 @@ def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, 
         if x_column is None:
             xs = steps.astype(np.float64)
         else:
-            xs, values = _align(lines, values, *x_column)
+            xs, values = align_lines(lines, values, *x_column)
         out[key] = shape_series(xs, values, query)
     return out
 
@@ -136,7 +136,7 @@ def _from_rollups(store: MetadataStore, run: Run, key: str,
             "notFinite": sum(r.raw_count - r.finite_count for r in rollups)}
 
 
-def _align(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,
+def align_lines(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,
            x_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values paired with the x column's value on the same history line."""
     if len(x_lines) == 0:

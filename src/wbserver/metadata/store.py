@@ -32,11 +32,12 @@ from wbserver.metadata.run_search_rows import RunSearchRows
 from wbserver.metadata.settings_rows import SettingsRows
 from wbserver.metadata.sso_rows import SsoRows
 from wbserver.metadata.storage_rows import StorageRows
+from wbserver.metadata.workspace_rows import WorkspaceRows
 
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
                ArtifactBrowseRows, RunBrowseRows, NotifyRows, StorageRows,
-               RunSearchRows, GaugeRows):
+               RunSearchRows, GaugeRows, WorkspaceRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -1,0 +1,85 @@
+"""The line panel: one or more numeric history keys over the visible runs, on an x axis of
+step, relative time, wall time or any other numeric key (`define_metric(step_metric=…)`),
+each run downsampled to a budget that shrinks as the runs grow (first, last and each
+bucket's min and max kept), or grouped (mean with min/max, std dev and std err bands)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from wbserver.domain.chart_data import X_AXES, SeriesQuery, align_lines, shape_series
+from wbserver.domain.compare import band, distinct_colours
+from wbserver.domain.history_codec import unpack_segments
+from wbserver.domain.models import Run
+from wbserver.domain.panels import PanelQuery, register_panel_kind
+from wbserver.domain.run_filters import RunView
+from wbserver.domain.run_table import format_value
+from wbserver.ports import MetadataStore
+
+POINTS_PER_PANEL = 12_000  # per key, all runs together (a run never gets under MIN_BUCKETS)
+MIN_BUCKETS = 25
+MAX_BUCKETS = 1000
+
+
+def buckets_for(run_count: int) -> int:
+    return int(min(MAX_BUCKETS, max(MIN_BUCKETS, POINTS_PER_PANEL // 4 // max(run_count, 1))))
+
+
+def line_panel(store: MetadataStore, runs: list[Run], query: PanelQuery) -> dict[str, Any]:
+    buckets = buckets_for(len(runs))
+    if query.x_min is not None or query.x_max is not None:
+        buckets = min(MAX_BUCKETS, buckets * 4)  # zoomed in: finer
+    series = SeriesQuery(keys=query.keys, x_min=query.x_min, x_max=query.x_max,
+                         buckets=buckets)
+    ids = [r.id for r in runs]
+    x_key = X_AXES.get(query.x_axis, query.x_axis)
+    x_columns = None
+    if x_key != "_step":
+        x_columns = {run_id: unpack_segments(segs) for run_id, segs in
+                     store.read_segments_of_runs(ids, x_key).items()}
+    out: dict[str, Any] = {}
+    for key in query.keys:
+        lines = []
+        per_run = store.read_segments_of_runs(ids, key)
+        for run in runs:
+            line_numbers, steps, values, _ints = unpack_segments(per_run[run.id])
+            if x_columns is None:
+                xs = steps.astype(np.float64)
+            else:
+                x_lines, _s, x_values, _i = x_columns[run.id]
+                xs, values = align_lines(line_numbers, values, x_lines, x_values)
+            shaped = shape_series(xs, values, series)
+            if shaped["total"] or shaped["notFinite"]:
+                lines.append({"name": run.name, **shaped})
+        if query.group_by:
+            out[key] = {"groups": groups(runs, lines, query.group_by, buckets)}
+        else:
+            out[key] = {"runs": lines}
+    return {"buckets": buckets, "keys": out}
+
+
+def group_label(run: Run, fields: tuple[str, ...]) -> str:
+    view = RunView(run)
+    parts = []
+    for name in fields:
+        value = view.get(name)
+        parts.append("(none)" if value is None or type(value) is object or value == ""
+                     else format_value(value))
+    return " · ".join(parts)
+
+
+def groups(runs: list[Run], lines: list[dict[str, Any]], fields: tuple[str, ...],
+           buckets: int) -> list[dict[str, Any]]:
+    labels = {r.name: group_label(r, fields) for r in runs}
+    members: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        if line["total"]:
+            members.setdefault(labels[line["name"]], []).append(line)
+    colours = distinct_colours(sorted(members))
+    return [band(label, found, max(buckets * 2, 100), colours[label])
+            for label, found in sorted(members.items())]
+
+
+register_panel_kind("line", line_panel)

@@ -72,14 +72,14 @@ def test_workspace_panels_layout_and_table(filled, new_page):
     # the chart data is what the client logged: steps for train/, epoch for val/ (define_metric)
     loss = series(page, "line:train/loss", "train/loss")
     assert set(loss) == set(ids.values())
-    for name, run in logged.items():
+    for _name, run in logged.items():
         line = loss[run["id"]]
         assert line["x"] == [row["_step"] for row in run["rows"]]
         assert line["y"] == pytest.approx([row["train/loss"] for row in run["rows"]])
     wait_until(page, "WB.panelData['line:val/acc']")
     assert page.evaluate("WB.panelData['line:val/acc'].x") == "epoch"
     acc = series(page, "line:val/acc", "val/acc")
-    for name, run in logged.items():
+    for _name, run in logged.items():
         rows = [r for r in run["rows"] if "val/acc" in r]
         assert acc[run["id"]]["x"] == [r["epoch"] for r in rows]
         assert acc[run["id"]]["y"] == pytest.approx([r["val/acc"] for r in rows])
@@ -105,7 +105,7 @@ def test_workspace_panels_layout_and_table(filled, new_page):
     page.fill("#ws-panel-search", "")
     page.locator("#ws-smoothing").evaluate(
         "el => { el.value = '0.6'; el.dispatchEvent(new Event('input')); }")
-    page.uncheck(".run-row[data-run='%s'] input[type=checkbox]" % ids["b2"])
+    page.uncheck(".run-row[data-run='{}'] input[type=checkbox]".format(ids["b2"]))
     wait_until(page, "!WB.panelData['line:train/loss'].keys['train/loss'].runs"
                      f".some(r => r.name === '{ids['b2']}')")
     page.click(".ws-section[data-section='val'] > summary")
@@ -134,7 +134,7 @@ def test_workspace_panels_layout_and_table(filled, new_page):
     assert layout["groupBy"] == ["group"] and "val" in layout["collapsed"]
     assert ids["b2"] not in layout["visible"]
     assert not page.locator(".ws-section[data-section='val']").evaluate("el => el.open")
-    assert not page.is_checked(".run-row[data-run='%s'] input[type=checkbox]" % ids["b2"])
+    assert not page.is_checked(".run-row[data-run='{}'] input[type=checkbox]".format(ids["b2"]))
     assert page.input_value("#ws-smoothing") == "0.6"
 
     # the runs table is a tab away: val/acc.max is a column of numbers and a filter

@@ -19,7 +19,8 @@ LANGUAGES = {"en": "English", "es": "Español"}
 LANG_COOKIE = "lang"
 # strings of static/ui/*.js (WB.t), handed to the page in its #ui-text data block
 JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update paused:",
-            "could not load:")
+            "could not load:", "more", "shown", "lines", "points", "saved",
+            "could not save layout:", "no viewer yet for")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

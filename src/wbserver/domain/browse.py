@@ -38,9 +38,10 @@ def project_runs(store: MetadataStore, *, viewer: User | None, entity: str, proj
 
 
 def project_page(store: MetadataStore, *, viewer: User | None, entity: str,
-                 project: str) -> Project:
-    """The project a page shows (its data comes from the workspace's JSON)."""
+                 project: str) -> tuple[Project, int]:
+    """The project a page shows and its number of runs (the data comes from the
+    workspace's JSON)."""
     found = readable_project(store, viewer=viewer, entity=entity, project=project)
     if found is None:
         raise NotFound(f"project {entity}/{project} not found")
-    return found
+    return found, store.project_run_count(found.id)

@@ -52,10 +52,11 @@ async def project(request: Request, who: Visitor) -> Response:
     if TABLE_PARAMS & set(request.query_params):
         return await _runs_table(request, who)
     user = require_user(who)
-    found = await run_in_threadpool(lambda: browse.project_page(
+    found, run_count = await run_in_threadpool(lambda: browse.project_page(
         services(request).store, viewer=user, **_where(request)))
-    return render(request, who, "workspace.html", project=found,
-                  panel_scripts=panel_scripts())
+    return render(request, who, "workspace.html", project=found, run_count=run_count,
+                  panel_scripts=panel_scripts() if run_count else [],
+                  base_url=base_url(request, services(request).settings))
 
 
 @page

@@ -165,7 +165,8 @@ def test_runs_table_shows_summary_aggregates_and_shared_columns(api):
     assert "config.shared" in body["columns"]  # most runs have it; a0..a6 only one
     assert "summary.val/acc.max" in body["columns"]
     assert not any(c.startswith("summary.img") for c in body["columns"])
-    assert [r["cells"]["summary.val/acc.max"] for r in body["rows"]] == ["0.5", "0.6", "0.7"]
+    assert {r["name"]: r["cells"]["summary.val/acc.max"] for r in body["rows"]} == \
+        {"s0": "0.5", "s1": "0.6", "s2": "0.7"}
     found = api.client.get(UI + "/runs?fk=summary.val/acc.max&fo=%3E&fv=0.55").json()
     assert sorted(names["name"] for names in found["rows"]) == ["s1", "s2"]
     html = api.client.get("/alice/proj/table?fk=summary.nowhere&fo=%3D&fv=1").text

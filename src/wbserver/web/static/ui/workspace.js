@@ -9,6 +9,7 @@
   const base = "/_ui/" + WB.enc(page.entity) + "/" + WB.enc(page.project);
   const ROW = 28;
   const MAX_SHOWN = 500;
+  const LIVE_MS = 10000;
   const DEFAULTS = { version: 1, xAxis: "step", smoothing: 0, logY: false, band: "minmax",
                      visible: null, collapsed: [], groupBy: [], colours: {}, panels: [] };
   const $ = function (id) { return document.getElementById(id); };
@@ -369,6 +370,13 @@
     refilter();
     build();
     loadInView();
+    // live: while a shown run is running, its panels in view refresh every LIVE_MS
+    if (info.runs.some(function (r) { return r.state === "running"; })) {
+      setInterval(function () {
+        if (document.hidden || pending) return;
+        if (shownRuns().some(function (r) { return r.state === "running"; })) refetchAll();
+      }, LIVE_MS);
+    }
   }
 
   start().catch(function (err) { $("ws-status").textContent = WB.t("could not load:") + " " + err.message; });

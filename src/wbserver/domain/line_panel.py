@@ -13,10 +13,9 @@ from wbserver.domain.chart_data import X_AXES, SeriesQuery, align_lines, shape_s
 from wbserver.domain.compare import band, distinct_colours
 from wbserver.domain.history_codec import unpack_segments
 from wbserver.domain.models import Run
-from wbserver.domain.panels import PanelQuery, register_panel_kind
+from wbserver.domain.panels import PanelQuery, PanelSource, register_panel_kind
 from wbserver.domain.run_filters import RunView
 from wbserver.domain.run_table import format_value
-from wbserver.ports import MetadataStore
 
 POINTS_PER_PANEL = 12_000  # per key, all runs together (a run never gets under MIN_BUCKETS)
 MIN_BUCKETS = 25
@@ -27,7 +26,8 @@ def buckets_for(run_count: int) -> int:
     return int(min(MAX_BUCKETS, max(MIN_BUCKETS, POINTS_PER_PANEL // 4 // max(run_count, 1))))
 
 
-def line_panel(store: MetadataStore, runs: list[Run], query: PanelQuery) -> dict[str, Any]:
+def line_panel(source: PanelSource, runs: list[Run], query: PanelQuery) -> dict[str, Any]:
+    store = source.store
     buckets = buckets_for(len(runs))
     if query.x_min is not None or query.x_max is not None:
         buckets = min(MAX_BUCKETS, buckets * 4)  # zoomed in: finer

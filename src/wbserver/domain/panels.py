@@ -1,6 +1,7 @@
 """Workspace panels: one registry of panel kinds, each a reader that turns the visible runs
-and a query into the JSON its renderer in `web/static/ui/panels/` draws. A new kind (image,
-table, histogram, custom chart) is one module that calls `register_panel_kind`; the page
+and a query into the JSON its renderer (`web/static/ui/panel_<kind>.js`) draws. A new kind (image,
+table, histogram, custom chart) is one module named `domain/<name>_panel.py` that calls
+`register_panel_kind` (found and imported on first use); the page
 asks `/_ui/<entity>/<project>/panels/<kind>?keys=…&runs=…&x=…` and gets
 `{"kind": kind, "keys": {key: <whatever the kind's reader returns>}}`."""
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from wbserver.domain.models import Run, User
 from wbserver.domain.permissions import readable_project
+from wbserver.domain.run_details import Links
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
@@ -33,7 +35,15 @@ class PanelQuery:
     params: dict[str, str] = field(default_factory=dict)  # the rest, for a kind's reader
 
 
-PanelReader = Callable[[MetadataStore, list[Run], PanelQuery], dict[str, Any]]
+@dataclass(frozen=True)
+class PanelSource:
+    """What a reader may read: the metadata store, and how to sign links to run files
+    (kinds that show files: images, tables, audio, html)."""
+    store: MetadataStore
+    links: Links | None = None
+
+
+PanelReader = Callable[[PanelSource, list[Run], PanelQuery], dict[str, Any]]
 _KINDS: dict[str, PanelReader] = {}
 
 
@@ -47,7 +57,21 @@ def panel_kinds() -> list[str]:
 
 
 def _load_builtin() -> None:
-    from wbserver.domain import line_panel  # noqa: F401 - registers "line"
+    """Import every `domain/*_panel.py` once: each registers its kind (line_panel: "line")."""
+    if _LOADED:
+        return
+    import importlib
+    import pkgutil
+
+    import wbserver.domain as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.endswith("_panel"):
+            importlib.import_module(f"wbserver.domain.{module.name}")
+    _LOADED.append(True)
+
+
+_LOADED: list[bool] = []
 
 
 def parse_panel_query(kind: str, params: list[tuple[str, str]]) -> PanelQuery:
@@ -87,7 +111,7 @@ def _number(text: str | None, name: str) -> float | None:
 
 
 def panel_data(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
-               query: PanelQuery) -> dict[str, Any]:
+               query: PanelQuery, links: Links | None = None) -> dict[str, Any]:
     _load_builtin()
     reader = _KINDS.get(query.kind)
     if reader is None:
@@ -99,4 +123,5 @@ def panel_data(store: MetadataStore, *, viewer: User | None, entity: str, projec
     runs = [r for r in store.list_runs(found.id) if r.name in wanted]
     order = {name: i for i, name in enumerate(query.runs)}
     runs.sort(key=lambda r: order[r.name])
-    return {"kind": query.kind, "x": query.x_axis, **reader(store, runs, query)}
+    return {"kind": query.kind, "x": query.x_axis,
+            **reader(PanelSource(store, links), runs, query)}

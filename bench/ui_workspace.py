@@ -108,7 +108,8 @@ def browser(base: str, cookie: str) -> None:
         browser = p.chromium.launch(executable_path=chromium, headless=True,
                                     args=["--no-sandbox", "--disable-gpu"])
         for width, height in ((1440, 900), (1440, 2600)):
-            draws = []
+            draws: list[float] = []
+            phases: list[list[float]] = []
             for _ in range(3):
                 context = browser.new_context(viewport={"width": width, "height": height})
                 context.add_cookies([{"name": "wbserver_session", "value": cookie, "url": base}])
@@ -119,9 +120,21 @@ def browser(base: str, cookie: str) -> None:
                 lines = page.evaluate("Math.max(...Array.from(document.querySelectorAll("
                                       "'.panel[data-drawn]'), e => Number(e.dataset.lines)))")
                 draws.append(page.evaluate("WB.drawnAt"))
+                phases.append(page.evaluate("""() => {
+                    const r = performance.getEntriesByType('resource');
+                    const end = f => Math.max(0, ...r.filter(f).map(e => e.responseEnd));
+                    return [performance.getEntriesByType('navigation')[0].responseEnd,
+                            end(e => e.name.endsWith('.js')),
+                            end(e => e.name.includes('/workspace')),
+                            end(e => e.name.includes('/panels/'))];
+                }"""))
                 context.close()
+            html, scripts, overview, data = (statistics.median(p[i] for p in phases)
+                                             for i in range(4))
             print(f"Chromium {width}x{height}: {drawn} visible panels of {lines} lines drawn "
-                  f"{statistics.median(draws):.0f} ms after navigation (median of 3)")
+                  f"{statistics.median(draws):.0f} ms after navigation (median of 3; page "
+                  f"{html:.0f} ms, scripts {scripts:.0f} ms, overview {overview:.0f} ms, "
+                  f"last panel data {data:.0f} ms)")
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         context.add_cookies([{"name": "wbserver_session", "value": cookie, "url": base}])
         page = context.new_page()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.domain import artifact_browse, browse, compare, run_details
+from wbserver.domain import artifact_browse, browse, compare, run_details, workspace
 from wbserver.domain.compare import run_colour
+from wbserver.domain.models import Project
 from wbserver.domain.run_table import OPERATORS, parse_run_query
 from wbserver.http.auth import base_url
 from wbserver.web.guard import page
@@ -52,10 +54,17 @@ async def project(request: Request, who: Visitor) -> Response:
     if TABLE_PARAMS & set(request.query_params):
         return await _runs_table(request, who)
     user = require_user(who)
-    found, run_count = await run_in_threadpool(lambda: browse.project_page(
-        services(request).store, viewer=user, **_where(request)))
+    store = services(request).store
+
+    def read() -> tuple[Project, int, dict[str, Any] | None]:
+        found, run_count = browse.project_page(store, viewer=user, **_where(request))
+        # the workspace's first data comes with the page (no round trip before the panels)
+        overview = workspace.workspace_overview(store, viewer=user, **_where(request)) \
+            if run_count else None
+        return found, run_count, overview
+    found, run_count, overview = await run_in_threadpool(read)
     return render(request, who, "workspace.html", project=found, run_count=run_count,
-                  panel_scripts=panel_scripts() if run_count else [],
+                  overview=overview, panel_scripts=panel_scripts() if run_count else [],
                   base_url=base_url(request, services(request).settings))
 
 

@@ -357,7 +357,7 @@
   }
 
   async function start() {
-    info = await WB.getJSON(base + "/workspace");
+    info = page.overview || await WB.getJSON(base + "/workspace");
     info.metricsByKey = new Map(info.metrics.map(function (m) { return [m.key, m]; }));
     layout = Object.assign({}, DEFAULTS, info.layout || {});
     info.runs.forEach(function (r) {

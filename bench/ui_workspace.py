@@ -125,15 +125,15 @@ def browser(base: str, cookie: str) -> None:
                     const end = f => Math.max(0, ...r.filter(f).map(e => e.responseEnd));
                     return [performance.getEntriesByType('navigation')[0].responseEnd,
                             end(e => e.name.endsWith('.js')),
-                            end(e => e.name.includes('/workspace')),
+                            end(e => e.name.includes('/_ui/alice/ws/workspace')),
                             end(e => e.name.includes('/panels/'))];
                 }"""))
                 context.close()
-            html, scripts, overview, data = (statistics.median(p[i] for p in phases)
-                                             for i in range(4))
+            html, scripts, _overview, data = (statistics.median(p[i] for p in phases)
+                                              for i in range(4))
             print(f"Chromium {width}x{height}: {drawn} visible panels of {lines} lines drawn "
                   f"{statistics.median(draws):.0f} ms after navigation (median of 3; page "
-                  f"{html:.0f} ms, scripts {scripts:.0f} ms, overview {overview:.0f} ms, "
+                  f"{html:.0f} ms, scripts {scripts:.0f} ms, "
                   f"last panel data {data:.0f} ms)")
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         context.add_cookies([{"name": "wbserver_session", "value": cookie, "url": base}])

@@ -218,35 +218,54 @@
     { rootMargin: "200px" }) : null;
 
   let pending = 0;
+  const BATCH = 4; // single-metric line panels on the same x axis share a request
+
   function loadInView() {
     const wanted = [];
     panels.forEach(function (p) { if (p.stale && inView(p.el)) wanted.push(p); });
-    wanted.forEach(load);
+    const batches = new Map();
+    wanted.forEach(function (p) {
+      if (p.panel.kind !== "line" || p.panel.keys.length !== 1) { load([p]); return; }
+      const x = xFor(p.panel);
+      if (!batches.has(x)) batches.set(x, []);
+      batches.get(x).push(p);
+    });
+    batches.forEach(function (list) {
+      for (let i = 0; i < list.length; i += BATCH) load(list.slice(i, i + BATCH));
+    });
     if (!pending) markDrawn();
   }
 
-  function panelUrl(p) {
+  function panelUrl(kind, keys, x) {
     const runs = shownRuns();
-    let url = base + "/panels/" + WB.enc(p.panel.kind) + "?keys=" + p.panel.keys.map(WB.enc).join(",") +
-      "&x=" + WB.enc(xFor(p.panel));
+    let url = base + "/panels/" + WB.enc(kind) + "?keys=" + keys.map(WB.enc).join(",") + "&x=" + WB.enc(x);
     if (layout.groupBy.length) url += "&group=" + layout.groupBy.map(WB.enc).join(",");
     return url + runs.map(function (r) { return "&runs=" + WB.enc(r.name); }).join("");
   }
 
-  async function load(p) {
-    p.stale = false;
-    if (!p.panel.kind || !WB.panels.get(p.panel.kind)) {
-      p.body.replaceChildren();
-      p.note.textContent = WB.t("no viewer yet for") + " " + (p.panel.type || "?");
+  /* one request for LIST (panels of one kind and x axis); each panel keeps its keys' part */
+  async function load(list) {
+    list.forEach(function (p) { p.stale = false; });
+    const first = list[0];
+    if (!first.panel.kind || !WB.panels.get(first.panel.kind)) {
+      first.body.replaceChildren();
+      first.note.textContent = WB.t("no viewer yet for") + " " + (first.panel.type || "?");
       return;
     }
+    const keys = [];
+    list.forEach(function (p) { p.panel.keys.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
     pending += 1;
     try {
-      p.data = await WB.getJSON(panelUrl(p));
-      WB.panelData[p.panel.id] = p.data;
-      draw(p);
+      const body = await WB.getJSON(panelUrl(first.panel.kind, keys, xFor(first.panel)));
+      list.forEach(function (p) {
+        const part = Object.assign({}, body, { keys: {} });
+        p.panel.keys.forEach(function (k) { part.keys[k] = body.keys[k]; });
+        p.data = part;
+        WB.panelData[p.panel.id] = part;
+        draw(p);
+      });
     } catch (err) {
-      p.note.textContent = WB.t("could not load:") + " " + err.message;
+      list.forEach(function (p) { p.note.textContent = WB.t("could not load:") + " " + err.message; });
     } finally {
       pending -= 1;
       if (!pending) markDrawn();

@@ -1,17 +1,21 @@
-"""Web UI benchmark: a project of 10,000 runs and a run with a 1,000,000-point metric.
+"""Web UI benchmark: a project of 10,000 runs and a run with a 1,000,000-point metric
+(`--part table`), and the project workspace (`--part workspace`, bench/ui_workspace.py).
 
 Prints the server's time for the runs-table page and its JSON (default order, sorted by a
 config key, filtered by a summary value), the chart data request (whole run, downsampled, and
-a zoomed range at full resolution), and Chromium's time to draw the chart. Figures, not
+a zoomed range at full resolution), and Chromium's time to draw the chart; for the workspace,
+one panel's data over 200 runs, Chromium's time to draw every visible panel of 200 runs x 8
+metrics x 2,000 steps, and the runs list's scroll and filter on 1,000 runs. Figures, not
 pass/fail.
 
-    .venv/bin/python bench/ui.py [--runs 10000] [--points 1000000]
+    .venv/bin/python bench/ui.py [--part all|table|workspace] [--runs 10000] [--points 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -153,11 +157,52 @@ def browser_draw(base: str, cookie: str) -> tuple[float, float, int]:
     return loaded, statistics.median(draws), points
 
 
+def serve(data_dir: Path, env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen[bytes]]:
+    subprocess.run([sys.executable, "-m", "wbserver", "users", "reset-password", "alice",
+                    "--password-stdin", "--data-dir", str(data_dir)], input=PASSWORD + "\n",
+                   text=True, check=True, capture_output=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "wbserver", "serve", "--port", str(port),
+                               "--data-dir", str(data_dir)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return base, server
+
+
+def workspace_part() -> None:
+    import ui_workspace
+
+    root = Path(tempfile.mkdtemp(prefix="wbserver-bench-ws-"))
+    try:
+        print("\n== project workspace ==")
+        ui_workspace.fill(root / "data")
+        base, server = serve(root / "data", ui_workspace.NO_LIMITS)
+        try:
+            client = sign_in(base)
+            ui_workspace.measure(base, client, client.cookies["wbserver_session"])
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--part", choices=("all", "table", "workspace"), default="all")
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--points", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.part in ("all", "workspace"):
+        workspace_part()
+    if args.part == "workspace":
+        return
     root = Path(tempfile.mkdtemp(prefix="wbserver-bench-ui-"))
     data_dir = root / "data"
     fill(data_dir, args.runs, args.points)
@@ -179,7 +224,7 @@ def main() -> None:
         client = sign_in(base)
         print(f"\nruns table, project of {args.runs + 1:,} runs (median of 5, ms):")
         for label, url in (
-                ("page, newest first", "/alice/bench"),
+                ("page, newest first", "/alice/bench/table"),
                 ("JSON, newest first", "/_ui/alice/bench/runs"),
                 ("JSON, sorted by config.lr", "/_ui/alice/bench/runs?sort=config.lr&desc=0"),
                 ("JSON, summary.loss < 0.5, state", "/_ui/alice/bench/runs?fk=summary.loss"

@@ -17,7 +17,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from wbserver.api.body_limits import BodyLimits
-from wbserver.api.context import Services
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.graphql.resolvers import all_resolvers
@@ -26,7 +25,6 @@ from wbserver.api.metrics import Gauges, Metrics, RequestMetrics
 from wbserver.api.rate_limits import RateLimits
 from wbserver.api.routes import ROUTES
 from wbserver.api.security_headers import SecurityHeaders
-from wbserver.api.store_threads import store_threads_for
 from wbserver.backends import PUBLISHERS, QUEUES, STORES, BackendEnv, shown_uri
 from wbserver.config import Settings
 from wbserver.config.admin import Probe
@@ -37,6 +35,8 @@ from wbserver.domain.files import stored_in
 from wbserver.domain.install_marker import claim_store
 from wbserver.domain.notifications import RUN_CRASHED
 from wbserver.errors import ConfigError
+from wbserver.http.context import Services
+from wbserver.http.store_threads import store_threads_for
 from wbserver.metadata.engine import check_reachable, make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 from wbserver.notify.queue import queue_sender

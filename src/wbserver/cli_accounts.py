@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from wbserver.api.context import Services
 from wbserver.config.admin import save_changes
 from wbserver.config.listening import DEFAULT_ADDRESS, listening_address
 from wbserver.domain import accounts, teams
@@ -15,6 +14,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.models import User
 from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound, WbError
+from wbserver.http.context import Services
 
 
 def _password(args: argparse.Namespace) -> str | None:

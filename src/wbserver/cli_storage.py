@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wbserver.api.context import Services
 from wbserver.domain.queue_health import queue_line, queue_problem
+from wbserver.http.context import Services
 
 
 def _origin(svc: Services) -> str:

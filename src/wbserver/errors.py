@@ -1,4 +1,4 @@
-"""The error family the domain raises. No HTTP here: api/errors.py maps them to responses."""
+"""The error family the domain raises. No HTTP here: http/errors.py maps them to responses."""
 
 from __future__ import annotations
 

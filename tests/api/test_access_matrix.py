@@ -21,7 +21,18 @@ from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
 from wbserver.domain.users import create_api_key
 
-from .access_probes import Verdict, at, gid, gql, number_of, page, rest, serial, where
+from .access_probes import (
+    Verdict,
+    _http_verdict,
+    at,
+    gid,
+    gql,
+    number_of,
+    page,
+    rest,
+    serial,
+    where,
+)
 from .security_world import (
     IDENTITIES,
     PROJECTS,
@@ -151,6 +162,14 @@ def _collection_gid(world, vis, name):
                      "entityName: $e, name: $p) { artifactCollection(name: $n) { id } } }",
                      **where(vis), n=name)
     return found["project"]["artifactCollection"]["id"]
+
+
+def _layout_put(world, who, vis):
+    response = world.page(who, "PUT", at("/_ui/{e}/{p}/workspace/layout")(world, who, vis),
+                          content=b'{"version": 1, "smoothing": 0.5}',
+                          headers={"X-CSRF-Token": world.csrf(who),
+                                   "Content-Type": "application/json"})
+    return _http_verdict(response, frozenset())
 
 
 ARTIFACT_INPUT = """mutation A($e: String!, $p: String!, $d: String!) { createArtifact(input: {
@@ -380,6 +399,11 @@ TABLE: list[Row] = [
       page("GET", at("/_ui/{e}/{p}/runs/r1/status"))),
     P("GET /_ui/{entity}/{project}/runs/{run}/logs", "read",
       page("GET", at("/_ui/{e}/{p}/runs/r1/logs"))),
+    P("GET /_ui/{entity}/{project}/workspace", "read", page("GET", at("/_ui/{e}/{p}/workspace"))),
+    # a reader saves a layout of their own (never anyone else's); the page's CSRF token
+    P("PUT /_ui/{entity}/{project}/workspace/layout", "read", _layout_put),
+    P("GET /_ui/{entity}/{project}/panels/{kind}", "read",
+      page("GET", at("/_ui/{e}/{p}/panels/line?keys=loss&runs=r1"))),
     # ---- pages
     S("MOUNT /static", "everyone", page("GET", lambda w, who, vis: "/static/favicon.svg")),
     S("GET /favicon.ico", "everyone", page("GET", lambda w, who, vis: "/favicon.ico")),
@@ -436,6 +460,7 @@ TABLE: list[Row] = [
       page("GET", lambda w, who, vis: "/system-admin/audit")),
     P("GET /{entity}/{project}/runs/{run}", "read", page("GET", at("/{e}/{p}/runs/r1"))),
     P("GET /{entity}/{project}/compare", "read", page("GET", at("/{e}/{p}/compare?runs=r1"))),
+    P("GET /{entity}/{project}/table", "read", page("GET", at("/{e}/{p}/table"))),
     P("GET /{entity}/{project}/artifacts", "read", page("GET", at("/{e}/{p}/artifacts"))),
     P("GET /{entity}/{project}/artifacts/{type}/{name}", "read",
       page("GET", at("/{e}/{p}/artifacts/dataset/data"))),

@@ -83,7 +83,9 @@ def test_runs_table_pages_on_the_server(api):
 def test_project_page_renders_table_and_teaching_empty_state(api):
     sign_in(api)
     make_runs(api, 3)
-    html = api.client.get("/alice/proj").text
+    workspace = api.client.get("/alice/proj").text  # the default view; the table a tab
+    assert 'id="ws-sections"' in workspace and 'href="/alice/proj/table"' in workspace
+    html = api.client.get("/alice/proj/table").text
     assert 'id="runs-table"' in html and "run-02" in html
     assert 'aria-sort="descending"' in html  # newest first by default
     assert 'name="runs" value="r01"' in html  # select for compare

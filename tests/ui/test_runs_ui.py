@@ -76,6 +76,8 @@ def test_pages_table_charts_compare_and_artifacts(filled, new_page):
 
     # runs table: sort by clicking headers, filter by state, config value and name
     page.click("#projects a:text-is('ui')")
+    page.wait_for_selector("#ws-sections")  # the workspace first; the table is a tab
+    page.click("nav.tabs a:has-text('Runs')")
     page.wait_for_selector("#runs-table")
     assert table_names(page) == ["gamma", "beta", "alpha"]  # newest first
     page.click("#runs-table th[data-col='config.lr'] a")
@@ -165,7 +167,7 @@ def test_pages_on_a_phone(filled, new_page):
     page = watched.page
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(watched, server)
-    page.goto(server.url + "/alice/ui")
+    page.goto(server.url + "/alice/ui/table")
     watched.shot("project")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
@@ -192,7 +194,7 @@ def test_a_live_runs_chart_and_log_grow_without_reload(tmp_path, new_page):
         wait_for(lambda: out.exists() or proc.poll() is not None, timeout=120, interval=0.3,
                  what="the live client to start")
         assert proc.poll() is None, proc.communicate()
-        page.goto(server.url + "/alice/live")
+        page.goto(server.url + "/alice/live/table")
         assert page.inner_text("#runs-table td[data-col='state']") == "running"
         page.click("#runs-table .name a")
         wait_js(page, "window.WB && WB.fetched && WB.fetched.loss", server)

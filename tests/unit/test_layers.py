@@ -47,3 +47,20 @@ def test_only_config_reads_the_environment():
             continue
         text = path.read_text()
         assert "os.environ" not in text and "getenv(" not in text, path
+
+
+def test_http_adapters_share_plumbing_not_each_other():
+    """`api/` and `web/` both lean on `http/` (services, base URL, error mapping, API-key
+    auth); `web/` never imports `api/`, and only the route table in `api/` names `web/`."""
+    for path in (SRC / "web").rglob("*.py"):
+        for name in imports(path):
+            assert not name.startswith("wbserver.api"), f"{path.relative_to(SRC)} imports {name}"
+    for path in (SRC / "api").rglob("*.py"):
+        if path.name == "routes.py":
+            continue
+        for name in imports(path):
+            assert not name.startswith("wbserver.web"), f"{path.relative_to(SRC)} imports {name}"
+    for path in (SRC / "http").rglob("*.py"):
+        for name in imports(path):
+            assert not name.startswith(("wbserver.api", "wbserver.web")), \
+                f"{path.relative_to(SRC)} imports {name}"

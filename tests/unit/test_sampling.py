@@ -30,3 +30,27 @@ def test_shape_handles_nan():
 def test_even_indices_include_both_ends():
     picked = even_indices(1001, 11)
     assert picked.tolist() == [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]
+
+
+def test_many_series_at_once_keep_what_each_would_keep_alone():
+    """A workspace panel samples all its runs in one pass: the same points per run as
+    `bucket_indices` of each run on its own (sizes under and over 4 x buckets, NaN too)."""
+    import numpy as np
+
+    from wbserver.domain.sampling import bucket_indices, bucket_indices_many
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        series = [rng.normal(size=n) for n in rng.integers(0, 600, size=rng.integers(1, 12))]
+        for s in series:
+            if len(s) and rng.random() < 0.3:
+                s[rng.integers(0, len(s), size=3)] = np.nan
+        buckets = int(rng.integers(1, 40))
+        bounds, at = [], 0
+        for s in series:
+            bounds.append((at, at + len(s)))
+            at += len(s)
+        got = bucket_indices_many(np.concatenate(series), bounds, buckets)
+        want = np.concatenate([start + bucket_indices(s, buckets)
+                               for s, (start, _stop) in zip(series, bounds, strict=True)])
+        assert np.array_equal(got, np.sort(want))

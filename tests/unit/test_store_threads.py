@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from wbserver.api.store_threads import (
+from wbserver.http.store_threads import (
     SHORT_BODY_BYTES,
     StoreThreads,
     short_body,

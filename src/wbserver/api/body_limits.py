@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wbserver.api.errors import error_response
 from wbserver.config import Settings
 from wbserver.errors import PayloadTooLarge
+from wbserver.http.errors import error_response
 
 # everything else: sign-in and settings forms, a few KiB
 FORM_BODY_BYTES = 1024 * 1024

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from wbserver.api.context import Services
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import Run
 from wbserver.domain.notifications import AlertInfo, enqueue_run_event
+from wbserver.http.context import Services
 
 log = logging.getLogger("wbserver.events")
 Emit = Callable[..., None]

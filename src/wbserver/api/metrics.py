@@ -25,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wbserver.api.auth import authenticate
-from wbserver.api.errors import error_response
 from wbserver.errors import PermissionDenied, Unauthenticated, WbError
+from wbserver.http.auth import authenticate
+from wbserver.http.errors import error_response
 
 UNMATCHED = "<unmatched>"  # a path no route knows (404): one label, whatever the path
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

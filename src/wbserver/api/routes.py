@@ -20,6 +20,7 @@ from wbserver.web import (
     pages_sweeps,
     pages_user,
     ui_api,
+    workspace_api,
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -75,9 +76,14 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/runs/{run}/system", ui_api.system_series, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/status", ui_api.run_status, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/logs", ui_api.run_logs, methods=GET),
+    Route("/_ui/{entity}/{project}/workspace", workspace_api.overview, methods=GET),
+    Route("/_ui/{entity}/{project}/workspace/layout", workspace_api.save_layout,
+          methods=["PUT"]),
+    Route("/_ui/{entity}/{project}/panels/{kind}", workspace_api.panel, methods=GET),
     # entity/project pages: after every fixed route above
     Route("/{entity}/{project}/runs/{run}", pages_runs.run, methods=GET),
     Route("/{entity}/{project}/compare", pages_runs.compare_runs, methods=GET),
+    Route("/{entity}/{project}/table", pages_runs.runs_table, methods=GET),
     Route("/{entity}/{project}/artifacts", pages_runs.artifacts, methods=GET),
     Route("/{entity}/{project}/artifacts/{type}/{name}", pages_runs.artifact_collection,
           methods=GET),

@@ -35,3 +35,13 @@ def project_runs(store: MetadataStore, *, viewer: User | None, entity: str, proj
     if found is None:
         raise NotFound(f"project {entity}/{project} not found")
     return found, run_table(store, found, query)
+
+
+def project_page(store: MetadataStore, *, viewer: User | None, entity: str,
+                 project: str) -> tuple[Project, int]:
+    """The project a page shows and its number of runs (the data comes from the
+    workspace's JSON)."""
+    found = readable_project(store, viewer=viewer, entity=entity, project=project)
+    if found is None:
+        raise NotFound(f"project {entity}/{project} not found")
+    return found, store.project_run_count(found.id)

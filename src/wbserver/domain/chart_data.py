@@ -76,6 +76,16 @@ def shape_series(xs: np.ndarray, ys: np.ndarray, query: SeriesQuery) -> dict[str
     """Sort by x, keep finite points in [x_min, x_max], downsample: {x, y, total, sampled,
     notFinite}; `notFinite` counts the points in range whose value is NaN or ±Infinity,
     which a chart cannot draw (the page says so)."""
+    xs, ys, not_finite = drawable(xs, ys, query)
+    chosen = bucket_indices(ys, query.buckets)
+    return {"x": xs[chosen].tolist(), "y": ys[chosen].tolist(), "total": int(len(xs)),
+            "sampled": bool(len(chosen) < len(xs)), "notFinite": not_finite}
+
+
+def drawable(xs: np.ndarray, ys: np.ndarray,
+             query: SeriesQuery) -> tuple[np.ndarray, np.ndarray, int]:
+    """The finite points in [x_min, x_max] sorted by x, and how many in range are NaN or
+    ±Infinity."""
     keep = np.isfinite(xs)
     if query.x_min is not None:
         keep &= xs >= query.x_min
@@ -88,9 +98,7 @@ def shape_series(xs: np.ndarray, ys: np.ndarray, query: SeriesQuery) -> dict[str
     if len(xs) > 1 and np.any(np.diff(xs) < 0):
         order = np.argsort(xs, kind="stable")
         xs, ys = xs[order], ys[order]
-    chosen = bucket_indices(ys, query.buckets)
-    return {"x": xs[chosen].tolist(), "y": ys[chosen].tolist(), "total": int(len(xs)),
-            "sampled": bool(len(chosen) < len(xs)), "notFinite": not_finite}
+    return xs, ys, not_finite
 
 
 def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, Any]:
@@ -111,7 +119,7 @@ def run_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[str, 
         if x_column is None:
             xs = steps.astype(np.float64)
         else:
-            xs, values = _align(lines, values, *x_column)
+            xs, values = align_lines(lines, values, *x_column)
         out[key] = shape_series(xs, values, query)
     return out
 
@@ -136,7 +144,7 @@ def _from_rollups(store: MetadataStore, run: Run, key: str,
             "notFinite": sum(r.raw_count - r.finite_count for r in rollups)}
 
 
-def _align(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,
+def align_lines(lines: np.ndarray, values: np.ndarray, x_lines: np.ndarray,
            x_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values paired with the x column's value on the same history line."""
     if len(x_lines) == 0:

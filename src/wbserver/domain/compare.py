@@ -102,8 +102,8 @@ def group_label(run: Run, group_by: str) -> str:
 
 
 def band(label: str, lines: list[dict[str, Any]], buckets: int, colour: str) -> dict[str, Any]:
-    """Mean, min and max of the group's runs per x bucket (each run's points in a bucket
-    averaged first), over the union of their x ranges."""
+    """Mean, min, max, standard deviation and run count of the group's runs per x bucket
+    (each run's points in a bucket averaged first), over the union of their x ranges."""
     xs = [np.asarray(line["x"], dtype=np.float64) for line in lines]
     ys = [np.asarray(line["y"], dtype=np.float64) for line in lines]
     lo = min(float(x.min()) for x in xs)
@@ -125,6 +125,8 @@ def band(label: str, lines: list[dict[str, Any]], buckets: int, colour: str) -> 
         mean = np.nanmean(data, axis=0)
         low = np.nanmin(data, axis=0)
         high = np.nanmax(data, axis=0)
+        std = np.nanstd(data, axis=0)
+    counts = np.count_nonzero(~np.isnan(data), axis=0)
     return {"label": label, "colour": colour, "runs": [line["name"] for line in lines],
             "x": centres.tolist(), "mean": mean.tolist(), "min": low.tolist(),
-            "max": high.tolist()}
+            "max": high.tolist(), "std": std.tolist(), "n": counts.tolist()}

@@ -22,6 +22,8 @@ import orjson
 
 NULL, NUMBER, STRING, BOOL, DICT, LIST, OPAQUE = 0, 1, 2, 3, 7, 8, 9
 COMPLEX = DICT  # kinds from here up are not comparable in SQL
+# what `define_metric(summary=…)` keeps in a run's summary: {"val/acc": {"max": 0.93}}
+SUMMARY_AGGREGATES = frozenset({"min", "max", "mean", "last", "first", "best"})
 MAX_PATH = 255
 MAX_TEXT = 191
 MAX_PATHS_PER_RUN = 2000  # past this a run's remaining paths are one COMPLEX marker each

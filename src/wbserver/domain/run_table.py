@@ -16,7 +16,7 @@ import orjson
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import RUN_STATES, RUNNING, Project, Run
 from wbserver.domain.run_filters import RunView, check_filter, sort_runs
-from wbserver.domain.run_query import plan
+from wbserver.domain.run_query import SUMMARY_AGGREGATES, plan
 from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
 
@@ -185,6 +185,8 @@ def run_table(store: MetadataStore, project: Project, query: RunQuery) -> RunTab
 
 def _table(query: RunQuery, shown: list[_ParsedView], *, total: int, page: int, pages: int,
            project_total: int, keys: tuple[list[str], list[str], list[str]]) -> RunTable:
+    """`keys`: config and summary keys ordered by how many runs have them (most first):
+    the default columns are the keys most runs share; the form lists them by name."""
     config_keys, summary_keys, tags = keys
     columns = list(query.columns) if query.columns is not None else \
         [f"config.{k}" for k in config_keys[:DEFAULT_EXTRA_COLUMNS]] + \
@@ -192,21 +194,40 @@ def _table(query: RunQuery, shown: list[_ParsedView], *, total: int, page: int, 
     now = utcnow()
     return RunTable(rows=[table_row(v, columns, now) for v in shown], total=total,
                     project_total=project_total, page=page, pages=pages, columns=columns,
-                    config_keys=config_keys, summary_keys=summary_keys, tags=tags,
-                    any_running=any(v.run.state == RUNNING for v in shown), query=query)
+                    config_keys=sorted(config_keys), summary_keys=sorted(summary_keys),
+                    tags=tags, any_running=any(v.run.state == RUNNING for v in shown),
+                    query=query)
 
 
 def _discover(views: list[_ParsedView]) -> tuple[list[str], list[str], list[str]]:
-    config: set[str] = set()
-    summary: set[str] = set()
+    config: dict[str, int] = {}
+    summary: dict[str, int] = {}
     tags: set[str] = set()
     for view in views:
-        config.update(view._config or ())
-        summary.update(k for k, v in (view._summary or {}).items()
-                       if not isinstance(v, dict | list))
+        for k in view._config or ():
+            config[k] = config.get(k, 0) + 1
+        for k in summary_columns(view._summary or {}):
+            summary[k] = summary.get(k, 0) + 1
         tags.update(view.run.tags)
-    return (sorted(k for k in config if not k.startswith("_")),
-            sorted(k for k in summary if not k.startswith("_")), sorted(tags))
+
+    def ordered(counts: dict[str, int]) -> list[str]:
+        return sorted((k for k in counts if not k.startswith("_")),
+                      key=lambda k: (-counts[k], k))
+    return ordered(config), ordered(summary), sorted(tags)
+
+
+def summary_columns(summary: dict[str, Any]) -> list[str]:
+    """A summary's column keys: plain values, and the aggregates `define_metric(summary=…)`
+    keeps as `val/acc.max` (never a media value's fields)."""
+    out = []
+    for key, value in summary.items():
+        if not isinstance(value, dict | list):
+            out.append(key)
+        elif isinstance(value, dict) and "_type" not in value:
+            out.extend(f"{key}.{agg}" for agg, inner in value.items()
+                       if agg in SUMMARY_AGGREGATES and isinstance(inner, int | float)
+                       and not isinstance(inner, bool))
+    return out
 
 
 def runtime_seconds(run: Run, now: datetime | None = None) -> float:

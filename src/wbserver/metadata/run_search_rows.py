@@ -31,6 +31,7 @@ from wbserver.domain.run_query import (
     NUMBER,
     OPAQUE,
     STRING,
+    SUMMARY_AGGREGATES,
     Plan,
     blocking_paths,
 )
@@ -122,20 +123,30 @@ class RunSearchRows:
                            self._where(plan.where, project_id))
 
     def project_value_keys(self, project_id: int) -> tuple[list[str], list[str]]:
-        """Top-level config keys, and summary keys whose values are not dicts or lists."""
+        """Top-level config keys, and summary keys whose values are not dicts or lists plus
+        the aggregates `summary="max"` etc. keep (`val/acc.max`), each list ordered by how
+        many runs have the key (most first), then by name."""
         v = t.run_values.c
-        query = (select(v.path, v.kind).where(v.project_id == project_id, v.top.is_(True))
-                 .group_by(v.path, v.kind))
-        config: set[str] = set()
-        summary: set[str] = set()
+        runs = func.count(func.distinct(v.run_id))
+        query = (select(v.path, v.kind, v.top, runs).where(
+            v.project_id == project_id,
+            or_(v.top.is_(True), (v.kind == NUMBER) & v.path.like("summary.%")))
+            .group_by(v.path, v.kind, v.top))
+        config: dict[str, int] = {}
+        summary: dict[str, int] = {}
         with self._read() as conn:
-            for path, kind in conn.execute(query):
+            for path, kind, top, count in conn.execute(query):
                 source, _, key = path.partition(".")
-                if source == "config":
-                    config.add(key)
-                elif kind < COMPLEX or kind == OPAQUE:
-                    summary.add(key)
-        return sorted(config), sorted(summary)
+                if source == "config" and top:
+                    config[key] = config.get(key, 0) + count
+                elif source != "summary":
+                    continue
+                elif top and (kind < COMPLEX or kind == OPAQUE):
+                    summary[key] = summary.get(key, 0) + count
+                elif not top and key.rpartition(".")[2] in SUMMARY_AGGREGATES \
+                        and key.count(".") == 1:
+                    summary[key] = summary.get(key, 0) + count
+        return _by_count(config), _by_count(summary)
 
     def project_run_count(self, project_id: int) -> int:
         with self._read() as conn:
@@ -312,3 +323,7 @@ def _mentions(expr: tuple[Any, ...], name: str) -> bool:
     if tag == "not":
         return _mentions(expr[1], name)
     return tag == "col" and bool(expr[1] == name)
+
+
+def _by_count(counts: dict[str, int]) -> list[str]:
+    return sorted(counts, key=lambda k: (-counts[k], k))

@@ -35,11 +35,12 @@ from wbserver.metadata.settings_rows import SettingsRows
 from wbserver.metadata.sso_rows import SsoRows
 from wbserver.metadata.storage_rows import StorageRows
 from wbserver.metadata.sweep_rows import SweepRows
+from wbserver.metadata.workspace_rows import WorkspaceRows
 
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
                ArtifactBrowseRows, ArtifactLinkRows, RunBrowseRows, NotifyRows, StorageRows,
-               RunSearchRows, GaugeRows, LeaseRows, SweepRows):
+               RunSearchRows, GaugeRows, LeaseRows, SweepRows, WorkspaceRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -545,3 +545,12 @@ artifact_usages = Table(
     Column("created_at", Timestamp, nullable=False),
     Index(None, "run_id"),
 )
+
+# Each user's saved project workspace (domain/workspace_layout.py): one JSON document.
+workspace_layouts = Table(
+    "workspace_layouts", metadata,
+    Column("user_id", Id, primary_key=True),
+    Column("project_id", Id, primary_key=True),
+    Column("layout", Text, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)

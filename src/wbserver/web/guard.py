@@ -10,8 +10,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.errors import status_for
 from wbserver.errors import Unauthenticated, WbError
+from wbserver.http.errors import status_for
 from wbserver.web.i18n import N_
 from wbserver.web.render import redirect, render
 from wbserver.web.session import SignInRequired, Visitor, visitor

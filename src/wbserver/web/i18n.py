@@ -24,7 +24,8 @@ LANG_COOKIE = "lang"
 JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update paused:",
             "could not load:", "%(shown)s of %(total)s points (downsampled; drag to zoom in)",
             "%(total)s points", "%(count)s NaN or ±∞ not drawn", "%(count)s groups",
-            "%(count)s runs")
+            "%(count)s runs", "more", "shown", "lines", "points", "saved",
+            "could not save layout:", "no viewer yet for")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -10,12 +10,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.auth import base_url
 from wbserver.config.admin import SettingRow, describe, save_changes
 from wbserver.domain import accounts
 from wbserver.domain.clock import utcnow
 from wbserver.domain.queue_health import queue_line
 from wbserver.errors import InvalidInput, Msg, NotFound, WbError
+from wbserver.http.auth import base_url
 from wbserver.passwords import hash_password
 from wbserver.sso.provider import configured_client, sso_blocked_reason
 from wbserver.storage.cors import storage_report

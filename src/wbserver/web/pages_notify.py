@@ -11,13 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.auth import base_url
 from wbserver.domain import teams
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import Entity, User
 from wbserver.domain.notifications import DEFAULT_CHOICES, choices_for
 from wbserver.domain.permissions import ROLES, entity_role
 from wbserver.errors import InvalidInput, Msg, NotFound, PermissionDenied, Unauthenticated
+from wbserver.http.auth import base_url
 from wbserver.notify.slack import SlackError, exchange_code
 from wbserver.web.guard import page
 from wbserver.web.i18n import N_

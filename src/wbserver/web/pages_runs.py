@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.auth import base_url
-from wbserver.domain import artifact_browse, browse, compare, run_details
+from wbserver.domain import artifact_browse, browse, compare, run_details, workspace
 from wbserver.domain.compare import run_colour
+from wbserver.domain.models import Project
 from wbserver.domain.run_table import OPERATORS, parse_run_query
+from wbserver.http.auth import base_url
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, checked_form, require_user, services
@@ -35,14 +38,50 @@ def _query_without(request: Request, *drop: str, **put: str) -> str:
     return "?" + urlencode(items) if items else "?"
 
 
+def panel_scripts() -> list[str]:
+    """The panel kinds' renderers (static/ui/panel_*.js): a new kind is one more file."""
+    return sorted(p.name for p in (Path(__file__).parent / "static" / "ui").glob("panel_*.js"))
+
+
+# the runs table's query parameters: a link to the project with them opens the table
+TABLE_PARAMS = frozenset({"q", "state", "tag", "fk", "fo", "fv", "sort", "desc", "page", "col"})
+
+
 @page
 async def project(request: Request, who: Visitor) -> Response:
+    """The project's default view: the workspace (every logged key's panels over the
+    runs); the runs table for a link carrying the table's filters."""
+    if TABLE_PARAMS & set(request.query_params):
+        return await _runs_table(request, who)
+    user = require_user(who)
+    store = services(request).store
+
+    def read() -> tuple[Project, int, dict[str, Any] | None]:
+        found, run_count = browse.project_page(store, viewer=user, **_where(request))
+        # the workspace's first data comes with the page (no round trip before the panels)
+        overview = workspace.workspace_overview(store, viewer=user, **_where(request)) \
+            if run_count else None
+        return found, run_count, overview
+    found, run_count, overview = await run_in_threadpool(read)
+    return render(request, who, "workspace.html", project=found, run_count=run_count,
+                  overview=overview, panel_scripts=panel_scripts() if run_count else [],
+                  base_url=base_url(request, services(request).settings))
+
+
+@page
+async def runs_table(request: Request, who: Visitor) -> Response:
+    return await _runs_table(request, who)
+
+
+async def _runs_table(request: Request, who: Visitor) -> Response:
     user = require_user(who)
     query = parse_run_query(list(request.query_params.multi_items()))
     found, table = await run_in_threadpool(lambda: browse.project_runs(
         services(request).store, viewer=user, query=query, **_where(request)))
+    filter_keys = {f"config.{k}" for k in table.config_keys} | {
+        f"summary.{k}" for k in table.summary_keys}
     return render(request, who, "project.html", project=found, table=table,
-                  operators=list(OPERATORS), with_query=lambda **kw: _query_without(
+                  operators=list(OPERATORS), filter_keys=filter_keys, with_query=lambda **kw: _query_without(
                       request, "page", **kw),
                   base_url=base_url(request, services(request).settings),
                   query_string=request.url.query)

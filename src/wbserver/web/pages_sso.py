@@ -11,12 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.auth import base_url
-from wbserver.api.context import Services
 from wbserver.domain import sso
 from wbserver.domain.clock import utcnow
 from wbserver.domain.sessions import start_session, token_hash
 from wbserver.errors import Msg, NotFound, PermissionDenied, Unauthenticated
+from wbserver.http.auth import base_url
+from wbserver.http.context import Services
 from wbserver.sso.provider import (
     Discovery,
     OidcClient,

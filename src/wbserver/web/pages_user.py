@@ -6,11 +6,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.auth import base_url
 from wbserver.domain import accounts
 from wbserver.domain.browse import home_overview
 from wbserver.domain.users import create_api_key
 from wbserver.errors import InvalidInput, NotFound
+from wbserver.http.auth import base_url
 from wbserver.passwords import hash_password, verify_password
 from wbserver.web.guard import page
 from wbserver.web.i18n import N_

@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.context import Services
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import User
 from wbserver.domain.sessions import session_user
 from wbserver.errors import PermissionDenied, Unauthenticated
+from wbserver.http.context import Services
 from wbserver.web.i18n import N_
 
 SESSION_COOKIE = "wbserver_session"

@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.errors import error_response
 from wbserver.domain import browse, chart_data, compare, run_details
 from wbserver.domain.models import User
 from wbserver.domain.run_table import parse_run_query
 from wbserver.errors import WbError
+from wbserver.http.errors import error_response
 from wbserver.web.session import require_user, services, visitor
 
 Endpoint = Callable[[Request, User], Awaitable[Any]]

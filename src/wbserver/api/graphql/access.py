@@ -5,7 +5,7 @@ and refuses to build a schema with a root field that has no rule: a mutation wit
 cannot be served. A rule is the entry check (may this caller touch that project, run,
 artifact, team, account at all); the domain still enforces what is finer (who may change a
 project's settings, which artifact versions are immutable...). Every rule decides through
-domain/permissions.py. The caller is already authenticated (api/auth.py) before any rule runs.
+domain/permissions.py. The caller is already authenticated (http/auth.py) before any rule runs.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from graphql import (
     validate,
 )
 
-from wbserver.api.errors import status_for
 from wbserver.api.graphql.lean_executor import LeanExecutor
 from wbserver.api.graphql.limits import check_limits, operation_cost
 from wbserver.api.graphql.short_documents import (
@@ -36,6 +35,7 @@ from wbserver.api.graphql.short_documents import (
     selection_count,
 )
 from wbserver.errors import WbError
+from wbserver.http.errors import status_for
 
 MAX_QUERY_CHARS = 256 * 1024
 MAX_TOKENS = 50_000

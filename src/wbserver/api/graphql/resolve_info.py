@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from graphql import GraphQLResolveInfo as _GraphQLResolveInfo
 
-from wbserver.api.context import RequestContext
+from wbserver.http.context import RequestContext
 
 GraphQLResolveInfo = _GraphQLResolveInfo[RequestContext]

@@ -1,5 +1,5 @@
 """Which GraphQL documents are short: answered with a few keyed lookups and writes, whatever
-the size of the data behind them (api/store_threads.py runs those on the event loop on
+the size of the data behind them (http/store_threads.py runs those on the event loop on
 SQLite).
 
 A document is short when every field it selects, at any depth and in any fragment, is one of

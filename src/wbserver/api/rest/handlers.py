@@ -1,6 +1,6 @@
 """REST handlers. Each: authenticate, parse, one domain call in a worker thread, shape.
 GraphQL, file_stream and small uploads run theirs through the store's threads, short work on
-the event loop itself on SQLite (api/store_threads.py)."""
+the event loop itself on SQLite (http/store_threads.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,6 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from wbserver.api.auth import api_key_from, authenticate, base_url
-from wbserver.api.context import RequestContext, Services
-from wbserver.api.errors import error_response
 from wbserver.api.events import emitter
 from wbserver.api.graphql.executor import GraphQLExecutor
 from wbserver.api.metrics import metrics_of
@@ -30,7 +27,6 @@ from wbserver.api.rate_limits import RateLimits
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
 from wbserver.api.rest.user_content import content_type, user_content_headers
-from wbserver.api.store_threads import short_body
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey, User
@@ -44,6 +40,10 @@ from wbserver.errors import (
     WbError,
     disk_full_refused,
 )
+from wbserver.http.auth import api_key_from, authenticate, base_url
+from wbserver.http.context import RequestContext, Services
+from wbserver.http.errors import error_response
+from wbserver.http.store_threads import short_body
 from wbserver.ports import BlobInfo
 
 log = logging.getLogger("wbserver.ready")

@@ -1,7 +1,7 @@
 """sweeps and their agents
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 
 `wandb sweep` registers a sweep (its YAML config, state, the local controller's JSON and the
 server's answer to it); `wandb agent` registers an agent that heartbeats for its next run.
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -56,6 +56,73 @@
     return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
   };
 
+  /* A number with significant digits: 1e-4 stays 1e-4 (never 0), 0.000123 reads 1.23e-4. */
+  WB.fmt = function (v, digits) {
+    if (v == null || !isFinite(v)) return v == null ? "" : String(v);
+    if (v === 0) return "0";
+    const a = Math.abs(v);
+    if (a < 1e-3 || a >= 1e7) {
+      return Number(v.toPrecision(digits || 3)).toExponential().replace(/\.?0+e/, "e").replace("e+", "e");
+    }
+    return String(Number(v.toPrecision(digits || 4)));
+  };
+  WB.tickValues = function (u, vals) { return vals.map(function (v) { return WB.fmt(v, 4); }); };
+
+  /* Hover for any number of lines: the nearest line is highlighted and the box lists the
+     TOP lines nearest the cursor with their names and values. rows(u, left, top) gives
+     [{label, colour, value, dist, series}] for the cursor's position. */
+  WB.hoverPlugin = function (rows, top) {
+    let box = null;
+    let focused = -1;
+    return {
+      hooks: {
+        init: function (u) {
+          box = document.createElement("div");
+          box.className = "hover-box";
+          box.hidden = true;
+          u.over.appendChild(box);
+          u.over.addEventListener("mouseleave", function () { box.hidden = true; });
+        },
+        setCursor: function (u) {
+          const left = u.cursor.left;
+          const topPx = u.cursor.top;
+          if (left == null || left < 0) { box.hidden = true; return; }
+          const found = rows(u, left, topPx).filter(function (r) { return r.value != null && isFinite(r.value); });
+          if (!found.length) { box.hidden = true; return; }
+          found.sort(function (a, b) { return a.dist - b.dist; });
+          const near = found[0];
+          if (near.series !== focused && near.series != null && found.length > 1) {
+            focused = near.series;
+            u.setSeries(near.series, { focus: true });
+          }
+          const shown = found.slice(0, top || 10).sort(function (a, b) { return b.value - a.value; });
+          box.replaceChildren();
+          const head = document.createElement("div");
+          head.textContent = near.xLabel || "";
+          box.appendChild(head);
+          shown.forEach(function (r) {
+            const line = document.createElement("div");
+            if (r === near) line.className = "near";
+            const sw = document.createElement("span");
+            sw.className = "sw";
+            sw.style.background = r.colour;
+            line.append(sw, document.createTextNode(r.label + ": " + WB.fmt(r.value, 5) + (r.extra || "")));
+            box.appendChild(line);
+          });
+          if (found.length > shown.length) {
+            const more = document.createElement("div");
+            more.textContent = "+" + (found.length - shown.length) + " " + WB.t("more");
+            box.appendChild(more);
+          }
+          box.hidden = false;
+          const width = u.over.clientWidth;
+          box.style.left = (left > width / 2 ? Math.max(0, left - box.offsetWidth - 12) : left + 12) + "px";
+          box.style.top = Math.max(0, Math.min(topPx, u.over.clientHeight - box.offsetHeight)) + "px";
+        },
+      },
+    };
+  };
+
   function fade(colour, alpha) {
     const n = parseInt(colour.slice(1), 16);
     return "rgba(" + ((n >> 16) & 255) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
@@ -126,13 +193,29 @@
       });
       const data = tables.length === 0 ? [[]] : tables.length === 1 ? tables[0] : uPlot.join(tables);
       const chart = this;
-      const xValues = view.xAxis === "runtime" ? function (u, vals) { return vals.map(WB.duration); } : undefined;
+      const xValues = view.xAxis === "runtime" ? function (u, vals) { return vals.map(WB.duration); }
+        : view.xAxis === "wall" ? undefined : WB.tickValues;
+      const labels = series.map(function (s) { return s.label; });
+      const colours = series.map(function (s) { return s.stroke; });
       const opts = Object.assign(this.size(), {
         series: series,
         bands: bands,
         scales: { x: { time: view.xAxis === "wall" }, y: { distr: view.logY ? 3 : 1 } },
-        axes: [{ values: xValues }, { size: 60 }],
+        axes: [{ values: xValues }, { size: 60, values: WB.tickValues }],
         legend: { show: bands.length === 0 && series.length <= 9, live: true },
+        focus: { alpha: 0.35 },
+        plugins: series.length > 9 || bands.length ? [WB.hoverPlugin(function (u, left, top) {
+          const idx = u.cursor.idx;
+          if (idx == null) return [];
+          const out = [];
+          for (let i = 1; i < u.series.length; i++) {
+            const v = u.data[i][idx];
+            if (v == null || / (min|max|\(raw\))$/.test(labels[i])) continue;
+            out.push({ label: labels[i], colour: colours[i] || "#888", value: v, series: i,
+                       dist: Math.abs(u.valToPos(v, "y") - top), xLabel: WB.fmt(u.data[0][idx], 6) });
+          }
+          return out;
+        })] : [],
         cursor: { drag: { x: true, y: false, setScale: false } },
         hooks: {
           setSelect: [function (u) {

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wbserver.api.store_threads import StoreThreads
 from wbserver.config import Settings
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.clock import utcnow
 from wbserver.domain.license import LicenseState
 from wbserver.domain.models import User
+from wbserver.http.store_threads import StoreThreads
 from wbserver.ports import EventQueue, MetadataStore, RoutedBlobStore
 from wbserver.secrets_box import SecretBox
 from wbserver.storage.signing import UrlSigner

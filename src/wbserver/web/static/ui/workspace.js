@@ -1,0 +1,402 @@
+/* The project workspace: the runs list on the side (a virtual list: only the rows in view
+   exist), sections of panels for every logged key, and the viewer's layout saved on the
+   server (PUT …/workspace/layout) a moment after each change. Panels draw when they come
+   into view; a panel kind's renderer comes from WB.panels (ui/panels.js). */
+(function () {
+  "use strict";
+  const WB = window.WB;
+  const page = JSON.parse(document.getElementById("workspace-data").textContent);
+  const base = "/_ui/" + WB.enc(page.entity) + "/" + WB.enc(page.project);
+  const ROW = 28;
+  const MAX_SHOWN = 500;
+  const LIVE_MS = 10000;
+  const DEFAULTS = { version: 1, xAxis: "step", smoothing: 0, logY: false, band: "minmax",
+                     visible: null, collapsed: [], groupBy: [], colours: {}, panels: [] };
+  const $ = function (id) { return document.getElementById(id); };
+  let info = null;
+  let layout = null;
+  let runsByName = new Map();
+  let visible = new Set();
+  let listed = []; // runs passing the list's search and filter, in order
+  const panels = new Map(); // id -> {panel, el, body, data, drawn, stale, handle}
+  WB.panelData = {}; // id -> the JSON the panel drew (tests read it)
+
+  /* ---- layout persistence ---- */
+  let saveTimer = null;
+  function save() {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(async function () {
+      const response = await fetch(base + "/workspace/layout", {
+        method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": page.csrf },
+        body: JSON.stringify(layout),
+      });
+      $("ws-status").textContent = response.ok ? WB.t("saved") :
+        WB.t("could not save layout:") + " " + ((await response.json()).error || response.status);
+      document.body.dataset.saved = String(Number(document.body.dataset.saved || 0) + 1);
+    }, 400);
+  }
+
+  /* ---- the runs list ---- */
+  function matches(run, text, state) {
+    if (state && run.state !== state) return false;
+    if (!text) return true;
+    const hay = (run.displayName + " " + run.name + " " + run.group + " " + run.jobType + " " +
+                 run.tags.join(" ")).toLowerCase();
+    return text.split(/\s+/).every(function (w) { return hay.indexOf(w) >= 0; });
+  }
+
+  function refilter() {
+    const text = $("ws-run-search").value.trim().toLowerCase();
+    const state = $("ws-run-state").value;
+    listed = info.runs.filter(function (r) { return matches(r, text, state); });
+    $("ws-run-count").textContent = shownRuns().length + " / " + info.runs.length + " " + WB.t("shown");
+    $("ws-spacer").style.height = listed.length * ROW + "px";
+    drawRows();
+  }
+
+  const pool = [];
+  function rowEl() {
+    const row = document.createElement("div");
+    row.className = "run-row";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    const colour = document.createElement("input");
+    colour.type = "color";
+    const link = document.createElement("a");
+    row.append(box, colour, link);
+    box.addEventListener("change", function () {
+      if (box.checked) visible.add(row.dataset.run); else visible.delete(row.dataset.run);
+      layout.visible = Array.from(visible);
+      row.classList.toggle("hidden-run", !box.checked);
+      runsChanged();
+    });
+    colour.addEventListener("change", function () {
+      const run = runsByName.get(row.dataset.run);
+      run.colour = colour.value;
+      layout.colours[run.name] = colour.value;
+      save();
+      redrawAll();
+    });
+    return row;
+  }
+
+  function drawRows() {
+    const list = $("ws-run-list");
+    const first = Math.max(0, Math.floor(list.scrollTop / ROW) - 5);
+    const last = Math.min(listed.length, first + Math.ceil(list.clientHeight / ROW) + 10);
+    while (pool.length < last - first) { const r = rowEl(); pool.push(r); $("ws-spacer").appendChild(r); }
+    pool.forEach(function (row, i) {
+      const run = listed[first + i];
+      row.hidden = !run;
+      if (!run) return;
+      row.style.top = (first + i) * ROW + "px";
+      row.dataset.run = run.name;
+      const [box, colour, link] = row.children;
+      box.checked = visible.has(run.name);
+      box.setAttribute("aria-label", run.displayName);
+      colour.value = run.colour;
+      colour.setAttribute("aria-label", run.displayName);
+      link.textContent = run.displayName;
+      link.href = "/" + WB.enc(page.entity) + "/" + WB.enc(page.project) + "/runs/" + WB.enc(run.name);
+      link.title = run.displayName + (run.group ? " · " + run.group : "");
+      row.classList.toggle("hidden-run", !box.checked);
+    });
+  }
+
+  function shownRuns() {
+    return listed.filter(function (r) { return visible.has(r.name); }).slice(0, MAX_SHOWN);
+  }
+
+  function runsChanged() {
+    save();
+    refilter();
+    panels.forEach(function (p) { p.stale = true; });
+    loadInView();
+  }
+
+  /* ---- panels ---- */
+  function xFor(panel) {
+    if (panel.xAxis) return panel.xAxis;
+    if (layout.xAxis === "step" && panel.kind === "line" && panel.keys.length === 1) {
+      const m = info.metricsByKey.get(panel.keys[0]);
+      if (m && m.xAxis) return m.xAxis;
+    }
+    return layout.xAxis;
+  }
+
+  function allPanels() {
+    const out = [];
+    info.metrics.forEach(function (m) {
+      out.push({ id: "line:" + m.key, kind: "line", section: m.section, keys: [m.key], title: m.key });
+    });
+    info.media.forEach(function (m) {
+      out.push({ id: "media:" + m.key, kind: WB.panels.kindForType(m.type), type: m.type,
+                 section: m.section, keys: [m.key], title: m.key });
+    });
+    (layout.panels || []).forEach(function (p) { out.push(Object.assign({ title: p.keys.join(", ") }, p)); });
+    return out;
+  }
+
+  function sectionOrder(a, b) {
+    const rank = function (s) { return s === "custom" ? 0 : s === "charts" ? 1 : s === "system" ? 3 : 2; };
+    return rank(a) - rank(b) || a.localeCompare(b);
+  }
+
+  function build() {
+    const root = $("ws-sections");
+    root.replaceChildren();
+    panels.clear();
+    const bySection = new Map();
+    allPanels().forEach(function (p) {
+      if (!bySection.has(p.section)) bySection.set(p.section, []);
+      bySection.get(p.section).push(p);
+    });
+    Array.from(bySection.keys()).sort(sectionOrder).forEach(function (name) {
+      const section = document.createElement("details");
+      section.className = "ws-section";
+      section.dataset.section = name;
+      section.open = layout.collapsed.indexOf(name) < 0;
+      const summary = document.createElement("summary");
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = " (" + bySection.get(name).length + ")";
+      summary.append(document.createTextNode(name), count);
+      const grid = document.createElement("div");
+      grid.className = "panel-grid";
+      section.append(summary, grid);
+      section.addEventListener("toggle", function () {
+        const at = layout.collapsed.indexOf(name);
+        if (section.open === (at < 0)) return; // as saved (set while building)
+        if (section.open) layout.collapsed.splice(at, 1); else layout.collapsed.push(name);
+        save();
+        loadInView();
+      });
+      bySection.get(name).forEach(function (p) { grid.appendChild(panelEl(p)); });
+      root.appendChild(section);
+    });
+    $("ws-empty").hidden = panels.size > 0;
+    filterPanels();
+  }
+
+  function panelEl(panel) {
+    const el = document.createElement("figure");
+    el.className = "panel";
+    el.dataset.panel = panel.id;
+    el.dataset.kind = panel.kind || "";
+    const title = document.createElement("h3");
+    const x = document.createElement("span");
+    x.className = "x";
+    title.append(document.createTextNode(panel.title), x);
+    const body = document.createElement("div");
+    const note = document.createElement("figcaption");
+    note.className = "note";
+    el.append(title, body, note);
+    panels.set(panel.id, { panel: panel, el: el, body: body, note: note, xEl: x, data: null, stale: true, handle: null });
+    if (observer) observer.observe(el);
+    return el;
+  }
+
+  function filterPanels() {
+    const text = $("ws-panel-search").value.trim().toLowerCase();
+    panels.forEach(function (p) {
+      p.el.hidden = !!text && p.panel.title.toLowerCase().indexOf(text) < 0;
+    });
+    document.querySelectorAll(".ws-section").forEach(function (s) {
+      s.hidden = !s.querySelector(".panel:not([hidden])");
+    });
+    loadInView();
+  }
+
+  function inView(el) {
+    if (el.hidden || !el.closest("details").open || el.closest(".ws-section").hidden) return false;
+    const r = el.getBoundingClientRect();
+    return r.bottom > -200 && r.top < window.innerHeight + 200;
+  }
+
+  const observer = window.IntersectionObserver ? new IntersectionObserver(function () { loadInView(); },
+    { rootMargin: "200px" }) : null;
+
+  let pending = 0;
+  const BATCH = 4; // single-metric line panels on the same x axis share a request
+
+  function loadInView() {
+    const wanted = [];
+    panels.forEach(function (p) { if (p.stale && inView(p.el)) wanted.push(p); });
+    const batches = new Map();
+    wanted.forEach(function (p) {
+      if (p.panel.kind !== "line" || p.panel.keys.length !== 1) { load([p]); return; }
+      const x = xFor(p.panel);
+      if (!batches.has(x)) batches.set(x, []);
+      batches.get(x).push(p);
+    });
+    batches.forEach(function (list) {
+      for (let i = 0; i < list.length; i += BATCH) load(list.slice(i, i + BATCH));
+    });
+    if (!pending) markDrawn();
+  }
+
+  function panelUrl(kind, keys, x) {
+    const runs = shownRuns();
+    let url = base + "/panels/" + WB.enc(kind) + "?keys=" + keys.map(WB.enc).join(",") + "&x=" + WB.enc(x);
+    if (layout.groupBy.length) url += "&group=" + layout.groupBy.map(WB.enc).join(",");
+    return url + runs.map(function (r) { return "&runs=" + WB.enc(r.name); }).join("");
+  }
+
+  /* one request for LIST (panels of one kind and x axis); each panel keeps its keys' part */
+  async function load(list) {
+    list.forEach(function (p) { p.stale = false; });
+    const first = list[0];
+    if (!first.panel.kind || !WB.panels.get(first.panel.kind)) {
+      first.body.replaceChildren();
+      first.note.textContent = WB.t("no viewer yet for") + " " + (first.panel.type || "?");
+      return;
+    }
+    const keys = [];
+    list.forEach(function (p) { p.panel.keys.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+    pending += 1;
+    try {
+      const body = await WB.getJSON(panelUrl(first.panel.kind, keys, xFor(first.panel)));
+      list.forEach(function (p) {
+        const part = Object.assign({}, body, { keys: {} });
+        p.panel.keys.forEach(function (k) { part.keys[k] = body.keys[k]; });
+        p.data = part;
+        WB.panelData[p.panel.id] = part;
+        draw(p);
+      });
+    } catch (err) {
+      list.forEach(function (p) { p.note.textContent = WB.t("could not load:") + " " + err.message; });
+    } finally {
+      pending -= 1;
+      if (!pending) markDrawn();
+    }
+  }
+
+  function ctxFor(p) {
+    return { panel: p.panel, runs: runsByName, t: WB.t,
+             view: { xAxis: xFor(p.panel), smoothing: layout.smoothing, logY: layout.logY, band: layout.band } };
+  }
+
+  function draw(p) {
+    if (!p.data) return;
+    const started = performance.now();
+    if (p.handle && p.handle.destroy) p.handle.destroy();
+    p.body.replaceChildren();
+    p.handle = WB.panels.get(p.panel.kind).render(p.body, p.data, ctxFor(p)) || null;
+    p.xEl.textContent = p.panel.kind === "line" ? xFor(p.panel) : "";
+    if (p.handle && p.handle.points != null) {
+      p.note.textContent = p.handle.lines + " " + WB.t("lines") + " · " + p.handle.points + " " + WB.t("points");
+      p.el.dataset.points = String(p.handle.points);
+      p.el.dataset.lines = String(p.handle.lines);
+    }
+    p.el.dataset.drawMs = (performance.now() - started).toFixed(1);
+    p.el.dataset.drawn = String(Number(p.el.dataset.drawn || 0) + 1);
+  }
+
+  function redrawAll() { panels.forEach(function (p) { if (!p.stale) draw(p); }); }
+  function refetchAll() { panels.forEach(function (p) { p.stale = true; }); loadInView(); }
+
+  function markDrawn() {
+    if (document.body.dataset.loaded === "1" || !info) return;
+    document.body.dataset.loaded = "1";
+    WB.drawnAt = performance.now();
+  }
+
+  /* ---- controls ---- */
+  function controls() {
+    const x = $("ws-x-axis");
+    info.metrics.forEach(function (m) {
+      const o = document.createElement("option");
+      o.value = m.key;
+      o.textContent = m.key;
+      x.appendChild(o);
+    });
+    x.value = layout.xAxis;
+    if (x.value !== layout.xAxis) { layout.xAxis = "step"; x.value = "step"; }
+    x.addEventListener("change", function () { layout.xAxis = x.value; save(); refetchAll(); });
+    const smoothing = $("ws-smoothing");
+    smoothing.value = String(layout.smoothing);
+    $("ws-smoothing-value").textContent = String(layout.smoothing);
+    smoothing.addEventListener("input", function () {
+      layout.smoothing = Number(smoothing.value);
+      $("ws-smoothing-value").textContent = smoothing.value;
+      save();
+      redrawAll();
+    });
+    $("ws-log").checked = layout.logY;
+    $("ws-log").addEventListener("change", function () { layout.logY = $("ws-log").checked; save(); redrawAll(); });
+    const band = $("ws-band");
+    band.value = layout.band;
+    band.addEventListener("change", function () { layout.band = band.value; save(); redrawAll(); });
+    const group = $("ws-group");
+    info.configKeys.forEach(function (k) {
+      const o = document.createElement("option");
+      o.value = "config." + k;
+      o.textContent = "config." + k;
+      group.appendChild(o);
+    });
+    Array.from(group.options).forEach(function (o) { o.selected = layout.groupBy.indexOf(o.value) >= 0; });
+    group.addEventListener("change", function () {
+      layout.groupBy = Array.from(group.selectedOptions).map(function (o) { return o.value; }).filter(Boolean);
+      band.disabled = !layout.groupBy.length;
+      save();
+      refetchAll();
+    });
+    band.disabled = !layout.groupBy.length;
+    $("ws-panel-search").addEventListener("input", filterPanels);
+    $("ws-run-search").addEventListener("input", function () { refilter(); refetchAll(); });
+    $("ws-run-state").addEventListener("change", function () { refilter(); refetchAll(); });
+    $("ws-run-list").addEventListener("scroll", drawRows, { passive: true });
+    $("ws-show-all").addEventListener("click", function () {
+      listed.slice(0, MAX_SHOWN).forEach(function (r) { visible.add(r.name); });
+      layout.visible = Array.from(visible);
+      runsChanged();
+    });
+    $("ws-hide-all").addEventListener("click", function () {
+      listed.forEach(function (r) { visible.delete(r.name); });
+      layout.visible = Array.from(visible);
+      runsChanged();
+    });
+    const add = $("ws-add-keys");
+    info.metrics.forEach(function (m) {
+      const o = document.createElement("option");
+      o.value = m.key;
+      o.textContent = m.key;
+      add.appendChild(o);
+    });
+    $("ws-add-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      const keys = Array.from(add.selectedOptions).map(function (o) { return o.value; }).slice(0, 16);
+      if (!keys.length) return;
+      layout.panels.push({ id: "custom:" + Date.now().toString(36), kind: "line", section: "custom", keys: keys });
+      save();
+      build();
+    });
+    window.addEventListener("scroll", loadInView, { passive: true });
+  }
+
+  async function start() {
+    info = page.overview || await WB.getJSON(base + "/workspace");
+    info.metricsByKey = new Map(info.metrics.map(function (m) { return [m.key, m]; }));
+    layout = Object.assign({}, DEFAULTS, info.layout || {});
+    info.runs.forEach(function (r) {
+      if (layout.colours[r.name]) r.colour = layout.colours[r.name];
+      runsByName.set(r.name, r);
+    });
+    visible = new Set(layout.visible || info.runs.slice(0, info.defaultVisible).map(function (r) { return r.name; }));
+    WB.workspace = { layout: function () { return layout; }, info: info };
+    controls();
+    refilter();
+    build();
+    loadInView();
+    // live: while a shown run is running, its panels in view refresh every LIVE_MS
+    if (info.runs.some(function (r) { return r.state === "running"; })) {
+      setInterval(function () {
+        if (document.hidden || pending) return;
+        if (shownRuns().some(function (r) { return r.state === "running"; })) refetchAll();
+      }, LIVE_MS);
+    }
+  }
+
+  start().catch(function (err) { $("ws-status").textContent = WB.t("could not load:") + " " + err.message; });
+})();

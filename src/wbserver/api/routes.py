@@ -74,6 +74,13 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/runs/{run}/system", ui_api.system_series, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/status", ui_api.run_status, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/logs", ui_api.run_logs, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media", ui_api.run_media, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/values", ui_api.media_values, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/table", ui_api.media_table, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/table-file", ui_api.media_table_file,
+          methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/file/{name:path}", ui_api.run_file, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/html/{name:path}", ui_api.run_html, methods=GET),
     # entity/project pages: after every fixed route above
     Route("/{entity}/{project}/runs/{run}", pages_runs.run, methods=GET),
     Route("/{entity}/{project}/compare", pages_runs.compare_runs, methods=GET),

@@ -19,7 +19,9 @@ LANGUAGES = {"en": "English", "es": "Español"}
 LANG_COOKIE = "lang"
 # strings of static/ui/*.js (WB.t), handed to the page in its #ui-text data block
 JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update paused:",
-            "could not load:")
+            "could not load:", "step", "Steps", "Filter rows", "Previous page", "Next page", "rows",
+            "page", "Histograms over steps", "Latest histogram", "Values", "Preview",
+            "Chart preset not known here; its table:")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -161,6 +161,16 @@ def test_every_media_panel_shows_what_was_logged(media_run, new_page):
     assert "(table-file)" not in text and "(images/separated)" not in text
     assert page.locator('#summary-table a[href="#media-predictions"]').count() == 1
     watched.shot("page")
+
+    # a phone: the panels fit the width (wide tables and charts scroll inside their panel)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    wait_js(page, "document.getElementById('media').dataset.loaded === '1'", server)
+    for key in MEDIA_KEYS + CHART_KEYS:
+        wait_js(page, ready(key), server)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    page.locator("#media").screenshot(path=str(ARTIFACTS / "media-phone.png"))
     watched.check_clean()
 
 

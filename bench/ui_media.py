@@ -19,7 +19,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from e2e.harness import Client, start_server  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-
 from ui.conftest import CHROMIUM, LAUNCH_ARGS, wait_until  # noqa: E402
 
 PASSWORD = "bench password"

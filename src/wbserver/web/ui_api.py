@@ -154,9 +154,12 @@ async def media_table_file(request: Request) -> Response:
                                                **_where(request))
             return media_tables.table_file_key(svc.store, run, key, name)
         blob = await run_in_threadpool(find)
-        return await run_in_threadpool(lambda: send_blob(svc, blob, filename=name))
+        response = await run_in_threadpool(lambda: send_blob(svc, blob, filename=name))
     except WbError as exc:
         return error_response(exc)
+    # the client names a table's media files by their content's hash: a name keeps its bytes
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 async def run_file(request: Request) -> Response:

@@ -65,6 +65,27 @@
   SPECS["wandb/confusion_matrix/v0"] = SPECS["wandb/confusion_matrix/v1"];
   M.chartSpecs = SPECS;
 
+  /* Vega, Vega-Lite and the interpreter (~0.8 MB), loaded once, only when a chart is drawn */
+  const VENDOR = ["/static/vendor/vega-6.2.0/vega.min.js",
+                  "/static/vendor/vega-lite-6.4.0/vega-lite.min.js",
+                  "/static/vendor/vega-interpreter-2.2.1/vega-interpreter.min.js"];
+  let vegaLoaded = null;
+  M.loadVega = function () {
+    if (!vegaLoaded) {
+      vegaLoaded = VENDOR.reduce(function (previous, src) {
+        return previous.then(function () {
+          return new Promise(function (resolve, reject) {
+            const script = M.el("script", { src: src });
+            script.onload = resolve;
+            script.onerror = function () { reject(new Error(src)); };
+            document.head.append(script);
+          });
+        });
+      }, Promise.resolve());
+    }
+    return vegaLoaded;
+  };
+
   M.panels.chart = {
     /* data: {key, chart: {specId, fields, strings, tableKey}, urls} */
     render: async function (container, data) {
@@ -75,7 +96,8 @@
         return o;
       });
       const make = SPECS[data.chart.specId];
-      if (!make || !window.vega || !window.vegaLite) {
+      if (make) await M.loadVega();
+      if (!make) {
         container.append(M.el("p", { className: "muted small", textContent:
           WB.t("Chart preset not known here; its table:") + " " + data.chart.specId }));
         await M.panels.table.render(container, { key: data.chart.tableKey, urls: data.urls });

@@ -1,7 +1,16 @@
 /* What the media panels share: WB.media.panels holds one renderer per panel kind, each
    {render(container, data)} (media_image.js, media_table.js, …); the run page (media.js) and
    the workspace plug them in. Files come from the run's file endpoint on this origin, as inert
-   attachments; nothing here writes user text as HTML. */
+   attachments; nothing here writes user text as HTML.
+
+   The data a renderer takes (urls = WB.media.urls("/_ui/<entity>/<project>/runs/<run>")):
+     image, histogram, html, audio, video: {key, values, classLabels, urls}, where values and
+       classLabels are GET urls.values(key)'s (the key's [{step, value}] as the client logged
+       them, and the box/mask class names);
+     table: {key, urls} (it fetches urls.table(key) itself);
+     chart: {key, chart, urls}, chart being one of GET …/media's `charts`
+       ({key, specId, fields, strings, tableKey}).
+   A renderer sets container.dataset.ready = "1" once drawn. */
 (function () {
   "use strict";
   const WB = (window.WB = window.WB || {});

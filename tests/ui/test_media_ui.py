@@ -197,16 +197,17 @@ def test_file_previews_show_text_json_yaml_images_and_safe_markdown(media_run, n
     assert "<script>" in preview.inner_text()  # raw HTML shows as text
     assert preview.locator("script, img").count() == 0
     assert page.title() not in ("MD-RAN", "MD-IMG")
-    watched.shot("markdown")
+    preview.screenshot(path=str(ARTIFACTS / "media-preview-markdown.png"))
     open_preview("params.yaml")
     assert preview.locator("pre").inner_text() == YAML
     open_preview("info.json")
     assert json.loads(preview.locator("pre").inner_text()) == json.loads(JSON_TEXT)
+    preview.screenshot(path=str(ARTIFACTS / "media-preview-json.png"))
     assert preview.locator("pre").inner_text().startswith('{\n  "b"')
     name = page.locator("#files-table tr[data-name$='.png']").first.get_attribute("data-name")
     open_preview(name)
     wait_js(page, "document.querySelector('#file-preview img').naturalWidth > 0", server)
-    watched.shot("image")
+    preview.screenshot(path=str(ARTIFACTS / "media-preview-image.png"))
     watched.check_clean()
 
 

@@ -9,6 +9,7 @@ the schema has no row. Runs on SQLite in full and on MariaDB for a subset."""
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from .access_probes import (
     where,
 )
 from .security_world import (
+    CREATE_RUN_FILES,
     IDENTITIES,
     PROJECTS,
     TEAM,
@@ -41,6 +43,7 @@ from .security_world import (
     UPSERT,
     USERS,
     World,
+    local,
     md5_b64,
     world_on,
 )
@@ -404,6 +407,18 @@ TABLE: list[Row] = [
     P("PUT /_ui/{entity}/{project}/workspace/layout", "read", _layout_put),
     P("GET /_ui/{entity}/{project}/panels/{kind}", "read",
       page("GET", at("/_ui/{e}/{p}/panels/line?keys=loss&runs=r1"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/media", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/media"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/media/values", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/media/values?key=img"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/media/table", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/media/table?key=t"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/media/table-file", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/media/table-file?key=t&name=f.bin"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/file/{name:path}", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/file/a.txt"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/html/{name:path}", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/html/a.txt"))),
     # ---- pages
     S("MOUNT /static", "everyone", page("GET", lambda w, who, vis: "/static/favicon.svg")),
     S("GET /favicon.ico", "everyone", page("GET", lambda w, who, vis: "/favicon.ico")),
@@ -527,7 +542,22 @@ def _world(kind, tmp_path_factory):
                              "edges { node { directUrl } } } } } }", e=entity, p=project)
             url = files["project"]["run"]["files"]["edges"][0]["node"]["directUrl"]
             world.signed_get[vis] = url.replace("http://testserver", "")
+            _table(world, entity, project, vis)
         yield world
+
+
+def _table(world, entity, project, vis):
+    """A table `t` of r1 (its file, in the summary) and an artifact run-r1-t (a table's
+    media files), for the media table probes."""
+    stream = {"files": {"wandb-summary.json": {"offset": 0, "content": [json.dumps(
+        {"t": {"_type": "table-file", "path": "t.table.json"}})]}}}
+    assert world.client.post(f"/files/{entity}/{project}/r1/file_stream", json=stream,
+                             headers=world.headers("owner")).status_code == 200
+    target = world.ok("owner", CREATE_RUN_FILES, e=entity, p=project, r="r1",
+                      files=["t.table.json"])["createRunFiles"]["files"][0]
+    assert world.client.put(local(target["uploadUrl"]),
+                            content=b'{"columns": ["a"], "data": [[1]]}').status_code == 200
+    world.log_version(vis, name="run-r1-t")
 
 
 @pytest.fixture(scope="module")

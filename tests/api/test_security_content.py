@@ -59,7 +59,7 @@ def assert_user_content(response, body: bytes) -> None:
 
 
 def test_filenames_are_attachments_with_inert_types_only():
-    from wbserver.api.rest.user_content import content_disposition, content_type
+    from wbserver.http.user_content import content_disposition, content_type
 
     assert content_type("a/b/c.png") == "image/png"
     assert content_type("log.txt") == "text/plain"

@@ -21,6 +21,7 @@ import pytest
 from e2e.harness import Client, Server, basic_auth, start_server
 from playwright.sync_api import Error as PlaywrightError
 
+from ui.conftest import wait_until
 from ui.test_runs_ui import sign_in
 
 PASSWORD = "alice password"
@@ -65,7 +66,7 @@ def attacked(tmp_path_factory) -> dict:
         bodies = {name: httpx.get(url, timeout=30).content for name, url in links.items()}
         assert bodies["report.html"] == HTML.encode() and bodies["evil.svg"] == SVG.encode()
         assert b"XSS-RAN" in bodies[html_media[0]]
-        yield {"server": server, "links": links, "bodies": bodies}
+        yield {"server": server, "links": links, "bodies": bodies, "run": logged["id"]}
     finally:
         server.stop()
 
@@ -155,4 +156,32 @@ def test_even_rendered_inline_the_sandbox_keeps_scripts_out(attacked, browser, n
                                "r => String(r.status), () => 'refused')")
         assert status == "refused", "the file's page could fetch /system-admin/users"
         assert page.title() != "XSS-RAN"
+    assert "admin" not in _mallory_flags(server)
+
+
+def test_the_run_pages_html_panel_runs_no_script(attacked, browser, new_page):
+    """The run page shows mallory's wandb.Html in a frame. The server drops its scripts, but
+    here the frame gets the file as logged, script and all (the server's headers kept): the
+    frame's sandbox (the attribute and the response's policy) alone must keep it inert."""
+    server = attacked["server"]
+    watched, markers = _admin_context(browser, server, new_page)
+    page = watched.page
+    raw = next(body for name, body in attacked["bodies"].items() if name.startswith("media/"))
+    api = f"{server.url}/_ui/mallory/reports/runs/{attacked['run']}"
+    path = page.request.get(f"{api}/media/values?key=report").json()["values"][0]["value"]["path"]
+    framed = page.request.get(f"{api}/html/{path}", headers={"Sec-Fetch-Dest": "iframe"})
+    headers = dict(framed.headers)
+    assert headers["content-security-policy"].startswith("sandbox;")
+    assert b"xss-marker" not in framed.body()  # the server's copy has no script
+    headers.pop("content-length", None)
+    page.route("**/html/**", lambda route: route.fulfill(status=200, headers=headers, body=raw))
+    page.goto(f"{server.url}/mallory/reports/runs/{attacked['run']}#media")
+    wait_until(page, "document.querySelector('[data-key=\"report\"] .panel-body')"
+                     ".dataset.ready === '1'")
+    page.wait_for_timeout(1500)  # time for a script, had one run, to call home
+    frame = page.locator('[data-key="report"] iframe').element_handle().content_frame()
+    assert frame is not None and "Q3 report" in frame.content() and "xss-marker" in frame.content()
+    assert frame.evaluate("() => window.origin") == "null", "not an opaque origin"
+    assert not markers, f"script ran: {markers}"
+    assert page.title() != "XSS-RAN" and frame.title() != "XSS-RAN"
     assert "admin" not in _mallory_flags(server)

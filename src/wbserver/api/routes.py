@@ -80,6 +80,13 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/workspace/layout", workspace_api.save_layout,
           methods=["PUT"]),
     Route("/_ui/{entity}/{project}/panels/{kind}", workspace_api.panel, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media", ui_api.run_media, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/values", ui_api.media_values, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/table", ui_api.media_table, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/table-file", ui_api.media_table_file,
+          methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/file/{name:path}", ui_api.run_file, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/html/{name:path}", ui_api.run_html, methods=GET),
     # entity/project pages: after every fixed route above
     Route("/{entity}/{project}/runs/{run}", pages_runs.run, methods=GET),
     Route("/{entity}/{project}/compare", pages_runs.compare_runs, methods=GET),

@@ -3,7 +3,7 @@
 The pages' scripts and styles are files under /static, so the policy allows no inline script
 or style (`<script type="application/json">` data blocks are not run and need no allowance);
 no page may be framed; referrers never leave the origin; types are never sniffed. A header a
-handler set itself wins: user content (`api/rest/user_content.py`) carries its own, stricter
+handler set itself wins: user content (`http/user_content.py`) carries its own, stricter
 sandbox policy."""
 
 from __future__ import annotations

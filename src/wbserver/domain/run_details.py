@@ -13,6 +13,7 @@ from wbserver.domain.clock import utcnow
 from wbserver.domain.console import split_line
 from wbserver.domain.files import run_file_key
 from wbserver.domain.json_text import loads
+from wbserver.domain.media import describe
 from wbserver.domain.models import Project, Run, RunKey, User
 from wbserver.domain.permissions import readable_project
 from wbserver.domain.run_table import (
@@ -48,19 +49,21 @@ def readable_run(store: MetadataStore, *, viewer: User | None, entity: str, proj
     return found, run
 
 
-def flat_items(text: str | None, *, unwrap: bool) -> list[tuple[str, str]]:
+def flat_items(text: str | None, *, unwrap: bool,
+               media_only: bool = False) -> list[tuple[str, str]]:
     """A config or summary as sorted (dotted key, shown value) pairs; config entries of
-    the client's {"value": …, "desc": …} shape are unwrapped; `_wandb` is left out."""
+    the client's {"value": …, "desc": …} shape are unwrapped; `_wandb` is left out. A media
+    value (a dict with `_type`) shows as its type; `media_only` keeps only those."""
     data = loads(text or "{}")  # NaN and ±Infinity as the client wrote them
     out: list[tuple[str, str]] = []
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict) and "_type" in value:
-            out.append((displayable(prefix), displayable(f"({value['_type']})")))
+            out.append((displayable(prefix), displayable(describe(value))))
         elif isinstance(value, dict) and value:
             for k in sorted(value):
                 walk(f"{prefix}.{k}", value[k])
-        else:
+        elif not media_only:
             out.append((displayable(prefix), format_value(value)))
 
     for key in sorted(data):
@@ -81,6 +84,7 @@ def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, ent
         "runtime": format_duration(runtime_seconds(run, utcnow())),
         "config": flat_items(run.config, unwrap=True),
         "summary": flat_items(run.summary, unwrap=False),
+        "media_keys": {k for k, _v in flat_items(run.summary, unwrap=False, media_only=True)},
         "metrics": numeric_keys(run),
         "files": run_files(store, links, run),
         "logged": _artifacts(store, run, viewer=viewer, output=True),

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from wbserver.domain.clock import utcnow
+from wbserver.domain.media import describe
 from wbserver.domain.models import RUN_STATES, RUNNING, Project, Run
 from wbserver.domain.run_filters import RunView, check_filter, sort_runs
 from wbserver.domain.run_query import SUMMARY_AGGREGATES, plan
@@ -258,6 +259,8 @@ def format_value(value: Any) -> str:
         if not math.isfinite(value):  # a diverged loss: shown, never an error
             return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
         return f"{value:.6g}"
+    if isinstance(value, dict) and isinstance(value.get("_type"), str):
+        return displayable(describe(value))
     if isinstance(value, dict | list):
         text = json.dumps(value, separators=(",", ":"))
         return displayable(text if len(text) <= 60 else text[:59] + "…")

@@ -25,7 +25,10 @@ JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update p
             "could not load:", "%(shown)s of %(total)s points (downsampled; drag to zoom in)",
             "%(total)s points", "%(count)s NaN or ±∞ not drawn", "%(count)s groups",
             "%(count)s runs", "more", "shown", "lines", "points", "saved",
-            "could not save layout:", "no viewer yet for")
+            "could not save layout:", "no viewer yet for",
+            "step", "Steps", "Filter rows", "Previous page", "Next page", "rows",
+            "page", "Histograms over steps", "Latest histogram", "Values", "Preview",
+            "Chart preset not known here; its table:")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

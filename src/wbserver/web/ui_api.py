@@ -1,5 +1,6 @@
 """JSON the pages fetch: runs table rows, chart series, system metrics, console lines, run
-status and comparison series. Session-cookie auth; every read asks domain/permissions."""
+status, comparison series, media keys and values; and a run's files for the media panels and
+previews (as inert attachments). Session-cookie auth; every read asks domain/permissions."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.domain import browse, chart_data, compare, run_details
+from wbserver.domain import browse, chart_data, compare, media, media_tables, run_details
+from wbserver.domain.files import run_file_key
 from wbserver.domain.models import User
 from wbserver.domain.run_table import parse_run_query
-from wbserver.errors import WbError
+from wbserver.errors import NotFound, WbError
 from wbserver.http.errors import error_response
+from wbserver.http.user_content import send_blob
 from wbserver.web.session import require_user, services, visitor
 
 Endpoint = Callable[[Request, User], Awaitable[Any]]
@@ -97,3 +100,121 @@ async def compare_series(request: Request, user: User) -> Any:
     return await run_in_threadpool(lambda: compare.compare_series(
         services(request).store, viewer=user, names=names, query=query,
         group_by=request.query_params.get("group", ""), **_where(request)))
+
+
+@json_endpoint
+async def run_media(request: Request, user: User) -> Any:
+    """The run's media keys and custom charts (what the media panels can show)."""
+    store = services(request).store
+
+    def read() -> Any:
+        _p, run = run_details.readable_run(store, viewer=user, name=request.path_params["run"],
+                                           **_where(request))
+        return {"media": media.media_keys(run), "charts": media.custom_charts(run)}
+    return await run_in_threadpool(read)
+
+
+@json_endpoint
+async def media_values(request: Request, user: User) -> Any:
+    """One media key's values over steps: ?key=<history key>."""
+    key = media.parse_key(request.query_params.get("key"))
+    store = services(request).store
+
+    def read() -> Any:
+        _p, run = run_details.readable_run(store, viewer=user, name=request.path_params["run"],
+                                           **_where(request))
+        return media.media_values(store, run, key)
+    return await run_in_threadpool(read)
+
+
+@json_endpoint
+async def media_table(request: Request, user: User) -> Any:
+    """The table logged last under ?key=…: {columns, data, fromArtifact}."""
+    key = media.parse_key(request.query_params.get("key"))
+    svc = services(request)
+
+    def read() -> Any:
+        _p, run = run_details.readable_run(svc.store, viewer=user,
+                                           name=request.path_params["run"], **_where(request))
+        return media_tables.read_table(svc.store, svc.blobs, run, key)
+    return await run_in_threadpool(read)
+
+
+async def media_table_file(request: Request) -> Response:
+    """A file of a table's artifact (an image cell's, say): ?key=<table key>&name=<path>."""
+    svc = services(request)
+    try:
+        key = media.parse_key(request.query_params.get("key"))
+        name = request.query_params.get("name") or ""
+        user = require_user(await visitor(request))
+
+        def find() -> str:
+            _p, run = run_details.readable_run(svc.store, viewer=user,
+                                               name=request.path_params["run"],
+                                               **_where(request))
+            return media_tables.table_file_key(svc.store, run, key, name)
+        blob = await run_in_threadpool(find)
+        response = await run_in_threadpool(lambda: send_blob(svc, blob, filename=name))
+    except WbError as exc:
+        return error_response(exc)
+    # the client names a table's media files by their content's hash: a name keeps its bytes
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+async def run_file(request: Request) -> Response:
+    """A run file's bytes for a panel or preview on this origin: streamed (never a redirect
+    to the bucket, which the pages' connect-src would refuse), as an inert attachment."""
+    svc = services(request)
+    try:
+        user = require_user(await visitor(request))
+        _p, run = await run_in_threadpool(lambda: run_details.readable_run(
+            svc.store, viewer=user, name=request.path_params["run"], **_where(request)))
+        name = request.path_params["name"]
+        if await run_in_threadpool(svc.store.get_run_file, run.id, name) is None:
+            raise NotFound("no such file")
+        return await run_in_threadpool(send_blob, svc, run_file_key(run.id, name))
+    except WbError as exc:
+        return error_response(exc)
+
+
+# A wandb.Html file rendered only inside a sandboxed frame of the run page: an opaque origin
+# (no allow-same-origin), no script, no form, no request (inline styles and data: images only).
+HTML_FRAME_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                     "font-src data:; frame-ancestors 'self'")
+
+
+async def run_html(request: Request) -> Response:
+    """A run's HTML file for the frame of its panel. Only a request for a frame
+    (`Sec-Fetch-Dest: iframe`) gets it inline; anything else (a link opened, a tab) gets the
+    usual inert attachment."""
+    svc = services(request)
+    try:
+        user = require_user(await visitor(request))
+        _p, run = await run_in_threadpool(lambda: run_details.readable_run(
+            svc.store, viewer=user, name=request.path_params["run"], **_where(request)))
+        name = request.path_params["name"]
+        if await run_in_threadpool(svc.store.get_run_file, run.id, name) is None:
+            raise NotFound("no such file")
+        key = run_file_key(run.id, name)
+        if request.headers.get("sec-fetch-dest") != "iframe":
+            return await run_in_threadpool(send_blob, svc, key)
+        body = await run_in_threadpool(lambda: media.tidy_html(_read_blob(svc, key)))
+    except WbError as exc:
+        return error_response(exc)
+    return Response(body, media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": HTML_FRAME_POLICY, "X-Frame-Options": "SAMEORIGIN",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store"})
+
+
+def _read_blob(svc: Any, key: str) -> bytes:
+    out = bytearray()
+    try:
+        for chunk in svc.blobs.open_read(key):
+            out += chunk
+            if len(out) > media.MAX_HTML:
+                break
+    except FileNotFoundError:
+        raise NotFound("no such file") from None
+    return bytes(out)

@@ -10,11 +10,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.api.rest.handlers import send_blob, services
+from wbserver.api.rest.handlers import services
 from wbserver.domain.artifacts import readable_content_key
 from wbserver.errors import NotFound, WbError
 from wbserver.http.auth import authenticate, base_url
 from wbserver.http.errors import error_response
+from wbserver.http.user_content import send_blob
 
 
 async def artifact_file(request: Request) -> Response:

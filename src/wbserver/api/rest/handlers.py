@@ -13,11 +13,8 @@ from typing import IO, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     JSONResponse,
-    RedirectResponse,
     Response,
-    StreamingResponse,
 )
 
 from wbserver.api.events import emitter
@@ -26,7 +23,6 @@ from wbserver.api.metrics import metrics_of
 from wbserver.api.rate_limits import RateLimits
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
-from wbserver.api.rest.user_content import content_type, user_content_headers
 from wbserver.domain.files import blob_landed, run_file_key, upload_needed
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey, User
@@ -44,6 +40,7 @@ from wbserver.http.auth import api_key_from, authenticate, base_url
 from wbserver.http.context import RequestContext, Services
 from wbserver.http.errors import error_response
 from wbserver.http.store_threads import short_body
+from wbserver.http.user_content import send_blob
 from wbserver.ports import BlobInfo
 
 log = logging.getLogger("wbserver.ready")
@@ -200,25 +197,6 @@ async def storage_get(request: Request) -> Response:
         return await run_in_threadpool(send_blob, services(request), key)
     except WbError as exc:
         return error_response(exc)
-
-
-def send_blob(svc: Services, key: str, *, filename: str | None = None,
-              base_url: str | None = None) -> Response:
-    """The bytes of `key`: from the local disk, streamed from the bucket (proxy mode), or, with
-    `base_url`, a redirect to a signed bucket URL."""
-    if base_url is not None and not svc.blobs.serves_bytes(key):
-        return RedirectResponse(svc.blobs.download_url(
-            key, base_url=base_url, expires_in=svc.settings.download_url_ttl), status_code=307)
-    name = filename or key
-    headers = user_content_headers(name)  # never a page of this origin: see user_content.py
-    path = svc.blobs.local_path(key)
-    if path is not None:
-        return FileResponse(path, media_type=content_type(name), headers=headers)
-    try:
-        chunks = svc.blobs.open_read(key)
-    except FileNotFoundError:
-        raise NotFound("no such file") from None
-    return StreamingResponse(chunks, media_type=content_type(name), headers=headers)
 
 
 async def run_file_download(request: Request) -> Response:

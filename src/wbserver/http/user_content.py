@@ -19,6 +19,11 @@ from __future__ import annotations
 import mimetypes
 from urllib.parse import quote
 
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+
+from wbserver.errors import NotFound
+from wbserver.http.context import Services
+
 CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 FALLBACK_TYPE = "application/octet-stream"
 INERT_TYPES = frozenset({
@@ -52,3 +57,22 @@ def user_content_headers(name: str) -> dict[str, str]:
         "Content-Security-Policy": CONTENT_SECURITY_POLICY,
         "X-Content-Type-Options": "nosniff",
     }
+
+
+def send_blob(svc: Services, key: str, *, filename: str | None = None,
+              base_url: str | None = None) -> Response:
+    """The bytes of `key`: from the local disk, streamed from the bucket (proxy mode), or, with
+    `base_url`, a redirect to a signed bucket URL."""
+    if base_url is not None and not svc.blobs.serves_bytes(key):
+        return RedirectResponse(svc.blobs.download_url(
+            key, base_url=base_url, expires_in=svc.settings.download_url_ttl), status_code=307)
+    name = filename or key
+    headers = user_content_headers(name)  # never a page of this origin: see user_content.py
+    path = svc.blobs.local_path(key)
+    if path is not None:
+        return FileResponse(path, media_type=content_type(name), headers=headers)
+    try:
+        chunks = svc.blobs.open_read(key)
+    except FileNotFoundError:
+        raise NotFound("no such file") from None
+    return StreamingResponse(chunks, media_type=content_type(name), headers=headers)

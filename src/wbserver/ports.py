@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -15,6 +15,8 @@ from wbserver.domain.artifact_models import (
     ArtifactSequence,
     FilePlan,
     FileSpec,
+    LineageEdge,
+    LineageNode,
     ManifestEntry,
     NewArtifact,
 )
@@ -260,6 +262,10 @@ class MetadataStore(Protocol):
     def artifact_users(self, artifact_id: int) -> list[Run]: ...
     def run_artifacts(self, run_id: int, *, output: bool, after: int | None,
                       first: int) -> tuple[list[Artifact], bool, int]: ...
+    def lineage_edges(self, *, run_ids: Sequence[int], artifact_ids: Sequence[int],
+                      upstream: bool, limit: int) -> list[LineageEdge]: ...
+    def lineage_nodes(self, *, run_ids: Sequence[int],
+                      artifact_ids: Sequence[int]) -> list[LineageNode]: ...
     def unreferenced_blobs(self, cutoff: datetime) -> list[tuple[str, int]]: ...
     def forget_blobs(self, md5s: list[str], cutoff: datetime) -> list[str]: ...
     def deleted_manifests(self) -> list[int]: ...

@@ -419,6 +419,10 @@ TABLE: list[Row] = [
       page("GET", at("/_ui/{e}/{p}/runs/r1/file/a.txt"))),
     P("GET /_ui/{entity}/{project}/runs/{run}/html/{name:path}", "read",
       page("GET", at("/_ui/{e}/{p}/runs/r1/html/a.txt"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/lineage", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/lineage"))),
+    P("GET /_ui/{entity}/{project}/artifacts/{type}/{name}/{version}/lineage", "read",
+      page("GET", at("/_ui/{e}/{p}/artifacts/dataset/data/v0/lineage"))),
     # ---- pages
     S("MOUNT /static", "everyone", page("GET", lambda w, who, vis: "/static/favicon.svg")),
     S("GET /favicon.ico", "everyone", page("GET", lambda w, who, vis: "/favicon.ico")),

@@ -87,6 +87,9 @@ ROUTES = [
           methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/file/{name:path}", ui_api.run_file, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/html/{name:path}", ui_api.run_html, methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/lineage", ui_api.run_lineage, methods=GET),
+    Route("/_ui/{entity}/{project}/artifacts/{type}/{name}/{version}/lineage",
+          ui_api.version_lineage, methods=GET),
     # entity/project pages: after every fixed route above
     Route("/{entity}/{project}/runs/{run}", pages_runs.run, methods=GET),
     Route("/{entity}/{project}/compare", pages_runs.compare_runs, methods=GET),

@@ -16,7 +16,7 @@ from wbserver.domain.run_details import Links
 from wbserver.errors import NotFound
 from wbserver.ports import MetadataStore
 
-MAX_FILES = 1000
+MAX_FILES = 10_000  # the files tree opens folders lazily
 
 
 def _project(store: MetadataStore, viewer: User | None, entity: str, project: str) -> Project:
@@ -56,26 +56,37 @@ def _as_version(link: ArtifactLink, portfolio: str) -> Artifact:
                    aliases=link.aliases, created_at=link.created_at)
 
 
-def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None, entity: str,
-                     project: str, type_name: str, name: str, version: str) -> dict[str, Any]:
-    """One version by `vN`, `latest` or a custom alias."""
+def readable_version(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
+                     type_name: str, name: str, version: str
+                     ) -> tuple[Project, Artifact, ArtifactLink | None]:
+    """A version by `vN`, `latest` or a custom alias, in a project the viewer reads; a
+    linked version shows with the portfolio's index and aliases (and its link)."""
     found = _project(store, viewer, entity, project)
     artifact = store.find_artifact(found.id, name, version)
     link = None if artifact is not None else store.find_link(found.id, name, version)
-    if link is not None:  # a linked version: the portfolio's index and aliases, no delete
+    if link is not None:
         artifact = _as_version(link, name)
     if artifact is None or artifact.type_name != type_name:
         raise NotFound(f"artifact {name}:{version} not found")
+    return found, artifact, link
+
+
+def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None, entity: str,
+                     project: str, type_name: str, name: str, version: str) -> dict[str, Any]:
+    """One version by `vN`, `latest` or a custom alias."""
+    found, artifact, link = readable_version(store, viewer=viewer, entity=entity,
+                                             project=project, type_name=type_name, name=name,
+                                             version=version)
     files, more, total = store.list_artifact_files(artifact.id, names=None, after=None,
                                                    first=MAX_FILES, stored_only=False)
-    shown = [{"name": f.name, "size": f.size, "ref": f.ref,
-              "url": links.blobs.download_url(content_key(f.md5), base_url=links.base_url,
-                                              expires_in=links.expires_in) if f.md5 else None}
+    shown = [[f.name, f.size,
+              links.blobs.download_url(content_key(f.md5), base_url=links.base_url,
+                                       expires_in=links.expires_in) if f.md5 else None, f.ref]
              for f in files]
     metadata = json.loads(artifact.metadata) if artifact.metadata else None
     creator = store.get_run_by_id(artifact.created_by_run_id) \
         if artifact.created_by_run_id else None
-    return {"project": found, "artifact": artifact, "files": shown, "more_files": more,
+    return {"project": found, "artifact": artifact, "files_tree": shown, "more_files": more,
             "file_total": total,
             "can_write": link is None and project_access(store, viewer, found) == WRITE,
             "custom_aliases": [a.alias for a in artifact.aliases if a.alias != LATEST],

@@ -161,3 +161,26 @@ class GcReport:
     @property
     def bytes(self) -> int:
         return sum(b.size for b in self.blobs)
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """A run or a committed artifact version as the lineage graph shows it (what its node
+    says and where it links); `project_id` decides whether a viewer may see it."""
+
+    kind: str  # "run" or "artifact"
+    id: int
+    project_id: int
+    entity_name: str
+    project_name: str
+    name: str  # the run's id, or the collection's name
+    label: str  # the run's display name, or "<collection>:v<index>"
+    detail: str  # the run's job type, or the artifact's type
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """A run that logged (output) or used (input) an artifact version."""
+
+    run_id: int
+    artifact_id: int

@@ -27,7 +27,7 @@ from wbserver.ports import BlobStore, MetadataStore
 
 LOG_PAGE = 2000
 MAX_LINE = 2**31 - 1  # line numbers are 32-bit columns
-MAX_FILES = 1000
+MAX_FILES = 10_000  # the files tab opens folders lazily: ten thousand rows stay cheap
 MAX_ARTIFACTS = 200
 
 
@@ -86,18 +86,18 @@ def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, ent
         "summary": flat_items(run.summary, unwrap=False),
         "media_keys": {k for k, _v in flat_items(run.summary, unwrap=False, media_only=True)},
         "metrics": numeric_keys(run),
-        "files": run_files(store, links, run),
+        "files_tree": run_files(store, links, run),
         "logged": _artifacts(store, run, viewer=viewer, output=True),
         "used": _artifacts(store, run, viewer=viewer, output=False),
     }
 
 
-def run_files(store: MetadataStore, links: Links, run: Run) -> list[dict[str, Any]]:
+def run_files(store: MetadataStore, links: Links, run: Run) -> list[list[Any]]:
+    """The run's files for the files tree: [path, size, signed download URL, None]."""
     page = store.list_run_files(run.id, names=None, pattern=None, after=None, first=MAX_FILES)
-    return [{"name": f.name, "size": f.size_bytes or 0,
-             "url": links.blobs.download_url(run_file_key(run.id, f.name),
-                                             base_url=links.base_url,
-                                             expires_in=links.expires_in)}
+    return [[f.name, f.size_bytes or 0,
+             links.blobs.download_url(run_file_key(run.id, f.name), base_url=links.base_url,
+                                      expires_in=links.expires_in), None]
             for f in sorted(page.files, key=lambda f: f.name)]
 
 

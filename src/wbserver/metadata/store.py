@@ -27,6 +27,7 @@ from wbserver.metadata.gauge_rows import GaugeRows
 from wbserver.metadata.history_rows import HistoryRows
 from wbserver.metadata.inserted import inserted_id
 from wbserver.metadata.lease_rows import LeaseRows
+from wbserver.metadata.lineage_rows import LineageRows
 from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
@@ -40,7 +41,7 @@ from wbserver.metadata.workspace_rows import WorkspaceRows
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
                ArtifactBrowseRows, ArtifactLinkRows, RunBrowseRows, NotifyRows, StorageRows,
-               RunSearchRows, GaugeRows, LeaseRows, SweepRows, WorkspaceRows):
+               RunSearchRows, GaugeRows, LeaseRows, SweepRows, WorkspaceRows, LineageRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

@@ -28,7 +28,9 @@ JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update p
             "could not save layout:", "no viewer yet for",
             "step", "Steps", "Filter rows", "Previous page", "Next page", "rows",
             "page", "Histograms over steps", "Latest histogram", "Values", "Preview",
-            "Chart preset not known here; its table:")
+            "Chart preset not known here; its table:", "file", "files", "Show more", "run",
+            "nodes", "No lineage: no run logged or used artifacts here.",
+            "a limit cut the graph: open a node to see further")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -13,7 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.domain import browse, chart_data, compare, media, media_tables, run_details
+from wbserver.domain import (
+    browse,
+    chart_data,
+    compare,
+    lineage,
+    media,
+    media_tables,
+    run_details,
+)
 from wbserver.domain.files import run_file_key
 from wbserver.domain.models import User
 from wbserver.domain.run_table import parse_run_query
@@ -218,3 +226,31 @@ def _read_blob(svc: Any, key: str) -> bytes:
     except FileNotFoundError:
         raise NotFound("no such file") from None
     return bytes(out)
+
+
+def _limits(request: Request) -> tuple[int, int]:
+    """?hops=1..6 and ?nodes=1..200 of a lineage graph."""
+    q = request.query_params
+    return (lineage.parse_limit(q.get("hops"), name="hops", default=lineage.DEFAULT_HOPS,
+                                most=lineage.MAX_HOPS),
+            lineage.parse_limit(q.get("nodes"), name="nodes", default=lineage.DEFAULT_NODES,
+                                most=lineage.MAX_NODES))
+
+
+@json_endpoint
+async def run_lineage(request: Request, user: User) -> Any:
+    """The lineage graph around a run (?hops=1..6, ?nodes=1..200)."""
+    hops, cap = _limits(request)
+    return await run_in_threadpool(lambda: lineage.run_lineage(
+        services(request).store, viewer=user, name=request.path_params["run"],
+        hops=hops, cap=cap, **_where(request)))
+
+
+@json_endpoint
+async def version_lineage(request: Request, user: User) -> Any:
+    """The lineage graph around an artifact version (?hops=1..6, ?nodes=1..200)."""
+    hops, cap = _limits(request)
+    p = request.path_params
+    return await run_in_threadpool(lambda: lineage.version_lineage(
+        services(request).store, viewer=user, type_name=p["type"], name=p["name"],
+        version=p["version"], hops=hops, cap=cap, **_where(request)))

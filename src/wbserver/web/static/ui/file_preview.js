@@ -90,9 +90,9 @@
   const api = "/_ui/" + WB.enc(info.entity) + "/" + WB.enc(info.project) + "/runs/" + WB.enc(info.run);
   const urls = M.urls(api);
   const target = document.getElementById("file-preview");
-  document.querySelectorAll("#files-table tbody tr[data-name]").forEach(function (row) {
-    const name = row.dataset.name;
-    if (!(TEXT.test(name) || IMAGE.test(name)) || Number(row.dataset.size) > MAX) return;
+  /* a Preview button for a file the page can show (file_tree.js puts it in the file's row) */
+  WB.filePreview = function (name, size) {
+    if (!(TEXT.test(name) || IMAGE.test(name)) || Number(size) > MAX) return null;
     const button = M.el("button", { type: "button", className: "secondary small preview", textContent: WB.t("Preview") });
     button.addEventListener("click", function () {
       target.hidden = false;
@@ -101,7 +101,7 @@
         target.replaceChildren(M.el("p", { className: "muted", textContent: WB.t("could not load:") + " " + err.message }));
       });
     });
-    row.lastElementChild.append(" ", button);
-  });
+    return button;
+  };
   M.markdown = markdown;
 })();

@@ -175,7 +175,9 @@ def test_run_page_shows_overview_files_and_artifacts(api):
     html = api.client.get("/alice/proj/runs/r1").text
     assert "<td>lr</td><td>0.25</td>" in html and "<td>net.depth</td><td>3</td>" in html
     assert "<td>best</td><td>0.9</td>" in html and "baseline" in html
-    assert "model.txt" in html and "7 Bytes" in html
+    tree = json.loads(html.split('id="files-data">')[1].split("</script>")[0])
+    assert [(f[0], f[1]) for f in tree["files"]] == [("model.txt", 7)]
+    assert 'data-url="/_ui/alice/proj/runs/r1/lineage"' in html
     assert "/alice/proj/artifacts/dataset/data/v0" in html
     assert '"metrics": ["acc", "loss"]' in html
 
@@ -199,8 +201,10 @@ def test_artifact_pages_by_type_collection_and_version(api):
     assert "data:v0" in page and "&#34;rows&#34;: 3" in page
     assert 'id="logged-by"><a href="/alice/proj/runs/r1"' in page
     assert 'href="/alice/proj/runs/r2"' in page.split('id="used-by"')[1]
-    download = page.split('id="artifact-files"')[1].split('<a href="', 1)[1].split('"', 1)[0]
-    parts = urlsplit(download.replace("&amp;", "&"))
+    tree = json.loads(page.split('id="files-data">')[1].split("</script>")[0])
+    assert [(f[0], f[1]) for f in tree["files"]] == [("a.txt", 5)]
+    parts = urlsplit(tree["files"][0][2])
+    assert 'data-url="/_ui/alice/proj/artifacts/dataset/data/v0/lineage"' in page
     assert api.client.get(parts.path + "?" + parts.query).content == b"alpha"
     assert api.client.get("/alice/proj/artifacts/model/data/v0").status_code == 404
     assert api.client.get("/alice/proj/artifacts/dataset/data/v9").status_code == 404

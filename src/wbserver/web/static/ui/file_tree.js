@@ -47,6 +47,8 @@
     return (u ? n.toFixed(1) : String(n)) + " " + units[u];
   }
 
+  function count(n) { return n + " " + (n === 1 ? WB.t("file") : WB.t("files")); }
+
   function el(tag, props, children) {
     const node = document.createElement(tag);
     Object.assign(node, props || {});
@@ -68,7 +70,7 @@
     const name = el("td", {}, [toggle]);
     indent(name, depth);
     const row = el("tr", { className: "folder" }, [name,
-      el("td", { className: "muted small", textContent: dir.count + " " + WB.t(dir.count === 1 ? "file" : "files") }),
+      el("td", { className: "muted small", textContent: count(dir.count) }),
       el("td", { textContent: size(dir.size) })]);
     row.dataset.path = dir.path;
     row.dataset.depth = String(depth);
@@ -132,7 +134,7 @@
   const root = build(files);
   const body = table.tBodies[0];
   const summary = document.getElementById("files-summary");
-  if (summary && root.count) summary.textContent = root.count + " " + WB.t(root.count === 1 ? "file" : "files") + ", " + size(root.size);
+  if (summary && root.count) summary.textContent = count(root.count) + ", " + size(root.size);
   if (!root.count) return;
   body.replaceChildren();
   const start = el("tr", { hidden: true });

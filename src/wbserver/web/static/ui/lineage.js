@@ -10,7 +10,7 @@
   const svg = document.getElementById("lineage-graph");
   const status = document.getElementById("lineage-status");
   const NS = "http://www.w3.org/2000/svg";
-  const W = 180, H = 46, GAP_X = 70, GAP_Y = 22, PAD = 12, MORE = 16;
+  const W = 150, H = 46, GAP_X = 56, GAP_Y = 22, PAD = 12, MORE = 16;
 
   function make(tag, attrs, text) {
     const node = document.createElementNS(NS, tag);
@@ -90,9 +90,9 @@
                                "data-label": n.label, "data-kind": n.kind });
       link.append(make("title", {}, n.label + " · " + n.project));
       link.append(make("rect", { x: p.x, y: p.y, width: W, height: H, rx: n.kind === "run" ? 6 : 2 }));
-      link.append(make("text", { x: p.x + 10, y: p.y + 19, class: "lineage-label" }, clip(n.label, 24)));
+      link.append(make("text", { x: p.x + 10, y: p.y + 19, class: "lineage-label" }, clip(n.label, 20)));
       const kind = n.kind === "run" ? WB.t("run") + (n.detail ? " · " + n.detail : "") : n.detail;
-      link.append(make("text", { x: p.x + 10, y: p.y + 36, class: "lineage-detail" }, clip(kind, 28)));
+      link.append(make("text", { x: p.x + 10, y: p.y + 36, class: "lineage-detail" }, clip(kind, 23)));
       svg.append(link);
       if (n.more) {
         const more = make("a", { href: n.url, class: "lineage-more", "data-more": String(n.more) });

@@ -204,7 +204,13 @@ def test_file_previews_show_text_json_yaml_images_and_safe_markdown(media_run, n
     assert json.loads(preview.locator("pre").inner_text()) == json.loads(JSON_TEXT)
     preview.screenshot(path=str(ARTIFACTS / "media-preview-json.png"))
     assert preview.locator("pre").inner_text().startswith('{\n  "b"')
-    name = page.locator("#files-table tr[data-name$='.png']").first.get_attribute("data-name")
+    # an image under media/images/: its folders open in the files tree first
+    name = page.evaluate("JSON.parse(document.getElementById('files-data').textContent)"
+                         ".files.map(f => f[0]).find(n => n.endsWith('.png'))")
+    parts = name.split("/")
+    for depth in range(1, len(parts)):
+        folder = "/".join(parts[:depth])
+        page.locator(f'#files-table tr.folder[data-path="{folder}"] .tree-toggle').click()
     open_preview(name)
     wait_js(page, "document.querySelector('#file-preview img').naturalWidth > 0", server)
     preview.screenshot(path=str(ARTIFACTS / "media-preview-image.png"))

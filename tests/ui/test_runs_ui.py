@@ -153,7 +153,8 @@ def test_pages_table_charts_compare_and_artifacts(filled, new_page):
     page.click("a:has-text('corpus')")
     page.click("a:has-text('v0')")
     assert "best" in page.inner_text("#aliases")
-    assert "a.txt" in page.inner_text("#artifact-files")
+    wait_js(page, "document.getElementById('files-table').dataset.ready === '1'", server)
+    assert "a.txt" in page.inner_text("#files-table")
     assert not page.is_visible("#confirm-delete")  # behind its confirmation step
     page.click("#delete-version summary")
     assert page.is_visible("#confirm-delete") and page.is_visible("input[name=delete_aliases]")

@@ -235,13 +235,15 @@ class RunSearchRows:
         they are read from the (project_id, path, kind, num, run_id) index in its order and
         checked against the filter: no sort of every matching run. Only a window of the index
         is read, so a filter that matches few runs costs a bounded scan before the general
-        plan takes over. SQLite only: MariaDB turns the check into a semi-join driven by the
-        runs and sorts them all, which is slower than the general plan there."""
+        plan takes over. MySQL/MariaDB would turn that check into a semi-join driven by the
+        runs and sort them all: there the window is read first and checked in a second
+        query (`_top_numbers_in_window`)."""
         order = plan.order
-        if self.engine.dialect.name != "sqlite" or order.kind != "val" or count <= 0 \
-                or _reads_username(plan):
+        if order.kind != "val" or count <= 0 or _reads_username(plan):
             return None
         window = TOP_WINDOW_PER_ROW * count + TOP_WINDOW_EXTRA
+        if self.engine.dialect.name != "sqlite":
+            return self._top_numbers_in_window(conn, project_id, plan, count, window)
         s = _S
         ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
@@ -258,6 +260,36 @@ class RunSearchRows:
             rows = conn.execute(select(s.c.run_id, s.c.num).where(*of_kind, matches)
                                 .order_by(*ordered).limit(count)).all()
             if len(rows) < count and bound is not None:
+                return None  # more of this kind beyond the window: the general plan decides
+            found += rows
+        if len(found) < count:
+            return None  # the page reaches the strings and the runs without a value
+        found.sort(key=lambda row: (row.num, row.run_id), reverse=order.descending)
+        return [int(row.run_id) for row in found[:count]]
+
+    def _top_numbers_in_window(self, conn: Connection, project_id: int, plan: Plan,
+                               count: int, window: int) -> list[int] | None:
+        """`_top_numbers` in two steps (MySQL/MariaDB): the first `window` index entries of
+        each kind in the order, then which of their runs the filter keeps (primary key
+        lookups, each condition an index seek per run)."""
+        order = plan.order
+        s = _S
+        ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
+        filtered = plan.where[0] != "true"
+        found: list[Any] = []
+        for kind in (NUMBER, BOOL):  # one index range each; merged below
+            entries: list[Any] = conn.execute(select(s.c.run_id, s.c.num).where(
+                s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind)
+                .order_by(*ordered).limit(window)).all()
+            if filtered and entries:
+                keep = set(conn.execute(select(t.runs.c.id).where(
+                    t.runs.c.id.in_([row.run_id for row in entries]),
+                    t.runs.c.project_id == project_id,
+                    self._where(plan.where, project_id, per_run=True))).scalars())
+                entries = [row for row in entries if row.run_id in keep] + (
+                    [] if len(entries) < window else [None])  # None: more lie beyond
+            rows = [row for row in entries[:count] if row is not None]
+            if len(rows) < count and len(entries) > len(rows):
                 return None  # more of this kind beyond the window: the general plan decides
             found += rows
         if len(found) < count:

@@ -278,9 +278,9 @@ class RunSearchRows:
         filtered = plan.where[0] != "true"
         found: list[Any] = []
         for kind in (NUMBER, BOOL):  # one index range each; merged below
-            entries: list[Any] = conn.execute(select(s.c.run_id, s.c.num).where(
+            entries: list[Any] = list(conn.execute(select(s.c.run_id, s.c.num).where(
                 s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind)
-                .order_by(*ordered).limit(window)).all()
+                .order_by(*ordered).limit(window)))
             if filtered and entries:
                 keep = set(conn.execute(select(t.runs.c.id).where(
                     t.runs.c.id.in_([row.run_id for row in entries]),

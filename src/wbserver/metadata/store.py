@@ -69,6 +69,11 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def connections_in_use(self) -> int:
+        """Database connections checked out of the pools now (writes', and reads' on MySQL)."""
+        pools = {id(e.pool): e.pool for e in (self.engine, self._reader)}.values()
+        return sum(int(getattr(pool, "checkedout", lambda: 0)()) for pool in pools)
+
     def close(self) -> None:
         if self._fast is not None:
             self._fast.close()

@@ -412,8 +412,17 @@ artifacts = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("committed_at", Timestamp, nullable=True),
+    # how the manifest is built: NULL/FULL as uploaded, INCREMENTAL on top of the base
+    # version's, PATCH from the patches its writers uploaded (numbered 1..manifest_patches)
+    Column("manifest_type", String(16), nullable=True),
+    Column("base_artifact_id", BigInteger, nullable=True),
+    Column("manifest_patches", Integer, nullable=False, default=0, server_default="0"),
+    Column("distributed_id", String(128), nullable=True),  # shared by a distributed version
+    Column("ttl_duration_seconds", BigInteger, nullable=True),  # NULL inherit, -2 off, > 0
     UniqueConstraint("sequence_id", "version_index"),
     Index(None, "sequence_id", "state", "digest"),
+    Index(None, "sequence_id", "distributed_id"),
+    Index(None, "ttl_duration_seconds"),
     Index(None, "created_by_run_id"),
 )
 

@@ -13,6 +13,7 @@ from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_models import (
     COMMITTED,
     LATEST,
+    TTL_INHERIT,
     Artifact,
     ArtifactAlias,
     ArtifactSequence,
@@ -140,8 +141,9 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
                    "updatedAt": "updated_at", "historyStep": "history_step"}),
         "id": lambda a, _i: encode_id("Artifact", a.id),
         "commitHash": lambda a, _i: a.digest[:20] if a.state == COMMITTED else None,
-        "ttlDurationSeconds": lambda _a, _i: -1,
-        "ttlIsInherited": lambda _a, _i: True,
+        "ttlDurationSeconds": lambda a, _i: TTL_INHERIT if a.ttl_duration_seconds is None
+        else a.ttl_duration_seconds,
+        "ttlIsInherited": lambda a, _i: a.ttl_duration_seconds is None,
         "tags": lambda a, _i: [{"id": _tag_id(a.id, name), "name": name} for name in a.tags],
         "aliases": _aliases,
         "artifactType": _type,

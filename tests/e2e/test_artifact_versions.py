@@ -8,7 +8,9 @@ back through a fresh wandb.Api() (clients/artifact_versions.py says what it does
   every piece), where the server used to keep only the last upload;
 - references (file://, http://) are listed in the files the client downloads, so that
   `download()` fetches them instead of skipping them silently;
-- a TTL set before logging and changed with `.save()` reads back as the client set it.
+- a TTL set before logging and changed with `.save()` reads back as the client set it;
+- a run that logs an existing version (the public API's `Run.log_artifact`) lists it among
+  its outputs.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def test_incremental_draft_distributed_references_and_ttl(client: Client):
     assert refs["downloaded"] == {"local.txt": "on this machine\n",
                                   "remote/web.txt": "over http\n",
                                   "stored.txt": "kept here\n"}
+
+    # run 2 logged "plain:v0" (made by run 1) through the public API: one of its outputs now
+    assert out["outputs"] == ["dist:v0", "draft:v1", "inc:v1", "plain:v0"]
 
     assert out["ttl"] == {"logged": [DAYS * 86400.0, False], "none": [None, False],
                           "hours": [5 * 3600.0, False], "inherit": [None, True],

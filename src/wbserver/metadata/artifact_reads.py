@@ -219,7 +219,9 @@ class ArtifactReads:
                       first: int) -> tuple[list[Artifact], bool, int]:
         """Versions a run logged (output) or used (input), oldest first, cursor-paged by id."""
         if output:
-            where = [A.created_by_run_id == run_id, A.state == COMMITTED]
+            outs = t.artifact_outputs.c
+            also = select(outs.artifact_id).where(outs.run_id == run_id)
+            where = [(A.created_by_run_id == run_id) | A.id.in_(also), A.state == COMMITTED]
         else:
             U = t.artifact_usages.c
             used = select(U.artifact_id).where(U.run_id == run_id)

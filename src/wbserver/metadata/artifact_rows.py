@@ -70,11 +70,17 @@ class ArtifactRows(ArtifactReads):
                 raise InvalidInput(f"artifact {spec.sequence_name!r} already exists with type "
                                    f"{kind!r}, not {spec.type_name!r}")
             latest = self._latest_in(conn, sequence_id)
+            run_id = None
+            if spec.run_name:
+                run_id = conn.execute(select(t.runs.c.id).where(
+                    t.runs.c.project_id == project_id, t.runs.c.name == spec.run_name)).scalar()
             if spec.distributed_id:  # the runs of a distributed version share it until commit
                 shared = conn.execute(select(A.id).where(
                     A.sequence_id == sequence_id, A.distributed_id == spec.distributed_id,
                     A.state == PENDING).order_by(A.id).limit(1)).scalar()
                 if shared is not None:
+                    if run_id is not None:
+                        _record_output(conn, int(shared), int(run_id))
                     return self._artifact_in(conn, int(shared)), latest, False
             elif spec.dedupe:
                 same = conn.execute(select(A.id).where(
@@ -83,11 +89,9 @@ class ArtifactRows(ArtifactReads):
                 if same is not None:
                     _set_aliases(conn, sequence_id, int(same),
                                  [a for a in spec.aliases if a != LATEST])
+                    if run_id is not None:
+                        _record_output(conn, int(same), int(run_id))
                     return self._artifact_in(conn, int(same)), latest, False
-            run_id = None
-            if spec.run_name:
-                run_id = conn.execute(select(t.runs.c.id).where(
-                    t.runs.c.project_id == project_id, t.runs.c.name == spec.run_name)).scalar()
             now = utcnow()
             artifact_id = inserted_id(conn.execute(t.artifacts.insert().values(
                 sequence_id=sequence_id, state=PENDING, digest=spec.digest,
@@ -346,6 +350,21 @@ def _unreferenced(cutoff: datetime) -> Any:
                      | ((A.state == PENDING) & (A.updated_at >= cutoff))))
     return (select(B.md5, B.size).where(B.referenced_at < cutoff, ~in_use.exists())
             .order_by(B.md5))
+
+
+def _record_output(conn: Connection, artifact_id: int, run_id: int) -> None:
+    """The version is an output of this run too (unless the run created it)."""
+    out = t.artifact_outputs.c
+    maker = conn.execute(select(A.created_by_run_id).where(A.id == artifact_id)).scalar()
+    if maker == run_id or conn.execute(select(out.run_id).where(
+            out.artifact_id == artifact_id, out.run_id == run_id)).first():
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(t.artifact_outputs.insert().values(
+                artifact_id=artifact_id, run_id=run_id, created_at=utcnow()))
+    except IntegrityError:  # the same request, retried concurrently
+        pass
 
 
 def _get_or_create(conn: Connection, table: Any, *, project_id: int, name: str,

@@ -473,6 +473,17 @@ blob_stores = Table(
     Column("created_at", Timestamp, nullable=False),
 )
 
+# Runs that logged a committed version they did not create: a CreateArtifact from the run
+# whose digest matched the version (e.g. the public API's Run.log_artifact of an existing
+# version). The version is an output of that run too; `created_by_run_id` stays its maker.
+artifact_outputs = Table(
+    "artifact_outputs", metadata,
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),
+    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "run_id"),
+)
+
 artifact_usages = Table(
     "artifact_usages", metadata,
     Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),

@@ -9,7 +9,8 @@ Two runs log, in `project`:
          `new_draft()` (a.txt removed, d.txt added); the second piece of "dist", then
          finish_artifact
 Then a fresh wandb.Api() reads each back: manifest entries, `files()`, a download into a
-clean folder, and for "ttl" the TTL, set to none and back to inherited with `.save()`.
+clean folder, and for "ttl" the TTL, set to none and back to inherited with `.save()`;
+run 2 then logs "plain:v0" through the public API (`Run.log_artifact`) and lists its outputs.
 Everything seen goes to OUT; tracebacks fail the process.
 """
 
@@ -93,6 +94,10 @@ def read_back(spec, out):
         out[name] = {"version": art.version, "entries": sorted(art.manifest.entries),
                      "files": sorted(f.name for f in art.files()),
                      "file_count": art.file_count, "downloaded": read_tree(root)}
+    # the public API's Run.log_artifact of an existing version: an output of that run too
+    run = api.run(f"{where}/versions1")
+    run.log_artifact(api.artifact(f"{where}/plain:v0"))
+    out["outputs"] = sorted(a.name for a in api.run(f"{where}/versions1").logged_artifacts())
     try:
         out["ttl"] = read_ttl(api, where)
     except Exception as exc:  # noqa: BLE001 - reported, the test shows it

@@ -11,11 +11,15 @@ incremental manifest extends (`base_artifact_id`), how many patch uploads were h
 `ttl_duration_seconds` keeps the TTL asked for: NULL inherits (this server has no default, so
 nothing expires), -2 turns it off, a positive number of seconds expires the version that
 long after its creation.
+
+`artifact_outputs` records the runs that logged a committed version they did not create (a
+CreateArtifact of theirs deduplicated to it), so that the version is among their outputs.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "0017"
 down_revision = "0014"
@@ -34,9 +38,25 @@ def upgrade() -> None:
         batch.create_index("ix_artifacts_sequence_id_distributed_id",
                            ["sequence_id", "distributed_id"])
         batch.create_index("ix_artifacts_ttl_duration_seconds", ["ttl_duration_seconds"])
+    op.create_table(
+        "artifact_outputs",
+        sa.Column("artifact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  nullable=False),
+        sa.Column("created_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql",
+                                                           "mariadb"), nullable=False),
+        sa.ForeignKeyConstraint(["artifact_id"], ["artifacts.id"],
+                                name="fk_artifact_outputs_artifact_id_artifacts"),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name="fk_artifact_outputs_run_id_runs"),
+        sa.PrimaryKeyConstraint("artifact_id", "run_id", name="pk_artifact_outputs"),
+    )
+    op.create_index("ix_artifact_outputs_run_id", "artifact_outputs", ["run_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_artifact_outputs_run_id", table_name="artifact_outputs")
+    op.drop_table("artifact_outputs")
     with op.batch_alter_table("artifacts") as batch:
         batch.drop_index("ix_artifacts_ttl_duration_seconds")
         batch.drop_index("ix_artifacts_sequence_id_distributed_id")

@@ -225,7 +225,8 @@ class RunRows:
             conn.execute(t.deleted_runs.insert().values(
                 run_id=run_id, project_id=current.project_id, deleted_at=utcnow()))
             for table in (t.history_chunks, t.history_segments, t.history_rollups,
-                          t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages):
+                          t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages,
+                          t.artifact_outputs):
                 conn.execute(delete(table).where(table.c.run_id == run_id))
             conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
                          .values(created_by_run_id=None))

@@ -474,8 +474,17 @@ artifacts = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("committed_at", Timestamp, nullable=True),
+    # how the manifest is built: NULL/FULL as uploaded, INCREMENTAL on top of the base
+    # version's, PATCH from the patches its writers uploaded (numbered 1..manifest_patches)
+    Column("manifest_type", String(16), nullable=True),
+    Column("base_artifact_id", BigInteger, nullable=True),
+    Column("manifest_patches", Integer, nullable=False, default=0, server_default="0"),
+    Column("distributed_id", String(128), nullable=True),  # shared by a distributed version
+    Column("ttl_duration_seconds", BigInteger, nullable=True),  # NULL inherit, -2 off, > 0
     UniqueConstraint("sequence_id", "version_index"),
     Index(None, "sequence_id", "state", "digest"),
+    Index(None, "sequence_id", "distributed_id"),
+    Index(None, "ttl_duration_seconds"),
     Index(None, "created_by_run_id"),
 )
 
@@ -545,6 +554,17 @@ blob_stores = Table(
     Column("name", String(512), primary_key=True),
     Column("config", Text, nullable=False),
     Column("created_at", Timestamp, nullable=False),
+)
+
+# Runs that logged a committed version they did not create: a CreateArtifact from the run
+# whose digest matched the version (e.g. the public API's Run.log_artifact of an existing
+# version). The version is an output of that run too; `created_by_run_id` stays its maker.
+artifact_outputs = Table(
+    "artifact_outputs", metadata,
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),
+    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "run_id"),
 )
 
 artifact_usages = Table(

@@ -13,7 +13,9 @@ import sys
 def main(spec_path, out_path):
     with open(spec_path) as f:
         spec = json.load(f)
-    os.environ["WANDB_SWEEP_ID"] = spec["sweep"]  # what `wandb agent` sets for its runs
+    # what `wandb agent` sets for its runs (under a sweep, init's project= is not used)
+    os.environ["WANDB_SWEEP_ID"] = spec["sweep"]
+    os.environ["WANDB_PROJECT"] = spec["project"]
     import wandb
 
     out = {"runs": []}

@@ -189,7 +189,7 @@
   }
 
   function scatter(container, data, chosen) {
-    if (!data.params.length) { note(container, message(data) || WB.t("No config key varies between these runs.")); return { points: 0 }; }
+    if (!data.params.length) { note(container, message(data) || WB.t("No config key varies between these runs.")); return { dots: 0 }; }
     const wrap = document.createElement("div");
     const pick = document.createElement("select");
     pick.className = "scatter-key";
@@ -203,7 +203,7 @@
     const plot = document.createElement("div");
     wrap.append(pick, plot);
     container.appendChild(wrap);
-    const handle = { points: 0, key: pick.value };
+    const handle = { dots: 0, key: pick.value };
     function draw() {
       plot.replaceChildren();
       const param = data.params.find(function (p) { return p.key === pick.value; });
@@ -214,6 +214,14 @@
       const left = 60, right = 16, top = 10, bottom = 40;
       const w = box.width - left - right, h = box.height - top - bottom;
       el("rect", { x: left, y: top, width: w, height: h, fill: "none", stroke: "#ccc" }, box.svg);
+      const pad = function (s) { // keep dots off the frame: 0..1 -> 0.05..0.95
+        const at = s.at;
+        s.at = function (v) { const t = at(v); return t == null ? null : 0.05 + 0.9 * t; };
+        s.ticks = s.ticks.map(function (t) { return [0.05 + 0.9 * t[0], t[1]]; });
+        return s;
+      };
+      pad(xs);
+      pad(ys);
       xs.ticks.forEach(function (t) { text(box.svg, left + t[0] * w, top + h + 14, t[1], "middle", "pc-tick"); });
       ys.ticks.forEach(function (t) { text(box.svg, left - 4, top + (1 - t[0]) * h + 3, t[1], "end", "pc-tick"); });
       text(box.svg, left + w / 2, box.height - 4, param.key, "middle", "pc-name");
@@ -228,10 +236,10 @@
         el("title", {}, dot).textContent = r.displayName + ": " + param.key + " = " + label(r.config[param.key]) +
           ", " + data.metric + " = " + num(r.metric);
       });
-      handle.points = dots.childElementCount;
+      handle.dots = dots.childElementCount;
       handle.key = param.key;
       container.dataset.scatterKey = param.key;
-      container.dataset.points = String(handle.points);
+      container.dataset.dots = String(handle.dots);
     }
     pick.addEventListener("change", draw);
     draw();

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import random
 import statistics
 import tempfile
@@ -77,7 +78,8 @@ def main() -> None:
                           "dropout": rnd.uniform(0, 0.5), "layers": rnd.choice([1, 2, 3, 4, 6, 8]),
                           "width": rnd.choice([64, 128, 256, 512]), "wd": rnd.uniform(0, 0.01),
                           "warmup": rnd.choice([0, 100, 500])}
-                loss = 2 + abs(values["lr"] - 1e-3) * 50 + rnd.gauss(0, 0.05)
+                loss = (2 + 0.3 * abs(math.log10(values["lr"]) + 3) + 0.4 * values["dropout"]
+                        + rnd.gauss(0, 0.05))
                 gql(UPSERT_RUN, name=f"r{i:03d}", sweep=sweep,
                     config=json.dumps({k: {"value": v} for k, v in values.items()}),
                     summary=json.dumps({"val/loss": loss, "val/acc": rnd.random()}))

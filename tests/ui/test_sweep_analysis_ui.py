@@ -81,6 +81,15 @@ def test_sweep_analysis_charts(tmp_path, new_page):
         watched.shot("analysis")
         page.locator("#sweep-charts").screenshot(path=str(watched_path(watched, "charts")))
 
+        # in Spanish: the page's and the script's texts
+        page.context.add_cookies([{"name": "lang", "value": "es", "url": server.url}])
+        page.reload()
+        wait_until(page, "document.body.dataset.analysed === '1'")
+        assert "Importancia de los parámetros" in page.inner_text("#sweep-charts")
+        assert page.locator("#sweep-importance th").all_inner_texts() == [
+            "Parámetro", "Importancia", "Correlación"]
+        page.context.add_cookies([{"name": "lang", "value": "en", "url": server.url}])
+
         # the same charts as workspace panels over the shown runs
         page.goto(f"{server.url}/alice/sw")
         wait_until(page, "document.body.dataset.loaded === '1'")

@@ -199,6 +199,8 @@ def main() -> None:
     parser.add_argument("--no-mlflow", action="store_true", help="only wbserver")
     parser.add_argument("--mlflow-python", default=None,
                         help="a Python with mlflow installed (default: this one)")
+    parser.add_argument("--no-sqlite", action="store_true",
+                        help="skip wbserver on SQLite (with --mysql: only MariaDB)")
     parser.add_argument("--mysql", default=None,
                         help="also run wbserver on this MariaDB/MySQL server "
                              "(mysql://user:pass@host:port; a fresh database is made)")
@@ -216,7 +218,8 @@ def main() -> None:
         if not args.no_mlflow:
             results["mlflow"] = measure_mlflow(work / "mlflow", size,
                                                args.mlflow_python or sys.executable)
-        results["SQLite"] = measure_wbserver(work / "sqlite", size, None)
+        if not args.no_sqlite:
+            results["SQLite"] = measure_wbserver(work / "sqlite", size, None)
         if args.mysql:
             results["MariaDB"] = measure_wbserver(work / "mariadb", size, args.mysql)
     finally:

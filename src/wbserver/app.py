@@ -333,7 +333,7 @@ def process_metrics(services: Services) -> Metrics:
     return Metrics(Gauges(
         outbox_depth=store.outbox_depth,
         upload_backlog=lambda: store.upload_backlog(now=utcnow()),
-        pool_in_use=lambda: int(getattr(store.engine.pool, "checkedout", lambda: 0)())))
+        pool_in_use=store.connections_in_use))
 
 
 def app_factory() -> Starlette:

@@ -503,6 +503,9 @@ TABLE: list[Row] = [
     P("GET /{entity}/{project}/sweeps/{sweep}", "read", page(
         "GET", lambda w, who, vis: "/{}/{}/sweeps/{}".format(*PROJECTS[vis],
                                                             _fresh_sweep(w, vis)["name"]))),
+    P("GET /_ui/{entity}/{project}/sweeps/{sweep}/analysis", "read", page(
+        "GET", lambda w, who, vis: "/_ui/{}/{}/sweeps/{}/analysis".format(
+            *PROJECTS[vis], _fresh_sweep(w, vis)["name"]))),
     P("POST /{entity}/{project}/sweeps/{sweep}/state", "write", page(
         "POST", lambda w, who, vis: "/{}/{}/sweeps/{}/state".format(
             *PROJECTS[vis], _fresh_sweep(w, vis)["name"]), lambda w, who, vis: {"action": "pause"})),

@@ -17,7 +17,8 @@ def test_edits_are_checked(api):
                                   "tagsToDelete": [{"tagName": "one"}],
                                   "metadata": '{"k": 1}'})["data"]["updateArtifact"]["artifact"]
     assert done == {"description": "desc", "metadata": '{"k": 1}', "tags": [{"name": "two"}]}
-    for change, message in (({"ttlDurationSeconds": 3600}, "TTLs are not supported"),
+    for change, message in (({"ttlDurationSeconds": 0}, "invalid ttlDurationSeconds 0"),
+                            ({"ttlDurationSeconds": -3}, "invalid ttlDurationSeconds -3"),
                             ({"metadata": "[1]"}, "metadata must be a JSON object"),
                             ({"tagsToAdd": [{"tagName": "a/b"}]}, "invalid tag 'a/b'")):
         body = api.gql(UPDATE, expect=400, input={"artifactID": art, **change})

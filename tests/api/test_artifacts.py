@@ -132,7 +132,8 @@ def test_retries_are_idempotent(api):
 def test_update_manifest_and_references(api):
     api.upsert("r1")
     logged = log_version(api, "refs", {"local.txt": b"x"}, type_name="model",
-                         refs={"remote/obj.bin": "s3://bucket/obj.bin"}, commit=False)
+                         refs={"remote/obj.bin": "s3://bucket/obj.bin",
+                               "other/t.json": "wandb-artifact://0a1b/t.json"}, commit=False)
     manifest_id = api.gql(UPDATE_MANIFEST, artifactManifestID=encode_manifest(logged["id"]),
                           digest="abc", baseArtifactID=None, includeUpload=True)
     assert manifest_id["data"]["updateArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
@@ -140,8 +141,18 @@ def test_update_manifest_and_references(api):
                          ["file"]["uploadUrl"]), content=logged["manifest"])
     api.gql(COMMIT, artifactID=logged["id"])
     art = membership(api, "refs:latest")["artifact"]
-    assert art["fileCount"] == 2 and art["artifactType"]["name"] == "model"
-    assert sorted(file_urls(api, "refs", "v0")) == ["local.txt"]  # references stay in the manifest
+    assert art["fileCount"] == 3 and art["artifactType"]["name"] == "model"
+    # the client downloads what this lists (cause 7), references into other artifacts too
+    urls = file_urls(api, "refs", "v0")
+    assert urls["remote/obj.bin"] == "s3://bucket/obj.bin" and sorted(urls) == [
+        "local.txt", "other/t.json", "remote/obj.bin"]
+    listed = api.gql(ARTIFACT_MEMBERSHIP_FILES_GQL, entity="alice", project="proj",
+                     collection="refs", alias="v0", fileNames=None, cursor=None,
+                     perPage=10)["data"]
+    ArtifactMembershipFiles.model_validate(listed)
+    nodes = {e["node"]["name"]: e["node"] for e in
+             listed["project"]["artifactCollection"]["artifactMembership"]["files"]["edges"]}
+    assert nodes["remote/obj.bin"]["url"] is None and nodes["remote/obj.bin"]["sizeBytes"] == 7
     manifest = api.gql(FETCH_ARTIFACT_MANIFEST_GQL, id=logged["id"])["data"]["artifact"]
     body = json.loads(api.client.get(local(manifest["currentManifest"]["file"]["directUrl"])).content)
     assert body["contents"]["remote/obj.bin"]["ref"] == "s3://bucket/obj.bin"

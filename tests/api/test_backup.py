@@ -174,3 +174,44 @@ def test_a_backup_of_an_older_schema_is_migrated_and_a_newer_one_refused(
         if admin is not None:
             with admin.cursor() as cursor:  # type: ignore[attr-defined]
                 cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")
+
+
+def test_a_restore_never_gives_a_deleted_runs_id_again(
+        api: Api, app: object, database: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run ids are never reused (migration 0013). Loading rows with their ids left MariaDB's
+    AUTO_INCREMENT at the highest live run + 1: the newest run, deleted before the backup,
+    gave its id to the first run made after a restore."""
+    from sqlalchemy import text
+
+    for name in ("r1", "r2", "r3"):
+        api.upsert(name)
+    store = app.state.services.store  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        ids = {name: id_ for name, id_ in conn.execute(text("SELECT name, id FROM runs"))}
+    store.delete_run(ids["r3"])
+    _env(monkeypatch, database)
+    backup = tmp_path / "backup"
+    assert main(["backup", str(backup), "--data-dir", str(tmp_path / "data"), "--quiet"]) == 0
+    target = tmp_path / "restored"
+    restore_env = dict(database)
+    admin = None
+    if database:
+        restore_env["MYSQL"], admin = _fresh_mysql()
+        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
+    try:
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
+        restored_app = create_app(SettingsSource(environ=restore_env,
+                                                 overrides={"data_dir": str(target)}))
+        try:
+            with TestClient(restored_app) as client:
+                Api(client, api.key).upsert("r4")
+            with restored_app.state.services.store.engine.connect() as conn:
+                new_id = conn.execute(text("SELECT id FROM runs WHERE name = 'r4'")).scalar_one()
+            assert new_id > ids["r3"] > ids["r2"]
+        finally:
+            restored_app.state.services.store.close()
+    finally:
+        if admin is not None:
+            with admin.cursor() as cursor:  # type: ignore[attr-defined]
+                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")

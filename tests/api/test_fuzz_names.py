@@ -74,18 +74,12 @@ def test_project_and_run_names_never_get_a_5xx_and_read_back_as_written(api):
 
 @pytest.mark.parametrize("first, second", [("Run", "run"), ("\U0001F680", "\U0001F389"),
                                            ("a\U00010000", "a\U000C3C86")])
-def test_names_that_differ_only_in_case_or_beyond_the_bmp_stay_apart(
-        request, api, database, first, second):
+def test_names_that_differ_only_in_case_or_beyond_the_bmp_stay_apart(api, first, second):
     """Found by the fuzz tests here: on MySQL/MariaDB, run and file names (and project and
-    entity names) compare with the database's default collation, which ignores case and
+    entity names) compared with the database's default collation, which ignores case and
     takes every character beyond the BMP (emoji among them) for equal: a second run was
-    written into the first, and a second file name failed with a 500. SQLite compares
-    byte-wise. Until those columns are made binary (as migration 0010 did for history keys),
-    a strict xfail records the bug on MariaDB, and fails once it is fixed."""
-    if database:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="MySQL/MariaDB name columns use a case- and emoji-blind "
-                                "collation"))
+    written into the first, and a second file name failed with a 500. Migration 0015 made
+    those columns utf8mb4_bin; SQLite always compared byte-wise."""
     for name in (first, second):
         api.upsert(name, project="collide")
     for name in (first, second):

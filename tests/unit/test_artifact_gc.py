@@ -145,3 +145,38 @@ def test_staged_uploads_of_a_version_deleted_before_its_commit_go(env):
     assert blobs.local_path(staging_key(art.id, md5(a))) is None
     assert blobs.local_path(manifest_upload_key(art.id)) is None
     assert on_disk(env, a)  # alice's committed content stays
+
+
+def test_versions_past_their_ttl_are_deleted_then_freed(env):
+    """A TTL counts from the version's creation; the pass deletes the version (aliases and
+    all, as W&B does), `latest` moves back, and its content is freed like a deleted
+    version's. Versions without a TTL of their own (inherited, or turned off) stay."""
+    from wbserver.domain.artifact_edits import ArtifactChange, update_artifact
+    from wbserver.domain.artifact_gc import expire_versions
+
+    store, blobs, user = env
+    kept, _ = log(env, "data", {"a": b"kept"})
+    short, _ = log(env, "data", {"b": b"short-lived"})
+    store.add_artifact_aliases(short.id, ["best"])
+    off, _ = log(env, "other", {"c": b"no ttl"})
+    update_artifact(store, viewer=user, artifact_id=short.id,
+                    change=ArtifactChange(ttl_duration_seconds=2 * 3600))
+    update_artifact(store, viewer=user, artifact_id=off.id,
+                    change=ArtifactChange(ttl_duration_seconds=-2))
+    assert store.get_artifact(short.id).ttl_duration_seconds == 7200
+    assert expire_versions(store) == []  # not yet
+
+    later = utcnow() + timedelta(hours=3)
+    dry = collect_garbage(store, blobs, grace_seconds=0, dry_run=True, now=later)
+    assert dry.expired == ["alice/p/data:v1"] and store.get_artifact(short.id).state == "COMMITTED"
+    assert "would delete 1 version(s) past their TTL" in describe(dry)
+    report = collect_garbage(store, blobs, grace_seconds=0, dry_run=False, now=later)
+    assert report.expired == ["alice/p/data:v1"]
+    assert store.get_artifact(short.id).state == "DELETED"
+    assert [m.md5 for m in report.blobs] == [md5(b"short-lived")]
+    assert report.manifests == [manifest_key(short.id)]
+    project = store.get_project_by_id(kept.project_id)
+    assert store.find_artifact(project.id, "data", "latest").id == kept.id
+    assert store.find_artifact(project.id, "data", "best") is None
+    assert store.get_artifact(off.id).state == "COMMITTED"
+    assert expire_versions(store, now=later) == []  # deleting twice is harmless

@@ -6,8 +6,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "wbserver"
 DOMAIN_ALLOWED = ("wbserver.domain", "wbserver.ports", "wbserver.errors")
 # pure computation, no I/O: arrays, JSON, regular expressions, the sweep search engine and
-# the YAML of sweep configs
-DOMAIN_THIRD_PARTY = {"numpy", "orjson", "re2", "sweeps", "yaml"}
+# the YAML of sweep configs, scikit-learn's random forest (sweep parameter importance)
+DOMAIN_THIRD_PARTY = {"numpy", "orjson", "re2", "sweeps", "yaml", "sklearn"}
 
 
 def imports(path: Path) -> set[str]:

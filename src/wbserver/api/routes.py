@@ -80,6 +80,8 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/workspace/layout", workspace_api.save_layout,
           methods=["PUT"]),
     Route("/_ui/{entity}/{project}/panels/{kind}", workspace_api.panel, methods=GET),
+    Route("/_ui/{entity}/{project}/sweeps/{sweep}/analysis", pages_sweeps.sweep_analysis,
+          methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/media", ui_api.run_media, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/media/values", ui_api.media_values, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/media/table", ui_api.media_table, methods=GET),

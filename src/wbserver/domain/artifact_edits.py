@@ -1,5 +1,6 @@
 """Editing a logged version (Artifact.save() after logging): description, metadata, tags,
-aliases. TTLs are not kept by this server: asking for one is refused, not ignored."""
+aliases and TTL (kept as the client reads it back; the artifact GC worker deletes a version
+once its TTL has passed, domain/artifact_gc.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from wbserver.domain.artifact_models import COMMITTED, LATEST, Artifact
 from wbserver.domain.artifacts import (
     check_alias,
     check_tag,
+    check_ttl,
     readable_artifact,
     writable_artifact,
 )
 from wbserver.domain.models import User
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
-
-TTL_INHERIT = -1
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class ArtifactChange:
     tags_to_add: tuple[str, ...] = ()
     tags_to_delete: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] | None = None  # (collection, alias): the full set
-    ttl_duration_seconds: int | None = None
+    ttl_duration_seconds: int | None = None  # None: unchanged; TTL_INHERIT, TTL_DISABLED, > 0
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ def check_metadata(metadata: str | None) -> None:
 def update_artifact(store: MetadataStore, *, viewer: User, artifact_id: int,
                     change: ArtifactChange) -> Artifact:
     artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
-    if change.ttl_duration_seconds not in (None, TTL_INHERIT):
-        raise InvalidInput("artifact TTLs are not supported by this server: leave ttl unset")
+    ttl = None if change.ttl_duration_seconds is None \
+        else check_ttl(change.ttl_duration_seconds)
     check_metadata(change.metadata)
     add = tuple(check_tag(tag) for tag in dict.fromkeys(change.tags_to_add))
     drop = tuple(dict.fromkeys(change.tags_to_delete))
@@ -65,7 +65,9 @@ def update_artifact(store: MetadataStore, *, viewer: User, artifact_id: int,
         _aliases(store, artifact, sorted(wanted - have - {LATEST}), add=True)
         _aliases(store, artifact, sorted(have - wanted), add=False)
     return store.update_artifact(artifact_id, description=change.description,
-                                 metadata=change.metadata, tags_to_add=add, tags_to_delete=drop)
+                                 metadata=change.metadata, tags_to_add=add, tags_to_delete=drop,
+                                 set_ttl=change.ttl_duration_seconds is not None,
+                                 ttl_duration_seconds=ttl)
 
 
 def change_aliases(store: MetadataStore, *, viewer: User, artifact_id: int,

@@ -12,6 +12,16 @@ LATEST = "latest"
 SEQUENCE = "sequence"  # a collection of logged versions
 PORTFOLIO = "portfolio"  # a collection of versions linked from sequences (linkArtifact)
 
+# how a version's manifest is built (createArtifactManifest `type`)
+FULL = "FULL"  # as uploaded
+INCREMENTAL = "INCREMENTAL"  # the base version's entries, then the uploaded ones over them
+PATCH = "PATCH"  # a distributed version: the patches its writers uploaded, in order
+MANIFEST_TYPES = (FULL, INCREMENTAL, PATCH)
+
+# ttlDurationSeconds as the client sends and reads it; a version keeps None for INHERIT
+TTL_INHERIT = -1
+TTL_DISABLED = -2
+
 
 @dataclass(frozen=True)
 class ArtifactSequence:
@@ -65,6 +75,11 @@ class Artifact:
     updated_at: datetime
     aliases: tuple[ArtifactAlias, ...] = ()
     tags: tuple[str, ...] = ()
+    manifest_type: str | None = None  # None: FULL
+    base_artifact_id: int | None = None  # the version an INCREMENTAL manifest extends
+    manifest_patches: int = 0  # patch uploads handed out (PATCH)
+    distributed_id: str | None = None
+    ttl_duration_seconds: int | None = None  # None: inherited; TTL_DISABLED; > 0 seconds
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,8 @@ class NewArtifact:
     dedupe: bool
     user_id: int
     tags: tuple[str, ...] = ()
+    distributed_id: str | None = None
+    ttl_duration_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,7 @@ class GcCandidate:
 class GcReport:
     blobs: list[GcCandidate] = field(default_factory=list)
     manifests: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)  # "entity/project/name:vN" past TTL
     dry_run: bool = True
 
     @property

@@ -19,7 +19,8 @@ from wbserver.ports import BlobInfo, BlobStore, MetadataStore
 MAX_PARTS = 10_000  # S3's limit; Azure takes 50,000 blocks
 
 _CONTENT_KEY = re.compile(r"^artifacts/md5/[0-9a-f]{2}/([0-9a-f]{32})$")
-_MANIFEST_KEY = re.compile(r"^artifacts/manifests/(\d+)/(upload/)?wandb_manifest\.json$")
+_MANIFEST_KEY = re.compile(
+    r"^artifacts/manifests/(\d+)/(upload/(patch-\d+/)?)?wandb_manifest\.json$")
 _STAGING_KEY = re.compile(r"^artifacts/staging/(\d+)/([0-9a-f]{32})$")
 
 
@@ -34,6 +35,12 @@ def manifest_key(artifact_id: int) -> str:
 def manifest_upload_key(artifact_id: int) -> str:
     """Where the client PUTs a pending version's manifest (never read once committed)."""
     return f"artifacts/manifests/{artifact_id}/upload/wandb_manifest.json"
+
+
+def manifest_patch_key(artifact_id: int, number: int) -> str:
+    """Where a writer of a distributed version PUTs its patch number `number` (1, 2, ...);
+    the patches are merged in that order on commit."""
+    return f"artifacts/manifests/{artifact_id}/upload/patch-{number}/wandb_manifest.json"
 
 
 def staging_key(artifact_id: int, md5_hex: str) -> str:

@@ -19,8 +19,13 @@ from wbserver.domain.artifact_content import check_contents, guard_plans
 from wbserver.domain.artifact_models import (
     COMMITTED,
     DELETED,
+    FULL,
+    INCREMENTAL,
     LATEST,
+    PATCH,
     PENDING,
+    TTL_DISABLED,
+    TTL_INHERIT,
     Artifact,
     FilePlan,
     FileSpec,
@@ -32,6 +37,7 @@ from wbserver.domain.artifact_storage import (
     content_md5,
     hashed,
     manifest_key,
+    manifest_patch_key,
     manifest_upload_key,
     md5_b64,
     md5_hex,
@@ -39,7 +45,12 @@ from wbserver.domain.artifact_storage import (
     staged_content,
 )
 from wbserver.domain.files import check_file_name
-from wbserver.domain.manifests import parse_manifest
+from wbserver.domain.manifests import (
+    manifest_digest,
+    manifest_layers,
+    merge_manifests,
+    parse_manifest,
+)
 from wbserver.domain.models import Project, RunKey, User
 from wbserver.domain.names import check_name
 from wbserver.domain.permissions import (
@@ -54,6 +65,7 @@ _ARTIFACT_NAME = re.compile(r"^[-\w]+([ ]*[-.\w]+)*$")
 _VERSION_ALIAS = re.compile(r"^v\d+$")
 MAX_ALIAS = 128
 MAX_TAG = 128
+MAX_TTL = 100 * 366 * 86400  # a century
 _TAG = re.compile(r"^[-\w]+( +[-\w]+)*$")
 
 
@@ -75,6 +87,19 @@ class CreateRequest:
     dedupe: bool = True
     storage_region: str | None = None
     tags: tuple[str, ...] = ()
+    distributed_id: str | None = None
+    ttl_duration_seconds: int | None = None  # as the client sends it (TTL_INHERIT, ...)
+
+
+def check_ttl(seconds: int) -> int | None:
+    """What a version keeps for the client's ttlDurationSeconds: None to inherit (-1),
+    TTL_DISABLED (-2), or a positive number of seconds."""
+    if seconds == TTL_INHERIT:
+        return None
+    if seconds == TTL_DISABLED or 0 < seconds <= MAX_TTL:
+        return seconds
+    raise InvalidInput(f"invalid ttlDurationSeconds {seconds}: a positive number of seconds "
+                       f"(at most {MAX_TTL}), -1 to inherit or -2 for none")
 
 
 def check_artifact_name(kind: str, value: str) -> str:
@@ -107,6 +132,8 @@ def create_artifact(store: MetadataStore, *, viewer: User,
                                     project=request.project)
     if not request.digest or len(request.digest) > 128:
         raise InvalidInput("digest must be 1-128 characters")
+    if request.distributed_id is not None and not 0 < len(request.distributed_id) <= 128:
+        raise InvalidInput("distributedID must be 1-128 characters")
     if request.storage_region:
         raise InvalidInput(f"storage region {request.storage_region[:64]!r} is not available on "
                            f"this server: it keeps artifacts in its own bucket; leave "
@@ -128,7 +155,10 @@ def create_artifact(store: MetadataStore, *, viewer: User,
         client_id=request.client_id, sequence_client_id=request.sequence_client_id,
         run_name=request.run_name, history_step=request.history_step,
         dedupe=request.dedupe, user_id=viewer.id,
-        tags=tuple(check_tag(tag) for tag in dict.fromkeys(request.tags)))
+        tags=tuple(check_tag(tag) for tag in dict.fromkeys(request.tags)),
+        distributed_id=request.distributed_id or None,
+        ttl_duration_seconds=None if request.ttl_duration_seconds is None
+        else check_ttl(request.ttl_duration_seconds))
     artifact, latest, _created = store.create_artifact(spec)
     if (artifact.entity_name, artifact.project_name) != (entity.name, spec.project):
         raise InvalidInput(f"clientID {request.client_id!r} is used by another artifact")
@@ -240,50 +270,75 @@ def complete_multipart(store: MetadataStore, blobs: BlobStore, *, viewer: User,
 
 
 def manifest_upload(store: MetadataStore, blobs: BlobStore, *, viewer: User, artifact_id: int,
-                    digest: str | None, base_url: str,
-                    expires_in: int) -> tuple[Artifact, str, list[str]]:
-    """Where to PUT a pending version's manifest (one per version; a retry gets a fresh
-    URL). The upload key is read on commit only: no URL ever writes a committed manifest."""
-    pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
-    artifact = store.set_artifact_manifest(artifact_id, digest or None)
-    url, headers = blobs.upload_url(manifest_upload_key(artifact_id), base_url=base_url,
-                                    expires_in=expires_in)
+                    digest: str | None, base_url: str, expires_in: int,
+                    manifest_type: str | None = None, base_id: int | None = None,
+                    ) -> tuple[Artifact, str, list[str]]:
+    """Where to PUT a pending version's manifest (a retry gets a fresh URL). The upload key
+    is read on commit only: no URL ever writes a committed manifest. createArtifactManifest
+    gives `manifest_type` (and for INCREMENTAL the base version); updateArtifactManifest
+    does not, and for a PATCH version hands out the next patch's own key."""
+    artifact = pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
+    if manifest_type is not None:
+        base = _manifest_base(store, viewer=viewer, artifact=artifact,
+                              manifest_type=manifest_type, base_id=base_id)
+        artifact = store.set_artifact_manifest(artifact_id, digest or None,
+                                               manifest_type=manifest_type,
+                                               base_artifact_id=base)
+        key = manifest_upload_key(artifact_id)
+    elif artifact.manifest_type == PATCH:
+        artifact = store.set_artifact_manifest(artifact_id, digest or None, new_patch=True)
+        key = manifest_patch_key(artifact_id, artifact.manifest_patches)
+    else:
+        artifact = store.set_artifact_manifest(artifact_id, digest or None)
+        key = manifest_upload_key(artifact_id)
+    url, headers = blobs.upload_url(key, base_url=base_url, expires_in=expires_in)
     store.set_manifest_store(artifact_id, blobs.name)
     return artifact, url, headers
 
 
+def _manifest_base(store: MetadataStore, *, viewer: User, artifact: Artifact,
+                   manifest_type: str, base_id: int | None) -> int | None:
+    """The version an INCREMENTAL manifest extends: a committed version of the same
+    collection. A FULL manifest needs none, and a PATCH builds the version from its own
+    patches (the client sends the collection's latest version as base with both)."""
+    if artifact.manifest_type not in (None, manifest_type):
+        raise InvalidInput(f"this version's manifest is {artifact.manifest_type}, not "
+                           f"{manifest_type}")
+    if manifest_type == FULL and artifact.distributed_id:
+        raise InvalidInput("a distributed artifact version is built from PATCH manifests")
+    if manifest_type != INCREMENTAL or base_id is None:
+        return None
+    base = readable_artifact(store, viewer=viewer, artifact_id=base_id)
+    if base.sequence_id != artifact.sequence_id or base.state != COMMITTED:
+        raise InvalidInput("baseArtifactID must name a committed version of the same artifact")
+    return base.id
+
+
 def commit_artifact(store: MetadataStore, blobs: BlobStore, *, viewer: User,
                     artifact_id: int) -> Artifact:
-    """Read the uploaded manifest, check every stored file's content arrived (and that the
-    uploader may have it), keep the manifest where only the server writes, commit."""
+    """Read the uploaded manifest (merged with its base's or from its patches), check every
+    stored file's content arrived (and that the uploader may have it), keep the manifest
+    where only the server writes, commit."""
     artifact = writable_artifact(store, viewer=viewer, artifact_id=artifact_id)
     if artifact.state == COMMITTED:
         return artifact
     if artifact.state == DELETED:
         raise InvalidInput("this artifact version was deleted")
-    uploaded = manifest_upload_key(artifact_id)
-    try:
-        data = b"".join(blobs.open_read(uploaded))
-    except (FileNotFoundError, KeyError):
-        data, uploaded = _legacy_manifest(blobs, artifact_id), ""
+    layers, uploaded = manifest_layers(blobs, artifact)
+    merged = artifact.manifest_type in (INCREMENTAL, PATCH)
+    data = merge_manifests(layers) if merged else layers[0]
     entries = parse_manifest(data)
     staged = check_contents(store, blobs, viewer=viewer, artifact=artifact, entries=entries)
     if uploaded:  # a retried commit finds the manifest where readers will
         blobs.write(manifest_key(artifact_id), [data])
-        blobs.delete(uploaded)
+        for key in uploaded:
+            blobs.delete(key)
         store.set_manifest_store(artifact_id, blobs.name)
-    committed = store.commit_artifact(artifact_id, entries)
+    committed = store.commit_artifact(artifact_id, entries, digest=manifest_digest(data) if (
+        merged and artifact.digest_algorithm in (None, "MANIFEST_MD5")) else None)
     for key in staged:
         blobs.delete(key)
     return committed
-
-
-def _legacy_manifest(blobs: BlobStore, artifact_id: int) -> bytes:
-    """A manifest uploaded before upload keys existed (to the key readers use)."""
-    try:
-        return b"".join(blobs.open_read(manifest_key(artifact_id)))
-    except (FileNotFoundError, KeyError):
-        raise InvalidInput("the artifact's manifest was not uploaded") from None
 
 
 def use_artifact(store: MetadataStore, *, viewer: User, artifact_id: int, run: RunKey,

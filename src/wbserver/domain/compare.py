@@ -14,6 +14,7 @@ from wbserver.domain.models import Project, Run, RunKey, User
 from wbserver.domain.permissions import readable_project
 from wbserver.domain.run_filters import RunView
 from wbserver.domain.run_table import format_value
+from wbserver.domain.sweep_analysis import config_values
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
@@ -67,8 +68,27 @@ def compare_overview(store: MetadataStore, *, viewer: User | None, entity: str, 
                           if not k.startswith("_")})
     colours = distinct_colours([r.name for r in runs])
     return {"project": found, "metrics": metrics, "config_keys": config_keys,
+            "config_diff": config_diff(runs),
             "runs": [{"name": r.name, "display_name": r.display_name or r.name,
                       "state": r.state, "colour": colours[r.name]} for r in runs]}
+
+
+def config_diff(runs: list[Run]) -> list[dict[str, Any]]:
+    """The flattened config keys whose values differ between RUNS (a key missing from a run
+    differs from any value), each with its value per run, formatted as the runs table does,
+    and whether it differs from the row's most common value (highlighted)."""
+    if len(runs) < 2:
+        return []
+    configs = [config_values(r) for r in runs]
+    out = []
+    for key in sorted({k for c in configs for k in c}):
+        seen = [repr(c[key]) if key in c else "\0missing" for c in configs]
+        if len(set(seen)) > 1:
+            common = max(seen, key=lambda v: (seen.count(v), -seen.index(v)))
+            out.append({"key": key, "cells": [
+                {"value": format_value(c[key]) if key in c else None, "odd": v != common}
+                for c, v in zip(configs, seen, strict=True)]})
+    return out
 
 
 def compare_series(store: MetadataStore, *, viewer: User | None, entity: str, project: str,

@@ -8,6 +8,7 @@ from typing import Any
 
 from wbserver.domain.models import Project, User
 from wbserver.domain.permissions import WRITE, project_access, readable_project
+from wbserver.domain.sweep_analysis import analyse, numeric_summary_keys
 from wbserver.domain.sweep_models import (
     SWEEP_CANCELED,
     SWEEP_FINISHED,
@@ -70,6 +71,34 @@ def sweep_overview(store: MetadataStore, *, viewer: User | None, entity: str, pr
             "actions": _actions(sweep), "agents": store.list_sweep_agents(sweep.id),
             "can_write": project_access(store, viewer, found) == WRITE,
             "config_text": sweep.config}
+
+
+def sweep_analysis(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
+                   name: str, metric: str | None = None) -> dict[str, Any]:
+    """Parameter importance, parallel coordinates and scatter data over the sweep's runs, for
+    METRIC (default: the sweep's own metric)."""
+    found = _project(store, viewer, entity, project)
+    sweep = store.get_sweep(found.id, name)
+    if sweep is None:
+        raise NotFound(f"sweep {name} not found")
+    try:
+        config = parse_config(sweep.config)
+    except InvalidInput:
+        config = {}
+    own, goal = metric_of(config)
+    runs = store.sweep_runs(found.id, sweep.name)[:MAX_RUNS]
+    metrics = numeric_summary_keys(runs)
+    chosen = metric or own or (metrics[0] if metrics else None)
+    if chosen is None:
+        return {"metric": None, "metrics": [], "goal": goal, "runs": [], "params": [],
+                "constant": [], "scored": 0, "missing": 0, "importance": True,
+                "messageId": "no_metric", "message": "these runs have no numeric summary value to analyse"}
+    if len(chosen) > 256:
+        raise InvalidInput("metric: a key of at most 256 characters")
+    if own:  # the sweep's own metric first
+        metrics = [own] + [m for m in metrics if m != own]
+    return {**analyse(runs, chosen), "metrics": metrics,
+            "goal": goal if chosen == own else None}
 
 
 def _actions(sweep: Sweep) -> list[str]:

@@ -53,7 +53,10 @@ def _artifact(row: Row[Any], aliases: tuple[ArtifactAlias, ...]) -> Artifact:
         created_by_run_id=row.created_by_run_id, history_step=row.history_step,
         manifest_digest=row.manifest_digest, created_at=row.created_at,
         updated_at=row.updated_at, aliases=aliases,
-        tags=tuple(json.loads(row.tags)) if row.tags else ())
+        tags=tuple(json.loads(row.tags)) if row.tags else (),
+        manifest_type=row.manifest_type, base_artifact_id=row.base_artifact_id,
+        manifest_patches=int(row.manifest_patches or 0), distributed_id=row.distributed_id,
+        ttl_duration_seconds=row.ttl_duration_seconds)
 
 
 def _file(row: Row[Any]) -> ArtifactFile:
@@ -216,7 +219,9 @@ class ArtifactReads:
                       first: int) -> tuple[list[Artifact], bool, int]:
         """Versions a run logged (output) or used (input), oldest first, cursor-paged by id."""
         if output:
-            where = [A.created_by_run_id == run_id, A.state == COMMITTED]
+            outs = t.artifact_outputs.c
+            also = select(outs.artifact_id).where(outs.run_id == run_id)
+            where = [(A.created_by_run_id == run_id) | A.id.in_(also), A.state == COMMITTED]
         else:
             U = t.artifact_usages.c
             used = select(U.artifact_id).where(U.run_id == run_id)

@@ -75,18 +75,28 @@ class ArtifactRows(ArtifactReads):
                 raise InvalidInput(f"{spec.sequence_name!r} is a portfolio of linked versions: "
                                    f"log the artifact under another name and link it there")
             latest = self._latest_in(conn, sequence_id)
-            if spec.dedupe:
+            run_id = None
+            if spec.run_name:
+                run_id = conn.execute(select(t.runs.c.id).where(
+                    t.runs.c.project_id == project_id, t.runs.c.name == spec.run_name)).scalar()
+            if spec.distributed_id:  # the runs of a distributed version share it until commit
+                shared = conn.execute(select(A.id).where(
+                    A.sequence_id == sequence_id, A.distributed_id == spec.distributed_id,
+                    A.state == PENDING).order_by(A.id).limit(1)).scalar()
+                if shared is not None:
+                    if run_id is not None:
+                        _record_output(conn, int(shared), int(run_id))
+                    return self._artifact_in(conn, int(shared)), latest, False
+            elif spec.dedupe:
                 same = conn.execute(select(A.id).where(
                     A.sequence_id == sequence_id, A.state == COMMITTED, A.digest == spec.digest)
                     .order_by(A.version_index.desc()).limit(1)).scalar()
                 if same is not None:
                     _set_aliases(conn, sequence_id, int(same),
                                  [a for a in spec.aliases if a != LATEST])
+                    if run_id is not None:
+                        _record_output(conn, int(same), int(run_id))
                     return self._artifact_in(conn, int(same)), latest, False
-            run_id = None
-            if spec.run_name:
-                run_id = conn.execute(select(t.runs.c.id).where(
-                    t.runs.c.project_id == project_id, t.runs.c.name == spec.run_name)).scalar()
             now = utcnow()
             artifact_id = inserted_id(conn.execute(t.artifacts.insert().values(
                 sequence_id=sequence_id, state=PENDING, digest=spec.digest,
@@ -95,7 +105,9 @@ class ArtifactRows(ArtifactReads):
                 sequence_client_id=spec.sequence_client_id, created_by_run_id=run_id,
                 created_by_user_id=spec.user_id, history_step=spec.history_step,
                 pending_aliases=json.dumps(list(spec.aliases)),
-                tags=json.dumps(list(spec.tags)) if spec.tags else None, created_at=now,
+                tags=json.dumps(list(spec.tags)) if spec.tags else None,
+                distributed_id=spec.distributed_id,
+                ttl_duration_seconds=spec.ttl_duration_seconds, created_at=now,
                 updated_at=now)))
             return self._artifact_in(conn, int(artifact_id)), latest, True
 
@@ -160,21 +172,38 @@ class ArtifactRows(ArtifactReads):
             return set(conn.execute(select(t.artifact_blobs.c.md5).where(
                 t.artifact_blobs.c.md5.in_(wanted))).scalars())
 
-    def set_artifact_manifest(self, artifact_id: int, digest: str | None) -> Artifact:
+    def set_artifact_manifest(self, artifact_id: int, digest: str | None, *,
+                              manifest_type: str | None = None,
+                              base_artifact_id: int | None = None,
+                              new_patch: bool = False) -> Artifact:
+        """Record a pending version's manifest digest; with `manifest_type`, how its
+        manifest is built (and the base an incremental one extends); with `new_patch`, one
+        more patch upload (the returned version's manifest_patches numbers it)."""
         with self._write() as conn:
             row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
             if row is None:
                 raise NotFound("artifact not found")
-            if row.state == PENDING and digest:
+            if row.state != PENDING:
+                return self._artifact_in(conn, artifact_id)
+            values: dict[str, Any] = {}
+            if digest:
+                values["manifest_digest"] = digest
+            if manifest_type is not None:
+                values.update(manifest_type=manifest_type, base_artifact_id=base_artifact_id)
+            if new_patch:
+                values["manifest_patches"] = A.manifest_patches + 1
+            if values:
                 conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
-                    manifest_digest=digest, updated_at=utcnow()))
+                    updated_at=utcnow(), **values))
             return self._artifact_in(conn, artifact_id)
 
     # commit -------------------------------------------------------------------------
 
-    def commit_artifact(self, artifact_id: int, entries: list[ManifestEntry]) -> Artifact:
+    def commit_artifact(self, artifact_id: int, entries: list[ManifestEntry], *,
+                        digest: str | None = None) -> Artifact:
         """PENDING -> COMMITTED with the next version index; `latest` and the aliases asked
-        for at creation move onto it. Committing twice is harmless."""
+        for at creation move onto it; `digest` replaces the one given at creation (a
+        manifest the server merged). Committing twice is harmless."""
         now = utcnow()
         with self._write() as conn:
             row = _locked_artifact(conn, artifact_id)
@@ -187,7 +216,7 @@ class ArtifactRows(ArtifactReads):
             conn.execute(update(t.artifacts).where(A.id == artifact_id).values(
                 state=COMMITTED, version_index=(-1 if top is None else int(top)) + 1,
                 size=sum(e.size for e in entries), file_count=len(entries),
-                committed_at=now, updated_at=now))
+                committed_at=now, updated_at=now, **({"digest": digest} if digest else {})))
             conn.execute(delete(t.artifact_files).where(t.artifact_files.c.artifact_id == artifact_id))
             if entries:
                 conn.execute(t.artifact_files.insert(), [
@@ -241,8 +270,10 @@ class ArtifactRows(ArtifactReads):
 
     def update_artifact(self, artifact_id: int, *, description: str | None,
                         metadata: str | None, tags_to_add: tuple[str, ...],
-                        tags_to_delete: tuple[str, ...]) -> Artifact:
-        """Set what is given (None keeps), add then remove tags; in one transaction."""
+                        tags_to_delete: tuple[str, ...], set_ttl: bool = False,
+                        ttl_duration_seconds: int | None = None) -> Artifact:
+        """Set what is given (None keeps; the TTL with `set_ttl`, None inheriting), add then
+        remove tags; in one transaction."""
         with self._write() as conn:
             row = _locked_artifact(conn, artifact_id)
             tags = [tag for tag in dict.fromkeys([*json.loads(row.tags or "[]"), *tags_to_add])
@@ -253,6 +284,8 @@ class ArtifactRows(ArtifactReads):
                 values["description"] = description
             if metadata is not None:
                 values["metadata"] = metadata
+            if set_ttl:
+                values["ttl_duration_seconds"] = ttl_duration_seconds
             conn.execute(update(t.artifacts).where(A.id == artifact_id).values(**values))
             return self._artifact_in(conn, artifact_id)
 
@@ -287,6 +320,12 @@ class ArtifactRows(ArtifactReads):
                 conn.execute(delete(t.artifact_blobs).where(B.md5.in_(gone)))
         return gone
 
+    def versions_with_ttl(self) -> list[Artifact]:
+        """Committed versions with a TTL of their own (a number of seconds)."""
+        with self._read() as conn:
+            return self._artifacts_in(conn, [A.state == COMMITTED,
+                                             A.ttl_duration_seconds > 0], order=A.id)
+
     def deleted_manifests(self) -> list[int]:
         with self._read() as conn:
             return [int(i) for i in conn.execute(select(A.id).where(
@@ -317,6 +356,21 @@ def _unreferenced(cutoff: datetime) -> Any:
                      | ((A.state == PENDING) & (A.updated_at >= cutoff))))
     return (select(B.md5, B.size).where(B.referenced_at < cutoff, ~in_use.exists())
             .order_by(B.md5))
+
+
+def _record_output(conn: Connection, artifact_id: int, run_id: int) -> None:
+    """The version is an output of this run too (unless the run created it)."""
+    out = t.artifact_outputs.c
+    maker = conn.execute(select(A.created_by_run_id).where(A.id == artifact_id)).scalar()
+    if maker == run_id or conn.execute(select(out.run_id).where(
+            out.artifact_id == artifact_id, out.run_id == run_id)).first():
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(t.artifact_outputs.insert().values(
+                artifact_id=artifact_id, run_id=run_id, created_at=utcnow()))
+    except IntegrityError:  # the same request, retried concurrently
+        pass
 
 
 def _get_or_create(conn: Connection, table: Any, *, project_id: int, name: str,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, text
+from sqlalchemy import Connection, Engine, MetaData, text
 
 from wbserver.metadata.backup_rows import (
     check_known_revision,
@@ -101,9 +101,21 @@ class MysqlBackup:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
             conn.commit()
         upgrade_database(self.engine)  # a backup made by an older version
+        next_run_id_past_deleted_runs(self.engine)
 
     def correct_run_files(self, fixes: list[tuple[int, str, int, str]]) -> None:
         correct_run_files(self.engine, fixes)
+
+
+def next_run_id_past_deleted_runs(engine: Engine) -> None:
+    """Loading rows with their ids leaves AUTO_INCREMENT at the highest *live* run + 1: the
+    id of a run deleted before the backup would be given again (a retried deleteRun could
+    then hit the new run). The next id is set above every run's and every deleted run's."""
+    with engine.begin() as conn:
+        top = conn.execute(text(
+            "SELECT GREATEST((SELECT COALESCE(MAX(id), 0) FROM runs), "
+            "(SELECT COALESCE(MAX(run_id), 0) FROM deleted_runs))")).scalar_one()
+        conn.exec_driver_sql(f"ALTER TABLE runs AUTO_INCREMENT = {int(top) + 1}")
 
 
 def table_names_in(conn: Connection) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
@@ -32,6 +32,27 @@ def make_engine(url: str) -> Engine:
     _ping_when_idle(engine)
     _disk_full_refused(engine)
     return engine
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """MySQL/MariaDB: a second pool for reads whose connections stay in autocommit mode, so a
+    read is its statements and nothing else: no COMMIT (or ROLLBACK) round trip after each,
+    which on a busy database server cost as much as the read. Under READ COMMITTED every
+    statement saw the newest committed rows anyway, in a transaction or not. The driver's
+    commit and rollback still send COMMIT/ROLLBACK in autocommit mode: this dialect skips
+    them. SQLite: the engine itself (reads there cost no round trip)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    reader = create_engine(engine.url, pool_recycle=3600, pool_size=10, max_overflow=20,
+                           isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    setattr(reader.dialect, "do_commit", _nothing)  # noqa: B010
+    setattr(reader.dialect, "do_rollback", _nothing)  # noqa: B010
+    _ping_when_idle(reader)
+    return reader
+
+
+def _nothing(_dbapi_conn: Any) -> None:
+    """Commit or rollback of an autocommit connection: nothing to end."""
 
 
 # SQLite's SQLITE_FULL; MySQL/MariaDB's ER_DISK_FULL, ER_RECORD_FILE_FULL (a table is full)
@@ -110,6 +131,17 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with _migration_lock(engine), engine.connect() as connection:
         config.attributes["connection"] = connection
+        if revision == "head" and not inspect(connection).get_table_names():
+            # An empty database (a first start): the newest schema at once, as tables.py
+            # declares it (tests/api/test_schema.py holds it equal to the migrations' result),
+            # instead of every migration in turn: a second or more of DDL on SQLite, several
+            # on MariaDB. Migrations that move data have nothing to move in it.
+            from wbserver.metadata.tables import metadata
+
+            metadata.create_all(connection)
+            connection.commit()
+            command.stamp(config, "head")
+            return
         command.upgrade(config, revision)
 
 

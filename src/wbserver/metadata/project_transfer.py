@@ -61,6 +61,8 @@ class ProjectTransferRows:
                 (t.artifact_files, t.artifact_files.c.artifact_id.in_(arts)),
                 (t.artifact_usages, t.artifact_usages.c.artifact_id.in_(arts)
                  & t.artifact_usages.c.run_id.in_(runs)),
+                (t.artifact_outputs, t.artifact_outputs.c.artifact_id.in_(arts)
+                 & t.artifact_outputs.c.run_id.in_(runs)),
                 (t.artifact_blobs, t.artifact_blobs.c.md5.in_(md5s)),
                 (t.artifact_links, t.artifact_links.c.id.in_(links)),
                 (t.artifact_link_aliases, t.artifact_link_aliases.c.link_id.in_(links)),
@@ -126,20 +128,25 @@ class ProjectTransferRows:
                 for r in _read_table(rows, t.artifact_sequences)}
             taken = set(conn.execute(select(t.artifacts.c.client_id).where(
                 t.artifacts.c.client_id.is_not(None))).scalars())
-            ids["arts"] = {r["id"]: _insert(conn, t.artifacts, r, {
-                "sequence_id": ids["seqs"][r["sequence_id"]],
-                "created_by_run_id": ids["runs"].get(r["created_by_run_id"]),
-                "created_by_user_id": user.get(r["created_by_user_id"]),
-                "client_id": None if r["client_id"] in taken else r["client_id"],
-                "manifest_store": store if r["manifest_store"] else None})
-                for r in _read_table(rows, t.artifacts)}
+            ids["arts"] = {}
+            for r in _read_table(rows, t.artifacts):  # in id order: a base comes first
+                ids["arts"][r["id"]] = _insert(conn, t.artifacts, r, {
+                    "sequence_id": ids["seqs"][r["sequence_id"]],
+                    "created_by_run_id": ids["runs"].get(r["created_by_run_id"]),
+                    "created_by_user_id": user.get(r["created_by_user_id"]),
+                    "client_id": None if r["client_id"] in taken else r["client_id"],
+                    "manifest_store": store if r["manifest_store"] else None,
+                    "base_artifact_id": ids["arts"].get(r.get("base_artifact_id"))})
             _copy_rows(conn, rows, t.artifact_aliases, lambda r: {
                 "sequence_id": ids["seqs"][r["sequence_id"]],
                 "artifact_id": ids["arts"][r["artifact_id"]]})
             _copy_rows(conn, rows, t.artifact_files, lambda r: {
                 "artifact_id": ids["arts"][r["artifact_id"]]})
-            _copy_rows(conn, rows, t.artifact_usages, lambda r: {
-                "artifact_id": ids["arts"][r["artifact_id"]], "run_id": ids["runs"][r["run_id"]]})
+            for linked in (t.artifact_usages, t.artifact_outputs):
+                if linked is t.artifact_usages or (rows / f"{linked.name}.jsonl.gz").exists():
+                    _copy_rows(conn, rows, linked, lambda r: {
+                        "artifact_id": ids["arts"][r["artifact_id"]],
+                        "run_id": ids["runs"][r["run_id"]]})
             if (rows / f"{t.artifact_links.name}.jsonl.gz").exists():  # exports since 0016
                 ids["links"] = {r["id"]: _insert(conn, t.artifact_links, r, {
                     "portfolio_id": ids["seqs"][r["portfolio_id"]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -76,6 +77,9 @@ def row_to_run(row: Row[Any]) -> Run:
         created_at=row.created_at, updated_at=row.updated_at, heartbeat_at=row.heartbeat_at,
         finished_at=row.finished_at,
     )
+
+
+_RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(Run))
 
 
 def _encode(fields: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +225,8 @@ class RunRows:
             conn.execute(t.deleted_runs.insert().values(
                 run_id=run_id, project_id=current.project_id, deleted_at=utcnow()))
             for table in (t.history_chunks, t.history_segments, t.history_rollups,
-                          t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages):
+                          t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages,
+                          t.artifact_outputs):
                 conn.execute(delete(table).where(table.c.run_id == run_id))
             conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
                          .values(created_by_run_id=None))
@@ -239,10 +244,15 @@ class RunRows:
                 raise NotFound(f"run with storage id {run_id} not found")
             write = mutation(current)
             self._insert_stream_rows(conn, run_id, write)
-            if write.run_fields:
-                conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
-                sync_run_values(conn, run_id=run_id, project_id=current.project_id,
-                                fields=write.run_fields)
+            if not write.run_fields:
+                return current
+            conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
+            sync_run_values(conn, run_id=run_id, project_id=current.project_id,
+                            fields=write.run_fields)
+            if write.run_fields.keys() <= _RUN_FIELDS:
+                # the locked row as just updated, without reading it back (its config,
+                # summary and keys are the largest values of the row)
+                return dataclasses.replace(current, **write.run_fields)
             run = self._run_by_id(conn, run_id)
         assert run is not None
         return run

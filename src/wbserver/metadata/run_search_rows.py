@@ -246,13 +246,15 @@ class RunSearchRows:
         they are read from the (project_id, path, kind, num, run_id) index in its order and
         checked against the filter: no sort of every matching run. Only a window of the index
         is read, so a filter that matches few runs costs a bounded scan before the general
-        plan takes over. SQLite only: MariaDB turns the check into a semi-join driven by the
-        runs and sorts them all, which is slower than the general plan there."""
+        plan takes over. MySQL/MariaDB would turn that check into a semi-join driven by the
+        runs and sort them all: there the window is read first and checked in a second
+        query (`_top_numbers_in_window`)."""
         order = plan.order
-        if self.engine.dialect.name != "sqlite" or order.kind != "val" or count <= 0 \
-                or _reads_username(plan):
+        if order.kind != "val" or count <= 0 or _reads_username(plan):
             return None
         window = TOP_WINDOW_PER_ROW * count + TOP_WINDOW_EXTRA
+        if self.engine.dialect.name != "sqlite":
+            return self._top_numbers_in_window(conn, project_id, plan, count, window)
         s = _S
         ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
@@ -275,6 +277,45 @@ class RunSearchRows:
             return None  # the page reaches the strings and the runs without a value
         found.sort(key=lambda row: (row.num, row.run_id), reverse=order.descending)
         return [int(row.run_id) for row in found[:count]]
+
+    def _top_numbers_in_window(self, conn: Connection, project_id: int, plan: Plan,
+                               count: int, window: int) -> list[int] | None:
+        """`_top_numbers` in two steps (MySQL/MariaDB): the first index entries of each kind
+        in the order, then which of their runs the filter keeps (primary key lookups, each
+        condition an index seek per run). A filter keeping one run in four or more is served
+        from a short first window; the whole window is read only when that falls short."""
+        found: list[Any] = []
+        for kind in (NUMBER, BOOL):  # one index range each; merged below
+            rows: list[Any] | None = None
+            for size in dict.fromkeys((min(window, 4 * count + 16), window)):
+                rows, more = self._window_matches(conn, project_id, plan, kind, count, size)
+                if len(rows) >= count or not more:
+                    break
+                rows = None  # more of this kind beyond this window: try the next
+            if rows is None:
+                return None  # beyond the whole window too: the general plan decides
+            found += rows
+        if len(found) < count:
+            return None  # the page reaches the strings and the runs without a value
+        found.sort(key=lambda row: (row.num, row.run_id), reverse=plan.order.descending)
+        return [int(row.run_id) for row in found[:count]]
+
+    def _window_matches(self, conn: Connection, project_id: int, plan: Plan, kind: int,
+                        count: int, size: int) -> tuple[list[Any], bool]:
+        """(the first `count` runs the filter keeps among the first `size` index entries of
+        `kind` in the plan's order, whether the index holds more entries beyond them)."""
+        order, s = plan.order, _S
+        entries = list(conn.execute(select(s.c.run_id, s.c.num).where(
+            s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind)
+            .order_by(_directed(s.c.num, order.descending),
+                      _directed(s.c.run_id, order.descending)).limit(size)))
+        if plan.where[0] != "true" and entries:
+            keep = set(conn.execute(select(t.runs.c.id).where(
+                t.runs.c.id.in_([row.run_id for row in entries]),
+                t.runs.c.project_id == project_id,
+                self._where(plan.where, project_id, per_run=True))).scalars())
+            return [row for row in entries if row.run_id in keep][:count], len(entries) == size
+        return entries[:count], len(entries) == size
 
     def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:
         """(query with what the order reads joined, [(sort key, descending?), ...])."""

@@ -21,6 +21,7 @@ from wbserver.metadata.accounts_rows import AccountRows, check_seats
 from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
 from wbserver.metadata.artifact_link_rows import ArtifactLinkRows
 from wbserver.metadata.artifact_rows import ArtifactRows
+from wbserver.metadata.engine import reading_engine
 from wbserver.metadata.fast_reads import FastReads
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.gauge_rows import GaugeRows
@@ -47,6 +48,7 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
         self._fast = FastReads.for_engine(engine)  # SQLite files: keyed reads without SQLAlchemy
+        self._reader = reading_engine(engine)  # MySQL/MariaDB: autocommit, no COMMIT a read
 
     def _first(self, statement: Any, params: dict[str, Any]) -> Any:
         """The first row of a keyed one-row read, in a transaction of its own."""
@@ -57,7 +59,7 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._reader.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -72,9 +74,16 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def connections_in_use(self) -> int:
+        """Database connections checked out of the pools now (writes', and reads' on MySQL)."""
+        pools = {id(e.pool): e.pool for e in (self.engine, self._reader)}.values()
+        return sum(int(getattr(pool, "checkedout", lambda: 0)()) for pool in pools)
+
     def close(self) -> None:
         if self._fast is not None:
             self._fast.close()
+        if self._reader is not self.engine:
+            self._reader.dispose()
         self.engine.dispose()
 
     # users, entities, keys -------------------------------------------------------------

@@ -43,10 +43,20 @@ LongBlob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def Name(length: int) -> String:
+    """A name users give (entity, project, run, file, artifact, alias, ...): compared byte-wise
+    on MySQL/MariaDB too (utf8mb4_bin, migration 0015), as SQLite does, so `Run` and `run`,
+    or two emoji, are two names. The default collation folds case and takes every character
+    beyond the BMP for equal."""
+    return String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 users = Table(
     "users", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("username", String(64), nullable=False, unique=True),
+    Column("username", Name(64), nullable=False, unique=True),
     Column("email", String(255), nullable=False),
     Column("password_hash", String(255), nullable=True),
     Column("is_admin", Boolean, nullable=False, default=False),
@@ -57,7 +67,7 @@ users = Table(
 entities = Table(
     "entities", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("name", String(64), nullable=False, unique=True),
+    Column("name", Name(64), nullable=False, unique=True),
     Column("is_team", Boolean, nullable=False, default=False),
     Column("user_id", Id, ForeignKey("users.id"), nullable=True),
     Column("created_at", Timestamp, nullable=False),
@@ -89,8 +99,8 @@ sessions = Table(
 user_identities = Table(
     "user_identities", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("issuer", String(255), nullable=False),
-    Column("subject", String(255), nullable=False),
+    Column("issuer", Name(255), nullable=False),
+    Column("subject", Name(255), nullable=False),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("created_at", Timestamp, nullable=False),
     UniqueConstraint("issuer", "subject"),
@@ -220,7 +230,7 @@ projects = Table(
     "projects", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("entity_id", Id, ForeignKey("entities.id"), nullable=False),
-    Column("name", String(128), nullable=False),
+    Column("name", Name(128), nullable=False),
     Column("description", Text, nullable=True),
     Column("created_by", Id, ForeignKey("users.id"), nullable=True),
     Column("visibility", String(16), nullable=False, server_default="private"),
@@ -233,12 +243,12 @@ runs = Table(
     "runs", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
-    Column("name", String(128), nullable=False),
+    Column("name", Name(128), nullable=False),
     Column("display_name", String(255), nullable=True),
     Column("user_id", Id, ForeignKey("users.id"), nullable=True),
     Column("state", String(16), nullable=False),
-    Column("group_name", String(255), nullable=True),
-    Column("job_type", String(128), nullable=True),
+    Column("group_name", Name(255), nullable=True),
+    Column("job_type", Name(128), nullable=True),
     Column("notes", Text, nullable=True),
     Column("description", Text, nullable=True),
     Column("tags", Text, nullable=False),
@@ -246,7 +256,7 @@ runs = Table(
     Column("program", Text, nullable=True),
     Column("repo", Text, nullable=True),
     Column("commit_hash", String(64), nullable=True),
-    Column("sweep_name", String(128), nullable=True),
+    Column("sweep_name", Name(128), nullable=True),
     Column("config", LongText, nullable=False),
     Column("summary", LongText, nullable=False),
     Column("system_metrics", LongText, nullable=True),
@@ -390,7 +400,7 @@ run_files = Table(
     "run_files", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("run_id", Id, ForeignKey("runs.id"), nullable=False),
-    Column("name", String(512), nullable=False),
+    Column("name", Name(512), nullable=False),
     Column("size_bytes", BigInteger, nullable=True),
     Column("md5", String(32), nullable=True),
     Column("uploaded", Boolean, nullable=False, default=False),
@@ -418,7 +428,7 @@ artifact_types = Table(
     "artifact_types", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
-    Column("name", String(128), nullable=False),
+    Column("name", Name(128), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     UniqueConstraint("project_id", "name"),
 )
@@ -428,7 +438,7 @@ artifact_sequences = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
     Column("type_id", Id, ForeignKey("artifact_types.id"), nullable=False),
-    Column("name", String(128), nullable=False),
+    Column("name", Name(128), nullable=False),
     Column("description", Text, nullable=True),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
@@ -446,14 +456,14 @@ artifacts = Table(
     Column("sequence_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
     Column("version_index", Integer, nullable=True),
     Column("state", String(16), nullable=False),
-    Column("digest", String(128), nullable=False),
+    Column("digest", Name(128), nullable=False),
     Column("digest_algorithm", String(32), nullable=True),
     Column("description", Text, nullable=True),
     Column("metadata", LongText, nullable=True),
     Column("size", BigInteger, nullable=False, default=0),
     Column("file_count", Integer, nullable=False, default=0),
-    Column("client_id", String(128), nullable=True, unique=True),
-    Column("sequence_client_id", String(128), nullable=True),
+    Column("client_id", Name(128), nullable=True, unique=True),
+    Column("sequence_client_id", Name(128), nullable=True),
     Column("created_by_run_id", Id, ForeignKey("runs.id"), nullable=True),
     Column("created_by_user_id", Id, ForeignKey("users.id"), nullable=True),
     Column("history_step", BigInteger, nullable=True),
@@ -464,8 +474,17 @@ artifacts = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("committed_at", Timestamp, nullable=True),
+    # how the manifest is built: NULL/FULL as uploaded, INCREMENTAL on top of the base
+    # version's, PATCH from the patches its writers uploaded (numbered 1..manifest_patches)
+    Column("manifest_type", String(16), nullable=True),
+    Column("base_artifact_id", BigInteger, nullable=True),
+    Column("manifest_patches", Integer, nullable=False, default=0, server_default="0"),
+    Column("distributed_id", String(128), nullable=True),  # shared by a distributed version
+    Column("ttl_duration_seconds", BigInteger, nullable=True),  # NULL inherit, -2 off, > 0
     UniqueConstraint("sequence_id", "version_index"),
     Index(None, "sequence_id", "state", "digest"),
+    Index(None, "sequence_id", "distributed_id"),
+    Index(None, "ttl_duration_seconds"),
     Index(None, "created_by_run_id"),
 )
 
@@ -474,7 +493,7 @@ artifact_aliases = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("sequence_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
     Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
-    Column("alias", String(128), nullable=False),
+    Column("alias", Name(128), nullable=False),
     UniqueConstraint("sequence_id", "alias"),
 )
 
@@ -505,7 +524,7 @@ artifact_files = Table(
     "artifact_files", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False),
-    Column("name", String(512), nullable=False),
+    Column("name", Name(512), nullable=False),
     Column("md5", String(32), nullable=True),
     Column("size", BigInteger, nullable=True),
     Column("birth_artifact_id", String(128), nullable=True),
@@ -535,6 +554,17 @@ blob_stores = Table(
     Column("name", String(512), primary_key=True),
     Column("config", Text, nullable=False),
     Column("created_at", Timestamp, nullable=False),
+)
+
+# Runs that logged a committed version they did not create: a CreateArtifact from the run
+# whose digest matched the version (e.g. the public API's Run.log_artifact of an existing
+# version). The version is an output of that run too; `created_by_run_id` stays its maker.
+artifact_outputs = Table(
+    "artifact_outputs", metadata,
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),
+    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "run_id"),
 )
 
 artifact_usages = Table(

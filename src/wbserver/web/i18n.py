@@ -28,8 +28,14 @@ JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update p
             "could not save layout:", "no viewer yet for",
             "step", "Steps", "Filter rows", "Previous page", "Next page", "rows",
             "page", "Histograms over steps", "Latest histogram", "Values", "Preview",
-            "Chart preset not known here; its table:", "file", "files", "Show more", "run",
-            "nodes", "No lineage: no run logged or used artifacts here.",
+            "Chart preset not known here; its table:",
+            "%(count)s runs without %(metric)s (dashed)", "Parameter", "Importance",
+            "Correlation", "Same in every run:", "No config key varies between these runs.",
+            "Config key", "These runs have no numeric summary value to analyse.",
+            "Parameter importance needs at least %(min)s runs with a value of %(metric)s; "
+            "%(scored)s of %(total)s have one.",
+            "file", "files", "Show more", "run", "nodes",
+            "No lineage: no run logged or used artifacts here.",
             "a limit cut the graph: open a node to see further")
 
 

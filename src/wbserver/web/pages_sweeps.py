@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -9,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wbserver.domain import sweep_pages
+from wbserver.domain.models import User
 from wbserver.web.guard import page
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, checked_form, require_user, services
+from wbserver.web.ui_api import json_endpoint
 
 
 def _where(request: Request) -> dict[str, str]:
@@ -47,3 +50,13 @@ async def sweep_state(request: Request, who: Visitor) -> Response:
         action=str(form.get("action", "")), **_where(request)))
     return redirect("/" + "/".join(quote(p[k], safe="") for k in (
         "entity", "project")) + "/sweeps/" + quote(p["sweep"], safe=""))
+
+
+@json_endpoint
+async def sweep_analysis(request: Request, user: User) -> Any:
+    """JSON of the sweep page's charts: GET /_ui/<entity>/<project>/sweeps/<sweep>/analysis
+    ?metric=<summary key> (default: the sweep's metric)."""
+    metric = request.query_params.get("metric") or None
+    return await run_in_threadpool(lambda: sweep_pages.sweep_analysis(
+        services(request).store, viewer=user, name=request.path_params["sweep"],
+        metric=metric, **_where(request)))

@@ -34,12 +34,15 @@ def upload_url(info: GraphQLResolveInfo, key: str,
 
 
 def file_node(info: GraphQLResolveInfo, file: ArtifactFile) -> dict[str, Any]:
+    """A stored file (signed URLs to its content) or a reference: its directUrl is the
+    reference itself (file://, s3://, https://...), which the client resolves on its own
+    side (the server never fetches it), and it has no `url` to serve."""
     md5 = file.md5 or ""
     url = download_url(info, content_key(md5)) if md5 else None
     digest = md5_b64(md5) if md5 else None
     return {
         "id": encode_id("ArtifactFile", file.id), "name": file.name, "displayName": file.name,
-        "url": url, "directUrl": url, "sizeBytes": file.size or 0,
+        "url": url, "directUrl": url if md5 else file.ref or "", "sizeBytes": file.size or 0,
         "mimetype": file.mimetype or mimetypes.guess_type(file.name)[0],
         "updatedAt": file.updated_at, "md5": digest, "digest": digest,
         "storagePath": content_key(md5) if md5 else None,
@@ -61,12 +64,12 @@ def manifest_node(info: GraphQLResolveInfo, artifact: Artifact,
 def membership_files(artifact: Artifact, info: GraphQLResolveInfo,
                      names: list[str] | None = None, after: str | None = None,
                      first: int | None = None) -> dict[str, Any]:
-    """The version's stored files (references are downloaded by the client from their own
-    location and are listed only in the manifest)."""
+    """The version's entries, stored files and references alike: the client downloads
+    what this lists (a reference from where it points, a file from its URL)."""
     files, has_next, total = info.context.store.list_artifact_files(
         artifact.id, names=[n for n in names or [] if n] or None,
         after=cursor(after),
-        first=max(1, min(first or 50, MAX_PAGE)))
+        first=max(1, min(first or 50, MAX_PAGE)), stored_only=False)
     edges = [{"node": file_node(info, f), "cursor": str(f.id)} for f in files]
     return {"edges": edges, "totalCount": total,
             "pageInfo": {"endCursor": edges[-1]["cursor"] if edges else None,

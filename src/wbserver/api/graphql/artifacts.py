@@ -10,7 +10,7 @@ from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain import artifacts as domain
 from wbserver.domain.artifact_content import upload_key
-from wbserver.domain.artifact_models import FileSpec
+from wbserver.domain.artifact_models import FULL, FileSpec
 from wbserver.domain.models import RunKey
 from wbserver.errors import InvalidInput
 
@@ -34,21 +34,28 @@ def create_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
         history_step=input.get("historyStep"),
         dedupe=input.get("enableDigestDeduplication") is not False,
         storage_region=input.get("storageRegion"),
-        tags=tuple(tag["tagName"] for tag in input.get("tags") or []))
+        tags=tuple(tag["tagName"] for tag in input.get("tags") or []),
+        distributed_id=input.get("distributedID"),
+        ttl_duration_seconds=input.get("ttlDurationSeconds"))
     artifact, _latest = domain.create_artifact(ctx.store, viewer=ctx.viewer, request=request)
     return {"artifact": artifact}
 
 
-def _manifest(info: GraphQLResolveInfo, artifact_id: int, digest: str | None) -> dict[str, Any]:
+def _manifest(info: GraphQLResolveInfo, artifact_id: int, digest: str | None,
+              manifest_type: str | None = None, base_id: int | None = None) -> dict[str, Any]:
     ctx = info.context
     artifact, url, headers = domain.manifest_upload(
         ctx.store, ctx.services.blobs, viewer=ctx.viewer, artifact_id=artifact_id,
-        digest=digest, base_url=ctx.base_url, expires_in=ctx.services.settings.upload_url_ttl)
+        digest=digest, base_url=ctx.base_url, expires_in=ctx.services.settings.upload_url_ttl,
+        manifest_type=manifest_type, base_id=base_id)
     return {"artifactManifest": manifest_node(info, artifact, (url, headers))}
 
 
 def create_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
-    return _manifest(info, _artifact_id(input["artifactID"]), input.get("digest"))
+    base = input.get("baseArtifactID")
+    return _manifest(info, _artifact_id(input["artifactID"]), input.get("digest"),
+                     manifest_type=input.get("type") or FULL,
+                     base_id=_artifact_id(base) if base else None)
 
 
 def update_manifest(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002

@@ -1,7 +1,7 @@
 """artifact portfolios (linked versions) and collection tags
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 
 `linkArtifact` puts a logged version into a portfolio: a collection of its own (a row of
 `artifact_sequences` whose `kind` is "portfolio") that numbers the versions linked into it
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

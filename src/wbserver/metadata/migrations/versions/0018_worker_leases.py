@@ -1,7 +1,7 @@
 """worker leases: background jobs run in one server process at a time; the install id
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 
 Several server processes (`wbserver serve --workers N`, or several hosts behind a load
 balancer) share one database. Each background job (crash detection, the BUCKET_QUEUE
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -57,7 +57,7 @@
   };
 
   /* A number with significant digits: 1e-4 stays 1e-4 (never 0), 0.000123 reads 1.23e-4. */
-  WB.fmt = function (v, digits) {
+  WB.fmtNumber = function (v, digits) {
     if (v == null || !isFinite(v)) return v == null ? "" : String(v);
     if (v === 0) return "0";
     const a = Math.abs(v);
@@ -66,7 +66,8 @@
     }
     return String(Number(v.toPrecision(digits || 4)));
   };
-  WB.tickValues = function (u, vals) { return vals.map(function (v) { return WB.fmt(v, 4); }); };
+  WB.fmt = WB.fmtNumber;
+  WB.tickValues = function (u, vals) { return vals.map(function (v) { return WB.fmtNumber(v, 4); }); };
 
   /* Hover for any number of lines: the nearest line is highlighted and the box lists the
      TOP lines nearest the cursor with their names and values. rows(u, left, top) gives
@@ -263,18 +264,19 @@
     return view;
   };
 
-  /* A translated text with its %(name)s placeholders filled in. */
-  WB.fill = function (s, values) {
+  /* A translated text with its %(name)s placeholders filled in (a number: WB.fmtNumber). */
+  WB.fmt = function (s, values) {
+    if (typeof s !== "string") return WB.fmtNumber(s, values);
     return s.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
   };
 
   WB.note = function (s) {
     const text = s.sampled
-      ? WB.fill(WB.t("%(shown)s of %(total)s points (downsampled; drag to zoom in)"),
+      ? WB.fmt(WB.t("%(shown)s of %(total)s points (downsampled; drag to zoom in)"),
                { shown: s.x.length, total: s.total })
-      : WB.fill(WB.t("%(total)s points"), { total: s.total });
+      : WB.fmt(WB.t("%(total)s points"), { total: s.total });
     return s.notFinite
-      ? text + "; " + WB.fill(WB.t("%(count)s NaN or ±∞ not drawn"), { count: s.notFinite })
+      ? text + "; " + WB.fmt(WB.t("%(count)s NaN or ±∞ not drawn"), { count: s.notFinite })
       : text;
   };
 })();

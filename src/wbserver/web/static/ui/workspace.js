@@ -366,9 +366,11 @@
     });
     $("ws-add-form").addEventListener("submit", function (event) {
       event.preventDefault();
-      const keys = Array.from(add.selectedOptions).map(function (o) { return o.value; }).slice(0, 16);
+      const kind = $("ws-add-kind").value; // line, or a sweep analysis of one metric
+      const keys = Array.from(add.selectedOptions).map(function (o) { return o.value; }).slice(0, kind === "line" ? 16 : 1);
       if (!keys.length) return;
-      layout.panels.push({ id: "custom:" + Date.now().toString(36), kind: "line", section: "custom", keys: keys });
+      layout.panels.push({ id: "custom:" + Date.now().toString(36), kind: kind, section: "custom", keys: keys,
+                           title: kind === "line" ? keys.join(", ") : kind + ": " + keys[0] });
       save();
       build();
     });

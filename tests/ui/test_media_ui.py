@@ -234,3 +234,56 @@ def test_a_runs_html_is_inline_only_in_a_frame_and_never_active(media_run, new_p
     assert body in plain.body()  # the bytes as logged, script included
     with page.expect_download():
         page.evaluate("url => { location.href = url; }", url)
+
+
+def test_media_keys_are_panels_in_the_workspace(media_run, new_page):
+    """The project workspace shows each media key and custom chart as a panel per shown run,
+    drawn by the run page's renderers: the image's pixels, the histogram's counts, the chart
+    painted; the panel says how many runs it shows."""
+    server, logged = media_run
+    watched = new_page("workspace-media")
+    page = watched.page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(watched, server)
+    page.goto(f"{server.url}/alice/media")
+    wait_js(page, "document.body.dataset.loaded === '1'", server)
+    run = logged["id"]
+
+    def panel(panel_id: str) -> str:
+        selector = f'.panel[data-panel="{panel_id}"]'
+        page.locator(selector).scroll_into_view_if_needed()
+        wait_js(page, f"document.querySelector('{selector} > div').dataset.ready === '1'", server)
+        return selector
+
+    samples = panel("media:samples")
+    assert page.locator(f"{samples} .media-run").evaluate("el => el.dataset.run") == run
+    canvas = f'{samples} .media-run[data-run="{run}"] canvas'
+    last = logged["images"][-1]
+    assert pixel(page, canvas, 1, 1) == last["colour"]
+    assert page.locator(f"{samples} .step-slider").count() == 1
+    page.locator(f"{samples} .step-slider").evaluate(
+        "el => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
+    wait_js(page, "WB.media.shown.samples.step === 0", server)
+    assert pixel(page, canvas, 1, 1) == logged["images"][0]["colour"]
+    assert page.locator(f"{samples} .media-cap").inner_text().startswith("1 of 1")
+
+    weights = panel("media:weights")
+    counts = page.locator(f"{weights} .hist-values td.num").all_text_contents()
+    assert [int(c) for c in counts] == logged["histograms"][-1]["counts"]
+    assert page.evaluate("WB.media.shown.weights.counts") == \
+        [h["counts"] for h in logged["histograms"]]
+
+    chart = panel("chart:line_chart")
+    painted = page.evaluate("""sel => { const c = document.querySelector(sel + ' canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""", chart)
+    assert painted > 1000
+    # a chart's table is the chart's, not a panel of its own; no placeholder left
+    ids = page.eval_on_selector_all(".panel", "els => els.map(e => e.dataset.panel)")
+    assert "media:line_chart_table" not in ids
+    for key in ("predictions", "report", "tone", "clip"):
+        panel(f"media:{key}")
+    assert "no viewer yet" not in page.inner_text("body")
+    page.locator(samples).screenshot(path=str(ARTIFACTS / "workspace-media-image.png"))
+    page.locator(weights).screenshot(path=str(ARTIFACTS / "workspace-media-histogram.png"))
+    watched.check_clean()

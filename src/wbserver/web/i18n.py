@@ -28,7 +28,9 @@ JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update p
             "could not save layout:", "no viewer yet for",
             "step", "Steps", "Filter rows", "Previous page", "Next page", "rows",
             "page", "Histograms over steps", "Latest histogram", "Values", "Preview",
-            "Chart preset not known here; its table:")
+            "Chart preset not known here; its table:",
+            "%(shown)s of %(total)s shown runs with this key (a media panel shows the first %(cap)s)",
+            "no shown run logged this key")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from e2e.harness import Client, Server, start_server
+from e2e.harness import RUN_RESUME_STATUS, Client, Server, graphql, start_server
 
 from ui.conftest import ARTIFACTS
 from ui.test_runs_ui import sign_in, wait_js
@@ -286,4 +286,57 @@ def test_media_keys_are_panels_in_the_workspace(media_run, new_page):
     assert "no viewer yet" not in page.inner_text("body")
     page.locator(samples).screenshot(path=str(ARTIFACTS / "workspace-media-image.png"))
     page.locator(weights).screenshot(path=str(ARTIFACTS / "workspace-media-histogram.png"))
+    watched.check_clean()
+
+
+def test_run_edits_and_delete_with_undo(media_run, new_page):
+    """A project writer renames a run, sets its tags and notes on the run page (the API then
+    reads them), deletes it, undoes, and deletes it for good. Last in this module: it runs on
+    a run of its own, made as the client makes one (upsertBucket)."""
+    server, _logged = media_run
+    graphql(server, "mutation { upsertBucket(input: {entityName: \"alice\", modelName: "
+                    "\"media\", name: \"edit1\", displayName: \"before\"}) { bucket { id } } }")
+
+    def read() -> dict | None:
+        return graphql(server, RUN_RESUME_STATUS, {"project": "media", "entity": "alice",
+                                                   "name": "edit1"})["model"]["bucket"]
+
+    watched = new_page("run-edit")
+    page = watched.page
+    sign_in(watched, server)
+    page.goto(f"{server.url}/alice/media/runs/edit1")
+    page.click("#run-edit > summary")
+    page.fill("#edit-name", "after <b>")
+    page.fill("#edit-tags", "red, blue ,red")
+    page.fill("#edit-notes", "line 1\nline 2")
+    page.click("#run-edit-form button[type=submit]")
+    wait_js(page, "document.body.dataset.edited === '1'", server)
+    assert page.inner_text(".title-row h1") == "after <b>"
+    assert page.eval_on_selector_all("#overview-tags .tag", "els => els.map(e => e.textContent)") \
+        == ["red", "blue"]
+    assert page.inner_text("#overview-notes") == "line 1\nline 2"
+    run = read()
+    assert run is not None
+    assert (run["displayName"], run["tags"], run["notes"]) == ("after <b>", ["red", "blue"],
+                                                               "line 1\nline 2")
+    page.fill("#edit-name", "")
+    page.locator("#edit-name").evaluate("el => el.removeAttribute('required')")
+    page.click("#run-edit-form button[type=submit]")
+    wait_js(page, "document.getElementById('run-edit-status').textContent.includes('name')",
+            server)
+    assert watched.errors == [  # the refused save, as the browser logs any 400
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    watched.errors.clear()
+
+    page.evaluate("WB.undoSeconds = 2")
+    page.click("#run-delete")
+    assert page.is_visible("#run-undo")
+    assert "2" in page.inner_text("#run-undo-text")
+    page.click("#run-undo-button")
+    assert page.is_hidden("#run-undo")
+    page.wait_for_timeout(2500)
+    assert read() is not None  # undone: nothing was sent
+    page.click("#run-delete")
+    page.wait_for_url(f"{server.url}/alice/media", timeout=15000)
+    assert read() is None
     watched.check_clean()

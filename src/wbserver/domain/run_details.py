@@ -15,7 +15,7 @@ from wbserver.domain.files import run_file_key
 from wbserver.domain.json_text import loads
 from wbserver.domain.media import describe
 from wbserver.domain.models import Project, Run, RunKey, User
-from wbserver.domain.permissions import readable_project
+from wbserver.domain.permissions import WRITE, project_access, readable_project
 from wbserver.domain.run_table import (
     displayable,
     format_duration,
@@ -89,6 +89,7 @@ def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, ent
         "files": run_files(store, links, run),
         "logged": _artifacts(store, run, viewer=viewer, output=True),
         "used": _artifacts(store, run, viewer=viewer, output=False),
+        "can_write": project_access(store, viewer, found) >= WRITE,
     }
 
 

@@ -30,7 +30,8 @@ JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update p
             "page", "Histograms over steps", "Latest histogram", "Values", "Preview",
             "Chart preset not known here; its table:",
             "%(shown)s of %(total)s shown runs with this key (a media panel shows the first %(cap)s)",
-            "no shown run logged this key")
+            "no shown run logged this key", "could not save:", "could not delete:",
+            "This run will be deleted in %(seconds)s s.")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

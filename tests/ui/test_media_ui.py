@@ -340,3 +340,62 @@ def test_run_edits_and_delete_with_undo(media_run, new_page):
     page.wait_for_url(f"{server.url}/alice/media", timeout=15000)
     assert read() is None
     watched.check_clean()
+
+
+def test_run_overview_shows_what_the_client_sent(media_run, new_page, tmp_path):
+    """A real client run from a git checkout with a GitHub remote and an uncommitted change:
+    the overview shows its OS, Python, command and arguments, the remote (no credentials)
+    with the commit linked on GitHub, the client's diff.patch, CPU and memory from
+    wandb-metadata.json; system charts carry units."""
+    import subprocess
+
+    server, _logged = media_run
+    client = Client(server=server, root=tmp_path, extra_env={"WANDB_DISABLE_GIT": "false",
+                                                          "WANDB_DISABLE_CODE": "false"})
+    work = client.workdir
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                               *args], cwd=work, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    git("remote", "add", "origin", "https://someone:s3cret@github.com/example/project.git")
+    (work / "train.txt").write_text("one\n")
+    git("add", "train.txt")
+    git("commit", "-q", "-m", "first")
+    commit = git("rev-parse", "HEAD")
+    (work / "train.txt").write_text("one\ntwo\n")  # uncommitted: the client sends diff.patch
+    out, _ = client.script("log_run.py", {
+        "init": {"project": "media", "name": "envrun"}, "steps": 20,
+        "console": True, "settings": {"x_stats_sampling_interval": 0.1, "save_code": True}})
+    watched = new_page("run-env")
+    page = watched.page
+    sign_in(watched, server)
+    page.goto(f"{server.url}/alice/media/runs/{out['id']}")
+    version = subprocess.run([client.python, "-c", "import platform; print("
+                              "platform.python_version())"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert version in page.inner_text("#env-python")
+    assert "Linux" in page.inner_text("#env-os")
+    command = page.inner_text("#env-command")
+    assert "log_run.py" in command and ".spec.json" in command  # the script and its arguments
+    git_text = page.inner_text("#env-git")
+    assert "github.com/example/project" in git_text and "s3cret" not in page.content()
+    assert page.get_attribute("#env-commit", "href") == \
+        f"https://github.com/example/project/commit/{commit}"
+    files = page.eval_on_selector_all("#files-table tr[data-name]", "els => els.map(e => e.dataset.name)")
+    assert "diff.patch" in files, files
+    diff = page.get_attribute("#env-diff", "href")
+    assert diff
+    patch = page.request.get(diff if diff.startswith("http") else server.url + diff)
+    assert patch.ok and b"+two" in patch.body()
+    assert "cores" in page.inner_text("#env-cpu")
+    assert page.inner_text("#env-memory").endswith(" GB")
+    wait_js(page, "document.querySelector('#system-charts figure h3')", server)
+    titles = page.eval_on_selector_all("#system-charts figure h3",
+                                       "els => els.map(e => e.textContent)")
+    assert any(t.startswith("system.cpu") and t.endswith("(%)") for t in titles), titles
+    assert any(t.endswith("(MB)") for t in titles), titles
+    page.locator("#overview").screenshot(path=str(ARTIFACTS / "run-overview-environment.png"))
+    watched.check_clean()

@@ -258,6 +258,7 @@ def test_media_keys_are_panels_in_the_workspace(media_run, new_page):
     samples = panel("media:samples")
     assert page.locator(f"{samples} .media-run").evaluate("el => el.dataset.run") == run
     canvas = f'{samples} .media-run[data-run="{run}"] canvas'
+    assert page.locator(canvas).count() == 1, page.inner_html(samples)
     last = logged["images"][-1]
     assert pixel(page, canvas, 1, 1) == last["colour"]
     assert page.locator(f"{samples} .step-slider").count() == 1

@@ -60,8 +60,20 @@
         WB.format(WB.t("%(shown)s of %(total)s shown runs with this key (a media panel shows the first %(cap)s)"),
                   { shown: part.runs.length, total: part.of, cap: data.cap }) :
         WB.t("no shown run logged this key") }));
-      Promise.all(jobs).then(function () { container.dataset.ready = "1"; });
-      return null;
+      // ready once every run's renderer says so (some draw after their render returns)
+      const bodies = Array.from(list.querySelectorAll(".media-run > .panel-body"));
+      const check = function () {
+        if (!bodies.every(function (b) { return b.dataset.ready; })) return false;
+        container.dataset.ready = "1";
+        return true;
+      };
+      let watch = null;
+      Promise.all(jobs).then(function () {
+        if (check()) return;
+        watch = new MutationObserver(function () { if (check()) watch.disconnect(); });
+        watch.observe(list, { subtree: true, attributes: true, attributeFilter: ["data-ready"] });
+      });
+      return { destroy: function () { if (watch) watch.disconnect(); } };
     },
   });
 })();

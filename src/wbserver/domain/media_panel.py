@@ -14,7 +14,7 @@ from wbserver.domain.models import Run
 from wbserver.domain.panels import PanelQuery, PanelSource, register_panel_kind
 
 MAX_MEDIA_RUNS = 6  # runs per media panel: media are big, a panel shows the first few
-TABLE_KINDS = ("table-file", "incremental-table-file", "partitioned-table", "joined-table")
+TABLE_KINDS = ("table-file", "incremental-table-file")  # the table renderer reads these itself
 
 
 def _logged(run: Run, key: str) -> bool:

@@ -175,6 +175,18 @@ def _layout_put(world, who, vis):
     return _http_verdict(response, frozenset())
 
 
+def _run_change(action, content):
+    """POST …/runs/<a new run of the owner's>/ACTION with the page's CSRF token."""
+    def probe(world, who, vis):
+        name = world.ok("owner", UPSERT, **where(vis), n=f"e{serial()}")["upsertBucket"][
+            "bucket"]["name"]
+        response = world.page(who, "POST", at(f"/_ui/{{e}}/{{p}}/runs/{name}/{action}")(
+            world, who, vis), content=content, headers={
+                "X-CSRF-Token": world.csrf(who), "Content-Type": "application/json"})
+        return _http_verdict(response, frozenset())
+    return probe
+
+
 ARTIFACT_INPUT = """mutation A($e: String!, $p: String!, $d: String!) { createArtifact(input: {
   artifactTypeName: "dataset", artifactCollectionName: "matrix", entityName: $e,
   projectName: $p, digest: $d}) { artifact { id } } }"""
@@ -405,6 +417,10 @@ TABLE: list[Row] = [
     P("GET /_ui/{entity}/{project}/workspace", "read", page("GET", at("/_ui/{e}/{p}/workspace"))),
     # a reader saves a layout of their own (never anyone else's); the page's CSRF token
     P("PUT /_ui/{entity}/{project}/workspace/layout", "read", _layout_put),
+    # the run page's edits: the project's writers, as upsertBucket and deleteRun
+    P("POST /_ui/{entity}/{project}/runs/{run}/edit", "write",
+      _run_change("edit", b'{"displayName": "renamed", "tags": ["t"], "notes": "n"}')),
+    P("POST /_ui/{entity}/{project}/runs/{run}/delete", "write", _run_change("delete", b"")),
     P("GET /_ui/{entity}/{project}/panels/{kind}", "read",
       page("GET", at("/_ui/{e}/{p}/panels/line?keys=loss&runs=r1"))),
     P("GET /_ui/{entity}/{project}/runs/{run}/media", "read",

@@ -172,3 +172,39 @@ def test_runs_table_shows_summary_aggregates_and_shared_columns(api):
     html = api.client.get("/alice/proj/table?fk=summary.nowhere&fo=%3D&fv=1").text
     assert 'id="active-filters"' in html and "summary.nowhere = 1" in html
     assert '<option value="summary.nowhere" selected>' in html
+
+
+def test_media_panel_shows_the_first_shown_runs_values(api):
+    """A media key's panel: each shown run's values over steps as logged, for the first
+    MAX_MEDIA_RUNS shown runs that logged the key (in the page's order), and how many did."""
+    from wbserver.domain.media_panel import MAX_MEDIA_RUNS
+
+    sign_in(api)
+    names = [f"m{i}" for i in range(MAX_MEDIA_RUNS + 2)]
+    logged = {}
+    for i, name in enumerate(names):
+        api.gql(UPSERT, name=name, config="{}", group=None, job=None)
+        values = [{"_type": "histogram", "values": [i, step], "bins": [0.0, 0.5, 1.0]}
+                  for step in range(2)]
+        lines = [{"_step": step, "weights": v, "loss": 1.0} for step, v in enumerate(values)]
+        if i == 0:
+            lines = [{"_step": 0, "loss": 1.0}]  # this run never logged the key
+        api.stream(name, {"files": {"wandb-history.jsonl": {
+            "offset": 0, "content": [json.dumps(r) for r in lines]}}})
+        logged[name] = values
+    overview = api.client.get(UI + "/workspace").json()
+    assert {"key": "weights", "section": "charts", "type": "histogram"} in overview["media"]
+    order = list(reversed(names))
+    response = api.client.get(UI + "/panels/media?keys=weights&type=histogram" +
+                              runs_param(order))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    part = body["keys"]["weights"]
+    assert body["cap"] == MAX_MEDIA_RUNS and part["of"] == len(names) - 1
+    assert [r["name"] for r in part["runs"]] == order[:MAX_MEDIA_RUNS]
+    for entry in part["runs"]:
+        assert [v["step"] for v in entry["values"]] == [0, 1]
+        assert [v["value"]["values"] for v in entry["values"]] == \
+            [v["values"] for v in logged[entry["name"]]]
+    hidden = api.client.get(UI + "/panels/media?keys=weights&runs=m0").json()
+    assert hidden["keys"]["weights"] == {"runs": [], "of": 0}

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from e2e.harness import Client, Server, start_server
+from e2e.harness import RUN_RESUME_STATUS, Client, Server, graphql, start_server
 
 from ui.conftest import ARTIFACTS
 from ui.test_runs_ui import sign_in, wait_js
@@ -240,3 +240,169 @@ def test_a_runs_html_is_inline_only_in_a_frame_and_never_active(media_run, new_p
     assert body in plain.body()  # the bytes as logged, script included
     with page.expect_download():
         page.evaluate("url => { location.href = url; }", url)
+
+
+def test_media_keys_are_panels_in_the_workspace(media_run, new_page):
+    """The project workspace shows each media key and custom chart as a panel per shown run,
+    drawn by the run page's renderers: the image's pixels, the histogram's counts, the chart
+    painted; the panel says how many runs it shows."""
+    server, logged = media_run
+    watched = new_page("workspace-media")
+    page = watched.page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(watched, server)
+    page.goto(f"{server.url}/alice/media")
+    wait_js(page, "document.body.dataset.loaded === '1'", server)
+    run = logged["id"]
+
+    def panel(panel_id: str) -> str:
+        selector = f'.panel[data-panel="{panel_id}"]'
+        page.locator(selector).scroll_into_view_if_needed()
+        wait_js(page, f"document.querySelector('{selector} > div').dataset.ready === '1'", server)
+        return selector
+
+    samples = panel("media:samples")
+    assert page.locator(f"{samples} .media-run").evaluate("el => el.dataset.run") == run
+    canvas = f'{samples} .media-run[data-run="{run}"] canvas'
+    assert page.locator(canvas).count() == 1, page.inner_html(samples)
+    last = logged["images"][-1]
+    assert pixel(page, canvas, 1, 1) == last["colour"]
+    assert page.locator(f"{samples} .step-slider").count() == 1
+    page.locator(f"{samples} .step-slider").evaluate(
+        "el => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
+    wait_js(page, "WB.media.shown.samples.step === 0", server)
+    assert pixel(page, canvas, 1, 1) == logged["images"][0]["colour"]
+    assert page.locator(f"{samples} .media-cap").inner_text().startswith("1 of 1")
+
+    weights = panel("media:weights")
+    counts = page.locator(f"{weights} .hist-values td.num").all_text_contents()
+    assert [int(c) for c in counts] == logged["histograms"][-1]["counts"]
+    assert page.evaluate("WB.media.shown.weights.counts") == \
+        [h["counts"] for h in logged["histograms"]]
+
+    chart = panel("chart:line_chart")
+    painted = page.evaluate("""sel => { const c = document.querySelector(sel + ' canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""", chart)
+    assert painted > 1000
+    # a chart's table is the chart's, not a panel of its own; no placeholder left
+    ids = page.eval_on_selector_all(".panel", "els => els.map(e => e.dataset.panel)")
+    assert "media:line_chart_table" not in ids
+    for key in ("predictions", "report", "tone", "clip"):
+        panel(f"media:{key}")
+    assert "no viewer yet" not in page.inner_text("body")
+    page.locator(samples).screenshot(path=str(ARTIFACTS / "workspace-media-image.png"))
+    page.locator(weights).screenshot(path=str(ARTIFACTS / "workspace-media-histogram.png"))
+    watched.check_clean()
+
+
+def test_run_edits_and_delete_with_undo(media_run, new_page):
+    """A project writer renames a run, sets its tags and notes on the run page (the API then
+    reads them), deletes it, undoes, and deletes it for good. Last in this module: it runs on
+    a run of its own, made as the client makes one (upsertBucket)."""
+    server, _logged = media_run
+    graphql(server, "mutation { upsertBucket(input: {entityName: \"alice\", modelName: "
+                    "\"media\", name: \"edit1\", displayName: \"before\"}) { bucket { id } } }")
+
+    def read() -> dict | None:
+        return graphql(server, RUN_RESUME_STATUS, {"project": "media", "entity": "alice",
+                                                   "name": "edit1"})["model"]["bucket"]
+
+    watched = new_page("run-edit")
+    page = watched.page
+    sign_in(watched, server)
+    page.goto(f"{server.url}/alice/media/runs/edit1")
+    page.click("#run-edit > summary")
+    page.fill("#edit-name", "after <b>")
+    page.fill("#edit-tags", "red, blue ,red")
+    page.fill("#edit-notes", "line 1\nline 2")
+    page.click("#run-edit-form button[type=submit]")
+    wait_js(page, "document.body.dataset.edited === '1'", server)
+    assert page.inner_text(".title-row h1") == "after <b>"
+    assert page.eval_on_selector_all("#overview-tags .tag", "els => els.map(e => e.textContent)") \
+        == ["red", "blue"]
+    assert page.inner_text("#overview-notes") == "line 1\nline 2"
+    run = read()
+    assert run is not None
+    assert (run["displayName"], run["tags"], run["notes"]) == ("after <b>", ["red", "blue"],
+                                                               "line 1\nline 2")
+    page.fill("#edit-name", "")
+    page.locator("#edit-name").evaluate("el => el.removeAttribute('required')")
+    page.click("#run-edit-form button[type=submit]")
+    wait_js(page, "document.getElementById('run-edit-status').textContent.includes('name')",
+            server)
+    assert watched.errors == [  # the refused save, as the browser logs any 400
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    watched.errors.clear()
+
+    page.evaluate("WB.undoSeconds = 2")
+    page.click("#run-delete")
+    assert page.is_visible("#run-undo")
+    assert "2" in page.inner_text("#run-undo-text")
+    page.click("#run-undo-button")
+    assert page.is_hidden("#run-undo")
+    page.wait_for_timeout(2500)
+    assert read() is not None  # undone: nothing was sent
+    page.click("#run-delete")
+    page.wait_for_url(f"{server.url}/alice/media", timeout=15000)
+    assert read() is None
+    watched.check_clean()
+
+
+def test_run_overview_shows_what_the_client_sent(media_run, new_page, tmp_path):
+    """A real client run from a git checkout with a GitHub remote and an uncommitted change:
+    the overview shows its OS, Python, command and arguments, the remote (no credentials)
+    with the commit linked on GitHub, the client's diff.patch, CPU and memory from
+    wandb-metadata.json; system charts carry units."""
+    import subprocess
+
+    server, _logged = media_run
+    client = Client(server=server, root=tmp_path, extra_env={"WANDB_DISABLE_GIT": "false",
+                                                          "WANDB_DISABLE_CODE": "false"})
+    work = client.workdir
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                               *args], cwd=work, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    git("remote", "add", "origin", "https://someone:s3cret@github.com/example/project.git")
+    (work / "train.txt").write_text("one\n")
+    git("add", "train.txt")
+    git("commit", "-q", "-m", "first")
+    commit = git("rev-parse", "HEAD")
+    (work / "train.txt").write_text("one\ntwo\n")  # uncommitted: the client sends diff.patch
+    out, _ = client.script("log_run.py", {
+        "init": {"project": "media", "name": "envrun"}, "steps": 20,
+        "console": True, "settings": {"x_stats_sampling_interval": 0.1, "save_code": True}})
+    watched = new_page("run-env")
+    page = watched.page
+    sign_in(watched, server)
+    page.goto(f"{server.url}/alice/media/runs/{out['id']}")
+    version = subprocess.run([client.python, "-c", "import platform; print("
+                              "platform.python_version())"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert version in page.inner_text("#env-python")
+    assert "Linux" in page.inner_text("#env-os")
+    command = page.inner_text("#env-command")
+    assert "log_run.py" in command and ".spec.json" in command  # the script and its arguments
+    git_text = page.inner_text("#env-git")
+    assert "github.com/example/project" in git_text and "s3cret" not in page.content()
+    assert page.get_attribute("#env-commit", "href") == \
+        f"https://github.com/example/project/commit/{commit}"
+    files = page.eval_on_selector_all("#files-table tr[data-name]", "els => els.map(e => e.dataset.name)")
+    assert "diff.patch" in files, files
+    diff = page.get_attribute("#env-diff", "href")
+    assert diff
+    patch = page.request.get(diff if diff.startswith("http") else server.url + diff)
+    assert patch.ok and b"+two" in patch.body()
+    assert "cores" in page.inner_text("#env-cpu")
+    assert page.inner_text("#env-memory").endswith(" GB")
+    wait_js(page, "document.querySelector('#system-charts figure h3')", server)
+    titles = page.eval_on_selector_all("#system-charts figure h3",
+                                       "els => els.map(e => e.textContent)")
+    assert any(t.startswith("system.cpu") and t.endswith("(%)") for t in titles), titles
+    assert any(t.endswith("(MB)") for t in titles), titles
+    page.locator("#overview").screenshot(path=str(ARTIFACTS / "run-overview-environment.png"))
+    watched.check_clean()

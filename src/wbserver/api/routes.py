@@ -19,6 +19,7 @@ from wbserver.web import (
     pages_sso,
     pages_sweeps,
     pages_user,
+    run_edit_api,
     ui_api,
     workspace_api,
 )
@@ -92,6 +93,9 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/runs/{run}/lineage", ui_api.run_lineage, methods=GET),
     Route("/_ui/{entity}/{project}/artifacts/{type}/{name}/{version}/lineage",
           ui_api.version_lineage, methods=GET),
+    # the run page's edits: rename, tags, notes, delete (project writers; CSRF header)
+    Route("/_ui/{entity}/{project}/runs/{run}/edit", run_edit_api.edit, methods=POST),
+    Route("/_ui/{entity}/{project}/runs/{run}/delete", run_edit_api.delete, methods=POST),
     # entity/project pages: after every fixed route above
     Route("/{entity}/{project}/runs/{run}", pages_runs.run, methods=GET),
     Route("/{entity}/{project}/compare", pages_runs.compare_runs, methods=GET),

@@ -15,7 +15,8 @@ from wbserver.domain.files import run_file_key
 from wbserver.domain.json_text import loads
 from wbserver.domain.media import describe
 from wbserver.domain.models import Project, Run, RunKey, User
-from wbserver.domain.permissions import readable_project
+from wbserver.domain.permissions import WRITE, project_access, readable_project
+from wbserver.domain.run_environment import DIFF_FILE, environment_rows, read_environment
 from wbserver.domain.run_table import (
     displayable,
     format_duration,
@@ -79,6 +80,8 @@ def flat_items(text: str | None, *, unwrap: bool,
 def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, entity: str,
                  project: str, name: str) -> dict[str, Any]:
     found, run = readable_run(store, viewer=viewer, entity=entity, project=project, name=name)
+    files = run_files(store, links, run)
+    diff = next((url for path, _size, url, _ref in files if path == DIFF_FILE), None)
     return {
         "project": found, "run": run,
         "runtime": format_duration(runtime_seconds(run, utcnow())),
@@ -86,9 +89,13 @@ def run_overview(store: MetadataStore, links: Links, *, viewer: User | None, ent
         "summary": flat_items(run.summary, unwrap=False),
         "media_keys": {k for k, _v in flat_items(run.summary, unwrap=False, media_only=True)},
         "metrics": numeric_keys(run),
-        "files_tree": run_files(store, links, run),
+        "files_tree": files,
+        "environment": environment_rows(read_environment(store, links.blobs, run),
+                                         has_diff=diff is not None),
+        "diff_url": diff,
         "logged": _artifacts(store, run, viewer=viewer, output=True),
         "used": _artifacts(store, run, viewer=viewer, output=False),
+        "can_write": project_access(store, viewer, found) >= WRITE,
     }
 
 

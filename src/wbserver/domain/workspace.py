@@ -13,6 +13,7 @@ from wbserver.domain.chart_data import X_KEYS
 from wbserver.domain.clock import iso, utcnow
 from wbserver.domain.compare import distinct_colours
 from wbserver.domain.json_text import loads
+from wbserver.domain.media import custom_charts
 from wbserver.domain.models import Project, Run, User
 from wbserver.domain.panels import BANDS, panel_kinds
 from wbserver.domain.permissions import readable_project
@@ -91,6 +92,8 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
     media: dict[str, str] = {}
     defined: dict[str, str] = {}
     config_keys: set[str] = set()
+    charts: dict[str, str] = {}  # custom chart key -> its title
+    chart_tables: set[str] = set()
     listed = []
     for run in runs:
         kinds: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
@@ -103,6 +106,9 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
                 other = [t for t in types if t not in ("nil", "number")]
                 if other:
                     media.setdefault(key, other[0])
+        for chart in custom_charts(run):
+            charts.setdefault(chart["key"], chart["strings"].get("title") or chart["key"])
+            chart_tables.add(chart["tableKey"])
         config = loads(run.config or "{}")
         defined.update(step_metrics(config))
         scalars = _scalar_config(run)
@@ -120,7 +126,9 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
         "metrics": [{"key": k, "section": section_of(k), "runs": metrics[k],
                      "xAxis": x_axis_for(k, defined)} for k in keys],
         "media": [{"key": k, "section": section_of(k), "type": t}
-                  for k, t in sorted(media.items())],
+                  for k, t in sorted(media.items()) if k not in chart_tables],
+        "charts": [{"key": k, "section": "custom charts", "title": title}
+                   for k, title in sorted(charts.items())],
         "configKeys": sorted(config_keys), "panelKinds": panel_kinds(),
         "layout": orjson.loads(layout) if layout else None,
     }

@@ -36,7 +36,10 @@ JS_TEXTS = ("zoomed", "matching lines", "No console output yet.", "live update p
             "%(scored)s of %(total)s have one.",
             "file", "files", "Show more", "run", "nodes",
             "No lineage: no run logged or used artifacts here.",
-            "a limit cut the graph: open a node to see further")
+            "a limit cut the graph: open a node to see further",
+            "%(shown)s of %(total)s shown runs with this key (a media panel shows the first %(cap)s)",
+            "no shown run logged this key", "could not save:", "could not delete:",
+            "This run will be deleted in %(seconds)s s.")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -21,6 +21,7 @@ from wbserver.domain import (
     media,
     media_tables,
     run_details,
+    run_environment,
 )
 from wbserver.domain.files import run_file_key
 from wbserver.domain.models import User
@@ -82,7 +83,9 @@ async def system_series(request: Request, user: User) -> Any:
     def read() -> Any:
         _p, run = run_details.readable_run(store, viewer=user, name=request.path_params["run"],
                                            **_where(request))
-        return {"series": chart_data.system_series(store, run, query)}
+        series = chart_data.system_series(store, run, query)
+        return {"series": series, "units": {k: u for k in series
+                                            if (u := run_environment.system_unit(k))}}
     return await run_in_threadpool(read)
 
 

@@ -269,14 +269,15 @@
     if (typeof s !== "string") return WB.fmtNumber(s, values);
     return s.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
   };
+  WB.format = WB.fmt;  /* the name the run-edit and media panels use */
 
   WB.note = function (s) {
     const text = s.sampled
-      ? WB.fmt(WB.t("%(shown)s of %(total)s points (downsampled; drag to zoom in)"),
+      ? WB.format(WB.t("%(shown)s of %(total)s points (downsampled; drag to zoom in)"),
                { shown: s.x.length, total: s.total })
-      : WB.fmt(WB.t("%(total)s points"), { total: s.total });
+      : WB.format(WB.t("%(total)s points"), { total: s.total });
     return s.notFinite
-      ? text + "; " + WB.fmt(WB.t("%(count)s NaN or ±∞ not drawn"), { count: s.notFinite })
+      ? text + "; " + WB.format(WB.t("%(count)s NaN or ±∞ not drawn"), { count: s.notFinite })
       : text;
   };
 })();

@@ -55,7 +55,7 @@
     entry.chart.draw(lines(entry.data), view);
     const count = (entry.data.groups || entry.data.runs).length;
     const what = entry.data.groups ? WB.t("%(count)s groups") : WB.t("%(count)s runs");
-    entry.chart.setNote(WB.fmt(what, { count: count }) + (entry.range ? " · " + WB.t("zoomed") : ""));
+    entry.chart.setNote(WB.format(what, { count: count }) + (entry.range ? " · " + WB.t("zoomed") : ""));
   }
 
   async function fetchInto(keys, range) {

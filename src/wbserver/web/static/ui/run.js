@@ -87,6 +87,8 @@
     keys.forEach(function (k) {
       const entry = entryFor(systemCharts, parent, k, zoomSystem);
       entry.system = true;
+      const unit = (body.units || {})[k];
+      if (unit) entry.chart.el.querySelector("h3").textContent = k + " (" + unit + ")";
       if (!entry.range) {
         entry.data = body.series[k];
         render(entry);

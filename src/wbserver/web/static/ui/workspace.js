@@ -134,6 +134,10 @@
       out.push({ id: "media:" + m.key, kind: WB.panels.kindForType(m.type), type: m.type,
                  section: m.section, keys: [m.key], title: m.key });
     });
+    (info.charts || []).forEach(function (c) {
+      out.push({ id: "chart:" + c.key, kind: WB.panels.kindForType("chart"), type: "chart",
+                 section: c.section, keys: [c.key], title: c.title });
+    });
     (layout.panels || []).forEach(function (p) { out.push(Object.assign({ title: p.keys.join(", ") }, p)); });
     return out;
   }
@@ -236,9 +240,10 @@
     if (!pending) markDrawn();
   }
 
-  function panelUrl(kind, keys, x) {
+  function panelUrl(kind, keys, x, type) {
     const runs = shownRuns();
     let url = base + "/panels/" + WB.enc(kind) + "?keys=" + keys.map(WB.enc).join(",") + "&x=" + WB.enc(x);
+    if (type) url += "&type=" + WB.enc(type);
     if (layout.groupBy.length) url += "&group=" + layout.groupBy.map(WB.enc).join(",");
     return url + runs.map(function (r) { return "&runs=" + WB.enc(r.name); }).join("");
   }
@@ -256,7 +261,7 @@
     list.forEach(function (p) { p.panel.keys.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
     pending += 1;
     try {
-      const body = await WB.getJSON(panelUrl(first.panel.kind, keys, xFor(first.panel)));
+      const body = await WB.getJSON(panelUrl(first.panel.kind, keys, xFor(first.panel), first.panel.type));
       list.forEach(function (p) {
         const part = Object.assign({}, body, { keys: {} });
         p.panel.keys.forEach(function (k) { part.keys[k] = body.keys[k]; });
@@ -293,7 +298,11 @@
     p.el.dataset.drawn = String(Number(p.el.dataset.drawn || 0) + 1);
   }
 
-  function redrawAll() { panels.forEach(function (p) { if (!p.stale) draw(p); }); }
+  function redrawAll() {
+    panels.forEach(function (p) {
+      if (!p.stale && !(WB.panels.get(p.panel.kind) || {}).viewIndependent) draw(p);
+    });
+  }
   function refetchAll() { panels.forEach(function (p) { p.stale = true; }); loadInView(); }
 
   function markDrawn() {

@@ -25,6 +25,7 @@ import asyncio
 import base64
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -290,6 +291,7 @@ def main() -> None:
         srv.stop()
         if args.mysql:
             drop_mysql(args.mysql, srv.mysql_db)
+        shutil.rmtree(work, ignore_errors=True)
     lat = sorted(result["latencies"])
     p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))])  # noqa: E731
     missing = {"rows": 0, "lines": 0, "events": 0, "not finished": 0}

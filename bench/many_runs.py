@@ -20,6 +20,7 @@ import argparse
 import base64
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -182,6 +183,7 @@ def main() -> None:
         srv.stop()
         if args.mysql:
             drop_mysql(args.mysql, srv.mysql_db)
+        shutil.rmtree(work, ignore_errors=True)
     print(f"\n{runs:,} runs in one project, {label}\n| figure | measured | target |\n"
           "|---|---|---|")
     for row in rows:

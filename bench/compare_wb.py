@@ -209,26 +209,36 @@ def runs_table(srv: WbServer, *, runs: int, repeat: int) -> dict[str, Any]:
         list(pool.map(lambda s: _gql(client, srv, UPSERT, name=s[0], config=s[1],
                                      summary=s[2]), specs[1:]))
     fill = time.perf_counter() - t0
-    out: dict[str, Any] = {"fill_s": fill}
+    return {"fill_s": fill, **first_page(srv, runs=runs, repeat=repeat)}
+
+
+def first_page(srv: WbServer, *, runs: int, repeat: int, project: str = "table",
+               ui: bool = True) -> dict[str, Any]:
+    """Median ms of the first page of `project`'s runs (run{i:05d}, config opt adam on even i)
+    filtered by config.opt and sorted by summary loss: GraphQL (wandb.Api's query) and the
+    web UI's table JSON."""
+    out: dict[str, Any] = {}
     with httpx.Client(base_url=srv.url, timeout=120) as client:
         def page() -> None:
-            data = _gql(client, srv, RUNS_QUERY, entity="bench", project="table",
+            data = _gql(client, srv, RUNS_QUERY, entity="bench", project=project,
                         filters=json.dumps({"config.opt": "adam"}),
                         order="-summary_metrics.loss", perPage=50)
             assert len(data["project"]["runs"]["edges"]) == min(50, (runs + 1) // 2)
 
         page()
         out["gql"] = _median_ms(page, repeat)
+    if not ui:
+        return out
     client = _signed_in(srv)
     try:
-        url = "/_ui/bench/table/runs?sort=summary.loss&fk=config.opt&fo=%3D&fv=adam"
+        url = f"/_ui/bench/{project}/runs?sort=summary.loss&fk=config.opt&fo=%3D&fv=adam"
 
-        def ui() -> None:
+        def ui_page() -> None:
             response = client.get(url)
             assert response.status_code == 200, response.text[:300]
 
-        ui()
-        out["ui"] = _median_ms(ui, repeat)
+        ui_page()
+        out["ui"] = _median_ms(ui_page, repeat)
     finally:
         client.close()
     return out

@@ -157,3 +157,25 @@ def test_pages_among_numbers_are_read_in_index_order(api, app, monkeypatch):
                     assert [r.name for r in page.runs] == expected[offset:offset + limit], \
                         (filters, order, offset, limit, window)
     assert any(used) and not all(used)  # both the index path and the general plan ran
+
+
+def test_column_keys_of_a_big_project_are_kept_a_while(api, app, monkeypatch):
+    """The runs table's column list: fresh for small projects, kept for a time-to-live for
+    projects of many runs (reading it scans every value of the project)."""
+    store = app.state.services.store
+    api.upsert("k0", project="keys", config=json.dumps({"a": {"value": 1}}))
+    proj = store.get_project("alice", "keys")
+    assert store.project_value_keys(proj.id)[0] == ["a"]
+    api.upsert("k1", project="keys", config=json.dumps({"b": {"value": 1}}))
+    assert store.project_value_keys(proj.id)[0] == ["a", "b"]  # small project: fresh
+
+    now = [1000.0]
+    monkeypatch.setattr(run_search_rows, "_clock", lambda: now[0])
+    monkeypatch.setattr(run_search_rows, "VALUE_KEYS_CACHED_FROM_RUNS", 2)
+    assert store.project_value_keys(proj.id)[0] == ["a", "b"]
+    api.upsert("k2", project="keys", config=json.dumps({"c": {"value": 1}}))
+    assert store.project_value_keys(proj.id)[0] == ["a", "b"]  # kept
+    now[0] += 0.5
+    assert store.project_value_keys(proj.id)[0] == ["a", "b"]
+    now[0] += 1.0  # past the shortest time-to-live (1 s)
+    assert store.project_value_keys(proj.id)[0] == ["a", "b", "c"]

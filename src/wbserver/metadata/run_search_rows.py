@@ -3,6 +3,7 @@ the `run_values` side table, kept in step with each run's config and summary."""
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,12 @@ from wbserver.metadata.run_rows import row_to_run, run_select
 # `_top_numbers` reads at most this many index entries a page row (plus the extra) before
 # leaving the page to the general plan: enough for filters matching 1 run in 16 or more.
 TOP_WINDOW_PER_ROW, TOP_WINDOW_EXTRA = 16, 256
+# The runs table's column list reads every config and summary value of the project (about
+# 150 ms for 20,000 runs, growing with them): for projects of at least this many runs it is
+# kept for a while (20 times what it took to read, 1-30 s). Smaller projects read it fresh.
+VALUE_KEYS_CACHED_FROM_RUNS = 2000
+_VALUE_KEYS_TTL = (20.0, 1.0, 30.0)  # x time taken, at least, at most
+_clock = time.monotonic
 _OPS = {"eq": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 
 
@@ -125,7 +132,24 @@ class RunSearchRows:
     def project_value_keys(self, project_id: int) -> tuple[list[str], list[str]]:
         """Top-level config keys, and summary keys whose values are not dicts or lists plus
         the aggregates `summary="max"` etc. keep (`val/acc.max`), each list ordered by how
-        many runs have the key (most first), then by name."""
+        many runs have the key (most first), then by name. For a project of
+        VALUE_KEYS_CACHED_FROM_RUNS runs or more, the answer may be up to 30 s old."""
+        cache: dict[int, tuple[float, tuple[list[str], list[str]]]] = \
+            self.__dict__.setdefault("_value_keys_cache", {})
+        hit = cache.get(project_id)
+        if hit is not None and hit[0] > _clock():
+            return list(hit[1][0]), list(hit[1][1])
+        started = _clock()
+        keys = self._read_value_keys(project_id)
+        took = _clock() - started
+        if self.project_run_count(project_id) >= VALUE_KEYS_CACHED_FROM_RUNS:
+            factor, low, high = _VALUE_KEYS_TTL
+            cache[project_id] = (_clock() + min(high, max(low, factor * took)), keys)
+        else:
+            cache.pop(project_id, None)
+        return keys
+
+    def _read_value_keys(self, project_id: int) -> tuple[list[str], list[str]]:
         v = t.run_values.c
         runs = func.count(func.distinct(v.run_id))
         query = (select(v.path, v.kind, v.top, runs).where(

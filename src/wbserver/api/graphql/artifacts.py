@@ -73,7 +73,9 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
               FileSpec(name=f["name"], md5=f["md5"], mimetype=f.get("mimetype")))
              for f in input["artifactFiles"]]
     plans = domain.plan_files(ctx.store, viewer=ctx.viewer, files=files)
-    births = {p.birth_artifact_id: ctx.store.get_artifact(p.birth_artifact_id) for p in plans}
+    # once per artifact, not per file (a batch of the client's holds up to a few hundred)
+    births = {aid: ctx.store.get_artifact(aid)
+              for aid in dict.fromkeys(p.birth_artifact_id for p in plans)}
     edges = []
     for index, plan in enumerate(plans):
         key = upload_key(files[index][0], plan)

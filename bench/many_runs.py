@@ -1,0 +1,194 @@
+"""One project of many runs (issue 24, item 2): 100,000 by default, generated through the real
+write path of a live server (each run: UpsertBucket with its config as the client sends it, then
+one file_stream request with a history row, the summary and `complete`), then:
+
+* the runs table's first page, filtered by a config value and sorted by a summary metric
+  (GraphQL as wandb.Api asks it, and the web UI's table JSON; bench/compare_wb.first_page);
+* `wandb.Api().runs()` iterating every run with the real client (runs/s);
+* the server's start time with that many runs (process start until /readyz answers).
+
+Figures, not pass/fail.
+
+    .venv/bin/python bench/many_runs.py --quick            # 2,000 runs
+    .venv/bin/python bench/many_runs.py --runs 20000
+    .venv/bin/python bench/many_runs.py --mysql mysql://root:@127.0.0.1:3306
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compare_wb as wb  # noqa: E402
+from compare_servers import (  # noqa: E402
+    cpu_seconds,
+    drop_mysql,
+    free_port,
+    rss,
+    start_wbserver,
+)
+
+UPSERT = """mutation UpsertBucket($name: String, $config: JSONString) {
+  upsertBucket(input: {name: $name, modelName: "table", entityName: "bench", config: $config})
+  { bucket { id name project { name entity { name } } historyLineCount } inserted } }"""
+ITERATE = textwrap.dedent("""
+    import sys, time, wandb
+    api = wandb.Api(timeout=300)
+    per_page, full = int(sys.argv[1]), sys.argv[2] == "full"
+    t0 = time.perf_counter()
+    n, seen = 0, 0.0
+    for run in api.runs("bench/table", per_page=per_page, lazy=not full):
+        n += 1
+        if full:  # a lazy run would load these one run at a time
+            seen += float(run.summary.get("loss", 0)) + len(run.config)
+        else:
+            seen += len(run.name)
+    print("ITER", n, time.perf_counter() - t0, flush=True)
+""")
+
+
+def fill(srv: Any, runs: int, threads: int) -> float:
+    token = base64.b64encode(f"api:{srv.key}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}", "User-Agent": "wandb-core"}
+    local = threading.local()
+    done = [0]
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(base_url=srv.url, timeout=120,
+                                                 headers=headers)
+        rng = random.Random(i)
+        name = f"run{i:05d}"
+        config = {"lr": {"value": rng.random()}, "batch": {"value": 2 ** (i % 8)},
+                  "opt": {"value": ("adam", "sgd")[i % 2]},
+                  "_wandb": {"value": {"t": {"1": [1, 55]}, "cli_version": "0.28.2"}}}
+        response = client.post("/graphql", json={"query": UPSERT, "variables": {
+            "name": name, "config": json.dumps(config)}})
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+        row = {"loss": rng.random(), "acc": rng.random(), "_step": 100, "_runtime": 60.0,
+               "_timestamp": 1.79e9 + i}
+        summary = {**row, "_wandb": {"runtime": 60}}
+        body = {"files": {"wandb-history.jsonl": {"offset": 0, "content": [json.dumps(row)]},
+                          "wandb-summary.json": {"offset": 0, "content": [json.dumps(summary)]}},
+                "complete": True, "exitcode": 0}
+        response = client.post(f"/files/bench/table/{name}/file_stream", json=body)
+        assert response.status_code == 200, response.text
+        with lock:
+            done[0] += 1
+            if done[0] % 5000 == 0:
+                print(f"  {done[0]:,} runs", flush=True)
+
+    t0 = time.perf_counter()
+    one(0)  # the first run creates the project on its own
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, range(1, runs)))
+    return time.perf_counter() - t0
+
+
+def iterate(srv: Any, work: Path, per_page: int, full: bool) -> tuple[int, float]:
+    script = work / "iterate.py"
+    script.write_text(ITERATE)
+    env = wb._client_env(srv, work)
+    done = subprocess.run([sys.executable, str(script), str(per_page),
+                           "full" if full else "lazy"], env=env, check=True,
+                          capture_output=True, text=True)
+    line = [x for x in done.stdout.splitlines() if x.startswith("ITER")][-1].split()
+    return int(line[1]), float(line[2])
+
+
+def restart(srv: Any, work: Path) -> float:
+    """Stop the server, start it again on the same data; seconds until /readyz answers."""
+    srv.stop()
+    port = free_port()
+    t0 = time.perf_counter()
+    srv.proc = subprocess.Popen([sys.executable, "-m", "wbserver", "serve", "--port",
+                                 str(port), "--data-dir", str(work / "data"), "--log-level",
+                                 "warning"], env=srv.env)
+    srv.url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            if httpx.get(srv.url + "/readyz", timeout=1).status_code == 200:
+                return time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if srv.proc.poll() is not None:
+            raise SystemExit("the server did not start")
+        time.sleep(0.02)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="2,000 runs")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=6, help="concurrent writers")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--mysql", default=None, help="mysql://user:pass@host:port")
+    args = parser.parse_args()
+    runs = args.runs or (2000 if args.quick else 100_000)
+    work = Path(tempfile.mkdtemp(prefix="wbmany-"))
+    srv = start_wbserver(work, args.mysql)
+    label = "MariaDB" if args.mysql else "SQLite"
+    rows: list[tuple[str, str, str]] = []
+    try:
+        empty = min(restart(srv, work) for _ in range(2))
+        print(f"[{label}] filling {runs:,} runs through UpsertBucket + file_stream", flush=True)
+        cpu0 = cpu_seconds(srv.proc.pid)
+        took = fill(srv, runs, args.threads)
+        cpu = cpu_seconds(srv.proc.pid) - cpu0
+        rows.append((f"fill: {runs:,} runs (2 requests each), wall / server CPU",
+                     f"{took:.0f} s ({runs / took:,.0f} runs/s) / {cpu:.0f} CPU-s", "—"))
+        print(f"[{label}] startup with {runs:,} runs", flush=True)
+        start = min(restart(srv, work) for _ in range(3))
+        rows.append((f"startup with {runs:,} runs (best of 3, process start to /readyz)",
+                     f"{start:.2f} s", "< 2 s"))
+        rows.append(("  same, empty project before the fill (best of 2): the part the "
+                     "runs add is the difference", f"{empty:.2f} s", "< 1 s"))
+        rows.append(("server RSS after start", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
+        print(f"[{label}] first page", flush=True)
+        page = wb.first_page(srv, runs=runs, repeat=args.repeat)
+        target = "< 100 ms" if args.mysql else "< 50 ms"
+        rows.append(("first page (50), filtered config.opt=adam, sorted by summary loss: "
+                     "GraphQL Runs (median, spread)",
+                     f"{page['gql'][0]:.1f} ms (±{page['gql'][1]:.0f})", target))
+        rows.append(("  same, web UI runs table JSON", f"{page['ui'][0]:.1f} ms "
+                     f"(±{page['ui'][1]:.0f})", target))
+        for per_page, full in ((50, False), (1000, False), (1000, True)):
+            how = f"per_page={per_page}, lazy={not full}" + (
+                ", reading summary and config" if full else ", names")
+            print(f"[{label}] wandb.Api().runs({how})", flush=True)
+            n, secs = iterate(srv, work, per_page, full)
+            assert n == runs, (n, runs)
+            rows.append((f"wandb.Api().runs({how}) over all {n:,}",
+                         f"{n / secs:,.0f} runs/s ({secs:.1f} s)", ">= 5,000 runs/s"))
+        rows.append(("server RSS at the end", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
+    finally:
+        srv.stop()
+        if args.mysql:
+            drop_mysql(args.mysql, srv.mysql_db)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{runs:,} runs in one project, {label}\n| figure | measured | target |\n"
+          "|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -55,8 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_artifact_outputs_run_id", table_name="artifact_outputs")
-    op.drop_table("artifact_outputs")
+    op.drop_table("artifact_outputs")  # its indexes go with it
     with op.batch_alter_table("artifacts") as batch:
         batch.drop_index("ix_artifacts_ttl_duration_seconds")
         batch.drop_index("ix_artifacts_sequence_id_distributed_id")

@@ -64,7 +64,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_sweep_agents_sweep_id", table_name="sweep_agents")
-    op.drop_table("sweep_agents")
-    op.drop_index("ix_sweeps_state", table_name="sweeps")
-    op.drop_table("sweeps")
+    op.drop_table("sweep_agents")  # its indexes go with it (MariaDB refuses to drop an index
+    op.drop_table("sweeps")  # a foreign key needs)

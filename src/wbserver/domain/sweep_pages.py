@@ -9,6 +9,7 @@ from typing import Any
 from wbserver.domain.models import Project, User
 from wbserver.domain.permissions import WRITE, project_access, readable_project
 from wbserver.domain.sweep_analysis import analyse, numeric_summary_keys
+from wbserver.domain.sweep_analysis import summary_value as metric_value
 from wbserver.domain.sweep_models import (
     SWEEP_CANCELED,
     SWEEP_FINISHED,
@@ -17,7 +18,7 @@ from wbserver.domain.sweep_models import (
     Sweep,
 )
 from wbserver.domain.sweep_search import metric_of, parse_config
-from wbserver.domain.sweep_views import best_run, expected_run_count, metric_value
+from wbserver.domain.sweep_views import best_run, expected_run_count
 from wbserver.domain.sweeps import change_state, writable_sweep
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from wbserver.domain.models import Run
+from wbserver.domain.sweep_analysis import summary_value as metric_value
 from wbserver.domain.sweep_models import Sweep
 from wbserver.domain.sweep_search import metric_of, parse_config
 from wbserver.errors import InvalidInput
@@ -18,22 +17,6 @@ def _config(sweep: Sweep) -> dict[str, Any]:
         return parse_config(sweep.config)
     except InvalidInput:
         return {}
-
-
-def metric_value(run: Run, metric: str) -> float | None:
-    """The run's summary value of the metric (dots reach into nested summaries)."""
-    try:
-        value: Any = json.loads(run.summary or "{}")
-    except ValueError:
-        return None
-    if isinstance(value, dict) and metric in value:
-        value = value[metric]
-    else:
-        for part in metric.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 def best_run(store: MetadataStore, sweep: Sweep,

@@ -196,3 +196,50 @@ def test_pages_show_a_portfolio_and_its_linked_versions(world: World):
     version = world.page("owner", "GET", base + "/dataset/page-pf/shown-alias")
     assert version.status_code == 200 and "page-pf:v0" in version.text
     assert 'id="delete-version"' not in version.text  # delete the source version instead
+
+
+ORDERED = """query C($e: String!, $p: String!, $n: String!, $o: String) { project(entityName: $e,
+  name: $p) { artifactCollection(name: $n) { artifacts(order: $o) { edges { version } } } } }"""
+
+
+def test_versions_come_in_the_order_as_the_client_writes_it(world: World):
+    """The client signs the field its user named: `+version_index`, `-version_index`."""
+    entity, project = PROJECTS["team"]
+    first = world.log_version("team", name="ord")
+    world.log_version("team", name="ord")
+    _link(world, "owner", "team", first.id, "ord-pf")
+    for order, expected in (("+version_index", ["v0", "v1"]), ("-version_index", ["v1", "v0"]),
+                            ("versionIndex", ["v0", "v1"]), ("-createdAt", ["v1", "v0"]),
+                            ("+created_at", ["v0", "v1"]), (None, ["v1", "v0"])):
+        found = world.ok("owner", ORDERED, e=entity, p=project, n="ord", o=order)
+        edges = found["project"]["artifactCollection"]["artifacts"]["edges"]
+        assert [e["version"] for e in edges] == expected, order
+    linked = world.ok("owner", ORDERED, e=entity, p=project, n="ord-pf", o="+version_index")
+    assert [e["version"] for e in linked["project"]["artifactCollection"]["artifacts"][
+        "edges"]] == ["v0"]
+    refused = world.gql("owner", ORDERED, e=entity, p=project, n="ord", o="+size").json()
+    assert "not supported" in refused["errors"][0]["message"]
+
+
+LINK_ALIASES = """mutation A($id: ID!, $a: [ArtifactCollectionAliasInput!]!) {
+  %s(input: {artifactID: $id, aliases: $a}) { success } }"""
+
+
+def test_saving_a_link_that_drops_latest_with_its_aliases_succeeds(world: World):
+    """Artifact.save() on a link sends every alias it drops, `latest` included: `latest` moves
+    by itself and is left alone, the others go."""
+    entity, project = PROJECTS["team"]
+    version = world.log_version("team", name="lsrc")
+    _link(world, "owner", "team", version.id, "lpf", ("prod", "old"))
+
+    def aliases_input(*names: str) -> list[dict]:
+        return [{"alias": a, "artifactCollectionName": "lpf", "entityName": entity,
+                 "projectName": project} for a in names]
+    world.ok("owner", LINK_ALIASES % "deleteAliases", id=version.id,
+             a=aliases_input("latest", "old"))
+    world.ok("owner", LINK_ALIASES % "addAliases", id=version.id, a=aliases_input("latest"))
+    member = world.ok("owner", READ, e=entity, p=project,
+                      n="lpf:prod")["project"]["artifactCollectionMembership"]
+    assert sorted(a["alias"] for a in member["aliases"]) == ["latest", "prod"]
+    still = world.ok("owner", READ, e=entity, p=project, n="lpf:latest")["project"]
+    assert still["artifactCollectionMembership"]["artifact"]["id"] == version.id

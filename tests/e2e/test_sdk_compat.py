@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from .harness import Client, Server
+from .harness import Client, Server, each_client
 
 
 def test_server_info_gives_cli_versions_and_the_features_the_server_has(client: Client) -> None:
@@ -20,6 +20,7 @@ def test_server_info_gives_cli_versions_and_the_features_the_server_has(client: 
         "STRUCTURED_CONSOLE_LOGS": False}
 
 
+@each_client()  # 0.28 sends UpsertModel with a `repo` input field (so does `wandb init`)
 def test_api_create_project(client: Client) -> None:
     out, _ = client.script("compat_api.py", {"steps": ["create_project"],
                                              "project": "made-by-api", "entity": "alice"})

@@ -89,10 +89,11 @@ def change_link_aliases(store: MetadataStore, *, viewer: User, artifact_id: int,
     if found is None or collection is None or collection.kind != PORTFOLIO:
         raise NotFound(f"portfolio {entity}/{project}/{portfolio} not found")
     check_project_write(store, viewer=viewer, project=found)
-    if LATEST in aliases:
-        raise InvalidInput("'latest' names the newest link by itself: it cannot be set or "
-                           "removed")
-    checked = [check_alias(alias) for alias in dict.fromkeys(aliases)]
+    # `latest` names the newest link by itself: Artifact.save() on a link sends it among the
+    # aliases it drops or keeps, and it is left as it is (as linkArtifact does)
+    checked = [check_alias(alias) for alias in dict.fromkeys(aliases) if alias != LATEST]
+    if not checked:
+        return
     store.change_link_aliases(collection.id, artifact_id, checked, add=add)
 
 

@@ -26,6 +26,16 @@ ORDERS = {None: True, "": True, "-createdAt": True, "createdAt": False,
           "-versionIndex": True, "versionIndex": False}
 
 
+def client_order(order: str | None) -> str | None:
+    """The order as ORDERS names it: the client writes the field as its user did, with a sign
+    (`+version_index`, `-createdAt`)."""
+    if not order:
+        return order
+    sign, field = ("-", order[1:]) if order[0] == "-" else ("", order.lstrip("+"))
+    head, *rest = field.split("_")
+    return sign + head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def collection_id(value: str) -> int:
     """A collection's GraphQL id, of a sequence or of a portfolio."""
     try:
@@ -96,6 +106,7 @@ def _collection_versions(s: ArtifactSequence, info: GraphQLResolveInfo, after: s
                          first: int | None = None, order: str | None = None,
                          filters: str | None = None) -> dict[str, Any]:
     """The committed versions of a sequence, or the links of a portfolio; newest first."""
+    order = client_order(order)
     if order not in ORDERS:
         raise InvalidInput(f"order {str(order)[:40]!r} is not supported here: use one of "
                            f"{', '.join(sorted(o for o in ORDERS if o))}")

@@ -142,12 +142,12 @@ def login(page: Page, demo: Demo) -> None:
 
 
 def project(page: Page, demo: Demo) -> None:
-    page.goto(demo.url + "/alice/mnist")
+    page.goto(demo.url + "/alice/mnist/table")  # the Runs tab (the workspace is the default)
     wait_js(page, "document.querySelectorAll('#runs-table tbody tr').length === 3")
 
 
 def run(page: Page, demo: Demo) -> None:
-    page.goto(demo.url + "/alice/mnist")
+    page.goto(demo.url + "/alice/mnist/table")
     page.click("#runs-table tbody tr .name a:text-is('baseline')")
     wait_js(page, "document.querySelectorAll('.chart canvas').length >= 3")
     page.evaluate("window.scrollTo(0, document.getElementById('charts').offsetTop - 16)")

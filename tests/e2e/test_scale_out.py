@@ -281,8 +281,16 @@ def test_serve_workers(tmp_path: Path) -> None:
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             def workers() -> set[int]:
-                return {c.pid for c in psutil.Process(proc.pid).children()
-                        if "resource_tracker" not in " ".join(c.cmdline())}
+                """The live worker processes (a killed one is a zombie until it is reaped)."""
+                found = set()
+                for child in psutil.Process(proc.pid).children():
+                    try:
+                        if child.status() != psutil.STATUS_ZOMBIE and \
+                                "resource_tracker" not in " ".join(child.cmdline()):
+                            found.add(child.pid)
+                    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+                        pass
+                return found
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:

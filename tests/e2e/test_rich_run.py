@@ -5,6 +5,7 @@ forms, files, and run queries with filters and orders."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,9 @@ QUERIES = [
 def rich(module_client: Client, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     logged, _ = module_client.script("log_run.py", RICH)
     module_client.script("log_run.py", SMALL_B)
+    # created_at orders by the second, runs of one second by id: the queries below expect
+    # three distinct seconds, which a fast machine can squeeze into one
+    time.sleep(1.1)
     _, failed = module_client.script("log_run.py", SMALL_C, check=False)
     assert failed.returncode != 0, show(failed, "small-c should have raised")
 

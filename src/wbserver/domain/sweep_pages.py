@@ -45,16 +45,22 @@ def project_sweeps(store: MetadataStore, *, viewer: User | None, entity: str,
          "expected": expected_run_count(s)} for s in sweeps]}
 
 
-def sweep_overview(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
-                   name: str) -> dict[str, Any]:
+def _readable_sweep(store: MetadataStore, viewer: User | None, entity: str, project: str,
+                    name: str) -> tuple[Project, Sweep, dict[str, Any]]:
+    """The readable project, its sweep NAME and the sweep's parsed config ({} if unreadable)."""
     found = _project(store, viewer, entity, project)
     sweep = store.get_sweep(found.id, name)
     if sweep is None:
         raise NotFound(f"sweep {name} not found")
     try:
-        config = parse_config(sweep.config)
+        return found, sweep, parse_config(sweep.config)
     except InvalidInput:
-        config = {}
+        return found, sweep, {}
+
+
+def sweep_overview(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
+                   name: str) -> dict[str, Any]:
+    found, sweep, config = _readable_sweep(store, viewer, entity, project, name)
     metric, goal = metric_of(config)
     runs = store.sweep_runs(found.id, sweep.name)
     params = sorted(config.get("parameters") or {}) if isinstance(
@@ -78,14 +84,7 @@ def sweep_analysis(store: MetadataStore, *, viewer: User | None, entity: str, pr
                    name: str, metric: str | None = None) -> dict[str, Any]:
     """Parameter importance, parallel coordinates and scatter data over the sweep's runs, for
     METRIC (default: the sweep's own metric)."""
-    found = _project(store, viewer, entity, project)
-    sweep = store.get_sweep(found.id, name)
-    if sweep is None:
-        raise NotFound(f"sweep {name} not found")
-    try:
-        config = parse_config(sweep.config)
-    except InvalidInput:
-        config = {}
+    found, sweep, config = _readable_sweep(store, viewer, entity, project, name)
     own, goal = metric_of(config)
     runs = store.sweep_runs(found.id, sweep.name)[:MAX_RUNS]
     metrics = numeric_summary_keys(runs)

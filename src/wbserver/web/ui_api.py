@@ -173,18 +173,24 @@ async def media_table_file(request: Request) -> Response:
     return response
 
 
+async def _readable_file_key(request: Request) -> str:
+    """The blob key of the run file NAME the signed-in visitor may read (else NotFound)."""
+    svc = services(request)
+    user = require_user(await visitor(request))
+    _p, run = await run_in_threadpool(lambda: run_details.readable_run(
+        svc.store, viewer=user, name=request.path_params["run"], **_where(request)))
+    name = request.path_params["name"]
+    if await run_in_threadpool(svc.store.get_run_file, run.id, name) is None:
+        raise NotFound("no such file")
+    return run_file_key(run.id, name)
+
+
 async def run_file(request: Request) -> Response:
     """A run file's bytes for a panel or preview on this origin: streamed (never a redirect
     to the bucket, which the pages' connect-src would refuse), as an inert attachment."""
     svc = services(request)
     try:
-        user = require_user(await visitor(request))
-        _p, run = await run_in_threadpool(lambda: run_details.readable_run(
-            svc.store, viewer=user, name=request.path_params["run"], **_where(request)))
-        name = request.path_params["name"]
-        if await run_in_threadpool(svc.store.get_run_file, run.id, name) is None:
-            raise NotFound("no such file")
-        return await run_in_threadpool(send_blob, svc, run_file_key(run.id, name))
+        return await run_in_threadpool(send_blob, svc, await _readable_file_key(request))
     except WbError as exc:
         return error_response(exc)
 
@@ -201,13 +207,7 @@ async def run_html(request: Request) -> Response:
     usual inert attachment."""
     svc = services(request)
     try:
-        user = require_user(await visitor(request))
-        _p, run = await run_in_threadpool(lambda: run_details.readable_run(
-            svc.store, viewer=user, name=request.path_params["run"], **_where(request)))
-        name = request.path_params["name"]
-        if await run_in_threadpool(svc.store.get_run_file, run.id, name) is None:
-            raise NotFound("no such file")
-        key = run_file_key(run.id, name)
+        key = await _readable_file_key(request)
         if request.headers.get("sec-fetch-dest") != "iframe":
             return await run_in_threadpool(send_blob, svc, key)
         body = await run_in_threadpool(lambda: media.tidy_html(_read_blob(svc, key)))

@@ -3,30 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 
 class Wakeup:
-    """`await wait(timeout)` in the loop that called `bind()`; `set()` from anywhere ends it."""
+    """`await wait(timeout)` in any event loop; `set()` from anywhere ends every wait.
+
+    Each loop that waits gets an event of its own: an asyncio.Event belongs to one loop, and
+    an app whose lifespan runs twice at once (two test clients) waits in two loops.
+    """
 
     def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
+        self._lock = threading.Lock()
+        self._events: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
 
-    def bind(self) -> None:
-        """Called in the event loop that waits."""
-        self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+    def bind(self) -> asyncio.Event:
+        """The running loop's event (made on first use)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            for old in [old for old in self._events if old.is_closed()]:
+                del self._events[old]
+            return self._events.setdefault(loop, asyncio.Event())
 
     def set(self) -> None:
-        loop, event = self._loop, self._event
-        if loop is not None and event is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(event.set)
+        with self._lock:
+            waiting = list(self._events.items())
+        for loop, event in waiting:
+            if not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(event.set)
+                except RuntimeError:  # closed between the check and the call
+                    pass
 
     async def wait(self, timeout: float) -> None:
-        if self._event is None:
-            self.bind()
-        assert self._event is not None
+        event = self.bind()
         try:
-            await asyncio.wait_for(self._event.wait(), timeout)
+            await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             pass
-        self._event.clear()
+        event.clear()

@@ -84,3 +84,33 @@ def test_a_retry_this_process_scheduled_runs_when_due_not_at_the_next_poll():
     assert store.sent_at is not None and answers == []
     assert 0.25 < took < 5  # after the Retry-After, long before the hour-long poll
     assert worker.seconds_to_next_retry(utcnow()) is None  # nothing left scheduled
+
+
+def test_two_event_loops_wait_on_one_wakeup_and_both_wake():
+    """An app whose lifespan runs twice at once (a second test client) waits in two loops;
+    an event of the other loop would raise 'bound to a different event loop'."""
+    wakeup, woke, errors = Wakeup(), [], []
+    ready = threading.Barrier(3)
+
+    def waiter() -> None:
+        async def scenario() -> None:
+            wakeup.bind()
+            ready.wait(5)
+            started = time.monotonic()
+            await wakeup.wait(30)
+            woke.append(time.monotonic() - started)
+        try:
+            asyncio.run(scenario())
+        except Exception as exc:  # a wrong loop's event raises here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=waiter) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    ready.wait(5)
+    time.sleep(0.1)  # both are inside wait()
+    wakeup.set()
+    for thread in threads:
+        thread.join(10)
+    assert errors == []
+    assert len(woke) == 2 and max(woke) < 10

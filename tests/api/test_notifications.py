@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,10 +18,11 @@ from starlette.testclient import TestClient
 
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
+from wbserver.domain.clock import utcnow
 from wbserver.domain.users import create_api_key
 from wbserver.notify.slack import slack_sender
 from wbserver.passwords import hash_password
-from wbserver.workers.outbox import OutboxWorker
+from wbserver.workers.outbox import KEEP_DAYS, OutboxWorker
 
 ALERT = """mutation A($title: String!, $text: String!) { notifyScriptableRunAlert(input: {
   entityName: "alice", projectName: "proj", runName: "r1", title: $title, text: $text,
@@ -135,6 +137,24 @@ def test_outage_and_rate_limit_delay_but_do_not_lose(env, slack):
     assert len(slack.messages) == 1 and slack.attempts == 3
     item = app.state.services.store.list_outbox()[0]
     assert item["sent_at"] is not None and item["attempts"] == 2
+
+
+def test_delivered_and_failed_items_are_pruned_after_the_keep_days(env, slack):
+    app, client, key = env
+    sign_in_and_connect(client, slack)
+    gql(client, key, UPSERT, name="r1")
+    gql(client, key, ALERT, title="sent", text="x")
+    gql(client, key, ALERT, title="failed", text="y")
+    slack.plan.extend([(200, {}), (410, {})])
+    worker(app).run_once()
+    store = app.state.services.store
+    assert [(i["sent_at"] is not None, i["failed_at"] is not None) for i in store.list_outbox()] \
+        == [(True, False), (False, True)]
+    store.enqueue(channel="slack", target="t", dedupe_key="pending", payload="{}", now=utcnow())
+    now = utcnow()
+    assert store.prune_outbox(before=now - timedelta(days=KEEP_DAYS)) == 0  # all younger
+    assert store.prune_outbox(before=now + timedelta(seconds=1)) == 2
+    assert [i["sent_at"] for i in store.list_outbox()] == [None]  # the pending one stays
 
 
 def test_a_revoked_webhook_disables_the_connection_and_says_so(env, slack):

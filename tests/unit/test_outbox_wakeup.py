@@ -66,6 +66,9 @@ class OneItemStore:
     def outbox_sent(self, item_id: int, *, now: datetime) -> None:
         self.sent_at = now
 
+    def prune_outbox(self, *, before: datetime) -> int:
+        return 0
+
 
 def test_a_retry_this_process_scheduled_runs_when_due_not_at_the_next_poll():
     answers = [Delivery("retry", retry_after=0.3, detail="429"), Delivery("sent")]

@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.models import OutboxItem, SlackConnection
@@ -132,6 +132,13 @@ class NotifyRows:
         with self._write() as conn:
             conn.execute(update(t.outbox).where(t.outbox.c.id == item_id).values(
                 failed_at=now, lease_until=None, last_error=error[:2000]))
+
+    def prune_outbox(self, *, before: datetime) -> int:
+        """Forget items sent or given up on before `before`; returns how many."""
+        with self._write() as conn:
+            done = or_(and_(_o.sent_at.is_not(None), _o.sent_at < before),
+                       and_(_o.failed_at.is_not(None), _o.failed_at < before))
+            return int(conn.execute(delete(t.outbox).where(done)).rowcount or 0)
 
     def list_outbox(self, limit: int = 200) -> list[dict[str, Any]]:
         with self._read() as conn:

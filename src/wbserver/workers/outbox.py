@@ -25,6 +25,8 @@ log = logging.getLogger("wbserver.outbox")
 LEASE_SECONDS = 120.0
 POLL_SECONDS = 30.0
 MAX_BACKOFF = 600.0
+KEEP_DAYS = 30  # sent and given-up items are kept this long (the admin's delivery log), then pruned
+PRUNE_EVERY = timedelta(hours=1)
 Sender = Callable[[OutboxItem], Delivery]
 
 
@@ -40,6 +42,7 @@ class OutboxWorker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.senders = senders
         self._retries: list[datetime] = []  # when the retries this worker scheduled fall due
+        self._next_prune = utcnow()
 
     def seconds_to_next_retry(self, now: datetime) -> float | None:
         """How long until the earliest retry this worker scheduled (None: none pending)."""
@@ -50,6 +53,11 @@ class OutboxWorker:
         now = utcnow()
         while self._retries and self._retries[0] <= now:  # due: this pass claims them
             heapq.heappop(self._retries)
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY
+            pruned = self.store.prune_outbox(before=now - timedelta(days=KEEP_DAYS))
+            if pruned:
+                log.info("pruned %d delivered outbox items older than %d days", pruned, KEEP_DAYS)
         items = self.store.claim_outbox(owner=self.owner, now=now,
                                         lease_seconds=LEASE_SECONDS)
         for item in items:

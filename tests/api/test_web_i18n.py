@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from wbserver.domain.users import create_api_key
+
+from .conftest import UPSERT
 from .test_web_accounts import csrf, post_form, setup_admin
 
 
@@ -129,3 +132,24 @@ def test_the_settings_page_help_sections_and_origins_are_spanish(web):
     html = web.get("/system-admin").text
     assert "The external URL of this server" in html and "<h2>Storage</h2>" in html
     assert '<td class="small">default</td>' in html and '<p id="license-state">no license</p>' in html
+
+
+def test_run_states_are_shown_in_the_page_language(web, app):
+    store = app.state.services.store
+    key = create_api_key(store, username="root")
+    for name, finish in (("done", True), ("live", False)):
+        assert web.post("/graphql", auth=("api", key), json={"query": UPSERT, "variables": {
+            "name": name, "project": "proj", "entity": "root"}}).status_code == 200
+        if finish:
+            web.post(f"/files/root/proj/{name}/file_stream", auth=("api", key),
+                     json={"complete": True, "exitcode": 0})
+    post_form(web, "/login", {"username": "root", "password": "correct horse"})
+    web.cookies.set("lang", "es")
+    table = web.get("/root/proj/table").text
+    assert '<span class="state state-finished">terminada</span>' in table
+    assert '<span class="state state-running">en curso</span>' in table
+    assert '"running": "en curso"' in table or '"running":"en curso"' in table  # for the scripts
+    run = web.get("/root/proj/runs/done").text
+    assert 'id="run-state">terminada</span>' in run
+    web.cookies.set("lang", "en")
+    assert '<span class="state state-finished">finished</span>' in web.get("/root/proj/table").text

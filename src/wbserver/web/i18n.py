@@ -46,6 +46,10 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, t
     return message
 
 
+# a run's state as pages show it (templates: `_(run.state)`; scripts: `WB.t(state)`)
+RUN_STATE_TEXTS = (N_("running"), N_("finished"), N_("failed"), N_("crashed"), N_("pending"))
+
+
 @functools.cache
 def translations(lang: str) -> NullTranslations:
     po = LOCALE / lang / "LC_MESSAGES" / "messages.po"
@@ -105,4 +109,4 @@ def translated(request: Request, message: str) -> str:
 
 def js_texts(lang: str) -> dict[str, str]:
     t = translations(lang)
-    return {text: t.gettext(text) for text in JS_TEXTS}
+    return {text: t.gettext(text) for text in (*JS_TEXTS, *RUN_STATE_TEXTS)}

@@ -16,7 +16,7 @@
       const tr = table.querySelector('tr[data-run="' + CSS.escape(row.name) + '"]');
       if (!tr) return;
       const state = tr.querySelector('td[data-col="state"] .state');
-      state.textContent = row.state;
+      state.textContent = WB.t(row.state);
       state.className = "state state-" + row.state;
       tr.querySelector('td[data-col="runtime"]').textContent = row.runtime;
       Object.keys(row.cells).forEach(function (col) {

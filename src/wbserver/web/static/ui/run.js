@@ -154,7 +154,7 @@
   /* live updates */
   function setState(text) {
     const badge = document.getElementById("run-state");
-    badge.textContent = text;
+    badge.textContent = WB.t(text);
     badge.className = "state state-" + text;
   }
 

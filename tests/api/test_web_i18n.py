@@ -128,9 +128,12 @@ def test_the_settings_page_help_sections_and_origins_are_spanish(web):
     assert '<td class="small">predeterminado</td>' in html
     assert 'placeholder="no definido — ' in html  # a secret not set
     assert '<p id="license-state">sin licencia</p>' in html
+    assert "Los archivos se guardan en " in html and "El almacén responde." in html  # storage box
+    assert "no hace falta ninguna regla CORS" in html
     web.cookies.set("lang", "en")
     html = web.get("/system-admin").text
     assert "The external URL of this server" in html and "<h2>Storage</h2>" in html
+    assert "Files are stored in " in html and "The store answers." in html
     assert '<td class="small">default</td>' in html and '<p id="license-state">no license</p>' in html
 
 

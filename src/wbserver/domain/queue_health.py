@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wbserver.errors import ConfigError
+from wbserver.errors import ConfigError, Msg
 from wbserver.ports import EventQueue
 
 
@@ -20,11 +20,12 @@ def queue_problem(queue: EventQueue) -> str | None:
 def queue_line(queue: EventQueue) -> str:
     problem = queue_problem(queue)
     if problem is not None:
-        return (f"BUCKET_QUEUE {queue.name} does not answer: {problem}. Files are still "
-                f"recorded when clients report them uploaded, and by the periodic "
-                f"reconciliation (WBSERVER_BUCKET_RECONCILE_INTERVAL).")
+        return Msg("BUCKET_QUEUE %(queue)s does not answer: %(reason)s. Files are still "
+                   "recorded when clients report them uploaded, and by the periodic "
+                   "reconciliation (WBSERVER_BUCKET_RECONCILE_INTERVAL).",
+                   queue=queue.name, reason=problem)
     if getattr(queue, "notify", None) is not None:
-        return (f"BUCKET_QUEUE {queue.name} answers. It carries no bucket events: files are "
-                f"recorded when clients report them uploaded, and by the periodic "
-                f"reconciliation.")
-    return f"BUCKET_QUEUE {queue.name} answers."
+        return Msg("BUCKET_QUEUE %(queue)s answers. It carries no bucket events: files are "
+                   "recorded when clients report them uploaded, and by the periodic "
+                   "reconciliation.", queue=queue.name)
+    return Msg("BUCKET_QUEUE %(queue)s answers.", queue=queue.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from wbserver.errors import ConfigError
+from wbserver.errors import ConfigError, Msg
 
 NEEDED_METHODS = ("GET", "HEAD", "PUT")
 
@@ -53,30 +53,32 @@ def cors_problems(rules: list[CorsRule], origin: str) -> list[str]:
 def describe(rules: list[CorsRule], origin: str) -> str:
     problems = cors_problems(rules, origin)
     if not problems:
-        return f"CORS: browsers on {origin} can GET, PUT and HEAD and see ETag"
-    return "CORS: " + "; ".join(problems)
+        return Msg("CORS: browsers on %(origin)s can GET, PUT and HEAD and see ETag",
+                   origin=origin)
+    return Msg("CORS: %(reason)s", reason="; ".join(problems))
 
 
 def storage_report(store: object, origin: str, *, proxied: bool) -> list[str]:
     """Lines for `wbserver storage check` and /system-admin: where files go, and whether
     browsers on `origin` may use the bucket directly."""
-    lines = [f"Files are stored in {getattr(store, 'name', '?')}."]
+    lines: list[str] = [Msg("Files are stored in %(name)s.", name=getattr(store, "name", "?"))]
     try:
         getattr(store, "check", lambda: None)()
-        lines.append("The store answers.")
+        lines.append(Msg("The store answers."))
     except ConfigError as exc:
-        return [*lines, f"The store does not answer: {exc.message}"]
+        return [*lines, Msg("The store does not answer: %(reason)s", reason=exc.message)]
     if proxied or not getattr(store, "signed_urls", False):
-        return [*lines, "Clients reach the bytes through this server: no CORS rule is needed."]
+        return [*lines, Msg("Clients reach the bytes through this server: no CORS rule is "
+                            "needed.")]
     get_cors = getattr(store, "get_cors", None)
     if get_cors is None:
-        return [*lines, "CORS: this store cannot report its rules."]
+        return [*lines, Msg("CORS: this store cannot report its rules.")]
     try:
         rules = get_cors()
     except ConfigError as exc:
-        return [*lines, f"CORS: {exc.message}"]
+        return [*lines, Msg("CORS: %(reason)s", reason=exc.message)]
     except Exception as exc:  # an SDK error the backend did not translate
-        return [*lines, f"CORS: could not read the rules: {exc}"]
+        return [*lines, Msg("CORS: could not read the rules: %(reason)s", reason=str(exc))]
     return [*lines, describe(rules, origin)]
 
 

@@ -20,7 +20,7 @@ from wbserver.passwords import hash_password
 from wbserver.sso.provider import configured_client, sso_blocked_reason
 from wbserver.storage.cors import storage_report
 from wbserver.web.guard import page
-from wbserver.web.i18n import N_, language, translated, translations
+from wbserver.web.i18n import N_, language, localized, translated, translations
 from wbserver.web.render import redirect, render
 from wbserver.web.session import Visitor, check_csrf, require_admin, services
 
@@ -67,7 +67,8 @@ async def _render_settings(request: Request, who: Visitor, *, status: int = 200,
         queue = svc.queue
         storage.append(await run_in_threadpool(lambda: queue_line(queue())))
     return render(request, who, "admin.html", status=status, sections=sections,
-                  flashes=flashes or [], storage_report=storage,
+                  flashes=flashes or [],
+                  storage_report=[localized(gettext, line) for line in storage],
                   origins={key: gettext(text) for key, text in ORIGINS.items()}, **context)
 
 

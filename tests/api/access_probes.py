@@ -70,6 +70,20 @@ def gql(query: str, path: tuple[str, ...], variables: Vars | None = None,
     return probe
 
 
+def lists_project(query: str, path: tuple[str, ...]) -> Callable[[World, str, str], Verdict]:
+    """A GraphQL connection of projects: allowed when the project of the row's visibility is
+    among the names it lists (`path` leads to the edges)."""
+    def probe(world: World, who: str, vis: str) -> Verdict:
+        response = world.gql(who, query)
+        if response.status_code in DENIED:
+            return Verdict(False, response.status_code, response.text[:200])
+        body = response.json()
+        assert response.status_code == 200 and not body.get("errors"), response.text
+        names = {edge["node"]["name"] for edge in _dig(body.get("data"), path) or []}
+        return Verdict(PROJECTS[vis][1] in names, 200, response.text[:200])
+    return probe
+
+
 def _http_verdict(response: httpx.Response, passed: frozenset[int]) -> Verdict:
     status = response.status_code
     to_login = status in (302, 303, 307) and \

@@ -28,6 +28,7 @@ from .access_probes import (
     at,
     gid,
     gql,
+    lists_project,
     number_of,
     page,
     rest,
@@ -205,13 +206,15 @@ TABLE: list[Row] = [
     P("Query.model", "read", gql("query Q($e: String, $p: String) { model(name: $p, "
                                  "entityName: $e) { name } }", ("model",),
                                  lambda w, who, vis: where(vis))),
-    # a team's projects are listed to site admins only (a personal entity's to its owner)
-    S("Query.models", "site_admin", gql(f'{{ models(entityName: "{TEAM}") {{ edges {{ node '
-                                        f'{{ name }} }} }} }}', ("models", "edges"),
-                                        nonempty=True)),
-    P("Query.run", "nobody", gql("query Q($e: String, $p: String) { run(entityName: $e, "
-                                 'projectName: $p, name: "r1") { name } }', ("run",),
-                                 lambda w, who, vis: where(vis))),
+    # a team's projects are listed to whoever may read each (members: team-visible ones)
+    P("Query.models", "read", lists_project(f'{{ models(entityName: "{TEAM}") {{ edges {{ node '
+                                            f'{{ name }} }} }} }}', ("models", "edges"))),
+    P("Entity.projects (leak)", "read", lists_project(
+        f'{{ entity(name: "{TEAM}") {{ projects {{ edges {{ node {{ name }} }} }} }} }}',
+        ("entity", "projects", "edges"))),
+    P("Query.run", "read", gql("query Q($e: String, $p: String) { run(entityName: $e, "
+                               'projectName: $p, name: "r1") { name } }', ("run",),
+                               lambda w, who, vis: where(vis))),
     P("Query.artifact", "read", gql("query Q($id: ID!) { artifact(id: $id) { id } }",
                                     ("artifact",),
                                     lambda w, who, vis: {"id": w.versions[vis].id})),

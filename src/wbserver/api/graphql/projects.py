@@ -8,7 +8,7 @@ from wbserver.api.graphql.ids import encode_id, page_start
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.models import Entity, Project
-from wbserver.domain.permissions import readable_project
+from wbserver.domain.permissions import READ, project_access, readable_project
 from wbserver.domain.run_filters import parse_filters
 from wbserver.domain.run_search import count_runs, find_runs
 
@@ -51,12 +51,21 @@ def run(project: Project, info: GraphQLResolveInfo, name: str, **_kw: Any) -> An
     return info.context.store.get_run(RunKey(project.entity_name, project.name, name))
 
 
+def query_run(_root: Any, info: GraphQLResolveInfo, name: str, entityName: str | None = None,  # noqa: N803
+              projectName: str | None = None) -> Any:  # noqa: N803
+    """`run(entityName, projectName, name)` at the root: the run of a project the viewer may
+    read, else null (as for a project: no leak of what exists)."""
+    found = project(None, info, name=projectName, entityName=entityName)
+    return run(found, info, name) if found is not None else None
+
+
 def entity_projects(entity: Entity | None, info: GraphQLResolveInfo, after: str | None = None,
                     first: int | None = None) -> dict[str, Any]:
-    """The entity's projects the viewer may read, newest activity first, cursor-paged."""
+    """The entity's projects the viewer may read (a team's members see its team-visible
+    projects, everyone its open ones), newest activity first, cursor-paged."""
     ctx = info.context
-    allowed = entity is not None and (ctx.viewer.is_admin or entity.user_id == ctx.viewer.id)
-    found = ctx.store.list_projects(entity.name) if allowed and entity else []
+    found = [p for p in ctx.store.list_projects(entity.name)
+             if project_access(ctx.store, ctx.viewer, p, entity) >= READ] if entity else []
     start = page_start(after)
     size = max(1, min(first or 50, MAX_PAGE))
     edges = [{"node": p, "cursor": str(start + i)} for i, p in enumerate(found[start:start + size])]
@@ -73,7 +82,7 @@ def models(_root: Any, info: GraphQLResolveInfo, entityName: str | None = None, 
 
 
 RESOLVERS: dict[str, dict[str, Resolver]] = {
-    "Query": {"project": project, "model": project, "models": models},
+    "Query": {"project": project, "model": project, "models": models, "run": query_run},
     "Entity": {"projects": entity_projects},
     "Project": {
         "id": lambda p, _i: encode_id("Project", p.id),

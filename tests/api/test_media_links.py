@@ -1,11 +1,13 @@
 """A logged table's media cells through signed view links (SQLite and MariaDB): the table's
 JSON carries the links of its first rows' files, a page's worth more come in one request,
-each link serves the exact bytes as an inert attachment with no session and no lookup, and a
-link changed in any part (or expired) is refused. And the run page's and workspace's scripts
-and styles joined into one file each (`web/assets.py`)."""
+small images come inline as data: URLs, each link serves the exact bytes as an inert
+attachment with no session and no lookup, and a link changed in any part (or expired) is
+refused. And the run page's and workspace's scripts and styles joined into one file each
+(`web/assets.py`)."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from urllib.parse import parse_qs, urlsplit
@@ -21,7 +23,15 @@ from .test_security_content import CREATE, assert_user_content
 from .test_web_ui import sign_in
 
 UI = "/_ui/alice/proj/runs/r1"
-PNG = {f"media/images/p{i}.png": b"\x89PNG\r\n\x1a\n" + bytes([i]) * 40 for i in range(4)}
+# p0 and p1 are over the size of an image sent inline; p2 and p3 are small
+PNG = {f"media/images/p{i}.png": b"\x89PNG\r\n\x1a\n" + bytes([i]) * (20_000 if i < 2 else 40)
+       for i in range(4)}
+
+
+def inline(url: str) -> bytes:
+    head, _, data = url.partition(",")
+    assert head == "data:image/png;base64", head
+    return base64.b64decode(data)
 
 
 def table(paths: list[str]) -> bytes:
@@ -69,7 +79,8 @@ def test_the_table_carries_its_first_rows_links_and_a_page_more_in_one_request(l
     more = api.client.get(UI + "/media/table-links?key=t&name=" + paths[2] + "&name=" + paths[3]
                           + "&name=media/images/nowhere.png").json()
     assert sorted(more["links"]) == paths[2:]  # a name the table does not hold: left out
-    assert_user_content(api.client.get(more["links"][paths[3]]), PNG[paths[3]])
+    for path in paths[2:]:  # small images: their bytes, no request at all
+        assert inline(more["links"][path]) == PNG[path]
     # links made within the hour are the same links (the browser's cache answers again)
     assert api.client.get(UI + "/media/table?key=t&links=2").json()["links"] == body["links"]
 
@@ -79,6 +90,7 @@ def test_a_table_logged_as_a_run_file_links_the_runs_files(logged):
     body = api.client.get(UI + "/media/table?key=f&links=25").json()
     assert not body["fromArtifact"]
     assert list(body["links"]) == ["media/images/f0.png"]
+    assert body["links"]["media/images/f0.png"].startswith("/_ui/_view/runs/")
     assert_user_content(api.client.get(body["links"]["media/images/f0.png"]),
                         PNG["media/images/p0.png"])
 

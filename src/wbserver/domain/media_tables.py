@@ -112,25 +112,32 @@ def cell_paths(rows: list[Any]) -> list[str]:
     return list(out)
 
 
-def table_file_keys(store: MetadataStore, run: Run, key: str,
-                    names: list[str]) -> dict[str, str]:
-    """{name: blob key} of the files NAMES of KEY's table, all in one lookup (a page of the
-    table at a time): the run's `run-<run>-<key>` artifact's files, else (a table the run
-    logged only as a file) the run's own. Names found in neither are left out."""
+@dataclass(frozen=True)
+class TableFile:
+    key: str  # the blob
+    size: int | None
+
+
+def table_files(store: MetadataStore, run: Run, key: str,
+                names: list[str]) -> dict[str, TableFile]:
+    """The blobs of the files NAMES of KEY's table, all in one lookup (a page of the table
+    at a time): the run's `run-<run>-<key>` artifact's files, else (a table the run logged
+    only as a file) the run's own. Names found in neither are left out."""
     wanted = list(dict.fromkeys(n for n in names if n))
     if len(wanted) > MAX_LINKS:
         raise InvalidInput(f"at most {MAX_LINKS} files of a table at once")
     if not wanted:
         return {}
-    out: dict[str, str] = {}
+    out: dict[str, TableFile] = {}
     artifact = run_table_artifact(store, run, key)
     if artifact is not None:
         found, _more, _total = store.list_artifact_files(artifact.id, names=wanted, after=None,
                                                          first=len(wanted))
-        out.update({f.name: content_key(f.md5) for f in found if f.md5})
+        out.update({f.name: TableFile(content_key(f.md5), f.size) for f in found if f.md5})
     rest = [n for n in wanted if n not in out]
     if rest:
         page = store.list_run_files(run.id, names=rest, pattern=None, after=None,
                                     first=len(rest))
-        out.update({f.name: run_file_key(run.id, f.name) for f in page.files})
+        out.update({f.name: TableFile(run_file_key(run.id, f.name), f.size_bytes)
+                    for f in page.files})
     return out

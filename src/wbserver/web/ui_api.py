@@ -30,7 +30,7 @@ from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
 from wbserver.http.context import Services
 from wbserver.http.errors import error_response
 from wbserver.http.user_content import send_blob
-from wbserver.http.view_links import check_view, seconds_left, view_link
+from wbserver.http.view_links import check_view, page_links, seconds_left
 from wbserver.web.session import require_user, services, visitor
 
 Endpoint = Callable[[Request, User], Awaitable[Any]]
@@ -148,15 +148,15 @@ def _link_rows(request: Request) -> int:
     return int(text)
 
 
-def _signed(svc: Services, keys: dict[str, str]) -> dict[str, str]:
-    ttl = svc.settings.download_url_ttl
-    return {name: view_link(svc.signer, key, name, ttl=ttl) for name, key in keys.items()}
+def _signed(svc: Services, files: dict[str, media_tables.TableFile]) -> dict[str, str]:
+    return page_links(svc, ((name, f.key, f.size) for name, f in files.items()))
 
 
 @json_endpoint
 async def media_table(request: Request, user: User) -> Any:
     """The table logged last under ?key=…: {columns, data, fromArtifact, links}, links being
-    signed links to the files of the media cells of the first ?links=N rows."""
+    the URLs of the files of the media cells of the first ?links=N rows (signed view links,
+    small images as data: URLs)."""
     key = media.parse_key(request.query_params.get("key"))
     first = _link_rows(request)
     svc = services(request)
@@ -166,7 +166,7 @@ async def media_table(request: Request, user: User) -> Any:
                                            name=request.path_params["run"], **_where(request))
         table = media_tables.read_table(svc.store, svc.blobs, run, key)
         names = media_tables.cell_paths(table["data"][:first])
-        table["links"] = _signed(svc, media_tables.table_file_keys(svc.store, run, key, names))
+        table["links"] = _signed(svc, media_tables.table_files(svc.store, run, key, names))
         return table
     return await run_in_threadpool(read)
 
@@ -182,7 +182,7 @@ async def media_table_links(request: Request, user: User) -> Any:
     def read() -> Any:
         _p, run = run_details.readable_run(svc.store, viewer=user,
                                            name=request.path_params["run"], **_where(request))
-        return {"links": _signed(svc, media_tables.table_file_keys(svc.store, run, key, names))}
+        return {"links": _signed(svc, media_tables.table_files(svc.store, run, key, names))}
     return await run_in_threadpool(read)
 
 

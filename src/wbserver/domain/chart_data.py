@@ -158,6 +158,15 @@ def system_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[st
     """System metrics from the events stream: {key: {x, y, …}} on relative or wall time
     (the events stream has no steps; `step` falls back to relative time)."""
     x_key = "_timestamp" if query.x_axis == "wall" else "_runtime"
+    columns = system_columns(store, run, x_key, set(query.keys) or None)
+    wanted: Iterable[str] = query.keys or sorted(columns)
+    return {key: shape_series(*columns[key], query) for key in wanted if key in columns}
+
+
+def system_columns(store: MetadataStore, run: Run, x_key: str,
+                   keys: set[str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{key: (x values, values)} of the run's system metrics (all, or KEYS), x being
+    `_runtime` (relative time) or `_timestamp` (wall time) of each events line."""
     columns: dict[str, tuple[list[float], list[float]]] = {}
     started: float | None = None
     for line in iter_lines(store, run, "events"):
@@ -172,15 +181,13 @@ def system_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[st
             continue
         for key, value in row.items():
             if key.startswith("_") or isinstance(value, bool) or \
-                    not isinstance(value, int | float):
+                    not isinstance(value, int | float) or (keys is not None and key not in keys):
                 continue
             xs, ys = columns.setdefault(key, ([], []))
             xs.append(x)
             ys.append(float(value))
-    wanted: Iterable[str] = query.keys or sorted(columns)
-    return {key: shape_series(np.asarray(columns[key][0], dtype=np.float64),
-                              np.asarray(columns[key][1], dtype=np.float64), query)
-            for key in wanted if key in columns}
+    return {key: (np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+            for key, (xs, ys) in columns.items()}
 
 
 def _event_x(row: dict[str, Any], x_key: str, started: float | None) -> float | None:

@@ -44,10 +44,10 @@ def system_panel(source: PanelSource, runs: list[Run], query: PanelQuery) -> dic
                          buckets=buckets)
     x_key = "_timestamp" if query.x_axis == "wall" else "_runtime"
     shown: dict[str, list[tuple[Run, np.ndarray, np.ndarray, int]]] = {k: [] for k in query.keys}
-    for run in runs:
-        if not run.events_line_count:
-            continue
-        columns = system_columns(source.store, run, x_key, set(query.keys))
+    with_events = [r for r in runs if r.events_line_count]
+    chunks = source.store.read_chunks_of_runs([r.id for r in with_events], "events")
+    for run in with_events:
+        columns = system_columns(source.store, run, x_key, set(query.keys), chunks[run.id])
         for key, (xs, ys) in columns.items():
             xs, ys, not_finite = drawable(xs, ys, series)
             if len(xs) or not_finite:

@@ -33,6 +33,15 @@ READY = """() => { const panel = document.querySelector('[data-key="predictions"
     imgs.every(i => i.complete && i.naturalWidth > 0); }"""
 
 
+# the requests a load made: [scripts and styles, JSON, files (images)]
+COUNT = """() => { const out = [0, 0, 0];
+  for (const e of performance.getEntriesByType('resource')) {
+    const path = new URL(e.name).pathname;
+    out[/^\\/(static|_assets)\\//.test(path) ? 0 : /\\/(_view|file)\\/|table-file/.test(path) ? 2 : 1] += 1;
+  }
+  return out; }"""
+
+
 def wait_drawn(page) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + 60
     while not page.evaluate(READY):
@@ -79,6 +88,7 @@ def main() -> None:
                   f"median {statistics.median(json_times) * 1000:.0f} ms")
             state = context.storage_state()
             cold, warm = [], []
+            requests: list[int] = []
             for _ in range(3):  # a new browser context each time: nothing cached
                 fresh = browser.new_context(viewport={"width": 1440, "height": 900},
                                             storage_state=state)
@@ -89,12 +99,16 @@ def main() -> None:
                     tab.goto(run_url + "#media")
                     wait_drawn(tab)
                     times.append(time.perf_counter() - t0)
+                    if times is cold:
+                        requests = tab.evaluate(COUNT)
                 fresh.close()
             print(f"run page to the {args.rows}-row table drawn (first page, images loaded): "
                   f"median {statistics.median(cold) * 1000:.0f} ms with an empty cache "
                   f"({', '.join(f'{t * 1000:.0f}' for t in cold)}), "
                   f"median {statistics.median(warm) * 1000:.0f} ms again in the same tab "
                   f"({', '.join(f'{t * 1000:.0f}' for t in warm)})")
+            print(f"requests of a load with an empty cache: {sum(requests)} ({requests[0]} "
+                  f"scripts and styles, {requests[1]} JSON, {requests[2]} files)")
             browser.close()
     finally:
         server.stop()

@@ -20,7 +20,11 @@ from starlette.routing import Mount, Route
 from wbserver.api.graphql.resolvers import all_resolvers
 from wbserver.api.graphql.schema import build
 from wbserver.api.routes import ROUTES
+from wbserver.domain.files import run_file_key
+from wbserver.domain.models import RunKey
 from wbserver.domain.users import create_api_key
+from wbserver.http.view_links import view_link
+from wbserver.web.assets import asset_url
 
 from .access_probes import (
     Verdict,
@@ -166,6 +170,13 @@ def _collection_gid(world, vis, name):
                      "entityName: $e, name: $p) { artifactCollection(name: $n) { id } } }",
                      **where(vis), n=name)
     return found["project"]["artifactCollection"]["id"]
+
+
+def _view(world, vis):
+    """A signed view link to r1's table file (what the table's JSON hands a page)."""
+    run = world.store.get_run(RunKey(*PROJECTS[vis], "r1"))
+    return view_link(world.app.state.services.signer, run_file_key(run.id, "t.table.json"),
+                     "t.table.json", ttl=60)
 
 
 def _layout_put(world, who, vis):
@@ -434,6 +445,12 @@ TABLE: list[Row] = [
       page("GET", at("/_ui/{e}/{p}/runs/r1/media/table?key=t"))),
     P("GET /_ui/{entity}/{project}/runs/{run}/media/table-file", "read",
       page("GET", at("/_ui/{e}/{p}/runs/r1/media/table-file?key=t&name=f.bin"))),
+    P("GET /_ui/{entity}/{project}/runs/{run}/media/table-links", "read",
+      page("GET", at("/_ui/{e}/{p}/runs/r1/media/table-links?key=t&name=t.table.json"))),
+    # a signed view link is the credential (web/ui_api.view_file): whoever holds it
+    P("GET /_ui/_view/{key:path}", "everyone", page("GET", lambda w, who, vis: _view(w, vis))),
+    P("GET /_ui/_view/{key:path} unsigned", "nobody",
+      page("GET", lambda w, who, vis: _view(w, vis).split("&exp=")[0])),
     P("GET /_ui/{entity}/{project}/runs/{run}/file/{name:path}", "read",
       page("GET", at("/_ui/{e}/{p}/runs/r1/file/a.txt"))),
     P("GET /_ui/{entity}/{project}/runs/{run}/html/{name:path}", "read",
@@ -444,6 +461,7 @@ TABLE: list[Row] = [
       page("GET", at("/_ui/{e}/{p}/artifacts/dataset/data/v0/lineage"))),
     # ---- pages
     S("MOUNT /static", "everyone", page("GET", lambda w, who, vis: "/static/favicon.svg")),
+    S("GET /_assets/{name}", "everyone", page("GET", lambda w, who, vis: asset_url("run.js"))),
     S("GET /favicon.ico", "everyone", page("GET", lambda w, who, vis: "/favicon.ico")),
     S("GET /", "signed_in", page("GET", lambda w, who, vis: "/")),
     S("GET|POST /setup", "nobody", page("GET", lambda w, who, vis: "/setup")),  # an admin exists

@@ -1,11 +1,12 @@
-"""`wbserver backup` / `restore` on SQLite and MariaDB: a round trip keeps runs, history and
-files; verify catches a damaged backup; restore refuses a target that is not empty."""
+"""`wbserver backup` / `restore` on SQLite and MariaDB: a round trip keeps runs, history,
+files and saved workspace layouts; verify catches a damaged backup; restore refuses a target that is not empty."""
 
 from __future__ import annotations
 
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -14,6 +15,7 @@ from wbserver.app import create_app
 from wbserver.cli import main
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.backup_manifest import Manifest
+from wbserver.domain.workspace import save_layout
 
 from .conftest import MARIADB, Api
 
@@ -27,6 +29,23 @@ def _log(api: Api) -> None:
     url = api.gql(query, run="r1")["data"]["createRunFiles"]["files"][0]["uploadUrl"]
     path = url.split("://", 1)[1].split("/", 1)[1]
     assert api.client.put("/" + path, content=b"some notes\n").status_code in (200, 201)
+
+
+LAYOUT = {"version": 1, "smoothing": 0.4, "visible": ["r1"], "collapsed": ["system"],
+          "panels": [{"id": "c1", "kind": "line", "section": "custom", "keys": ["loss"]}]}
+
+
+def _save_layout(api: Api) -> None:
+    """alice's saved workspace of alice/proj (the workspace_layouts table)."""
+    store = api.client.app.state.services.store
+    save_layout(store, viewer=store.get_user_by_name("alice"), entity="alice", project="proj",
+                body=json.dumps(LAYOUT).encode())
+
+
+def _layout(store: Any, entity: str) -> Any:
+    project = store.get_project(entity, "proj")
+    saved = store.workspace_layout(store.get_user_by_name("alice").id, project.id)
+    return json.loads(saved) if saved else None
 
 
 HISTORY = """query { project(name: "proj", entityName: "alice") { run(name: "r1") {
@@ -53,6 +72,7 @@ def _fresh_mysql() -> tuple[str, object]:
 def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     _log(api)
+    _save_layout(api)
     before = api.gql(HISTORY)["data"]["project"]["run"]
     assert before["historyLineCount"] == 30 and before["files"]["edges"]
     _env(monkeypatch, database)
@@ -83,6 +103,7 @@ def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_
                 assert after == before
                 assert client.get(f"/files/alice/proj/r1/{name}",
                                   headers=restored.headers()).content == b"some notes\n"
+                assert _layout(app.state.services.store, "alice") == LAYOUT
         finally:
             app.state.services.store.close()
     finally:

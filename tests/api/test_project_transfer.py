@@ -1,5 +1,6 @@
 """`wbserver export` / `import` in process, on SQLite and MariaDB: a copy of a project under
-another entity of the same server, and the refusals."""
+another entity of the same server (its runs, files, artifacts and its readers' saved
+workspace layouts), and the refusals."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from wbserver.domain.users import create_api_key, create_user
 
 from .artifact_flow import log_version
 from .conftest import Api
-from .test_backup import HISTORY, _env, _log
+from .test_backup import HISTORY, LAYOUT, _env, _layout, _log, _save_layout
 
 COPY = HISTORY.replace('entityName: "alice"', 'entityName: "bob"')
 LINK = """mutation L($id: ID!) { linkArtifact(input: {artifactID: $id, artifactPortfolioName: "pf",
@@ -28,6 +29,7 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     _log(api)
+    _save_layout(api)
     logged = log_version(api, "ds", {"a.txt": b"linked\n"})
     api.gql(LINK, id=logged["id"])
     linked = api.gql(LINKED, e="alice")["data"]["project"]["artifactCollectionMembership"]
@@ -55,3 +57,5 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
         assert client.get(f"/files/bob/proj/r1/{name}",
                           headers=bob.headers()).content == b"some notes\n"
     assert api.gql(HISTORY)["data"]["project"]["run"] == before  # the original is untouched
+    # alice's saved workspace of the project came along (she is a user here too)
+    assert _layout(store, "bob") == _layout(store, "alice") == LAYOUT

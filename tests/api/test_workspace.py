@@ -208,3 +208,48 @@ def test_media_panel_shows_the_first_shown_runs_values(api):
             [v["values"] for v in logged[entry["name"]]]
     hidden = api.client.get(UI + "/panels/media?keys=weights&runs=m0").json()
     assert hidden["keys"]["weights"] == {"runs": [], "of": 0}
+
+
+def events(run: int, count: int) -> list[dict]:
+    """System metrics as the client samples them into wandb-events.jsonl."""
+    return [{"system.cpu": 10.0 * run + t, "system.memory_percent": 50.0 + t,
+             "system.disk./.usageGB": 100.5 + run, "system.network.sent": 1000 * t,
+             "system.gpu.0.temp": 40 + run, "_runtime": 2.0 * t, "_timestamp": 1.7e9 + 2 * t,
+             "_wandb": True} for t in range(count)]
+
+
+def test_system_metrics_are_a_section_with_units_across_runs(api, project):
+    sampled = {"r0": events(0, 6), "r1": events(1, 9)}
+    for name, rows_ in sampled.items():
+        api.stream(name, {"files": {"wandb-events.jsonl": {
+            "offset": 0, "content": [json.dumps(r) for r in rows_]}}})
+    body = api.client.get(UI + "/workspace").json()
+    system = {m["key"]: m for m in body["system"]}
+    assert set(system) == {"system.cpu", "system.memory_percent", "system.disk./.usageGB",
+                           "system.network.sent", "system.gpu.0.temp"}
+    assert {m["section"] for m in system.values()} == {"system"}
+    assert {k: m["unit"] for k, m in system.items()} == {
+        "system.cpu": "%", "system.memory_percent": "%", "system.disk./.usageGB": "GB",
+        "system.network.sent": "bytes", "system.gpu.0.temp": "°C"}
+    assert system["system.cpu"]["runs"] == 2
+    assert "system.cpu" not in {m["key"] for m in body["metrics"]}  # not a history key
+
+    response = api.client.get(UI + "/panels/system?keys=system.cpu,system.gpu.0.temp&x=runtime"
+                              + runs_param(["r0", "r1", "r2"]))  # r2 sent no events
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["units"] == {"system.cpu": "%", "system.gpu.0.temp": "°C"}
+    cpu = {line["name"]: line for line in data["keys"]["system.cpu"]["runs"]}
+    assert set(cpu) == {"r0", "r1"}
+    for name, rows_ in sampled.items():
+        assert cpu[name]["x"] == [r["_runtime"] for r in rows_]
+        assert cpu[name]["y"] == [r["system.cpu"] for r in rows_]
+    wall = api.client.get(UI + "/panels/system?keys=system.cpu&x=wall&runs=r1").json()
+    assert wall["keys"]["system.cpu"]["runs"][0]["x"] == [r["_timestamp"] for r in sampled["r1"]]
+    zoomed = api.client.get(UI + "/panels/system?keys=system.cpu&min=4&max=8&runs=r1").json()
+    assert zoomed["keys"]["system.cpu"]["runs"][0]["x"] == [4.0, 6.0, 8.0]
+    grouped = api.client.get(UI + "/panels/system?keys=system.memory_percent&group=config.opt"
+                             + runs_param(["r0", "r1", "r2", "r3"])).json()
+    (adam,) = grouped["keys"]["system.memory_percent"]["groups"]  # r2, r3 (sgd) sent none
+    assert adam["label"] == "adam" and sorted(adam["runs"]) == ["r0", "r1"]
+    assert adam["mean"][0] == pytest.approx(50.0)

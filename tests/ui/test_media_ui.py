@@ -33,6 +33,7 @@ def media_run(tmp_path_factory) -> Iterator[tuple[Server, dict]]:
         client = Client(server=server, root=tmp_path_factory.mktemp("client"))
         logged, _ = client.script("log_media.py", {
             "init": {"project": "media", "name": "m1"}, "steps": 3, "table_rows": 30,
+            "big_rows": [28],
             "files": {"notes.md": MARKDOWN, "params.yaml": YAML, "info.json": JSON_TEXT}})
         yield server, logged
     finally:
@@ -115,6 +116,18 @@ def test_every_media_panel_shows_what_was_logged(media_run, new_page):
     table.locator(".table-filter").fill("dog")
     wait_js(page, "WB.media.shown.predictions.rows === 10", server)
     assert set(table.locator("tbody tr td:nth-child(2)").all_inner_texts()) == {"dog"}
+    # small images came inside the table's JSON; row 28's (100x100 noise) through a signed
+    # view link the page asked for with the rest of its page
+    table.locator(".table-filter").fill("")
+    wait_js(page, "WB.media.shown.predictions.rows === 30", server)
+    table.locator("th button", has_text="id").click()  # ascending: rows 25 to 29 on page 2
+    table.locator("button[aria-label='Next page']").click()
+    big = '[data-key="predictions"] tbody tr:nth-child(4) img'
+    wait_js(page, f"document.querySelector('{big}').complete && "
+                  f"document.querySelector('{big}').naturalWidth === 100", server)
+    assert "/_ui/_view/" in page.get_attribute(big, "src")
+    assert page.get_attribute('[data-key="predictions"] tbody tr:nth-child(3) img',
+                              "src").startswith("data:image/png;base64,")
 
     # histograms: the counts of every step, the latest as bars and values
     assert shown["weights"]["steps"] == [h["step"] for h in logged["histograms"]]

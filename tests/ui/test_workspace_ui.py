@@ -6,6 +6,7 @@ screen. No console errors, no request leaving 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -177,3 +178,94 @@ def test_workspace_on_a_phone(filled, browser):
         watched.check_clean()
     finally:
         context.close()
+
+
+def test_a_live_runs_system_metrics_and_new_keys_appear_without_reload(tmp_path, new_page):
+    """A run logged by the real client while the workspace is open: its system metrics (CPU,
+    memory, disk, network …) are a `system` section with units, drawn from what the client
+    sampled; a metric and an image it starts logging later get their panels (a new section)
+    without a reload."""
+    from ui.test_media_ui import pixel
+    from ui.test_runs_ui import wait_js
+
+    server = start_server(tmp_path / "srv")
+    proc = None
+    try:
+        server.set_password("alice", PASSWORD)
+        client = Client(server=server, root=tmp_path / "client")
+        phase, stop = tmp_path / "phase", tmp_path / "stop"
+        proc, out = client.popen("live_keys.py", {
+            "init": {"project": "live", "name": "live"}, "phase_file": str(phase),
+            "stop_file": str(stop), "settings": {"x_stats_sampling_interval": 0.2,
+                                                 "x_file_stream_transmit_interval": 0.5}})
+        watched = new_page("live")
+        page = watched.page
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.add_init_script("window.WB = { liveMs: 700 };")
+        sign_in(page, server)
+        deadline = 120
+        while not out.exists() and proc.poll() is None and deadline > 0:
+            page.wait_for_timeout(300)
+            deadline -= 0.3
+        assert proc.poll() is None, proc.communicate()
+        run = json.loads(out.read_text())["id"]
+        page.goto(server.url + "/alice/live")
+        wait_until(page, "document.body.dataset.loaded === '1'")
+        page.evaluate("window.notReloaded = true")
+        assert page.locator(".panel[data-panel='line:late/acc']").count() == 0
+
+        # the system section: a panel per sampled metric, its unit in the title, the data
+        # the run page's system charts read from the same events
+        cpu = ".panel[data-panel='system:system.cpu']"
+        wait_js(page, f"document.querySelector(\"{cpu}\")", server)
+        page.locator(cpu).scroll_into_view_if_needed()
+        wait_js(page, "(WB.panelData['system:system.cpu'] || {keys: {}}).keys['system.cpu']"
+                      ".runs.length === 1", server)
+        assert page.locator(f"{cpu} h3").inner_text().startswith("system.cpu (%)")
+        assert page.locator(f"{cpu} h3 .x").inner_text() == "runtime"
+        titles = page.eval_on_selector_all(".ws-section[data-section='system'] .panel h3",
+                                           "els => els.map(e => e.firstChild.textContent)")
+        assert any(t.startswith("system.memory") and t.endswith("(%)") for t in titles), titles
+        assert any(t.endswith("(MB)") or t.endswith("(GB)") for t in titles), titles
+        sections = page.eval_on_selector_all(".ws-section", "els => els.map(e => e.dataset.section)")
+        assert sections[-1] == "system", sections
+        line = page.evaluate("WB.panelData['system:system.cpu'].keys['system.cpu'].runs[0]")
+        assert line["name"] == run and line["y"] and all(0 <= y <= 100 * 64 for y in line["y"])
+        logged = page.request.get(f"{server.url}/_ui/alice/live/runs/{run}/system"
+                                  "?keys=system.cpu&x=runtime").json()["series"]["system.cpu"]
+        n = len(line["x"])
+        assert logged["x"][:n] == line["x"] and logged["y"][:n] == line["y"]
+        assert page.locator(f"{cpu} canvas").count() >= 1
+        watched.shot("system")
+
+        # the run starts logging a new metric and an image: their panels come, no reload
+        phase.write_text("go")
+        acc = ".panel[data-panel='line:late/acc']"
+        wait_js(page, f"document.querySelector(\"{acc}\")", server)
+        assert page.locator(".ws-section[data-section='late']").count() == 1
+        page.locator(acc).scroll_into_view_if_needed()
+        wait_js(page, "(WB.panelData['line:late/acc'] || {keys: {}}).keys['late/acc']"
+                      ".runs.length === 1", server)
+        sample = ".panel[data-panel='media:late/sample']"
+        wait_js(page, f"document.querySelector(\"{sample}\")", server)
+        page.locator(sample).scroll_into_view_if_needed()
+        wait_js(page, f"document.querySelector(\"{sample} > div\").dataset.ready === '1'", server)
+        assert pixel(page, f"{sample} canvas", 1, 1) == [200, 30, 30]
+        assert page.evaluate("window.notReloaded === true")
+        watched.shot("new-keys")
+
+        stop.write_text("stop")
+        assert proc.wait(timeout=120) == 0, proc.communicate()
+        done = json.loads(out.read_text())
+        wait_js(page, "WB.workspace.info.runs[0].state === 'finished'", server)
+        page.locator(acc).scroll_into_view_if_needed()
+        wait_js(page, f"WB.panelData['line:late/acc'].keys['late/acc'].runs[0].x.length === "
+                      f"{len(done['rows'])}", server)
+        final = page.evaluate("WB.panelData['line:late/acc'].keys['late/acc'].runs[0]")
+        assert final["x"] == [r["_step"] for r in done["rows"]]
+        assert final["y"] == pytest.approx([r["late/acc"] for r in done["rows"]])
+        watched.check_clean()
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        server.stop()

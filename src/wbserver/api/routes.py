@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from wbserver.api import metrics
 from wbserver.api.rest import artifact_download, handlers
 from wbserver.web import (
+    assets,
     pages_admin,
     pages_auth,
     pages_lang,
@@ -70,6 +71,10 @@ ROUTES = [
     Route("/system-admin/invites", pages_admin.invite, methods=POST),
     Route("/system-admin/users/{username}/{action}", pages_admin.user_action, methods=POST),
     Route("/system-admin/audit", pages_admin.audit, methods=GET),
+    # the run page's and the workspace's scripts and styles, joined (web/assets.py)
+    Route("/_assets/{name}", assets.serve, methods=GET),
+    # a user's file behind a signed view link (no entity starts with "_")
+    Route("/_ui/_view/{key:path}", ui_api.view_file, methods=GET),
     # JSON the run, project and compare pages fetch (session cookie)
     Route("/_ui/{entity}/{project}/runs", ui_api.runs_table, methods=GET),
     Route("/_ui/{entity}/{project}/compare", ui_api.compare_series, methods=GET),
@@ -87,6 +92,8 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/runs/{run}/media/values", ui_api.media_values, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/media/table", ui_api.media_table, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/media/table-file", ui_api.media_table_file,
+          methods=GET),
+    Route("/_ui/{entity}/{project}/runs/{run}/media/table-links", ui_api.media_table_links,
           methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/file/{name:path}", ui_api.run_file, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/html/{name:path}", ui_api.run_html, methods=GET),

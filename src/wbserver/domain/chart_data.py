@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import orjson
 
-from wbserver.domain.history import iter_lines
 from wbserver.domain.history_codec import (
     ROLLUP_BLOCK,
     flatten,
@@ -19,7 +18,8 @@ from wbserver.domain.history_codec import (
     unpack_rollups,
     unpack_segments,
 )
-from wbserver.domain.models import Run
+from wbserver.domain.history_lines import chunk_lines
+from wbserver.domain.models import HistoryChunk, Run
 from wbserver.domain.sampling import bucket_indices
 from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
@@ -158,29 +158,48 @@ def system_series(store: MetadataStore, run: Run, query: SeriesQuery) -> dict[st
     """System metrics from the events stream: {key: {x, y, …}} on relative or wall time
     (the events stream has no steps; `step` falls back to relative time)."""
     x_key = "_timestamp" if query.x_axis == "wall" else "_runtime"
+    columns = system_columns(store, run, x_key, set(query.keys) or None)
+    wanted: Iterable[str] = query.keys or sorted(columns)
+    return {key: shape_series(*columns[key], query) for key in wanted if key in columns}
+
+
+def system_columns(store: MetadataStore, run: Run, x_key: str, keys: set[str] | None = None,
+                   chunks: list[HistoryChunk] | None = None,
+                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{key: (x values, values)} of the run's system metrics (all, or KEYS), x being
+    `_runtime` (relative time) or `_timestamp` (wall time) of each events line. CHUNKS: the
+    run's events chunks, when read already (a workspace panel reads many runs' at once)."""
+    lines: list[str] = []
+    for chunk in store.read_chunks(run.id, "events") if chunks is None else chunks:
+        lines.extend(line for line in chunk_lines(store, run.id, chunk) if line)
+    try:  # checked when they came (file_stream): a stored line is a JSON object
+        rows: list[dict[str, Any]] = list(map(orjson.loads, lines))
+    except orjson.JSONDecodeError:  # NaN or Infinity, which Python writers send
+        rows = [parse_line(line, where="stored events line") for line in lines]
     columns: dict[str, tuple[list[float], list[float]]] = {}
     started: float | None = None
-    for line in iter_lines(store, run, "events"):
-        if not line:
-            continue
-        row = flatten(parse_line(line, where="stored events line"))
+    for row in rows:
         stamp = row.get("_timestamp")
         if isinstance(stamp, int | float) and started is None:
             started = float(stamp) - float(row.get("_runtime") or 0)
         x = _event_x(row, x_key, started)
         if x is None:
             continue
-        for key, value in row.items():
+        if keys is None:
+            found = flatten(row)
+        else:  # the client's keys are flat ("system.cpu"); a nested one is found flattened
+            found = {k: row[k] for k in keys if k in row}
+            if len(found) < len(keys) and any(type(v) is dict for v in row.values()):
+                found = {k: v for k, v in flatten(row).items() if k in keys}
+        for key, value in found.items():
             if key.startswith("_") or isinstance(value, bool) or \
                     not isinstance(value, int | float):
                 continue
             xs, ys = columns.setdefault(key, ([], []))
             xs.append(x)
             ys.append(float(value))
-    wanted: Iterable[str] = query.keys or sorted(columns)
-    return {key: shape_series(np.asarray(columns[key][0], dtype=np.float64),
-                              np.asarray(columns[key][1], dtype=np.float64), query)
-            for key in wanted if key in columns}
+    return {key: (np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+            for key, (xs, ys) in columns.items()}
 
 
 def _event_x(row: dict[str, Any], x_key: str, started: float | None) -> float | None:

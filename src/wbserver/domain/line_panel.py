@@ -54,7 +54,7 @@ def line_panel(source: PanelSource, runs: list[Run], query: PanelQuery) -> dict[
             xs, ys, not_finite = drawable(xs, values, series)
             if len(xs) or not_finite:
                 shown.append((run, xs, ys, not_finite))
-        lines = _sampled(shown, buckets)
+        lines = sample_runs(shown, buckets)
         if query.group_by:
             out[key] = {"groups": groups(runs, lines, query.group_by, buckets)}
         else:
@@ -62,7 +62,7 @@ def line_panel(source: PanelSource, runs: list[Run], query: PanelQuery) -> dict[
     return {"buckets": buckets, "keys": out}
 
 
-def _sampled(shown: list[tuple[Run, np.ndarray, np.ndarray, int]],
+def sample_runs(shown: list[tuple[Run, np.ndarray, np.ndarray, int]],
              buckets: int) -> list[dict[str, Any]]:
     """Each run's points downsampled (first, last, min and max of each bucket), all runs in
     one pass (`bucket_indices_many`)."""

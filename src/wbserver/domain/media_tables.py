@@ -20,6 +20,7 @@ from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import BlobStore, MetadataStore
 
 MAX_TABLE = 64 * 2**20  # bytes of table JSON a page is sent
+MAX_LINKS = 500  # files of a table looked up at once (a page of its rows)
 TABLE_KINDS = ("table-file", "incremental-table-file")
 
 
@@ -98,3 +99,45 @@ def table_file_key(store: MetadataStore, run: Run, key: str, name: str) -> str:
     if blob is None:
         raise NotFound(f"no file {name!r} in the table of {key!r}")
     return blob
+
+
+def cell_paths(rows: list[Any]) -> list[str]:
+    """The files the media cells of ROWS name (`{"_type": "image-file", "path": …}`), each
+    once, in order."""
+    out: dict[str, None] = {}
+    for row in rows:
+        for cell in row if isinstance(row, list) else ():
+            if isinstance(cell, dict) and "_type" in cell and isinstance(cell.get("path"), str):
+                out[cell["path"]] = None
+    return list(out)
+
+
+@dataclass(frozen=True)
+class TableFile:
+    key: str  # the blob
+    size: int | None
+
+
+def table_files(store: MetadataStore, run: Run, key: str,
+                names: list[str]) -> dict[str, TableFile]:
+    """The blobs of the files NAMES of KEY's table, all in one lookup (a page of the table
+    at a time): the run's `run-<run>-<key>` artifact's files, else (a table the run logged
+    only as a file) the run's own. Names found in neither are left out."""
+    wanted = list(dict.fromkeys(n for n in names if n))
+    if len(wanted) > MAX_LINKS:
+        raise InvalidInput(f"at most {MAX_LINKS} files of a table at once")
+    if not wanted:
+        return {}
+    out: dict[str, TableFile] = {}
+    artifact = run_table_artifact(store, run, key)
+    if artifact is not None:
+        found, _more, _total = store.list_artifact_files(artifact.id, names=wanted, after=None,
+                                                         first=len(wanted))
+        out.update({f.name: TableFile(content_key(f.md5), f.size) for f in found if f.md5})
+    rest = [n for n in wanted if n not in out]
+    if rest:
+        page = store.list_run_files(run.id, names=rest, pattern=None, after=None,
+                                    first=len(rest))
+        out.update({f.name: TableFile(run_file_key(run.id, f.name), f.size_bytes)
+                    for f in page.files})
+    return out

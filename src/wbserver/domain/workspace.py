@@ -1,6 +1,7 @@
 """The project workspace: the runs list (all runs, newest first, with what grouping and
-filtering need), every logged key sorted into sections by its prefix, the x axes each metric
-asked for (`define_metric(step_metric=…)`), and the viewer's saved layout."""
+filtering need), every logged key sorted into sections by its prefix, the system metrics the
+client samples (a `system` section, with units), the x axes each metric asked for
+(`define_metric(step_metric=…)`), and the viewer's saved layout."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from wbserver.domain.media import custom_charts
 from wbserver.domain.models import Project, Run, User
 from wbserver.domain.panels import BANDS, panel_kinds
 from wbserver.domain.permissions import readable_project
+from wbserver.domain.run_environment import system_unit
+from wbserver.domain.system_panel import SECTION as SYSTEM
+from wbserver.domain.system_panel import system_keys
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
@@ -94,8 +98,11 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
     config_keys: set[str] = set()
     charts: dict[str, str] = {}  # custom chart key -> its title
     chart_tables: set[str] = set()
+    system: dict[str, int] = {}
     listed = []
     for run in runs:
+        for key in system_keys(run):
+            system[key] = system.get(key, 0) + 1
         kinds: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
         for key, types in kinds.items():
             if key.startswith("_") or key in X_KEYS:
@@ -129,6 +136,8 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
                   for k, t in sorted(media.items()) if k not in chart_tables],
         "charts": [{"key": k, "section": "custom charts", "title": title}
                    for k, title in sorted(charts.items())],
+        "system": [{"key": k, "section": SYSTEM, "runs": n, "unit": system_unit(k)}
+                   for k, n in sorted(system.items())],
         "configKeys": sorted(config_keys), "panelKinds": panel_kinds(),
         "layout": orjson.loads(layout) if layout else None,
     }

@@ -1,6 +1,7 @@
 """ports.ProjectTransfer: one project's rows out of a database (`wbserver export`) and into
 another (`wbserver import`), with new ids there. One gzipped JSON-lines file per table; users
-travel by username (a user missing on the target leaves the column empty)."""
+travel by username (a user missing on the target leaves the column empty, and their saved
+workspace layout of the project stays behind)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ class ProjectTransferRows:
                 (t.artifact_blobs, t.artifact_blobs.c.md5.in_(md5s)),
                 (t.artifact_links, t.artifact_links.c.id.in_(links)),
                 (t.artifact_link_aliases, t.artifact_link_aliases.c.link_id.in_(links)),
+                (t.workspace_layouts, t.workspace_layouts.c.project_id == p.id),
             ]
             progress.phase("rows", total=len(queries), unit="table")
             for table, where in queries:
@@ -155,6 +157,13 @@ class ProjectTransferRows:
                 _copy_rows(conn, rows, t.artifact_link_aliases, lambda r: {
                     "portfolio_id": ids["seqs"][r["portfolio_id"]],
                     "link_id": ids["links"][r["link_id"]]})
+            if (rows / f"{t.workspace_layouts.name}.jsonl.gz").exists():  # exports since 0019
+                # each reader's saved workspace, for the readers this server has (by username)
+                layouts = [{**r, "project_id": pid, "user_id": user.get(r["user_id"])}
+                           for r in _read_table(rows, t.workspace_layouts)]
+                if any(r["user_id"] is not None for r in layouts):
+                    conn.execute(t.workspace_layouts.insert(),
+                                 [r for r in layouts if r["user_id"] is not None])
             present = set(conn.execute(select(t.artifact_blobs.c.md5)).scalars())
             blobs = [{**r, "store": store if r["store"] else None}
                      for r in _read_table(rows, t.artifact_blobs) if r["md5"] not in present]

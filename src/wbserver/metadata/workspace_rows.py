@@ -1,5 +1,6 @@
 """Saved workspace layouts (one JSON document per user and project) and the bulk history
-read a workspace panel makes (one key over many runs in one query)."""
+reads a workspace panel makes (one key over many runs, or a stream of many runs, in one
+query)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from wbserver.domain.models import HistorySegment
+from wbserver.domain.models import HistoryChunk, HistorySegment
 from wbserver.metadata import tables as t
 
-_w, _s = t.workspace_layouts.c, t.history_segments.c
+_w, _s, _c = t.workspace_layouts.c, t.history_segments.c, t.history_chunks.c
 _LAYOUT = select(_w.layout).where(_w.user_id == bindparam("user_id"),
                                   _w.project_id == bindparam("project_id"))
 _MANY = (select(_s.run_id, _s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_step,
                 _s.max_step, _s.data)
          .where(_s.run_id.in_(bindparam("run_ids", expanding=True)), _s.key == bindparam("key"))
          .order_by(_s.run_id, _s.start_line))
+_CHUNKS = (select(_c.run_id, _c.start_line, _c.end_line, _c.min_step, _c.max_step, _c.data)
+           .where(_c.run_id.in_(bindparam("run_ids", expanding=True)),
+                  _c.stream == bindparam("stream"))
+           .order_by(_c.run_id, _c.start_line))
 
 
 class WorkspaceRows:
@@ -54,4 +59,18 @@ class WorkspaceRows:
                     key=r.key, start_line=r.start_line, end_line=r.end_line,
                     point_count=r.point_count, min_step=r.min_step, max_step=r.max_step,
                     data=bytes(r.data)))
+        return out
+
+    def read_chunks_of_runs(self, run_ids: list[int],
+                            stream: str) -> dict[int, list[HistoryChunk]]:
+        """Each run's chunks of `stream` ("events": system metrics), in line order, in one
+        query."""
+        out: dict[int, list[HistoryChunk]] = {run_id: [] for run_id in run_ids}
+        if not run_ids:
+            return out
+        with self._read() as conn:
+            for r in conn.execute(_CHUNKS, {"run_ids": run_ids, "stream": stream}):
+                out[r.run_id].append(HistoryChunk(
+                    start_line=r.start_line, end_line=r.end_line, min_step=r.min_step,
+                    max_step=r.max_step, data=bytes(r.data)))
         return out

@@ -14,7 +14,10 @@ class UrlSigner:
 
     def sign(self, method: str, key: str, *, expires_in: int, now: float | None = None) -> str:
         """The query string (`exp=…&sig=…`) that authorizes `method` on `key` until expiry."""
-        expires = int((now or time.time()) + expires_in)
+        return self.sign_until(method, key, expires=int((now or time.time()) + expires_in))
+
+    def sign_until(self, method: str, key: str, *, expires: int) -> str:
+        """The query string that authorizes `method` on `key` until the Unix time EXPIRES."""
         return f"exp={expires}&sig={self._digest(method, key, expires)}"
 
     def verify(self, method: str, key: str, *, expires: str, signature: str,

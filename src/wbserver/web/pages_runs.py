@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -10,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wbserver.domain import artifact_browse, browse, compare, run_details, workspace
+from wbserver.domain import artifact_browse, browse, compare, media, run_details, workspace
 from wbserver.domain.compare import run_colour
 from wbserver.domain.models import Project
 from wbserver.domain.run_table import OPERATORS, parse_run_query
@@ -38,11 +37,6 @@ def _query_without(request: Request, *drop: str, **put: str) -> str:
     return "?" + urlencode(items) if items else "?"
 
 
-def panel_scripts() -> list[str]:
-    """The panel kinds' renderers (static/ui/panel_*.js): a new kind is one more file."""
-    return sorted(p.name for p in (Path(__file__).parent / "static" / "ui").glob("panel_*.js"))
-
-
 # the runs table's query parameters: a link to the project with them opens the table
 TABLE_PARAMS = frozenset({"q", "state", "tag", "fk", "fo", "fv", "sort", "desc", "page", "col"})
 
@@ -64,7 +58,7 @@ async def project(request: Request, who: Visitor) -> Response:
         return found, run_count, overview
     found, run_count, overview = await run_in_threadpool(read)
     return render(request, who, "workspace.html", project=found, run_count=run_count,
-                  overview=overview, panel_scripts=panel_scripts() if run_count else [],
+                  overview=overview,
                   base_url=base_url(request, services(request).settings))
 
 
@@ -94,7 +88,10 @@ async def run(request: Request, who: Visitor) -> Response:
     view = await run_in_threadpool(lambda: run_details.run_overview(
         services(request).store, links, viewer=user, name=request.path_params["run"],
         **_where(request)))
-    return render(request, who, "run.html", colour=run_colour(view["run"].name), **view)
+    # the media panels' listing comes with the page (no round trip before the first panel)
+    listing = {"media": media.media_keys(view["run"]), "charts": media.custom_charts(view["run"])}
+    return render(request, who, "run.html", colour=run_colour(view["run"].name),
+                  media_listing=listing, **view)
 
 
 @page

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from wbserver import __version__
+from wbserver.web.assets import asset_url
 from wbserver.web.i18n import LANGUAGES, js_texts, language, localized, translations
 from wbserver.web.session import Visitor, remember_form_token
 
@@ -26,6 +27,7 @@ def _env(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(lang))  # type: ignore[attr-defined]
+    env.globals["asset_url"] = asset_url
     return env
 
 

@@ -26,9 +26,11 @@ from wbserver.domain import (
 from wbserver.domain.files import run_file_key
 from wbserver.domain.models import User
 from wbserver.domain.run_table import parse_run_query
-from wbserver.errors import NotFound, WbError
+from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
+from wbserver.http.context import Services
 from wbserver.http.errors import error_response
 from wbserver.http.user_content import send_blob
+from wbserver.http.view_links import check_view, page_links, seconds_left
 from wbserver.web.session import require_user, services, visitor
 
 Endpoint = Callable[[Request, User], Awaitable[Any]]
@@ -138,17 +140,67 @@ async def media_values(request: Request, user: User) -> Any:
     return await run_in_threadpool(read)
 
 
+def _link_rows(request: Request) -> int:
+    """?links=N: sign the files of the media cells of the table's first N rows (0..200)."""
+    text = request.query_params.get("links") or "0"
+    if not text.isdigit() or int(text) > 200:
+        raise InvalidInput("links: the rows whose files to link, 0 to 200")
+    return int(text)
+
+
+def _signed(svc: Services, files: dict[str, media_tables.TableFile]) -> dict[str, str]:
+    return page_links(svc, ((name, f.key, f.size) for name, f in files.items()))
+
+
 @json_endpoint
 async def media_table(request: Request, user: User) -> Any:
-    """The table logged last under ?key=…: {columns, data, fromArtifact}."""
+    """The table logged last under ?key=…: {columns, data, fromArtifact, links}, links being
+    the URLs of the files of the media cells of the first ?links=N rows (signed view links,
+    small images as data: URLs)."""
     key = media.parse_key(request.query_params.get("key"))
+    first = _link_rows(request)
     svc = services(request)
 
     def read() -> Any:
         _p, run = run_details.readable_run(svc.store, viewer=user,
                                            name=request.path_params["run"], **_where(request))
-        return media_tables.read_table(svc.store, svc.blobs, run, key)
+        table = media_tables.read_table(svc.store, svc.blobs, run, key)
+        names = media_tables.cell_paths(table["data"][:first])
+        table["links"] = _signed(svc, media_tables.table_files(svc.store, run, key, names))
+        return table
     return await run_in_threadpool(read)
+
+
+@json_endpoint
+async def media_table_links(request: Request, user: User) -> Any:
+    """Signed links to files of a table (a page's media cells): ?key=…&name=…&name=…;
+    {"links": {name: link}}, names the table does not hold left out."""
+    key = media.parse_key(request.query_params.get("key"))
+    names = request.query_params.getlist("name")
+    svc = services(request)
+
+    def read() -> Any:
+        _p, run = run_details.readable_run(svc.store, viewer=user,
+                                           name=request.path_params["run"], **_where(request))
+        return {"links": _signed(svc, media_tables.table_files(svc.store, run, key, names))}
+    return await run_in_threadpool(read)
+
+
+async def view_file(request: Request) -> Response:
+    """A file behind a signed view link (`http/view_links.py`): no session, no lookup."""
+    svc = services(request)
+    key = request.path_params["key"]
+    q = request.query_params
+    name = q.get("name", "")
+    if not check_view(svc.signer, key, name=name, expires=q.get("exp", ""),
+                      signature=q.get("sig", "")):
+        return error_response(PermissionDenied("this link is not signed or has expired"))
+    try:
+        response = await run_in_threadpool(lambda: send_blob(svc, key, filename=name))
+    except WbError as exc:
+        return error_response(exc)
+    response.headers["Cache-Control"] = f"private, max-age={seconds_left(q['exp'])}"
+    return response
 
 
 async def media_table_file(request: Request) -> Response:

@@ -1,7 +1,8 @@
 """A run that logs every media type the panels show; run as ``python log_media.py SPEC OUT``.
 
 Spec keys: init (wandb.init kwargs), steps (image steps, default 3), table_rows (rows of the
-table with an image column, default 12), files ({name: text} saved with wandb.save),
+table with an image column, default 12), big_rows (rows whose image is 100x100 noise, too big
+to come inline with the table: the page loads it through a signed link), files ({name: text} saved with wandb.save),
 only_table (log just the table). OUT gets what was logged, for the tests to compare:
 image sizes and captions, box and mask class labels, the table's rows (image cells as their
 colour), histogram counts per step, the html text, the audio duration and the charts' rows.
@@ -81,6 +82,11 @@ def main():
     for i in range(rows):
         colour = (i * 20 % 256, 255 - i * 20 % 256, 128)
         label = ["cat", "dog", "bird"][i % 3]
+        if i in spec.get("big_rows", []):
+            noise = np.random.default_rng(i).integers(0, 256, (100, 100, 3), dtype=np.uint8)
+            table.add_data(i, label, round(i / 10, 2), wandb.Image(noise))
+            logged["table"].append([i, label, round(i / 10, 2), None])
+            continue
         table.add_data(i, label, round(i / 10, 2), wandb.Image(solid(colour, (8, 8))))
         logged["table"].append([i, label, round(i / 10, 2), list(colour)])
     line = wandb.Table(columns=["x", "y"], data=[[x, x * x] for x in range(10)])

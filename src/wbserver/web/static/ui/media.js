@@ -65,7 +65,7 @@
   }
 
   async function load() {
-    const listing = await WB.getJSON(api + "/media");
+    const listing = info.media || await WB.getJSON(api + "/media");
     const grid = document.getElementById("media-panels");
     const charts = document.getElementById("chart-panels");
     document.getElementById("no-media").hidden = listing.media.length + listing.charts.length > 0;

@@ -40,7 +40,13 @@
       file: function (p) { return api + "/file/" + path(p); },
       html: function (p) { return api + "/html/" + path(p); },
       values: function (key) { return api + "/media/values?key=" + encodeURIComponent(key); },
-      table: function (key) { return api + "/media/table?key=" + encodeURIComponent(key); },
+      table: function (key, links) {
+        return api + "/media/table?key=" + encodeURIComponent(key) + (links ? "&links=" + links : "");
+      },
+      tableLinks: function (key, paths) {
+        return api + "/media/table-links?key=" + encodeURIComponent(key) +
+          paths.map(function (p) { return "&name=" + encodeURIComponent(p); }).join("");
+      },
       tableFile: function (key, p) {
         return api + "/media/table-file?key=" + encodeURIComponent(key) + "&name=" + encodeURIComponent(p);
       },
@@ -74,10 +80,26 @@
     return slider;
   };
 
-  /* the table logged last under KEY: {columns, data, file(path): the URL of a media cell's file} */
-  M.loadTable = async function (urls, key) {
-    const table = await WB.getJSON(urls.table(key));
-    table.file = table.fromArtifact ? function (p) { return urls.tableFile(key, p); } : urls.file;
+  /* the table logged last under KEY: {columns, data, file(path): the URL of a media cell's
+     file, link(paths): resolves once those files have signed links}. The server signs the
+     files of the first LINKS rows with the table and a page's worth at a time after that (one
+     lookup each), so the browser fetches each image with no lookup of its own. */
+  M.loadTable = async function (urls, key, links) {
+    const table = await WB.getJSON(urls.table(key, links));
+    const signed = new Map(Object.entries(table.links || {}));
+    const asked = new Set(signed.keys());
+    const fallback = table.fromArtifact ? function (p) { return urls.tableFile(key, p); } : urls.file;
+    table.file = function (p) { return signed.get(p) || fallback(p); };
+    table.signed = function (p) { return signed.has(p); };
+    table.link = async function (paths) {
+      const missing = paths.filter(function (p) { return !asked.has(p); });
+      if (!missing.length) return;
+      missing.forEach(function (p) { asked.add(p); });
+      for (let i = 0; i < missing.length; i += 100) { // the URL stays short
+        const found = await WB.getJSON(urls.tableLinks(key, missing.slice(i, i + 100)));
+        Object.entries(found.links).forEach(function ([p, url]) { signed.set(p, url); });
+      }
+    };
     return table;
   };
 

@@ -1,6 +1,8 @@
 /* wandb.Table panel: the logged table's JSON file as a sortable (click a header), filterable
    (text box), paginated table; image cells drawn as images, other media cells as links to
-   their files. Only the rows of the page are built, so 1,000-row tables open at once. */
+   their files. Only the rows of the page are built, so 1,000-row tables open at once; the
+   table comes with signed links to its first page's files, and each other page's come in one
+   request (M.loadTable). */
 (function () {
   "use strict";
   const WB = window.WB;
@@ -19,13 +21,18 @@
     return v == null ? "" : String(v);
   }
 
-  function cell(v, file) {
+  /* a media cell's element gets its URL at once when the file's link is known, else once
+     the page's links have come (later: [element, attribute, path]) */
+  function cell(v, table, later) {
     const td = M.el("td");
+    const url = function (node, attr) {
+      if (table.signed(v.path)) node[attr] = table.file(v.path); else later.push([node, attr, v.path]);
+      return node;
+    };
     if (v && typeof v === "object" && v._type === "image-file" && v.path) {
-      td.append(M.el("img", { src: file(v.path), alt: v.caption || v.path, className: "table-image",
-                              loading: "lazy" }));
+      td.append(url(M.el("img", { alt: v.caption || v.path, className: "table-image", loading: "lazy" }), "src"));
     } else if (v && typeof v === "object" && v._type && v.path) {
-      td.append(M.el("a", { href: file(v.path), textContent: v._type, download: "" }));
+      td.append(url(M.el("a", { textContent: v._type, download: "" }), "href"));
     } else if (v && typeof v === "object" && v._type) {
       td.textContent = "(" + v._type + ")";
     } else {
@@ -35,7 +42,7 @@
     return td;
   }
 
-  function show(container, data, table) {
+  function show(panel, container, data, table) {
     const state = { sort: -1, desc: false, filter: "", page: 0 };
     const filter = M.el("input", { type: "search", className: "table-filter", placeholder: WB.t("Filter rows"),
                                    "aria-label": WB.t("Filter rows") });
@@ -68,9 +75,14 @@
     function draw() {
       const pages = Math.max(1, Math.ceil(rows.length / PAGE));
       const part = rows.slice(state.page * PAGE, (state.page + 1) * PAGE);
+      const later = [];
       body.replaceChildren(...part.map(function (row) {
-        return M.el("tr", {}, row.map(function (v) { return cell(v, table.file); }));
+        return M.el("tr", {}, row.map(function (v) { return cell(v, table, later); }));
       }));
+      if (later.length) { // the page's files signed in one request (a page the table came without)
+        const done = function () { later.forEach(function ([node, attr, path]) { node[attr] = table.file(path); }); };
+        table.link(later.map(function (l) { return l[2]; })).then(done, done); // failed: per-file URLs
+      }
       status.textContent = rows.length + " / " + table.data.length + " " + WB.t("rows") + " · " +
         WB.t("page") + " " + (state.page + 1) + " / " + pages;
       prev.disabled = state.page === 0;
@@ -79,6 +91,7 @@
         th.setAttribute("aria-sort", i === state.sort ? (state.desc ? "descending" : "ascending") : "none");
       });
       M.shown[data.key] = { rows: rows.length, page: state.page, columns: table.columns };
+      panel.dataset.ready = "1";
     }
 
     table.columns.forEach(function (name, i) {
@@ -106,9 +119,8 @@
     render: function (container, data) {
       const body = M.el("div");
       container.append(body);
-      return M.loadTable(data.urls, data.key).then(function (table) {
-        show(body, data, table);
-        container.dataset.ready = "1";
+      return M.loadTable(data.urls, data.key, PAGE).then(function (table) {
+        show(container, body, data, table);
       });
     },
   };

@@ -8,6 +8,7 @@
   const info = JSON.parse(document.getElementById("run-data").textContent);
   const api = "/_ui/" + WB.enc(info.entity) + "/" + WB.enc(info.project) + "/runs/" + WB.enc(info.run);
   const $ = function (id) { return document.getElementById(id); };
+  if (!$("run-edit-form")) return; // the viewer may not edit this run (the page has no form)
   WB.undoSeconds = WB.undoSeconds || 10; // tests shorten it
 
   function post(path, body, keepalive) {

@@ -9,7 +9,8 @@
   const base = "/_ui/" + WB.enc(page.entity) + "/" + WB.enc(page.project);
   const ROW = 28;
   const MAX_SHOWN = 500;
-  const LIVE_MS = 10000;
+  const LIVE_MS = WB.liveMs || 10000; // tests shorten it
+  const IDLE_MS = 60000;
   const DEFAULTS = { version: 1, xAxis: "step", smoothing: 0, logY: false, band: "minmax",
                      visible: null, collapsed: [], groupBy: [], colours: {}, panels: [] };
   const $ = function (id) { return document.getElementById(id); };
@@ -117,6 +118,7 @@
 
   /* ---- panels ---- */
   function xFor(panel) {
+    if (panel.kind === "system") return layout.xAxis === "wall" ? "wall" : "runtime"; // no steps
     if (panel.xAxis) return panel.xAxis;
     if (layout.xAxis === "step" && panel.kind === "line" && panel.keys.length === 1) {
       const m = info.metricsByKey.get(panel.keys[0]);
@@ -138,6 +140,10 @@
       out.push({ id: "chart:" + c.key, kind: WB.panels.kindForType("chart"), type: "chart",
                  section: c.section, keys: [c.key], title: c.title });
     });
+    (info.system || []).forEach(function (m) {
+      out.push({ id: "system:" + m.key, kind: "system", section: m.section, keys: [m.key],
+                 title: m.unit ? m.key + " (" + m.unit + ")" : m.key });
+    });
     (layout.panels || []).forEach(function (p) { out.push(Object.assign({ title: p.keys.join(", ") }, p)); });
     return out;
   }
@@ -145,6 +151,32 @@
   function sectionOrder(a, b) {
     const rank = function (s) { return s === "custom" ? 0 : s === "charts" ? 1 : s === "system" ? 3 : 2; };
     return rank(a) - rank(b) || a.localeCompare(b);
+  }
+
+  function sectionEl(name) {
+    const section = document.createElement("details");
+    section.className = "ws-section";
+    section.dataset.section = name;
+    section.open = layout.collapsed.indexOf(name) < 0;
+    const summary = document.createElement("summary");
+    const count = document.createElement("span");
+    count.className = "count";
+    summary.append(document.createTextNode(name), count);
+    const grid = document.createElement("div");
+    grid.className = "panel-grid";
+    section.append(summary, grid);
+    section.addEventListener("toggle", function () {
+      const at = layout.collapsed.indexOf(name);
+      if (section.open === (at < 0)) return; // as saved (set while building)
+      if (section.open) layout.collapsed.splice(at, 1); else layout.collapsed.push(name);
+      save();
+      loadInView();
+    });
+    return section;
+  }
+
+  function countPanels(section) {
+    section.querySelector("summary .count").textContent = " (" + section.querySelector(".panel-grid").children.length + ")";
   }
 
   function build() {
@@ -157,29 +189,41 @@
       bySection.get(p.section).push(p);
     });
     Array.from(bySection.keys()).sort(sectionOrder).forEach(function (name) {
-      const section = document.createElement("details");
-      section.className = "ws-section";
-      section.dataset.section = name;
-      section.open = layout.collapsed.indexOf(name) < 0;
-      const summary = document.createElement("summary");
-      const count = document.createElement("span");
-      count.className = "count";
-      count.textContent = " (" + bySection.get(name).length + ")";
-      summary.append(document.createTextNode(name), count);
-      const grid = document.createElement("div");
-      grid.className = "panel-grid";
-      section.append(summary, grid);
-      section.addEventListener("toggle", function () {
-        const at = layout.collapsed.indexOf(name);
-        if (section.open === (at < 0)) return; // as saved (set while building)
-        if (section.open) layout.collapsed.splice(at, 1); else layout.collapsed.push(name);
-        save();
-        loadInView();
-      });
+      const section = sectionEl(name);
+      const grid = section.querySelector(".panel-grid");
       bySection.get(name).forEach(function (p) { grid.appendChild(panelEl(p)); });
+      countPanels(section);
       root.appendChild(section);
     });
     $("ws-empty").hidden = panels.size > 0;
+    filterPanels();
+  }
+
+  /* panels for keys that appeared since the page was built (a live run logged a new metric,
+     a new media key, system metrics), each put in its section, which is made if new */
+  function addNewPanels() {
+    const root = $("ws-sections");
+    const added = [];
+    allPanels().forEach(function (p) {
+      if (panels.has(p.id)) return;
+      let section = root.querySelector(".ws-section[data-section=\"" + CSS.escape(p.section) + "\"]");
+      if (!section) {
+        section = sectionEl(p.section);
+        const after = Array.from(root.children).find(function (s) { return sectionOrder(s.dataset.section, p.section) > 0; });
+        root.insertBefore(section, after || null);
+      }
+      const grid = section.querySelector(".panel-grid");
+      const next = Array.from(grid.children).find(function (el) { // in key order, as built
+        const other = panels.get(el.dataset.panel).panel;
+        return other.kind === p.kind && other.keys[0] > p.keys[0];
+      });
+      grid.insertBefore(panelEl(p), next || null);
+      countPanels(section);
+      added.push(p.id);
+    });
+    if (!added.length) return;
+    $("ws-empty").hidden = panels.size > 0;
+    document.body.dataset.added = String(Number(document.body.dataset.added || 0) + added.length);
     filterPanels();
   }
 
@@ -222,20 +266,23 @@
     { rootMargin: "200px" }) : null;
 
   let pending = 0;
-  const BATCH = 4; // single-metric line panels on the same x axis share a request
+  // single-metric line panels on the same x axis share a request; system panels read each
+  // run's events stream once per request, so more of them share one
+  const BATCH = { line: 4, system: 16 };
 
   function loadInView() {
     const wanted = [];
     panels.forEach(function (p) { if (p.stale && inView(p.el)) wanted.push(p); });
     const batches = new Map();
     wanted.forEach(function (p) {
-      if (p.panel.kind !== "line" || p.panel.keys.length !== 1) { load([p]); return; }
-      const x = xFor(p.panel);
+      if (!BATCH[p.panel.kind] || p.panel.keys.length !== 1) { load([p]); return; }
+      const x = p.panel.kind + " " + xFor(p.panel);
       if (!batches.has(x)) batches.set(x, []);
       batches.get(x).push(p);
     });
     batches.forEach(function (list) {
-      for (let i = 0; i < list.length; i += BATCH) load(list.slice(i, i + BATCH));
+      const size = BATCH[list[0].panel.kind];
+      for (let i = 0; i < list.length; i += size) load(list.slice(i, i + size));
     });
     if (!pending) markDrawn();
   }
@@ -288,7 +335,7 @@
     if (p.handle && p.handle.destroy) p.handle.destroy();
     p.body.replaceChildren();
     p.handle = WB.panels.get(p.panel.kind).render(p.body, p.data, ctxFor(p)) || null;
-    p.xEl.textContent = p.panel.kind === "line" ? xFor(p.panel) : "";
+    p.xEl.textContent = p.panel.kind === "line" || p.panel.kind === "system" ? xFor(p.panel) : "";
     if (p.handle && p.handle.points != null) {
       p.note.textContent = p.handle.lines + " " + WB.t("lines") + " · " + p.handle.points + " " + WB.t("points");
       p.el.dataset.points = String(p.handle.points);
@@ -400,13 +447,49 @@
     refilter();
     build();
     loadInView();
-    // live: while a shown run is running, its panels in view refresh every LIVE_MS
-    if (info.runs.some(function (r) { return r.state === "running"; })) {
-      setInterval(function () {
-        if (document.hidden || pending) return;
-        if (shownRuns().some(function (r) { return r.state === "running"; })) refetchAll();
-      }, LIVE_MS);
-    }
+    // live: while a run of the project is running, the panels in view refresh and new keys
+    // and runs appear every LIVE_MS; otherwise new runs and keys are looked for every IDLE_MS
+    let waited = 0;
+    setInterval(function () {
+      waited += LIVE_MS;
+      const live = info.runs.some(function (r) { return r.state === "running"; });
+      if (document.hidden || pending || (!live && waited < IDLE_MS)) return;
+      waited = 0;
+      const shownLive = shownRuns().some(function (r) { return r.state === "running"; });
+      refresh().then(function (newRuns) { if (shownLive || newRuns) refetchAll(); })
+        .catch(function (err) { $("ws-status").textContent = WB.t("live update paused:") + " " + err.message; });
+    }, LIVE_MS);
+  }
+
+  /* the overview again: run states, new runs, new keys (their panels added); true when a
+     new run is shown */
+  async function refresh() {
+    const fresh = await WB.getJSON(base + "/workspace");
+    const known = new Set(info.runs.map(function (r) { return r.name; }));
+    let newRuns = false;
+    fresh.runs.forEach(function (r) {
+      if (layout.colours[r.name]) r.colour = layout.colours[r.name];
+      if (!known.has(r.name) && !layout.visible) { visible.add(r.name); newRuns = true; } // the default: newest shown
+    });
+    info.runs = fresh.runs;
+    runsByName = new Map(info.runs.map(function (r) { return [r.name, r]; }));
+    const newMetrics = fresh.metrics.filter(function (m) { return !info.metricsByKey.has(m.key); });
+    info.metrics = fresh.metrics;
+    info.metricsByKey = new Map(info.metrics.map(function (m) { return [m.key, m]; }));
+    info.media = fresh.media;
+    info.charts = fresh.charts;
+    info.system = fresh.system;
+    newMetrics.forEach(function (m) { ["ws-x-axis", "ws-add-keys"].forEach(function (id) { addOption($(id), m.key); }); });
+    refilter();
+    addNewPanels();
+    return newRuns;
+  }
+
+  function addOption(select, value) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = value;
+    select.appendChild(o);
   }
 
   start().catch(function (err) { $("ws-status").textContent = WB.t("could not load:") + " " + err.message; });

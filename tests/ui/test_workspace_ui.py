@@ -218,6 +218,11 @@ def test_a_live_runs_system_metrics_and_new_keys_appear_without_reload(tmp_path,
         # the run page's system charts read from the same events
         cpu = ".panel[data-panel='system:system.cpu']"
         wait_js(page, f"document.querySelector(\"{cpu}\")", server)
+        system = page.locator(".ws-section[data-section='system']")
+        assert system.get_attribute("open") is None  # collapsed until opened, as in W&B
+        page.wait_for_timeout(500)
+        assert page.evaluate("WB.panelData['system:system.cpu']") is None  # not drawn closed
+        system.locator("summary").click()
         page.locator(cpu).scroll_into_view_if_needed()
         wait_js(page, "(WB.panelData['system:system.cpu'] || {keys: {}}).keys['system.cpu']"
                       ".runs.length === 1", server)

@@ -11,8 +11,9 @@
   const MAX_SHOWN = 500;
   const LIVE_MS = WB.liveMs || 10000; // tests shorten it
   const IDLE_MS = 60000;
+  // the system section starts collapsed (as in W&B): its panels are drawn when it is opened
   const DEFAULTS = { version: 1, xAxis: "step", smoothing: 0, logY: false, band: "minmax",
-                     visible: null, collapsed: [], groupBy: [], colours: {}, panels: [] };
+                     visible: null, collapsed: ["system"], groupBy: [], colours: {}, panels: [] };
   const $ = function (id) { return document.getElementById(id); };
   let info = null;
   let layout = null;
@@ -437,6 +438,7 @@
     info = page.overview || await WB.getJSON(base + "/workspace");
     info.metricsByKey = new Map(info.metrics.map(function (m) { return [m.key, m]; }));
     layout = Object.assign({}, DEFAULTS, info.layout || {});
+    layout.collapsed = layout.collapsed.slice(); // never the defaults' own list
     info.runs.forEach(function (r) {
       if (layout.colours[r.name]) r.colour = layout.colours[r.name];
       runsByName.set(r.name, r);

@@ -15,11 +15,16 @@ from wbserver.domain.users import create_api_key, create_user
 from .artifact_flow import log_version
 from .conftest import Api
 from .test_backup import HISTORY, LAYOUT, _env, _layout, _log, _save_layout
+from .test_sweeps import AGENT as SWEEP_AGENT
+from .test_sweeps import UPSERT as SWEEP_UPSERT
 
 COPY = HISTORY.replace('entityName: "alice"', 'entityName: "bob"')
 LINK = """mutation L($id: ID!) { linkArtifact(input: {artifactID: $id, artifactPortfolioName: "pf",
   entityName: "alice", projectName: "proj", aliases: [{alias: "prod",
   artifactCollectionName: "pf"}]}) { versionIndex } }"""
+SWEEP_CONFIG = "method: random\nmetric: {name: loss, goal: minimize}\nparameters:\n  lr: {values: [0.1, 0.01]}\n"
+SWEEP = """query S($e: String!, $s: String!) { project(name: "proj", entityName: $e) {
+  sweep(sweepName: $s) { name state method config } } }"""
 LINKED = """query M($e: String!) { project(entityName: $e, name: "proj") {
   artifactCollectionMembership(name: "pf:prod") { versionIndex artifact { digest } } } }"""
 
@@ -30,6 +35,9 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     _log(api)
     _save_layout(api)
+    sweep = api.gql(SWEEP_UPSERT, e="alice", p="proj", c=SWEEP_CONFIG)["data"]["upsertSweep"]
+    assert api.gql(SWEEP_AGENT, s=sweep["sweep"]["name"])["data"]["createAgent"]["agent"]["id"]
+    swept = api.gql(SWEEP, e="alice", s=sweep["sweep"]["name"])["data"]["project"]["sweep"]
     logged = log_version(api, "ds", {"a.txt": b"linked\n"})
     api.gql(LINK, id=logged["id"])
     linked = api.gql(LINKED, e="alice")["data"]["project"]["artifactCollectionMembership"]
@@ -59,3 +67,4 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
     assert api.gql(HISTORY)["data"]["project"]["run"] == before  # the original is untouched
     # alice's saved workspace of the project came along (she is a user here too)
     assert _layout(store, "bob") == _layout(store, "alice") == LAYOUT
+    assert bob.gql(SWEEP, e="bob", s=swept["name"])["data"]["project"]["sweep"] == swept

@@ -68,6 +68,9 @@ class ProjectTransferRows:
                 (t.artifact_links, t.artifact_links.c.id.in_(links)),
                 (t.artifact_link_aliases, t.artifact_link_aliases.c.link_id.in_(links)),
                 (t.workspace_layouts, t.workspace_layouts.c.project_id == p.id),
+                (t.sweeps, t.sweeps.c.project_id == p.id),
+                (t.sweep_agents, t.sweep_agents.c.sweep_id.in_(
+                    select(t.sweeps.c.id).where(t.sweeps.c.project_id == p.id))),
             ]
             progress.phase("rows", total=len(queries), unit="table")
             for table, where in queries:
@@ -164,6 +167,13 @@ class ProjectTransferRows:
                 if any(r["user_id"] is not None for r in layouts):
                     conn.execute(t.workspace_layouts.insert(),
                                  [r for r in layouts if r["user_id"] is not None])
+            if (rows / f"{t.sweeps.name}.jsonl.gz").exists():  # exports since 0020
+                # runs name their sweep (runs.sweep_name), so the sweeps keep their names
+                ids["sweeps"] = {r["id"]: _insert(conn, t.sweeps, r, {
+                    "project_id": pid, "created_by": user.get(r["created_by"])})
+                    for r in _read_table(rows, t.sweeps)}
+                _copy_rows(conn, rows, t.sweep_agents, lambda r: {
+                    "sweep_id": ids["sweeps"][r["sweep_id"]], "user_id": user.get(r["user_id"])})
             present = set(conn.execute(select(t.artifact_blobs.c.md5)).scalars())
             blobs = [{**r, "store": store if r["store"] else None}
                      for r in _read_table(rows, t.artifact_blobs) if r["md5"] not in present]

@@ -348,6 +348,8 @@ class RunSearchRows:
         if order.kind == "created":
             if self.engine.dialect.name == "sqlite":
                 second = func.substr(runs.created_at, 1, 19)
+            elif self.engine.dialect.name == "postgresql":
+                second = func.date_trunc("second", runs.created_at)
             else:
                 second = func.date_format(runs.created_at, "%Y-%m-%d %H:%i:%s")
             return query, [(second, order.descending), (runs.id, False)]

@@ -51,6 +51,7 @@ def reading_engine(engine: Engine) -> Engine:
     setattr(reader.dialect, "do_commit", _nothing)  # noqa: B010
     setattr(reader.dialect, "do_rollback", _nothing)  # noqa: B010
     _ping_when_idle(reader)
+    _disk_full_refused(reader)
     return reader
 
 
@@ -75,12 +76,17 @@ _FULL_STATES = ("53100",)
 
 def _disk_full_refused(engine: Engine) -> None:
     """A write that finds the database's disk full is refused as InsufficientStorage (507,
-    retried by the client), not an internal error; its transaction is rolled back."""
-    from wbserver.errors import InsufficientStorage
+    retried by the client), not an internal error; its transaction is rolled back.
+    PostgreSQL: text with a NUL character, which its text types cannot hold, is refused as
+    InvalidInput (400) naming it, not an internal error."""
+    from wbserver.errors import InsufficientStorage, InvalidInput
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
         original = context.original_exception
+        if "NUL (0x00)" in str(original) and engine.dialect.name == "postgresql":
+            raise InvalidInput("text with a NUL character (\\x00) cannot be stored in this "
+                               "server's PostgreSQL database") from original
         code = original.args[0] if getattr(original, "args", None) else None
         state = getattr(original, "sqlstate", None)
         if (any(text in str(original) for text in _FULL_MESSAGES) or code in _FULL_CODES

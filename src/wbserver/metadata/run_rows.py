@@ -283,8 +283,11 @@ class RunRows:
             numbers = sorted(write.log_lines)
             conn.execute(delete(t.log_lines).where(t.log_lines.c.run_id == run_id,
                                                    t.log_lines.c.line_no.in_(numbers)))
+            lines = write.log_lines
+            if conn.dialect.name == "postgresql":  # its text holds no NUL: shown as U+FFFD
+                lines = {n: text.replace("\x00", "\ufffd") for n, text in lines.items()}
             conn.execute(t.log_lines.insert(), [
-                {"run_id": run_id, "line_no": n, "content": write.log_lines[n]} for n in numbers])
+                {"run_id": run_id, "line_no": n, "content": lines[n]} for n in numbers])
         if write.uploaded_files:
             self._mark_uploaded(conn, run_id, write.uploaded_files)
 

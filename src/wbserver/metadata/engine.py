@@ -37,12 +37,12 @@ def make_engine(url: str) -> Engine:
 
 
 def reading_engine(engine: Engine) -> Engine:
-    """MySQL/MariaDB and PostgreSQL: a second pool for reads whose connections stay in autocommit mode, so a
-    read is its statements and nothing else: no COMMIT (or ROLLBACK) round trip after each,
-    which on a busy database server cost as much as the read. Under READ COMMITTED every
-    statement saw the newest committed rows anyway, in a transaction or not. The driver's
-    commit and rollback still send COMMIT/ROLLBACK in autocommit mode: this dialect skips
-    them. SQLite: the engine itself (reads there cost no round trip)."""
+    """MySQL/MariaDB and PostgreSQL: a second pool for reads whose connections stay in
+    autocommit mode, so a read is its statements and nothing else: no COMMIT (or ROLLBACK)
+    round trip after each, which on a busy database server cost as much as the read. Under
+    READ COMMITTED every statement saw the newest committed rows anyway, in a transaction or
+    not. PyMySQL's commit and rollback still send COMMIT/ROLLBACK in autocommit mode: this
+    dialect skips them. SQLite: the engine itself (reads there cost no round trip)."""
     if engine.dialect.name == "sqlite":
         return engine
     reader = create_engine(engine.url, pool_recycle=3600, pool_size=10, max_overflow=20,
@@ -199,6 +199,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
                 yield
             finally:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")
+                conn.exec_driver_sql("RESET lock_timeout")
                 conn.commit()
         return
     with engine.connect() as conn:

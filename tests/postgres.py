@@ -18,10 +18,13 @@ ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 @contextmanager
 def fresh_database(prefix: str = "wbtest_") -> Iterator[str]:
     """Create an empty UTF-8 database, yield its POSTGRES URI, drop it afterwards (with
-    whatever connections a test left open to it)."""
+    whatever connections a test left open to it). Its collation is ICU's en-US, as a
+    database made on a typical host sorts (by language rules: `a A _ b B`), not byte-wise:
+    the server must not rely on the database's collation where it sorts as Python does."""
     name = prefix + secrets.token_hex(6)
     with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")
+        admin.execute(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0 "
+                      f"LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
         try:
             yield f"{POSTGRES}/{name}"
         finally:

@@ -83,11 +83,13 @@ def open_store(settings: Settings, *, migrate: bool = True) -> SqlStore:
 
 
 def _shown_database(settings: Settings) -> str:
-    if not settings.mysql:
+    name = settings.server_database
+    if not name:
         return settings.database_url
-    parts = urlsplit(settings.mysql)
+    parts = urlsplit(settings.mysql or settings.postgres)
     host = parts.hostname or ""
-    return f"MYSQL={parts.scheme}://{parts.username or ''}@{host}:{parts.port or 3306}{parts.path}"
+    port = parts.port or (3306 if name == "MYSQL" else 5432)
+    return f"{name}={parts.scheme}://{parts.username or ''}@{host}:{port}{parts.path}"
 
 
 def build_services(source: SettingsSource, *, bind_host: str | None = "127.0.0.1",

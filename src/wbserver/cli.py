@@ -46,7 +46,7 @@ def _log_level(text: str) -> str:
 def _source(args: argparse.Namespace) -> SettingsSource:
     source = SettingsSource(overrides={"data_dir": getattr(args, "data_dir", None)})
     startup = source.startup
-    if startup.mysql and startup.bucket and startup.secret_key:
+    if startup.server_database and startup.bucket and startup.secret_key:
         return source  # nothing is kept in the data folder: it may be missing or read-only
     named = {"command line": "--data-dir", "environment": "WBSERVER_DATA_DIR"}.get(
         source.origin("data_dir"), "the data folder")
@@ -81,11 +81,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         source = _source(args)
-        if args.workers > 1 and not source.startup.mysql:
+        if args.workers > 1 and not source.startup.server_database:
             raise ConfigError(
-                f"--workers {args.workers} needs MYSQL (a MySQL or MariaDB database): the "
-                f"SQLite database of the data folder takes one server process only; set "
-                f"MYSQL=mysql://USER:PASSWORD@HOST:3306/DATABASE, or serve without --workers")
+                f"--workers {args.workers} needs MYSQL or POSTGRES (a MySQL, MariaDB or "
+                f"PostgreSQL database): the SQLite database of the data folder takes one "
+                f"server process only; set MYSQL=mysql://USER:PASSWORD@HOST:3306/DATABASE or "
+                f"POSTGRES=postgresql://USER:PASSWORD@HOST:5432/DATABASE, or serve without "
+                f"--workers")
         app = create_app(source, bind_host=args.host)
     except ConfigError as exc:  # a bad setting: one line, and the exit code of a usage error
         print(f"wbserver: {exc.message}", file=sys.stderr)
@@ -173,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument("--workers", type=_workers, default=1,
                        help="server processes sharing the port (default 1); more than 1 needs "
-                            "MYSQL (see docs/deployment.md, Scaling out)")
+                            "MYSQL or POSTGRES (see docs/deployment.md, Scaling out)")
     serve.add_argument("--log-format", choices=("text", "json"), default=None,
                        help="text (default, or $WBSERVER_LOG_FORMAT) or json: one JSON object "
                             "a line for server, error and access logs")

@@ -51,6 +51,10 @@ def _database(settings: Settings) -> DatabaseBackup:
         from wbserver.metadata.backup_mysql import MysqlBackup
 
         return MysqlBackup(settings.database_url)
+    if settings.postgres:
+        from wbserver.metadata.backup_mysql import PostgresBackup
+
+        return PostgresBackup(settings.database_url)
     from wbserver.metadata.backup_sqlite import SqliteBackup
 
     return SqliteBackup(Path(settings.data_dir) / "wbserver.sqlite")
@@ -126,7 +130,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         progress.close()
         getattr(database, "close", lambda: None)()
     manifest = report.manifest
-    target = "MYSQL" if settings.mysql else settings.data_dir
+    target = settings.server_database or settings.data_dir
     print(f"restored the backup of {manifest.created_at} ({manifest.database}, schema "
           f"{manifest.revision}, {report.files} files) into {target}", file=sys.stderr)
     if manifest.secret_key == "environment":
@@ -181,7 +185,7 @@ def add_parsers(sub: Any, data_dir: argparse.ArgumentParser) -> None:
     backup.set_defaults(func=cmd_backup, raw=True)
     restore = sub.add_parser(
         "restore", parents=[data_dir],
-        help="restore a backup into an empty data folder (and MYSQL database); stop the "
+        help="restore a backup into an empty data folder (and MYSQL or POSTGRES database); stop the "
              "server first")
     restore.add_argument("src", help="a folder made by `wbserver backup`")
     restore.add_argument("--force", action="store_true",

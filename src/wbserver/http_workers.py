@@ -6,7 +6,7 @@ kernel spreads new connections over them. The parent only watches: a process tha
 replaced (a crash loop at start ends the parent with exit code 1), and SIGTERM or SIGINT is
 passed on to every process, which drain their requests and stop; then the parent exits 0.
 
-What the processes share lives in the database and the bucket (that is why MYSQL is
+What the processes share lives in the database and the bucket (that is why MYSQL or POSTGRES is
 required): sessions, settings (re-read within WBSERVER's settings check delay, 2 s), rate
 limits per process, and the background jobs, which the leases in the database hand to one
 process at a time (workers/leases.py).

@@ -412,7 +412,7 @@ class Snapshot:
     """What `DatabaseBackup.snapshot` wrote: its files (relative to the backup folder), the
     schema revision, the local files its rows name, and how many rows name other stores."""
 
-    kind: str  # "sqlite" or "mysql"
+    kind: str  # "sqlite", "mysql" or "postgres"
     paths: list[str]
     revision: str
     files: list[SnapshotFile]

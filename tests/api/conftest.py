@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.mariadb import MARIADB, fresh_database  # noqa: F401 (MARIADB: for other modules)
+from tests.postgres import fresh_database as fresh_postgres
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.users import create_api_key, create_user
@@ -53,12 +54,22 @@ class Api:
 
 @pytest.fixture(params=["sqlite", "mariadb"])
 def database(request) -> Iterator[dict[str, str]]:
-    """Every API test runs on the embedded SQLite and on a fresh MariaDB database."""
-    if request.param == "sqlite":
+    """Every API test runs on the embedded SQLite and on a fresh MariaDB database; those
+    marked with tests.postgres.on_every_database() on a fresh PostgreSQL database too."""
+    yield from database_settings(request.param)
+
+
+def database_settings(kind: str) -> Iterator[dict[str, str]]:
+    """The environment of a server on KIND ("sqlite", "mariadb" or "postgres"), the
+    database made for it and dropped afterwards."""
+    if kind == "sqlite":
         yield {}
-        return
-    with fresh_database() as uri:
-        yield {"MYSQL": uri}
+    elif kind == "postgres":
+        with fresh_postgres() as uri:
+            yield {"POSTGRES": uri}
+    else:
+        with fresh_database() as uri:
+            yield {"MYSQL": uri}
 
 
 @pytest.fixture

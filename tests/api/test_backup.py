@@ -1,23 +1,30 @@
-"""`wbserver backup` / `restore` on SQLite and MariaDB: a round trip keeps runs, history,
-files and saved workspace layouts; verify catches a damaged backup; restore refuses a target that is not empty."""
+"""`wbserver backup` / `restore` on SQLite, MariaDB and PostgreSQL: a round trip keeps runs,
+history, files and saved workspace layouts; verify catches a damaged backup; restore refuses a
+target that is not empty."""
 
 from __future__ import annotations
 
 import json
-import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from tests.mariadb import fresh_database as fresh_mariadb
+from tests.postgres import fresh_database as fresh_postgres
+from tests.postgres import on_every_database
 from wbserver.app import create_app
 from wbserver.cli import main
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.backup_manifest import Manifest
 from wbserver.domain.workspace import save_layout
 
-from .conftest import MARIADB, Api
+from .conftest import Api
+
+pytestmark = on_every_database()
 
 
 def _log(api: Api) -> None:
@@ -54,19 +61,23 @@ HISTORY = """query { project(name: "proj", entityName: "alice") { run(name: "r1"
 
 def _env(monkeypatch: pytest.MonkeyPatch, database: dict[str, str]) -> None:
     monkeypatch.delenv("MYSQL", raising=False)
+    monkeypatch.delenv("POSTGRES", raising=False)
     monkeypatch.delenv("WBSERVER_SECRET_KEY", raising=False)
     for name, value in database.items():
         monkeypatch.setenv(name, value)
 
 
-def _fresh_mysql() -> tuple[str, object]:
-    import pymysql
-
-    name = "wbrestore_" + secrets.token_hex(5)
-    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-    return f"{MARIADB}/{name}", admin
+@contextmanager
+def _restore_target(database: dict[str, str],
+                    monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The environment of the restore's target: a fresh database on the same server."""
+    for name, fresh in (("MYSQL", fresh_mariadb), ("POSTGRES", fresh_postgres)):
+        if name in database:
+            with fresh("wbrestore_") as uri:
+                monkeypatch.setenv(name, uri)
+                yield {name: uri}
+            return
+    yield {}
 
 
 def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_path: Path,
@@ -82,12 +93,7 @@ def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_
     assert (backup / "secret.key").read_text() == (tmp_path / "data" / "secret.key").read_text()
 
     target = tmp_path / "restored"
-    restore_env = dict(database)
-    admin = None
-    if database:
-        restore_env["MYSQL"], admin = _fresh_mysql()
-        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
-    try:
+    with _restore_target(database, monkeypatch) as restore_env:
         assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
         # the target now holds a server: a second restore is refused, unless --force
         assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 1
@@ -106,10 +112,6 @@ def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_
                 assert _layout(app.state.services.store, "alice") == LAYOUT
         finally:
             app.state.services.store.close()
-    finally:
-        if admin is not None:
-            with admin.cursor() as cursor:  # type: ignore[attr-defined]
-                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")
 
 
 def test_verify_catches_a_damaged_backup_and_restore_refuses_it(
@@ -126,6 +128,7 @@ def test_verify_catches_a_damaged_backup_and_restore_refuses_it(
     assert "notes.txt does not match its checksum" in capsys.readouterr().err
     target = tmp_path / "restored"
     monkeypatch.delenv("MYSQL", raising=False)  # SQLite target: refused before anything is written
+    monkeypatch.delenv("POSTGRES", raising=False)
     assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 1
     assert "fails verification" in capsys.readouterr().err
     assert not (target / "wbserver.sqlite").exists() and not (target / "secret.key").exists()
@@ -161,19 +164,14 @@ def test_a_backup_of_an_older_schema_is_migrated_and_a_newer_one_refused(
     upgrade_database(engine, "0008")  # as an older wbserver left it
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (username, email, is_admin, is_active, created_at)"
-                          " VALUES ('olduser', 'o@example.com', 1, 1, '2026-01-01 00:00:00')"))
+                          " VALUES ('olduser', 'o@example.com', TRUE, TRUE, '2026-01-01 00:00:00')"))
     engine.dispose()
     backup = tmp_path / "backup"
     assert main(["backup", str(backup), "--data-dir", str(data), "--quiet"]) == 0
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["revision"] == "0008"
 
-    restore_env = dict(database)
-    admin = None
-    if database:
-        restore_env["MYSQL"], admin = _fresh_mysql()
-        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
-    try:
+    with _restore_target(database, monkeypatch) as restore_env:
         target = tmp_path / "restored"
         original = (backup / "manifest.json").read_text()
         newer = Manifest.from_json(original)
@@ -191,10 +189,6 @@ def test_a_backup_of_an_older_schema_is_migrated_and_a_newer_one_refused(
             conn.execute(text("SELECT count(*) FROM server_marks"))  # made by 0011
         restored.dispose()
         assert head != "0008" and int(head) >= 12 and users == ["olduser"]
-    finally:
-        if admin is not None:
-            with admin.cursor() as cursor:  # type: ignore[attr-defined]
-                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")
 
 
 def test_a_restore_never_gives_a_deleted_runs_id_again(
@@ -215,12 +209,7 @@ def test_a_restore_never_gives_a_deleted_runs_id_again(
     backup = tmp_path / "backup"
     assert main(["backup", str(backup), "--data-dir", str(tmp_path / "data"), "--quiet"]) == 0
     target = tmp_path / "restored"
-    restore_env = dict(database)
-    admin = None
-    if database:
-        restore_env["MYSQL"], admin = _fresh_mysql()
-        monkeypatch.setenv("MYSQL", restore_env["MYSQL"])
-    try:
+    with _restore_target(database, monkeypatch) as restore_env:
         assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
         restored_app = create_app(SettingsSource(environ=restore_env,
                                                  overrides={"data_dir": str(target)}))
@@ -232,7 +221,3 @@ def test_a_restore_never_gives_a_deleted_runs_id_again(
             assert new_id > ids["r3"] > ids["r2"]
         finally:
             restored_app.state.services.store.close()
-    finally:
-        if admin is not None:
-            with admin.cursor() as cursor:  # type: ignore[attr-defined]
-                cursor.execute(f"DROP DATABASE IF EXISTS {restore_env['MYSQL'].rsplit('/', 1)[1]}")

@@ -1,11 +1,13 @@
 """Several requests creating runs in the same new project at the same moment: every one
-succeeds and exactly one project exists (SQLite and MariaDB)."""
+succeeds and exactly one project exists (SQLite, MariaDB and PostgreSQL)."""
 
 import threading
 
+from tests.postgres import on_every_database
 from wbserver.domain.runs import RunUpsert, upsert_run
 
 
+@on_every_database()
 def test_parallel_first_runs_of_a_new_project(api, app):
     store = app.state.services.store
     viewer = store.get_user_by_name("alice")

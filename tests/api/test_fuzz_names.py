@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.postgres import on_every_database
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
 
@@ -150,3 +151,22 @@ def test_forged_storage_and_file_paths_never_get_a_5xx_or_bytes(api):
             assert secret not in download.content, path
 
     one()
+
+
+@on_every_database()
+def test_a_nul_character_is_refused_or_stored_never_a_5xx(api, app):
+    """PostgreSQL's text holds no NUL: a name with one is refused with a message (400 or a
+    GraphQL error) instead of an internal error; a console line keeps its place, the NUL
+    shown as U+FFFD there (SQLite and MariaDB keep it)."""
+    response = _gql(api, """mutation U($p: String!) { upsertBucket(input: {name: "r",
+      modelName: $p, entityName: "alice"}) { bucket { name } } }""", p="p\x00q")
+    body = response.json()
+    assert response.status_code == 400 or body.get("errors") or \
+        body["data"]["upsertBucket"]["bucket"]["name"] == "r", body
+    run = api.upsert("withnul")["bucket"]
+    api.stream("withnul", {"files": {"output.log": {"offset": 0, "content": ["a\x00b", "c"]}}})
+    store = app.state.services.store
+    from wbserver.api.graphql.ids import decode_id
+
+    lines = [line for _, line in store.read_log_lines(decode_id("Run", run["id"]))]
+    assert lines in (["a\x00b", "c"], ["a\ufffdb", "c"]), lines

@@ -1,4 +1,4 @@
-"""MySQL/MariaDB pool: a connection the server closed while it sat idle in the pool is replaced
+"""MySQL/MariaDB and PostgreSQL pools: a connection the server closed while it sat idle in the pool is replaced
 before use (the pool pings idle connections instead of every checkout)."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 import pymysql
 import pytest
 
+from tests.postgres import ADMIN, POSTGRES
+from wbserver.config.settings import postgres_url
 from wbserver.metadata import engine as engine_module
 from wbserver.metadata.engine import make_engine
 
@@ -44,3 +46,34 @@ def test_busy_connection_is_not_pinged(monkeypatch: pytest.MonkeyPatch) -> None:
         assert pings == []  # used again within IDLE_PING_AFTER: no round trip spent on a ping
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("autocommit", [False, True])
+def test_postgres_connection_killed_while_idle_is_replaced(
+        monkeypatch: pytest.MonkeyPatch, autocommit: bool) -> None:
+    """The same on PostgreSQL (psycopg has no ping: a SELECT 1, then a rollback out of
+    autocommit), for the write pool and the autocommit read pool."""
+    import psycopg
+
+    from wbserver.metadata.engine import reading_engine
+
+    writer = make_engine(postgres_url(POSTGRES + "/postgres"))
+    engine = reading_engine(writer) if autocommit else writer
+    try:
+        with engine.connect() as conn:
+            first = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            conn.commit()
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [first])
+        monkeypatch.setattr(engine_module, "IDLE_PING_AFTER", 0.0)
+        with engine.connect() as conn:
+            second = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            # the ping left no transaction open behind the one this use begins
+            conn.commit()
+        assert second != first
+        with engine.connect() as conn:  # a live idle connection passes the ping and is kept
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() == second
+    finally:
+        if engine is not writer:
+            engine.dispose()
+        writer.dispose()

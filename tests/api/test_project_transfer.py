@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from tests.postgres import on_every_database
 from wbserver.cli import main
 from wbserver.domain.users import create_api_key, create_user
 
@@ -29,6 +30,7 @@ LINKED = """query M($e: String!) { project(entityName: $e, name: "proj") {
   artifactCollectionMembership(name: "pf:prod") { versionIndex artifact { digest } } } }"""
 
 
+@on_every_database()
 def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dict[str, str],
                                                    tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch,

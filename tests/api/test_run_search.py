@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from tests.postgres import on_every_database
 from wbserver.domain.run_query import plan
 from wbserver.domain.run_search import count_runs, evaluated, find_runs
 from wbserver.domain.run_table import RunQuery, run_table
@@ -179,3 +180,27 @@ def test_column_keys_of_a_big_project_are_kept_a_while(api, app, monkeypatch):
     assert store.project_value_keys(proj.id)[0] == ["a", "b"]
     now[0] += 1.0  # past the shortest time-to-live (1 s)
     assert store.project_value_keys(proj.id)[0] == ["a", "b", "c"]
+
+
+@on_every_database()
+def test_text_compares_byte_wise_whatever_the_database_collation(api, app):
+    """Names and texts order and compare as Python compares strings: on MySQL through binary
+    collations, on PostgreSQL in the "C" collation (the tests' databases sort by ICU's en-US
+    rules, `_x adam Adam ädam`, as many hosts' databases do)."""
+    names = ["Adam", "adam", "ädam", "adam ", "_x", "b", "B", "Zed"]
+    for i, name in enumerate(names):
+        api.upsert(f"t{i}", project="bytes", displayName=name,
+                   config=json.dumps({"opt": {"value": name}}))
+    store = app.state.services.store
+    proj = store.get_project("alice", "bytes")
+    cases = [({}, "+display_name"), ({}, "-display_name"), ({}, "+config.opt"),
+             ({}, "-config.opt"), ({"display_name": {"$gt": "B"}}, "+display_name"),
+             ({"display_name": {"$lte": "adam"}}, "-display_name"),
+             ({"config.opt": {"$gte": "_"}}, "+config.opt"),
+             ({"config.opt": {"$lt": "a"}}, "-config.opt")]
+    for filters, order in cases:
+        expected = [v.run.name for v in evaluated(store, proj, filters, order)]
+        found = find_runs(store, proj, filters=filters, order=order, offset=0, limit=100)
+        assert [r.name for r in found.runs] == expected, (filters, order)
+    by_name = [v.run.display_name for v in evaluated(store, proj, {}, "+display_name")]
+    assert by_name == sorted(names)

@@ -8,9 +8,12 @@ import sys
 
 from starlette.testclient import TestClient
 
+from tests.postgres import fresh_database as fresh_postgres
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.users import create_api_key, create_user
+
+from .test_security_settings import admin_client, shown
 
 UPDATE = """mutation U($name: String!, $value: String!) { updateServerSettings(input: {
   settings: [{name: $name, value: $value}]}) { changed } }"""
@@ -113,6 +116,50 @@ def test_bad_values_and_an_unreachable_database_stop_with_a_clear_message(tmp_pa
     assert "pw" not in away.stderr.replace("wbdb", "")
     scheme = wbserver("db", "upgrade", env={"MYSQL": "postgres://u@h/db"}, tmp_path=tmp_path)
     assert scheme.returncode == 1 and "MYSQL" in scheme.stderr and "mysql://" in scheme.stderr
+    away = wbserver("db", "upgrade", env={"POSTGRES": "postgresql://wb:pw@127.0.0.1:9/wbdb"},
+                    tmp_path=tmp_path)
+    assert away.returncode == 1
+    assert "cannot use the database POSTGRES=postgresql://wb@127.0.0.1:9/wbdb" in away.stderr
+    assert "pw" not in away.stderr.replace("wbdb", "")
+    both = wbserver("db", "upgrade", env={"MYSQL": "mysql://u:pw@h/db",
+                                          "POSTGRES": "postgresql://u:pw@h/db"}, tmp_path=tmp_path)
+    assert both.returncode == 1 and "MYSQL and POSTGRES are both set" in both.stderr
+
+
+def test_postgres_is_shown_locked_and_never_its_password(tmp_path):
+    with fresh_postgres() as uri:
+        with_password = uri.replace("postgres@", "postgres:pg-s3cret@")  # trust: any password
+        app = app_with(tmp_path, {"POSTGRES": with_password}, {})
+        try:
+            key = admin_key(app)
+            with TestClient(app) as client:
+                row = settings_of(client, key)["postgres"]
+                assert row == {"name": "postgres", "value": "set", "source": "environment",
+                               "locked": True}
+                refused = client.post("/graphql", json={"query": UPDATE, "variables": {
+                    "name": "postgres", "value": "postgresql://x@y/z"}}, auth=("api", key))
+                assert refused.status_code == 403
+                assert "pg-s3cret" not in refused.text
+            with admin_client(app) as browser:
+                page = browser.get("/system-admin").text
+                assert 'data-setting="POSTGRES"' in page and "pg-s3cret" not in page
+                assert shown(browser, "POSTGRES")[1] == "environment"
+        finally:
+            app.state.services.store.close()
+
+
+def test_two_processes_migrating_one_new_postgres_database_at_once(tmp_path):
+    import psycopg
+
+    with fresh_postgres("wbmig_") as uri:
+        procs = [subprocess.Popen([sys.executable, "-m", "wbserver", "db", "upgrade",
+                                   "--data-dir", str(tmp_path / f"d{i}")],
+                                  env={"PATH": "/usr/bin:/bin", "POSTGRES": uri},
+                                  stderr=subprocess.PIPE, text=True) for i in range(2)]
+        results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+        assert all(code == 0 for code, _ in results), results
+        with psycopg.connect(uri) as conn:
+            assert len(conn.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
 
 
 def test_two_processes_migrating_one_new_mariadb_database_at_once(tmp_path):

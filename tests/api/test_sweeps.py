@@ -10,12 +10,11 @@ from itertools import product
 import pytest
 import yaml
 
-from tests.mariadb import fresh_database
 from wbserver.api.graphql.ids import decode_id
 from wbserver.domain.sweep_controller import controller_step, schedule_next
 from wbserver.domain.users import create_api_key, create_user
 
-from .conftest import Api
+from .conftest import Api, database_settings
 
 UPSERT = """mutation S($e: String, $p: String, $c: String, $id: ID, $s: String,
   $controller: JSONString) {
@@ -33,15 +32,11 @@ READ = """query R($s: String!) { project(name: "proj", entityName: "alice") { sw
 @pytest.fixture(params=["sqlite"])
 def database(request):
     """SQLite here; the tests of concurrency and of the controller's reads run on MariaDB
-    too (a fresh database costs seconds)."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    with fresh_database() as uri:
-        yield {"MYSQL": uri}
+    and PostgreSQL too (a fresh database costs seconds)."""
+    yield from database_settings(request.param)
 
 
-BOTH = pytest.mark.parametrize("database", ["sqlite", "mariadb"], indirect=True)
+BOTH = pytest.mark.parametrize("database", ["sqlite", "mariadb", "postgres"], indirect=True)
 
 
 def _sweep(api: Api, config: dict) -> dict:

@@ -1,5 +1,6 @@
 """Worker leases (issue 23): one holder per job, renewed; taken over once expired; given up on
-a graceful stop. On SQLite and MariaDB in one process, and with two real processes on MariaDB:
+a graceful stop. On SQLite, MariaDB and PostgreSQL in one process, and with two real processes
+on MariaDB and PostgreSQL:
 the holder killed, the other takes the job within the lease time, and the job never runs in
 both at once (every pass writes its interval to a counter table)."""
 
@@ -11,14 +12,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pymysql
 import pytest
+from sqlalchemy import text
 
-from tests.mariadb import ADMIN, fresh_database
-from wbserver.config.settings import mysql_url
+from tests.mariadb import fresh_database
+from tests.postgres import fresh_database as fresh_postgres
+from tests.unit.lease_probe import now_sql
+from wbserver.config.settings import mysql_url, postgres_url
 from wbserver.metadata.engine import make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 
@@ -26,7 +30,18 @@ PROBE = Path(__file__).with_name("lease_probe.py")
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 
 
-@pytest.fixture(params=["sqlite", "mariadb"])
+@contextmanager
+def server_database(kind: str) -> Iterator[str]:
+    """A fresh database on the MariaDB or PostgreSQL server, as a SQLAlchemy URL."""
+    if kind == "postgres":
+        with fresh_postgres() as uri:
+            yield postgres_url(uri)
+    else:
+        with fresh_database() as uri:
+            yield mysql_url(uri)
+
+
+@pytest.fixture(params=["sqlite", "mariadb", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
@@ -35,8 +50,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         yield made
         made.close()
         return
-    with fresh_database() as uri:
-        engine = make_engine(mysql_url(uri))
+    with server_database(request.param) as url:
+        engine = make_engine(url)
         upgrade_database(engine)
         made = SqlStore(engine)
         yield made
@@ -72,24 +87,25 @@ def test_the_install_id_is_made_once(store: SqlStore) -> None:
     assert store.install_id() == first
 
 
-def _probe_rows(database: str) -> list[tuple[str, datetime, datetime | None]]:
-    conn = pymysql.connect(**ADMIN, database=database)
+def _probe_rows(url: str) -> list[tuple[str, datetime, datetime | None]]:
+    engine = make_engine(url)
     try:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT owner, started_at, ended_at FROM lease_probe ORDER BY id")
-            return list(cursor.fetchall())
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(  # type: ignore[misc]
+                "SELECT owner, started_at, ended_at FROM lease_probe ORDER BY id"))]
     finally:
-        conn.close()
+        engine.dispose()
 
 
-def _db_now(database: str) -> datetime:
-    conn = pymysql.connect(**ADMIN, database=database)
+def _db_now(url: str) -> datetime:
+    engine = make_engine(url)
     try:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT NOW(6)")
-            return cursor.fetchone()[0]
+        with engine.connect() as conn:
+            found: datetime = conn.execute(text(
+                f"SELECT {now_sql(engine.dialect.name)}")).scalar_one()
+            return found
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def _start(uri: str, owner: str, seconds: float) -> subprocess.Popen[bytes]:
@@ -98,21 +114,22 @@ def _start(uri: str, owner: str, seconds: float) -> subprocess.Popen[bytes]:
                             start_new_session=True)
 
 
-def test_two_processes_one_job_the_holder_killed() -> None:
+@pytest.mark.parametrize("kind", ["mariadb", "postgres"])
+def test_two_processes_one_job_the_holder_killed(kind: str) -> None:
     seconds = 3.0
-    with fresh_database() as uri:
-        database = uri.rsplit("/", 1)[1]
-        engine = make_engine(mysql_url(uri))
+    with server_database(kind) as database:
+        engine = make_engine(database)
         upgrade_database(engine)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "CREATE TABLE lease_probe (id SERIAL PRIMARY KEY, owner VARCHAR(32), "
+                "started_at TIMESTAMP(6), ended_at TIMESTAMP(6))" if kind == "postgres" else
+                "CREATE TABLE lease_probe (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
+                "owner VARCHAR(32), started_at DATETIME(6), ended_at DATETIME(6))"))
         engine.dispose()
-        conn = pymysql.connect(**ADMIN, database=database)
-        with conn.cursor() as cursor:
-            cursor.execute("CREATE TABLE lease_probe (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
-                           "owner VARCHAR(32), started_at DATETIME(6), ended_at DATETIME(6))")
-        conn.close()
-        procs = {"one": _start(uri, "one", seconds)}
+        procs = {"one": _start(database, "one", seconds)}
         time.sleep(1.5)
-        procs["two"] = _start(uri, "two", seconds)
+        procs["two"] = _start(database, "two", seconds)
         try:
             time.sleep(3.0)  # both alive: only "one" runs the job
             assert {owner for owner, _, _ in _probe_rows(database)} == {"one"}

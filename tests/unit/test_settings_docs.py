@@ -24,6 +24,21 @@ def test_mysql_url_is_checked_and_converted():
         load_settings({"MYSQL": "mysql://u@db:3306"})
 
 
+def test_postgres_url_is_checked_and_converted_and_excludes_mysql():
+    assert load_settings({"POSTGRES": "postgresql://u:p@db:5432/wb"}).database_url == \
+        "postgresql+psycopg://u:p@db:5432/wb"
+    assert load_settings({"POSTGRES": "postgres://u@db/wb?sslmode=require"}).database_url == \
+        "postgresql+psycopg://u@db/wb?sslmode=require"
+    assert load_settings({"POSTGRES": "postgresql://u@db/wb"}).server_database == "POSTGRES"
+    with pytest.raises(ConfigError, match="POSTGRES") as bad:
+        load_settings({"POSTGRES": "mysql://u:hunter2@db/wb"})
+    assert "hunter2" not in str(bad.value)
+    with pytest.raises(ConfigError, match="POSTGRES names no database"):
+        load_settings({"POSTGRES": "postgresql://u@db:5432"})
+    with pytest.raises(ConfigError, match="MYSQL and POSTGRES are both set"):
+        load_settings({"MYSQL": "mysql://u@db/wb", "POSTGRES": "postgresql://u@db/wb"})
+
+
 def test_environment_then_override_then_default():
     assert load_settings({}).heartbeat_timeout == 300.0
     assert load_settings({"WBSERVER_HEARTBEAT_TIMEOUT": "12"}).heartbeat_timeout == 12.0

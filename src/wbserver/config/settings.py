@@ -156,6 +156,10 @@ SETTINGS: tuple[Setting, ...] = (
             "MySQL/MariaDB for the metadata, as mysql://USER:PASSWORD@HOST:PORT/DATABASE. "
             "Empty: the embedded SQLite database in the data folder.", section="database",
             secret=True, env_only=True),
+    Setting("postgres", "POSTGRES", lambda text: (postgres_url(text), text)[1], "",
+            "PostgreSQL for the metadata, as postgresql://USER:PASSWORD@HOST:5432/DATABASE "
+            "(instead of MYSQL: set one of the two). Empty: the embedded SQLite database in "
+            "the data folder, or MYSQL.", section="database", secret=True, env_only=True),
     Setting("host", "HOST", _host_url, "",
             "The external URL of this server, e.g. https://wandb.example.com: http:// or "
             "https://, the host and an optional port, no path. Every absolute URL the server "
@@ -334,6 +338,7 @@ BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 class Settings:
     data_dir: str = field(default_factory=_default_data_dir)
     mysql: str = ""
+    postgres: str = ""
     host: str = ""
     heartbeat_timeout: float = 300.0
     crash_check_interval: float = 30.0
@@ -390,7 +395,14 @@ class Settings:
     def database_url(self) -> str:
         if self.mysql:
             return mysql_url(self.mysql)
+        if self.postgres:
+            return postgres_url(self.postgres)
         return "sqlite:///" + str(Path(self.data_dir) / "wbserver.sqlite")
+
+    @property
+    def server_database(self) -> str:
+        """The database server's setting in use, "MYSQL" or "POSTGRES"; empty: SQLite."""
+        return "MYSQL" if self.mysql else "POSTGRES" if self.postgres else ""
 
     @property
     def files_dir(self) -> str:
@@ -409,6 +421,23 @@ def mysql_url(value: str) -> str:
     if "charset=" not in query:
         query += "&charset=utf8mb4"
     return f"mysql+pymysql://{parts.netloc}{parts.path}?{query}"
+
+
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def postgres_url(value: str) -> str:
+    """POSTGRES=postgresql://user:pass@host:port/db as a SQLAlchemy URL (psycopg 3); the
+    query (e.g. sslmode=require) is passed on to libpq."""
+    parts = urlsplit(value)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise ValueError(f"POSTGRES must look like postgresql://user:password@host:5432/"
+                         f"database, got scheme {parts.scheme!r}")
+    if not parts.path.strip("/"):
+        raise ValueError("POSTGRES names no database: "
+                         "postgresql://user:password@host:5432/DATABASE")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"postgresql+psycopg://{parts.netloc}{parts.path}{query}"
 
 
 def parse_value(setting: Setting, raw: str) -> Any:
@@ -443,6 +472,10 @@ def load_settings(
             values[setting.name] = parse_value(setting, from_env[setting.name])
         elif setting.name in saved and not setting.env_only:
             values[setting.name] = parse_value(setting, saved[setting.name])
+    if values.get("mysql") and values.get("postgres"):
+        raise ConfigError("MYSQL and POSTGRES are both set: the metadata lives in one "
+                          "database; unset one of them (MYSQL for MySQL/MariaDB, POSTGRES for "
+                          "PostgreSQL)")
     known = {f.name for f in fields(Settings)}
     return Settings(**{k: v for k, v in values.items() if k in known})
 

@@ -146,13 +146,14 @@ def restore_backup(*, source: Path, database: DatabaseBackup,
                            + "; ".join(problems[:10]))
     manifest = read_manifest(source)
     if manifest.database != database.kind:
+        where = {"mysql": "MYSQL is set", "postgres": "POSTGRES is set"}.get(
+            manifest.database, "neither MYSQL nor POSTGRES is set")
         raise ConfigError(f"the backup holds a {manifest.database} database and the target is "
-                          f"{database.kind}: restore it where MYSQL is "
-                          f"{'set' if manifest.database == 'mysql' else 'not set'}")
+                          f"{database.kind}: restore it where {where}")
     database.check_revision(manifest.revision)
     if not force and (has_files(data_dir) or not database.is_empty()):
         raise InvalidInput(f"the target is not empty (data folder {data_dir}"
-                           f"{' or its database' if database.kind == 'mysql' else ''}): "
+                           f"{' or its database' if database.kind != 'sqlite' else ''}): "
                            "restore into a fresh one, or pass --force to replace it")
     if force:
         database.clear()

@@ -20,7 +20,7 @@ CHUNK = 1024 * 1024
 
 @dataclass
 class Manifest:
-    database: str  # "sqlite" or "mysql"
+    database: str  # "sqlite", "mysql" or "postgres"
     revision: str
     created_at: str
     server_version: str

@@ -1,7 +1,8 @@
-"""ports.DatabaseBackup for MySQL/MariaDB (MYSQL=...), in process, without mysqldump: one
-`START TRANSACTION WITH CONSISTENT SNAPSHOT` (REPEATABLE READ) reads every table, streamed,
-into one gzipped JSON-lines file per table; a restore migrates an empty database to the
-backup's revision, loads the rows, then migrates to the newest schema."""
+"""ports.DatabaseBackup for MySQL/MariaDB (MYSQL=...) and PostgreSQL (POSTGRES=...), in
+process, without mysqldump or pg_dump: one REPEATABLE READ transaction (MySQL's `START
+TRANSACTION WITH CONSISTENT SNAPSHOT`) reads every table, streamed, into one gzipped
+JSON-lines file per table; a restore migrates an empty database to the backup's revision,
+loads the rows, then migrates to the newest schema."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
 from wbserver.metadata.backup_rows import (
     check_known_revision,
@@ -40,15 +41,21 @@ class MysqlBackup:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _quote(self, name: str) -> str:
+        return str(self.engine.dialect.identifier_preparer.quote(name))
+
+    def _begin_snapshot(self, conn: Connection) -> None:
+        conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+
     def snapshot(self, folder: Any, progress: BackupProgress) -> Snapshot:
         (Path(folder) / FOLDER).mkdir(parents=True, exist_ok=True)
         with self.engine.connect() as raw:
             conn = raw.execution_options(isolation_level="REPEATABLE READ")
-            conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            self._begin_snapshot(conn)
             revision = revision_of(conn)
             names = [n for n in table_names_in(conn) if n != "alembic_version"]
-            counts = {n: conn.execute(text(f"SELECT COUNT(*) FROM `{n}`")).scalar_one()
-                      for n in names}
+            counts = {n: conn.execute(text(f"SELECT COUNT(*) FROM {self._quote(n)}"))
+                      .scalar_one() for n in names}
             progress.phase("database", total=sum(counts.values()), unit="row")
             paths = [self._dump_table(conn, Path(folder), name, progress) for name in names]
             files, elsewhere = snapshot_files(conn)
@@ -60,7 +67,7 @@ class MysqlBackup:
                     progress: BackupProgress) -> str:
         relative = f"{FOLDER}/{name}.jsonl.gz"
         result = conn.execution_options(stream_results=True, yield_per=1000).execute(
-            text(f"SELECT * FROM `{name}`"))
+            text(f"SELECT * FROM {self._quote(name)}"))
         with gzip.open(folder / relative, "wt", encoding="utf-8", compresslevel=6) as out:
             out.write(json.dumps({"table": name, "columns": list(result.keys())}) + "\n")
             for row in result:
@@ -107,6 +114,67 @@ class MysqlBackup:
         correct_run_files(self.engine, fixes)
 
 
+class PostgresBackup(MysqlBackup):
+    """The same format as MySQL's (kind "postgres"); foreign keys are kept checked, so the
+    tables are loaded parents first, and each id sequence is moved past the loaded ids."""
+
+    kind = "postgres"
+
+    def _begin_snapshot(self, conn: Connection) -> None:
+        conn.exec_driver_sql("SELECT 1")  # the REPEATABLE READ snapshot: taken here
+
+    def clear(self) -> None:
+        with self.engine.connect() as conn:
+            for name in table_names(self.engine):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._quote(name)} CASCADE")
+            conn.commit()
+
+    def load(self, folder: Any, snapshot_paths: list[str], revision: str,
+             progress: BackupProgress) -> None:
+        upgrade_database(self.engine, revision)
+        meta = MetaData()
+        meta.reflect(self.engine)
+        order = {table.name: i for i, table in enumerate(meta.sorted_tables)}
+        paths = sorted(snapshot_paths,
+                       key=lambda p: order.get(Path(p).name.split(".")[0], len(order)))
+        progress.phase("database", total=len(paths), unit="table")
+        with self.engine.connect() as conn:
+            for relative in paths:
+                with gzip.open(Path(folder) / relative, "rt", encoding="utf-8") as lines:
+                    header = json.loads(next(lines))
+                    table = meta.tables[header["table"]]
+                    for batch in _batches(lines, header["columns"]):
+                        conn.execute(table.insert(), batch)
+                        conn.commit()
+                progress.advance()
+        upgrade_database(self.engine)  # a backup made by an older version
+        sequences_past_loaded_ids(self.engine)
+
+
+def sequences_past_loaded_ids(engine: Engine) -> None:
+    """PostgreSQL: rows loaded with their ids leave each id sequence where it was; every
+    one is set past its table's highest id (runs': past every deleted run's too, as
+    next_run_id_past_deleted_runs does on MySQL)."""
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        for name in inspector.get_table_names():
+            if "id" not in {column["name"] for column in inspector.get_columns(name)}:
+                continue
+            quoted = engine.dialect.identifier_preparer.quote(name)
+            sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                                    {"t": quoted}).scalar()
+            if sequence is None:
+                continue
+            top = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")).scalar_one()
+            if name == "runs":
+                gone = conn.execute(text(
+                    "SELECT COALESCE(MAX(run_id), 0) FROM deleted_runs")).scalar_one()
+                top = max(int(top), int(gone))
+            # setval(s, n, false): the next id is n itself
+            conn.execute(text("SELECT setval(:s, :n, false)"),
+                         {"s": sequence, "n": int(top) + 1})
+
+
 def next_run_id_past_deleted_runs(engine: Engine) -> None:
     """Loading rows with their ids leaves AUTO_INCREMENT at the highest *live* run + 1: the
     id of a run deleted before the backup would be given again (a retried deleteRun could
@@ -119,6 +187,8 @@ def next_run_id_past_deleted_runs(engine: Engine) -> None:
 
 
 def table_names_in(conn: Connection) -> list[str]:
+    if conn.dialect.name == "postgresql":
+        return sorted(inspect(conn).get_table_names())
     return [str(n) for n in conn.exec_driver_sql("SHOW TABLES").scalars()]
 
 

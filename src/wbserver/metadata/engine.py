@@ -16,7 +16,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned for the dialect: SQLite gets WAL and BEGIN IMMEDIATE for writers."""
+    """An engine tuned for the dialect: SQLite gets WAL and BEGIN IMMEDIATE for writers;
+    MySQL/MariaDB (PyMySQL) and PostgreSQL (psycopg) a pool in READ COMMITTED."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url)
@@ -28,48 +29,68 @@ def make_engine(url: str) -> Engine:
     # not roll back again on return; a connection idle for a while is pinged before use
     # (instead of on every checkout: each is a round trip in the pure-Python driver).
     engine = create_engine(url, pool_recycle=3600, pool_size=10, max_overflow=20,
-                           isolation_level="READ COMMITTED", pool_reset_on_return=None)
+                           isolation_level="READ COMMITTED", pool_reset_on_return=None,
+                           **_connect_args(url))
     _ping_when_idle(engine)
     _disk_full_refused(engine)
     return engine
 
 
 def reading_engine(engine: Engine) -> Engine:
-    """MySQL/MariaDB: a second pool for reads whose connections stay in autocommit mode, so a
-    read is its statements and nothing else: no COMMIT (or ROLLBACK) round trip after each,
-    which on a busy database server cost as much as the read. Under READ COMMITTED every
-    statement saw the newest committed rows anyway, in a transaction or not. The driver's
-    commit and rollback still send COMMIT/ROLLBACK in autocommit mode: this dialect skips
-    them. SQLite: the engine itself (reads there cost no round trip)."""
+    """MySQL/MariaDB and PostgreSQL: a second pool for reads whose connections stay in
+    autocommit mode, so a read is its statements and nothing else: no COMMIT (or ROLLBACK)
+    round trip after each, which on a busy database server cost as much as the read. Under
+    READ COMMITTED every statement saw the newest committed rows anyway, in a transaction or
+    not. PyMySQL's commit and rollback still send COMMIT/ROLLBACK in autocommit mode: this
+    dialect skips them. SQLite: the engine itself (reads there cost no round trip)."""
     if engine.dialect.name == "sqlite":
         return engine
     reader = create_engine(engine.url, pool_recycle=3600, pool_size=10, max_overflow=20,
-                           isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+                           isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                           **_connect_args(engine.url))
     setattr(reader.dialect, "do_commit", _nothing)  # noqa: B010
     setattr(reader.dialect, "do_rollback", _nothing)  # noqa: B010
     _ping_when_idle(reader)
+    _disk_full_refused(reader)
     return reader
+
+
+def _connect_args(url: Any) -> dict[str, Any]:
+    """PostgreSQL: timestamps are read and written in UTC, whatever the server's TimeZone
+    (the columns hold naive UTC times, as on MySQL and SQLite)."""
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"connect_args": {"options": "-c timezone=UTC"}}
+    return {}
 
 
 def _nothing(_dbapi_conn: Any) -> None:
     """Commit or rollback of an autocommit connection: nothing to end."""
 
 
-# SQLite's SQLITE_FULL; MySQL/MariaDB's ER_DISK_FULL, ER_RECORD_FILE_FULL (a table is full)
+# SQLite's SQLITE_FULL; MySQL/MariaDB's ER_DISK_FULL, ER_RECORD_FILE_FULL (a table is full);
+# PostgreSQL's SQLSTATE 53100 disk_full
 _FULL_MESSAGES = ("database or disk is full",)
 _FULL_CODES = (1021, 1114)
+_FULL_STATES = ("53100",)
 
 
 def _disk_full_refused(engine: Engine) -> None:
     """A write that finds the database's disk full is refused as InsufficientStorage (507,
-    retried by the client), not an internal error; its transaction is rolled back."""
-    from wbserver.errors import InsufficientStorage
+    retried by the client), not an internal error; its transaction is rolled back.
+    PostgreSQL: text with a NUL character, which its text types cannot hold, is refused as
+    InvalidInput (400) naming it, not an internal error."""
+    from wbserver.errors import InsufficientStorage, InvalidInput
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
         original = context.original_exception
+        if "NUL (0x00)" in str(original) and engine.dialect.name == "postgresql":
+            raise InvalidInput("text with a NUL character (\\x00) cannot be stored in this "
+                               "server's PostgreSQL database") from original
         code = original.args[0] if getattr(original, "args", None) else None
-        if any(text in str(original) for text in _FULL_MESSAGES) or code in _FULL_CODES:
+        state = getattr(original, "sqlstate", None)
+        if (any(text in str(original) for text in _FULL_MESSAGES) or code in _FULL_CODES
+                or state in _FULL_STATES):
             raise InsufficientStorage("the database's disk is full: nothing of this request "
                                       "was stored (an operator must free space; the same "
                                       "request can then be sent again)") from original
@@ -89,7 +110,12 @@ def _ping_when_idle(engine: Engine) -> None:
         if since is None or time.monotonic() - since < IDLE_PING_AFTER:
             return
         try:
-            dbapi_conn.ping(reconnect=False)
+            if hasattr(dbapi_conn, "ping"):  # PyMySQL
+                dbapi_conn.ping(reconnect=False)
+            else:  # psycopg: a round trip; out of autocommit it opened a transaction
+                dbapi_conn.execute("SELECT 1")
+                if not dbapi_conn.autocommit:
+                    dbapi_conn.rollback()
         except Exception as exc:  # the server closed it: the pool takes a fresh connection
             raise DisconnectionError(str(exc)) from exc
 
@@ -145,6 +171,9 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+PG_MIGRATION_LOCK = 0x77627365727665  # an advisory lock's key: "wbserve" in ASCII
+
+
 @contextlib.contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name == "sqlite":
@@ -160,6 +189,18 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET lock_timeout = '300s'")
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")
+                conn.exec_driver_sql("RESET lock_timeout")
+                conn.commit()
         return
     with engine.connect() as conn:
         got = conn.exec_driver_sql("SELECT GET_LOCK('wbserver_migrations', 300)").scalar()

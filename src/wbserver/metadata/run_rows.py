@@ -124,7 +124,7 @@ class RunRows:
     def upsert_run(self, *, entity_id: int, project: str, run_id: int | None, name: str | None,
                    user_id: int, mutation: RunMutation,
                    new_project_visibility: str = "private") -> tuple[Run, bool]:
-        """Create or update a run; retried when MySQL/MariaDB picks it as a deadlock victim
+        """Create or update a run; retried when the database picks it as a deadlock victim
         (concurrent creations in one project lock index gaps)."""
         for attempt in range(DEADLOCK_RETRIES):
             try:
@@ -133,10 +133,14 @@ class RunRows:
                                         new_project_visibility=new_project_visibility)
             except OperationalError as exc:
                 code = getattr(exc.orig, "args", (None,))[0]
+                state = getattr(exc.orig, "sqlstate", None)
                 # 1213 deadlock, 1205 lock wait timeout; 1305 "savepoint does not exist" is
                 # the same deadlock seen from inside a savepoint (the server already rolled
-                # the whole transaction back). Retrying the whole transaction is safe.
-                if code not in (1213, 1205, 1305) or attempt == DEADLOCK_RETRIES - 1:
+                # the whole transaction back); PostgreSQL's 40P01 deadlock_detected, 40001
+                # serialization_failure, 55P03 lock_not_available. Retrying the whole
+                # transaction is safe.
+                if ((code not in (1213, 1205, 1305) and state not in ("40P01", "40001", "55P03"))
+                        or attempt == DEADLOCK_RETRIES - 1):
                     raise
                 time.sleep(0.02 * (attempt + 1))
         raise AssertionError("unreachable")
@@ -279,8 +283,11 @@ class RunRows:
             numbers = sorted(write.log_lines)
             conn.execute(delete(t.log_lines).where(t.log_lines.c.run_id == run_id,
                                                    t.log_lines.c.line_no.in_(numbers)))
+            lines = write.log_lines
+            if conn.dialect.name == "postgresql":  # its text holds no NUL: shown as U+FFFD
+                lines = {n: text.replace("\x00", "\ufffd") for n, text in lines.items()}
             conn.execute(t.log_lines.insert(), [
-                {"run_id": run_id, "line_no": n, "content": write.log_lines[n]} for n in numbers])
+                {"run_id": run_id, "line_no": n, "content": lines[n]} for n in numbers])
         if write.uploaded_files:
             self._mark_uploaded(conn, run_id, write.uploaded_files)
 

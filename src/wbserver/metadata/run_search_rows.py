@@ -199,8 +199,16 @@ class RunSearchRows:
         return t.users.c.username if name == "username" else t.runs.c[name]
 
     def _text(self, column: Any) -> Any:
-        """Byte-wise comparison, as Python compares strings (MySQL collations fold case)."""
+        """Byte-wise comparison, as Python compares strings (MySQL collations fold case; a
+        PostgreSQL database's collation may sort by language rules: "C" compares bytes)."""
+        if self.engine.dialect.name == "postgresql":
+            return column.collate("C")
         return column if self.engine.dialect.name == "sqlite" else cast(column, LargeBinary)
+
+    def _bytewise(self, column: Any) -> Any:
+        """A binary-collated column (run_values' text): byte-wise already on MySQL and SQLite;
+        in C collation on PostgreSQL."""
+        return column.collate("C") if self.engine.dialect.name == "postgresql" else column
 
     def _where(self, expr: tuple[Any, ...], project_id: int, *, per_run: bool = False) -> Any:
         """The plan's filter as a condition on `runs`. `per_run`: value conditions look up
@@ -227,7 +235,7 @@ class RunSearchRows:
         return self._value(*expr[1:], project_id=project_id, per_run=per_run)
 
     def _text_arg(self, arg: str) -> Any:
-        if self.engine.dialect.name == "sqlite":
+        if self.engine.dialect.name in ("sqlite", "postgresql"):
             return arg
         return cast(arg.encode("utf-8"), LargeBinary)
 
@@ -257,7 +265,8 @@ class RunSearchRows:
         if isinstance(arg, bool):
             where += [v.c.kind == BOOL, v.c.num == (1.0 if arg else 0.0)]
         elif isinstance(arg, str):
-            where += [v.c.kind == STRING, getattr(v.c.text, _OPS[op])(arg)]
+            text = v.c.text if op == "eq" else self._bytewise(v.c.text)  # = is byte-wise
+            where += [v.c.kind == STRING, getattr(text, _OPS[op])(arg)]
         else:
             where += [v.c.kind == NUMBER, getattr(v.c.num, _OPS[op])(arg)]
         return select(v.c.run_id).where(*where), True
@@ -348,6 +357,8 @@ class RunSearchRows:
         if order.kind == "created":
             if self.engine.dialect.name == "sqlite":
                 second = func.substr(runs.created_at, 1, 19)
+            elif self.engine.dialect.name == "postgresql":
+                second = func.date_trunc("second", runs.created_at)
             else:
                 second = func.date_format(runs.created_at, "%Y-%m-%d %H:%i:%s")
             return query, [(second, order.descending), (runs.id, False)]
@@ -361,7 +372,7 @@ class RunSearchRows:
             s = _S
             query = query.outerjoin(s, and_(s.c.run_id == runs.id, s.c.path == order.name))
             group = case((s.c.kind.in_([NUMBER, BOOL]), 0), (s.c.kind == STRING, 1), else_=2)
-            keys = [(group, False), (s.c.num, order.descending), (s.c.text, order.descending)]
+            keys = [(group, False), (s.c.num, order.descending), (self._bytewise(s.c.text), order.descending)]
         if order.descending:  # ties: strings by id ascending, numbers and missing descending
             keys.append((case((group == 1, runs.id), else_=-runs.id), False))
         else:

@@ -83,13 +83,17 @@ def _ping_when_idle(engine: Engine) -> None:
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
 
+    # the dialect pings as its driver wants it (PyMySQL: ping(False), no reconnect behind the
+    # pool's back; mysqlclient: ping(), whose reconnect argument is deprecated)
+    ping = engine.dialect.do_ping
+
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         since = record.info.get("idle_since")
         if since is None or time.monotonic() - since < IDLE_PING_AFTER:
             return
         try:
-            dbapi_conn.ping(reconnect=False)
+            ping(dbapi_conn)
         except Exception as exc:  # the server closed it: the pool takes a fresh connection
             raise DisconnectionError(str(exc)) from exc
 

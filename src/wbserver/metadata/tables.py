@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -272,10 +273,19 @@ runs = Table(
     Column("updated_at", Timestamp, nullable=False),
     Column("heartbeat_at", Timestamp, nullable=False),
     Column("finished_at", Timestamp, nullable=True),
+    # created_at to the second ('YYYY-MM-DD HH:MM:SS'), which the runs list orders by (ties
+    # by id, ascending either way): computed by the database, never written (migration 0021)
+    Column("created_second", String(19), Computed("substr(created_at, 1, 19)",
+                                                  persisted=False), nullable=True),
     UniqueConstraint("project_id", "name"),
     Index(None, "project_id", "created_at"),
     Index(None, "state", "heartbeat_at"),
+    Index("ix_runs_project_id_created_second", "project_id", "created_second"),
 )
+# Both orders of the runs list by creation are paged in index order, without a sort: an
+# index's entries end with the id, ascending (SQLite's rowid, InnoDB's primary key), which is
+# how either order breaks ties.
+Index("ix_runs_project_id_created_second_desc", runs.c.project_id, runs.c.created_second.desc())
 
 # Sweeps (issue 25): a search over a project's runs. `config` is the YAML the client sent;
 # `controller` the local controller's JSON (its schedule and early stops), `scheduler` the

@@ -325,7 +325,7 @@ def create_app(source: SettingsSource | None = None, *,
     app.state.sso = SsoServices(discovery=discovery, keys=KeySets())
     app.state.settings_probes.append(sso_probe(discovery, lambda: services.settings))
     app.state.settings_probes.append(notifications_probe(lambda: services.settings))
-    app.state.graphql = GraphQLExecutor(build(all_resolvers()))
+    app.state.graphql = GraphQLExecutor(lambda: build(all_resolvers()))  # built on first use
     return app
 
 

@@ -13,9 +13,14 @@ from wbserver.metadata.engine import make_engine
 
 from .conftest import MARIADB
 
+# both drivers: mysqlclient (C, the default where it is installed) and PyMySQL (the fallback)
+DRIVERS = pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
 
-def test_connection_killed_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = make_engine(MARIADB.replace("mysql://", "mysql+pymysql://") + "/mysql")
+
+@DRIVERS
+def test_connection_killed_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch,
+                                                  driver: str) -> None:
+    engine = make_engine(MARIADB.replace("mysql://", f"mysql+{driver}://") + "/mysql")
     try:
         with engine.connect() as conn:
             first = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
@@ -31,8 +36,9 @@ def test_connection_killed_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatc
         engine.dispose()
 
 
-def test_busy_connection_is_not_pinged(monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = make_engine(MARIADB.replace("mysql://", "mysql+pymysql://") + "/mysql")
+@DRIVERS
+def test_busy_connection_is_not_pinged(monkeypatch: pytest.MonkeyPatch, driver: str) -> None:
+    engine = make_engine(MARIADB.replace("mysql://", f"mysql+{driver}://") + "/mysql")
     pings = []
     try:
         with engine.connect() as conn:

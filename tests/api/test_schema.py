@@ -15,7 +15,7 @@ from sqlalchemy import inspect, text
 
 from tests.postgres import on_every_database
 from wbserver.config.settings import load_settings
-from wbserver.metadata.engine import MIGRATIONS_DIR, make_engine, upgrade_database
+from wbserver.metadata.engine import MIGRATIONS_DIR, head_revision, make_engine, upgrade_database
 from wbserver.metadata.tables import metadata
 
 
@@ -24,6 +24,7 @@ def _head() -> str:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head
+    assert head_revision() == head  # what a start reads from the files, without Alembic
     return head
 
 

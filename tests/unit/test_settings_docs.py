@@ -1,8 +1,11 @@
+import builtins
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from wbserver.config import SETTINGS, load_settings, settings_table
+from wbserver.config import settings as settings_module
 from wbserver.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
@@ -16,7 +19,10 @@ def test_docs_show_the_generated_settings_table():
 
 
 def test_mysql_url_is_checked_and_converted():
+    # the C driver where it is installed (the test dependencies install it), PyMySQL pinned
     assert load_settings({"MYSQL": "mysql://u:p@db:3306/wb"}).database_url == \
+        "mysql+mysqldb://u:p@db:3306/wb?charset=utf8mb4"
+    assert load_settings({"MYSQL": "mysql+pymysql://u:p@db:3306/wb"}).database_url == \
         "mysql+pymysql://u:p@db:3306/wb?charset=utf8mb4"
     with pytest.raises(ConfigError, match="MYSQL"):
         load_settings({"MYSQL": "postgres://u@db/wb"})
@@ -37,6 +43,29 @@ def test_postgres_url_is_checked_and_converted_and_excludes_mysql():
         load_settings({"POSTGRES": "postgresql://u@db:5432"})
     with pytest.raises(ConfigError, match="MYSQL and POSTGRES are both set"):
         load_settings({"MYSQL": "mysql://u@db/wb", "POSTGRES": "postgresql://u@db/wb"})
+
+
+def test_mysql_without_the_c_driver_falls_back_to_pymysql(monkeypatch: pytest.MonkeyPatch):
+    """Without mysqlclient (or its library) mysql:// takes PyMySQL; asking for mysqlclient
+    by name says what to install."""
+    real_import = builtins.__import__
+
+    def no_mysqldb(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "MySQLdb":
+            raise ImportError("libmariadb.so.3: cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+
+    settings_module.mysql_driver.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_mysqldb)
+    try:
+        assert load_settings({"MYSQL": "mysql://u:p@db:3306/wb"}).database_url == \
+            "mysql+pymysql://u:p@db:3306/wb?charset=utf8mb4"
+        with pytest.raises(ConfigError, match=r"MYSQL.*mysqlclient.*wbserver\[mysql\]"):
+            load_settings({"MYSQL": "mysql+mysqldb://u:p@db:3306/wb"})
+    finally:
+        monkeypatch.undo()
+        settings_module.mysql_driver.cache_clear()
+    assert settings_module.mysql_driver() == "mysqldb"
 
 
 def test_environment_then_override_then_default():

@@ -20,7 +20,7 @@ ENDPOINTS = Endpoints(issuer="https://idp.example", authorization="https://idp.e
 @pytest.mark.parametrize("status", [200, 400])
 @pytest.mark.parametrize("body", [[], ["id_token"], "id_token", 3, None])
 def test_a_token_answer_that_is_not_a_json_object_is_refused(monkeypatch, status, body) -> None:
-    monkeypatch.setattr(tokens.httpx, "post",
+    monkeypatch.setattr(httpx, "post",
                         lambda *_a, **_k: httpx.Response(status, json=body))
     with pytest.raises(Unauthenticated):
         tokens.exchange_code(CLIENT, ENDPOINTS, code="c", redirect_uri="https://wb/cb",

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
+from wbserver.metadata import tables
 from wbserver.metadata.backup_rows import (
     check_known_revision,
     correct_run_files,
@@ -101,7 +102,10 @@ class MysqlBackup:
                 with gzip.open(Path(folder) / relative, "rt", encoding="utf-8") as lines:
                     header = json.loads(next(lines))
                     table = meta.tables[header["table"]]
-                    for batch in _batches(lines, header["columns"]):
+                    # a column the database computes (runs.created_second) is not written
+                    columns = [None if _computed(table.name, c) else c
+                               for c in header["columns"]]
+                    for batch in _batches(lines, columns):
                         conn.execute(table.insert(), batch)
                         conn.commit()
                 progress.advance()
@@ -192,11 +196,20 @@ def table_names_in(conn: Connection) -> list[str]:
     return [str(n) for n in conn.exec_driver_sql("SHOW TABLES").scalars()]
 
 
-def _batches(lines: Iterator[str], columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+def _computed(table: str, column: str) -> bool:
+    declared = tables.metadata.tables.get(table)
+    return declared is not None and column in declared.c and \
+        declared.c[column].computed is not None
+
+
+def _batches(lines: Iterator[str],
+             columns: list[str | None]) -> Iterator[list[dict[str, Any]]]:
+    """Rows of `columns` (a None column is left out) in batches for one INSERT each."""
     batch: list[dict[str, Any]] = []
     size = 0
     for line in lines:
-        batch.append(dict(zip(columns, (decode_value(v) for v in json.loads(line)))))
+        batch.append({c: decode_value(v) for c, v in zip(columns, json.loads(line))
+                      if c is not None})
         size += len(line)
         if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
             yield batch

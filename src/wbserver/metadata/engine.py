@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
@@ -104,14 +117,18 @@ def _ping_when_idle(engine: Engine) -> None:
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
 
+    # the dialect pings as its driver wants it (PyMySQL: ping(False), no reconnect behind the
+    # pool's back; mysqlclient: ping(), whose reconnect argument is deprecated)
+    ping = engine.dialect.do_ping
+
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         since = record.info.get("idle_since")
         if since is None or time.monotonic() - since < IDLE_PING_AFTER:
             return
         try:
-            if hasattr(dbapi_conn, "ping"):  # PyMySQL
-                dbapi_conn.ping(reconnect=False)
+            if hasattr(dbapi_conn, "ping"):  # PyMySQL or mysqlclient, as the dialect pings
+                ping(dbapi_conn)
             else:  # psycopg: a round trip; out of autocommit it opened a transaction
                 dbapi_conn.execute("SELECT 1")
                 if not dbapi_conn.autocommit:
@@ -150,25 +167,68 @@ def _sqlite_engine(url: str) -> Engine:
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to the newest migration (or REVISION; idempotent), holding a lock so
     that several server processes starting at once migrate one after the other."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with _migration_lock(engine), engine.connect() as connection:
-        config.attributes["connection"] = connection
-        if revision == "head" and not inspect(connection).get_table_names():
-            # An empty database (a first start): the newest schema at once, as tables.py
-            # declares it (tests/api/test_schema.py holds it equal to the migrations' result),
-            # instead of every migration in turn: a second or more of DDL on SQLite, several
-            # on MariaDB. Migrations that move data have nothing to move in it.
-            from wbserver.metadata.tables import metadata
+        if revision == "head":
+            tables = inspect(connection).get_table_names()
+            if not tables:
+                # An empty database (a first start): the newest schema at once, as tables.py
+                # declares it (tests/api/test_schema.py holds it equal to the migrations'
+                # result), instead of every migration in turn: a second or more of DDL on
+                # SQLite, several on MariaDB. Migrations that move data have nothing to move
+                # in it. Stamped without Alembic, whose import is a fifth of a start.
+                from wbserver.metadata.tables import metadata
 
-            metadata.create_all(connection)
-            connection.commit()
-            command.stamp(config, "head")
-            return
+                metadata.create_all(connection)
+                _stamp(connection, head_revision())
+                connection.commit()
+                return
+            if "alembic_version" in tables and _current(connection) == head_revision():
+                return  # up to date: nothing for Alembic to do (nor to import)
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+_VERSION = Table("alembic_version", MetaData(),  # as Alembic makes it
+                 Column("version_num", String(32), nullable=False),
+                 PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
+
+
+def _stamp(connection: Connection, revision: str) -> None:
+    _VERSION.create(connection)
+    connection.execute(_VERSION.insert().values(version_num=revision))
+
+
+def _current(connection: Connection) -> str | None:
+    rows = connection.execute(select(_VERSION.c.version_num)).scalars().all()
+    connection.rollback()
+    return str(rows[0]) if len(rows) == 1 else None
+
+
+_REVISION = re.compile(r"""^revision\b[^=]*= *['"]([^'"]+)['"]""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"""^down_revision\b[^=]*= *['"]([^'"]+)['"]""", re.MULTILINE)
+
+
+def head_revision() -> str:
+    """The newest migration's revision, read from the migration files (what Alembic's
+    ScriptDirectory finds, without importing Alembic): the one no other revises."""
+    revisions, revised = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        down = _DOWN_REVISION.search(text)
+        if found:
+            revisions.add(found.group(1))
+        if down:
+            revised.add(down.group(1))
+    heads = revisions - revised
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 PG_MIGRATION_LOCK = 0x77627365727665  # an advisory lock's key: "wbserve" in ASCII

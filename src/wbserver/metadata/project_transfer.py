@@ -195,7 +195,7 @@ def _write_table(conn: Connection, out: Path, table: Table, where: Any) -> None:
 
 
 def _read_table(folder: Path, table: Table) -> Iterator[dict[str, Any]]:
-    known = set(table.c.keys())
+    known = {c.key for c in table.c if c.computed is None}  # computed: the database's own
     with gzip.open(folder / f"{table.name}.jsonl.gz", "rt", encoding="utf-8") as lines:
         columns = json.loads(next(lines))["columns"]
         for line in lines:

@@ -49,6 +49,15 @@ _RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
 _RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+# what a file_stream request writes, built once (a statement built per request cost more
+# than its execution: the cache key is made again for each new statement object)
+_INSERT_CHUNKS = t.history_chunks.insert()
+_INSERT_SEGMENTS = t.history_segments.insert()
+_INSERT_ROLLUPS = t.history_rollups.insert()
+_INSERT_LOG_LINES = t.log_lines.insert()
+_DELETE_LOG_LINES = delete(t.log_lines).where(
+    t.log_lines.c.run_id == bindparam("run_id"),
+    t.log_lines.c.line_no.in_(bindparam("numbers", expanding=True)))
 _DELETED_RUN = select(t.deleted_runs.c.project_id).where(
     t.deleted_runs.c.run_id == bindparam("run_id"))
 # the SET columns are the parameters it is executed with (besides run_id_)
@@ -264,29 +273,28 @@ class RunRows:
     def _insert_stream_rows(self, conn: Connection, run_id: int, write: StreamWrite) -> None:
         for stream, chunks in (("history", write.history_chunks), ("events", write.events_chunks)):
             if chunks:
-                conn.execute(t.history_chunks.insert(), [
+                conn.execute(_INSERT_CHUNKS, [
                     {"run_id": run_id, "stream": stream, "start_line": c.start_line,
                      "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
                      "data": c.data} for c in chunks])
         if write.segments:
-            conn.execute(t.history_segments.insert(), [
+            conn.execute(_INSERT_SEGMENTS, [
                 {"run_id": run_id, "key": s.key, "start_line": s.start_line,
                  "end_line": s.end_line, "point_count": s.point_count, "min_step": s.min_step,
                  "max_step": s.max_step, "data": s.data} for s in write.segments])
         if write.rollups:
-            conn.execute(t.history_rollups.insert(), [
+            conn.execute(_INSERT_ROLLUPS, [
                 {"run_id": run_id, "key": r.key, "start_line": r.start_line,
                  "end_line": r.end_line, "raw_count": r.raw_count,
                  "finite_count": r.finite_count, "monotonic": r.monotonic,
                  "point_count": r.point_count, "data": r.data} for r in write.rollups])
         if write.log_lines:
             numbers = sorted(write.log_lines)
-            conn.execute(delete(t.log_lines).where(t.log_lines.c.run_id == run_id,
-                                                   t.log_lines.c.line_no.in_(numbers)))
+            conn.execute(_DELETE_LOG_LINES, {"run_id": run_id, "numbers": numbers})
             lines = write.log_lines
             if conn.dialect.name == "postgresql":  # its text holds no NUL: shown as U+FFFD
                 lines = {n: text.replace("\x00", "\ufffd") for n, text in lines.items()}
-            conn.execute(t.log_lines.insert(), [
+            conn.execute(_INSERT_LOG_LINES, [
                 {"run_id": run_id, "line_no": n, "content": lines[n]} for n in numbers])
         if write.uploaded_files:
             self._mark_uploaded(conn, run_id, write.uploaded_files)

@@ -354,14 +354,8 @@ class RunSearchRows:
         """(query with what the order reads joined, [(sort key, descending?), ...])."""
         order = plan.order
         runs = t.runs.c
-        if order.kind == "created":
-            if self.engine.dialect.name == "sqlite":
-                second = func.substr(runs.created_at, 1, 19)
-            elif self.engine.dialect.name == "postgresql":
-                second = func.date_trunc("second", runs.created_at)
-            else:
-                second = func.date_format(runs.created_at, "%Y-%m-%d %H:%i:%s")
-            return query, [(second, order.descending), (runs.id, False)]
+        if order.kind == "created":  # the second, computed and indexed (migration 0021)
+            return query, [(runs.created_second, order.descending), (runs.id, False)]
         if order.kind == "col":
             column = self._column(order.name)
             if order.name == "username" and not _reads_username(plan):

@@ -10,10 +10,13 @@ History is kept twice, by design (see docs/architecture.md):
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -28,6 +31,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData(
     naming_convention={
@@ -239,6 +244,34 @@ projects = Table(
     UniqueConstraint("entity_id", "name"),
 )
 
+class _CreatedSecond(FunctionElement[Any]):
+    """runs.created_second's expression: created_at to the second, as text on SQLite and
+    MySQL/MariaDB (a virtual column there), as a timestamp on PostgreSQL (stored: PostgreSQL's
+    generated columns are; date_trunc is immutable, a timestamp's text is not)."""
+
+    name = "created_second"
+    inherit_cache = True
+
+
+@compiles(_CreatedSecond)
+def _created_second(_element: Any, _compiler: Any, **_kw: Any) -> str:
+    return "substr(created_at, 1, 19)"
+
+
+@compiles(_CreatedSecond, "postgresql")
+def _created_second_postgresql(_element: Any, _compiler: Any, **_kw: Any) -> str:
+    return "date_trunc('second', created_at)"
+
+
+@compiles(Computed, "postgresql")
+def _stored_on_postgresql(element: Computed, compiler: Any, **_kw: Any) -> str:
+    """PostgreSQL's generated columns are STORED (the only kind before 18; 18's virtual ones
+    take no index): said outright, for `persisted=None` (the other databases' virtual)."""
+    text = compiler.sql_compiler.process(element.sqltext, include_table=False,
+                                         literal_binds=True)
+    return f"GENERATED ALWAYS AS ({text}) STORED"
+
+
 runs = Table(
     "runs", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -272,10 +305,19 @@ runs = Table(
     Column("updated_at", Timestamp, nullable=False),
     Column("heartbeat_at", Timestamp, nullable=False),
     Column("finished_at", Timestamp, nullable=True),
+    # created_at to the second ('YYYY-MM-DD HH:MM:SS'), which the runs list orders by (ties
+    # by id, ascending either way): computed by the database, never written (migration 0021)
+    Column("created_second", String(19).with_variant(DateTime(), "postgresql"),
+           Computed(_CreatedSecond(), persisted=None), nullable=True),
     UniqueConstraint("project_id", "name"),
     Index(None, "project_id", "created_at"),
     Index(None, "state", "heartbeat_at"),
+    Index("ix_runs_project_id_created_second", "project_id", "created_second"),
 )
+# Both orders of the runs list by creation are paged in index order, without a sort: an
+# index's entries end with the id, ascending (SQLite's rowid, InnoDB's primary key), which is
+# how either order breaks ties.
+Index("ix_runs_project_id_created_second_desc", runs.c.project_id, runs.c.created_second.desc())
 
 # Sweeps (issue 25): a search over a project's runs. `config` is the YAML the client sent;
 # `controller` the local controller's JSON (its schedule and early stops), `scheduler` the

@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from wbserver.domain.clock import utcnow
 from wbserver.domain.models import OutboxItem
 from wbserver.ports import Delivery, MetadataStore
@@ -61,6 +59,8 @@ def message_for(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def post_message(webhook_url: str, message: dict[str, Any], *, timeout: float = 10) -> Delivery:
+    import httpx  # here, not at start: importing it is a tenth of a server's start
+
     try:
         response = httpx.post(webhook_url, json=message, timeout=timeout)
     except httpx.HTTPError as exc:
@@ -110,6 +110,8 @@ class Webhook:
 def exchange_code(api_url: str, *, client_id: str, client_secret: str, code: str,
                   redirect_uri: str) -> Webhook:
     """oauth.v2.access: the code from Slack's consent page for the incoming webhook."""
+    import httpx
+
     try:
         response = httpx.post(api_url.rstrip("/") + "/oauth.v2.access",
                               data={"code": code, "redirect_uri": redirect_uri},

@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-import httpx
-
 from wbserver.config import Settings
 from wbserver.errors import ConfigError, Msg, Unavailable
 
@@ -88,6 +86,8 @@ class Discovery:
         if hit and not fresh and time.monotonic() - hit[0] < DISCOVERY_TTL:
             return hit[1]
         url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        import httpx  # here, not at start: importing it is a tenth of a server's start
+
         try:
             response = httpx.get(url, timeout=self._timeout, follow_redirects=True)
             response.raise_for_status()

@@ -6,13 +6,11 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-import httpx
-import jwt
-
 from wbserver.errors import Msg, Unauthenticated, Unavailable
 from wbserver.sso.provider import Endpoints, OidcClient
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # PyJWT is imported where a token is checked, not at the server's start
+    import jwt
     from jwt.types import Options  # a TypedDict, for the type checker only
 
 ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
@@ -28,6 +26,8 @@ class KeySets:
         self._lock = threading.Lock()
 
     def key_for(self, jwks_uri: str, token: str) -> Any:
+        import jwt
+
         with self._lock:
             client = self._clients.get(jwks_uri)
             if client is None:
@@ -55,6 +55,8 @@ def exchange_code(client: OidcClient, endpoints: Endpoints, *, code: str, redire
         auth = (client.client_id, client.client_secret)
     else:
         form["client_id"] = client.client_id
+    import httpx  # here, not at the server's start
+
     try:
         response = httpx.post(endpoints.token, data=form, auth=auth, timeout=15,
                               headers={"Accept": "application/json"})
@@ -78,6 +80,8 @@ def exchange_code(client: OidcClient, endpoints: Endpoints, *, code: str, redire
 def verify_id_token(keys: KeySets, client: OidcClient, endpoints: Endpoints, token: str, *,
                     nonce: str, now: float | None = None) -> dict[str, Any]:
     """The claims of a valid id token; Unauthenticated saying what is wrong otherwise."""
+    import jwt
+
     key = keys.key_for(endpoints.jwks_uri, token)
     options: Options = {"require": ["exp", "iat", "iss", "aud", "sub"]}
     if now is not None:
@@ -107,6 +111,8 @@ def verify_id_token(keys: KeySets, client: OidcClient, endpoints: Endpoints, tok
 def fetch_userinfo(endpoints: Endpoints, access_token: str | None) -> dict[str, Any]:
     if not endpoints.userinfo or not access_token:
         return {}
+    import httpx
+
     try:
         response = httpx.get(endpoints.userinfo, timeout=10,
                              headers={"Authorization": f"Bearer {access_token}"})

@@ -147,7 +147,10 @@ class PostgresBackup(MysqlBackup):
                 with gzip.open(Path(folder) / relative, "rt", encoding="utf-8") as lines:
                     header = json.loads(next(lines))
                     table = meta.tables[header["table"]]
-                    for batch in _batches(lines, header["columns"]):
+                    # a column the database computes (runs.created_second) is not written
+                    columns = [None if _computed(table.name, c) else c
+                               for c in header["columns"]]
+                    for batch in _batches(lines, columns):
                         conn.execute(table.insert(), batch)
                         conn.commit()
                 progress.advance()

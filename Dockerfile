@@ -6,22 +6,26 @@
 
 FROM python:3.11-slim AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libmariadb-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml setup.py README.md ./
 COPY src ./src
 # the wbserver wheel (templates, static files, migrations, compiled accelerator), then the
-# wheels of its dependencies and of the bucket SDKs (S3, GCS, Azure)
+# wheels of its dependencies, of the bucket SDKs (S3, GCS, Azure) and of the C MySQL driver
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
-RUN pip wheel --no-cache-dir --wheel-dir /wheels "$(ls /wheels/wbserver-*.whl)[all]"
+RUN pip wheel --no-cache-dir --wheel-dir /wheels "$(ls /wheels/wbserver-*.whl)[all,mysql]"
 
 FROM python:3.11-slim
+# the MariaDB client library the C MySQL driver links against (a runtime library, no compiler)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libmariadb3 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin wbserver \
     && mkdir -p /data && chown wbserver:wbserver /data
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links /wheels "wbserver[all]" \
+RUN pip install --no-cache-dir --no-index --find-links /wheels "wbserver[all,mysql]" \
     && rm -rf /wheels
 ENV WBSERVER_DATA_DIR=/data \
     PYTHONUNBUFFERED=1

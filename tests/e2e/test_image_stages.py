@@ -55,6 +55,9 @@ def test_image_stages_give_a_server_that_passes_its_healthcheck_and_stops_cleanl
     assert len(installs) == 1 and "--no-index" in installs[0]
     _shell(installs[0].replace("/wheels", str(wheels)), runtime, tmp_path)
     assert not wheels.exists(), "the runtime stage removes the wheels after installing them"
+    # the C MySQL driver is in the image (against the runtime stage's libmariadb3)
+    subprocess.run([str(runtime / "bin" / "python"), "-c", "import MySQLdb"], check=True,
+                   timeout=60)
 
     env_line = " ".join(instructions(RUNTIME, "ENV"))
     data = tmp_path / "data"

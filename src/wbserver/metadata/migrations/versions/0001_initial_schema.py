@@ -179,27 +179,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('run_files')
     op.drop_table('log_lines')
-    with op.batch_alter_table('history_segments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_history_segments_run_id_key_start_line'))
-
     op.drop_table('history_segments')
-    with op.batch_alter_table('history_chunks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_history_chunks_run_id_stream_start_line'))
-
     op.drop_table('history_chunks')
-    with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_alerts_run_id'))
-
     op.drop_table('alerts')
-    with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_runs_state_heartbeat_at'))
-        batch_op.drop_index(batch_op.f('ix_runs_project_id_created_at'))
-
     op.drop_table('runs')
     op.drop_table('projects')
     op.drop_table('entities')
-    with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_keys_user_id'))
-
     op.drop_table('api_keys')
     op.drop_table('users')

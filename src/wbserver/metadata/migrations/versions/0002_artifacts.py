@@ -116,14 +116,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_artifact_usages_run_id'), table_name='artifact_usages')
     op.drop_table('artifact_usages')
-    op.drop_index(op.f('ix_artifact_files_md5'), table_name='artifact_files')
     op.drop_table('artifact_files')
-    op.drop_index(op.f('ix_artifact_aliases_artifact_id'), table_name='artifact_aliases')
     op.drop_table('artifact_aliases')
-    op.drop_index(op.f('ix_artifacts_sequence_id_state_digest'), table_name='artifacts')
-    op.drop_index(op.f('ix_artifacts_created_by_run_id'), table_name='artifacts')
     op.drop_table('artifacts')
     op.drop_table('artifact_sequences')
     op.drop_table('artifact_types')

@@ -100,18 +100,8 @@ def downgrade() -> None:
         batch_op.drop_column('visibility')
 
     op.drop_table('team_members')
-    with op.batch_alter_table('sessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
-
     op.drop_table('sessions')
     op.drop_table('saved_settings')
     op.drop_table('invites')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
-
     op.drop_table('audit_log')
-    with op.batch_alter_table('login_failures', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_failures_username_created_at'))
-        batch_op.drop_index(batch_op.f('ix_login_failures_remote_created_at'))
-
     op.drop_table('login_failures')

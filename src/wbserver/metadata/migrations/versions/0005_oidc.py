@@ -54,6 +54,4 @@ def downgrade() -> None:
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.drop_column("id_token")
     op.drop_table("sso_states")
-    with op.batch_alter_table("user_identities", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_user_identities_user_id"))
-    op.drop_table("user_identities")
+    op.drop_table("user_identities")  # with its indexes (MariaDB keeps one for a foreign key)

@@ -75,8 +75,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at_failed_at_next_attempt_at"))
     op.drop_table("outbox")
     op.drop_table("notification_choices")
     op.drop_table("slack_connections")

@@ -3,6 +3,8 @@ client: server info, Api.create_project, API key ids."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from .harness import Client, Server, each_client
@@ -70,6 +72,20 @@ def test_artifact_file_counts_filtered_and_paged(client: Client) -> None:
     assert (got["all"], got["one"], got["two"]) == (7, 1, 2), got
     assert got["names"] == names
     assert got["first"] == names[:3] and got["rest"] == names[3:], got
+
+
+@each_client()
+def test_a_team_loads_for_its_members_and_for_others(server: Server, client: Client,
+                                                     tmp_path: Path, wandb_python: str) -> None:
+    """Api().team(name): a non-member got storageBytes null, which the client's Team model
+    refused (the SDK's test_create_team); others now read 0 and no members."""
+    server.cli("teams", "create", "lab", "--owner", "alice")  # one server per client version
+    server.create_user("carol", "carol@example.com")
+    other = Client(server=server, root=tmp_path / "carol", python=wandb_python,
+                   api_key=server.create_key("carol"))
+    for who, members in ((client, ["alice"]), (other, [])):
+        out, _ = who.script("compat_api.py", {"steps": ["team"], "team": "lab"})
+        assert out["team"] == {"value": {"name": "lab", "members": members}}, out["team"]
 
 
 def test_deleting_a_run_twice_succeeds_and_a_retry_never_hits_a_newer_run(client: Client) -> None:

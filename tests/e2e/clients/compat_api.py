@@ -119,6 +119,13 @@ def artifact_file_counts(spec):
             "first": first, "rest": [f.name for f in got.files(per_page=3, start=pages.cursor)]}
 
 
+def team(spec):
+    """Api().team(NAME) loads the team's entity (GetTeamEntity), whose storageBytes the
+    client's model needs as a number, for members and non-members alike."""
+    found = wandb.Api(timeout=60).team(spec["team"])
+    return {"name": found.name, "members": sorted(m.username for m in found.members)}
+
+
 def main(spec_path, out_path):
     spec = json.load(open(spec_path))
     api = wandb.Api(timeout=60)
@@ -130,6 +137,7 @@ def main(spec_path, out_path):
         "run_state_and_delete": lambda: run_state_and_delete(spec),
         "delete_twice": lambda: delete_twice(spec),
         "artifact_file_counts": lambda: artifact_file_counts(spec),
+        "team": lambda: team(spec),
     }
     out = {name: attempt(steps[name]) for name in spec["steps"]}
     json.dump(out, open(out_path, "w"), indent=1)

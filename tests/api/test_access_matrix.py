@@ -242,7 +242,8 @@ TABLE: list[Row] = [
                                        ("users", "edges"), nonempty=True)),
     # ---- field-level leaks (issue #18 item 9)
     S("leak: Entity.storageBytes", "team_role", gql(
-        f'{{ entity(name: "{TEAM}") {{ storageBytes }} }}', ("entity", "storageBytes"))),
+        f'{{ entity(name: "{TEAM}") {{ storageBytes }} }}', ("entity", "storageBytes"),
+        nonempty=True)),  # others read 0
     P("leak: a project creator's User.email", "project_admin", gql(
         "query Q($e: String, $p: String) { project(name: $p, entityName: $e) { user { email "
         "} } }", ("project", "user", "email"), lambda w, who, vis: where(vis))),

@@ -38,7 +38,9 @@ def test_server_features_and_organization(api):
     assert body["data"] == {"serverInfo": {"features": [
         {"name": "FILESTREAM_GZIP", "isEnabled": True},
         {"name": "MARK_RUN_FILES_UPLOADED", "isEnabled": True},
-        {"name": "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE", "isEnabled": True}]},
+        {"name": "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE", "isEnabled": True},
+        {"name": "TOTAL_COUNT_IN_FILE_CONNECTION", "isEnabled": True},
+        {"name": "UPDATE_RUN_STATE", "isEnabled": True}]},
         "entity": {"organization": None}}
 
 

@@ -29,7 +29,8 @@ def update_run_state(store: MetadataStore, *, viewer: User, run_id: int, state: 
     def change(current: Run | None) -> dict[str, Any]:
         assert current is not None  # update_run passes the locked row
         if current.state not in STATE_CHANGES[state]:
-            raise InvalidInput(f"a {current.state} run cannot be set to {state} (only a "
+            raise InvalidInput(f"invalid state transition: a {current.state} run cannot be set "
+                               f"to {state} (only a "
                                f"{', '.join(STATE_CHANGES[state])} run can)")
         now = utcnow()
         if state == PENDING:

@@ -119,11 +119,12 @@ def _member(user: User | None, role: str) -> dict[str, Any]:
             "accountType": "USER", "apiKey": None, "role": role}
 
 
-def _storage_bytes(entity: Entity, info: GraphQLResolveInfo) -> int | None:
-    """An entity's storage size: for its own members and site admins (null for others)."""
+def _storage_bytes(entity: Entity, info: GraphQLResolveInfo) -> int:
+    """An entity's storage size: for its own members and site admins; 0 for others (the
+    client's Team model needs a number: null made `Api().team(name)` fail for a non-member)."""
     ctx = info.context
     if entity_role(ctx.store, ctx.viewer, entity) is None:
-        return None
+        return 0
     return ctx.store.entity_storage_bytes(entity.id)
 
 

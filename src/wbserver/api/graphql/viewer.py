@@ -25,8 +25,12 @@ CLI_VERSION_INFO = {"min_cli_version": "0.28.2", "max_cli_version": "0.31.0"}
 # files PUT straight to the bucket (Run.upload_file), without changing the run's state.
 # ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE: linkArtifact answers the link's membership
 # (the client then does not read the linked version again by name).
+# TOTAL_COUNT_IN_FILE_CONNECTION: an artifact's `files` connection counts its (filtered)
+# files, which `len(artifact.files())` reads. UPDATE_RUN_STATE: updateRunState moves a run to
+# pending or failed (Run.update_state; run_changes.py).
 SERVER_FEATURES = ("FILESTREAM_GZIP", "MARK_RUN_FILES_UPLOADED",
-                   "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE")
+                   "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE",
+                   "TOTAL_COUNT_IN_FILE_CONNECTION", "UPDATE_RUN_STATE")
 
 
 def server_info(_root: Any, _info: GraphQLResolveInfo) -> dict[str, Any]:

@@ -299,15 +299,21 @@ def create_app(source: SettingsSource | None = None, *,
             yield
         finally:
             getattr(services.queue, "close", lambda: None)()  # ends the consumer's wait
-            for worker_task in (*storage_tasks, task, outbox_task, lease_task, sweep_task):
-                worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
-            gc_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await gc_task
+            for worker_task in (*storage_tasks, task, outbox_task, lease_task, sweep_task,
+                                gc_task):
+                await _stopped(worker_task)
             leases.release()  # the other processes take the jobs at their next renewal
             services.store.close()  # type: ignore[attr-defined]
+
+    async def _stopped(worker_task: asyncio.Task[None]) -> None:
+        """Cancel until done: a cancellation that lands as an awaited wait ends can be lost,
+        and one lost cancel must not hang the shutdown."""
+        while not worker_task.done():
+            worker_task.cancel()
+            await asyncio.wait({worker_task}, timeout=1.0)
+        if not worker_task.cancelled() and worker_task.exception() is not None:
+            log.error("a background task had stopped with an error: %r",
+                      worker_task.exception())
 
     metrics = process_metrics(services)
     # Outermost first: the metrics see every answer; every answer, a 413 of BodyLimits

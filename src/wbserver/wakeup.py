@@ -37,8 +37,9 @@ class Wakeup:
 
     async def wait(self, timeout: float) -> None:
         event = self.bind()
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
+        try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            async with asyncio.timeout(timeout):
+                await event.wait()
         except TimeoutError:
             pass
         event.clear()

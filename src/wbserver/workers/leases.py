@@ -128,8 +128,9 @@ class Leases:
         """Return once this process holds `job`."""
         while not self.holds(job):
             changed = self._changed
-            try:
-                await asyncio.wait_for(changed.wait(), self.renew_every)
+            try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                async with asyncio.timeout(self.renew_every):
+                    await changed.wait()
             except TimeoutError:
                 pass
 

@@ -99,15 +99,7 @@ class MysqlBackup:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
             for relative in snapshot_paths:
-                with gzip.open(Path(folder) / relative, "rt", encoding="utf-8") as lines:
-                    header = json.loads(next(lines))
-                    table = meta.tables[header["table"]]
-                    # a column the database computes (runs.created_second) is not written
-                    columns = [None if _computed(table.name, c) else c
-                               for c in header["columns"]]
-                    for batch in _batches(lines, columns):
-                        conn.execute(table.insert(), batch)
-                        conn.commit()
+                _load_table(conn, meta, Path(folder) / relative)
                 progress.advance()
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
             conn.commit()
@@ -144,15 +136,7 @@ class PostgresBackup(MysqlBackup):
         progress.phase("database", total=len(paths), unit="table")
         with self.engine.connect() as conn:
             for relative in paths:
-                with gzip.open(Path(folder) / relative, "rt", encoding="utf-8") as lines:
-                    header = json.loads(next(lines))
-                    table = meta.tables[header["table"]]
-                    # a column the database computes (runs.created_second) is not written
-                    columns = [None if _computed(table.name, c) else c
-                               for c in header["columns"]]
-                    for batch in _batches(lines, columns):
-                        conn.execute(table.insert(), batch)
-                        conn.commit()
+                _load_table(conn, meta, Path(folder) / relative)
                 progress.advance()
         upgrade_database(self.engine)  # a backup made by an older version
         sequences_past_loaded_ids(self.engine)
@@ -197,6 +181,18 @@ def table_names_in(conn: Connection) -> list[str]:
     if conn.dialect.name == "postgresql":
         return sorted(inspect(conn).get_table_names())
     return [str(n) for n in conn.exec_driver_sql("SHOW TABLES").scalars()]
+
+
+def _load_table(conn: Connection, meta: MetaData, path: Path) -> None:
+    """Insert a snapshot file's rows into its table, a committed batch at a time."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        header = json.loads(next(lines))
+        table = meta.tables[header["table"]]
+        # a column the database computes (runs.created_second) is not written
+        columns = [None if _computed(table.name, c) else c for c in header["columns"]]
+        for batch in _batches(lines, columns):
+            conn.execute(table.insert(), batch)
+            conn.commit()
 
 
 def _computed(table: str, column: str) -> bool:

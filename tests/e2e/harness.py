@@ -449,3 +449,38 @@ def wait_for(predicate, *, timeout: float, interval: float = 2.0, what: str = "c
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+def live_workers(pid: int) -> set[int]:
+    """The live worker processes of `wbserver serve --workers` (a killed one is a zombie
+    until it is reaped; multiprocessing's resource tracker is no worker)."""
+    import psutil
+
+    found = set()
+    for child in psutil.Process(pid).children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and \
+                    "resource_tracker" not in " ".join(child.cmdline()):
+                found.add(child.pid)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            pass
+    return found
+
+
+def log_and_read_back_a_rich_run(server: Server, root: Path, project: str,
+                                 run_id: str) -> None:
+    """The real client logs a run (config, 120 history rows, console, a saved file) and
+    reads it back: state, config, scanned and sampled history and files are what it logged."""
+    client = Client(server=server, root=root)
+    spec = {"init": {"project": project, "id": run_id, "config": {"lr": 0.5}},
+            "steps": 120, "hist_every": 40, "best": 0.7, "console": True,
+            "save": {"name": "saved.txt", "content": f"on {project}\n"}}
+    logged, _ = client.script("log_run.py", spec)
+    read = client.read_run({"run": f"alice/{project}/{run_id}",
+                            "sections": ["attrs", "config", "summary", "history", "scan", "files"]})
+    assert section(read, "attrs")["state"] == "finished"
+    assert section(read, "config") == {"lr": 0.5}
+    expected = [{**row, "_step": i} for i, row in enumerate(logged["rows"])]
+    assert [user_view(r) for r in section(read, "scan")] == expected
+    assert [user_view(r) for r in section(read, "history")] == expected
+    assert "saved.txt" in {f["name"] for f in section(read, "files")}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from .harness import Client, Server, section, show, start_server, user_view
+from .harness import Client, Server, log_and_read_back_a_rich_run, show, start_server
 
 MARIADB = dict(host="127.0.0.1", port=3306, user="root", password="")
 
@@ -37,19 +37,7 @@ def test_a_run_on_mariadb_reads_back_exactly(mysql_server: Server, tmp_path: Pat
     with tables.cursor() as cursor:
         cursor.execute("SHOW TABLES LIKE 'runs'")
         assert cursor.fetchone(), "the server must keep its metadata in MariaDB"
-    client = Client(server=mysql_server, root=tmp_path / "client")
-    spec = {"init": {"project": "onmaria", "id": "maria01", "config": {"lr": 0.5}},
-            "steps": 120, "hist_every": 40, "best": 0.7, "console": True,
-            "save": {"name": "saved.txt", "content": "on mariadb\n"}}
-    logged, _ = client.script("log_run.py", spec)
-    read = client.read_run({"run": "alice/onmaria/maria01",
-                            "sections": ["attrs", "config", "summary", "history", "scan", "files"]})
-    assert section(read, "attrs")["state"] == "finished"
-    assert section(read, "config") == {"lr": 0.5}
-    expected = [{**row, "_step": i} for i, row in enumerate(logged["rows"])]
-    assert [user_view(r) for r in section(read, "scan")] == expected
-    assert [user_view(r) for r in section(read, "history")] == expected
-    assert "saved.txt" in {f["name"] for f in section(read, "files")}
+    log_and_read_back_a_rich_run(mysql_server, tmp_path / "client", "onmaria", "maria01")
     with tables.cursor() as cursor:
         cursor.execute("SELECT history_line_count FROM runs WHERE name = 'maria01'")
         assert cursor.fetchone() == (120,)

@@ -19,7 +19,15 @@ import pytest
 
 from tests.postgres import fresh_database
 
-from .harness import Client, Server, base_env, free_port, section, start_server, user_view
+from .harness import (
+    Client,
+    Server,
+    base_env,
+    free_port,
+    live_workers,
+    log_and_read_back_a_rich_run,
+    start_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +52,7 @@ def test_a_run_on_postgres_reads_back_exactly(postgres_server: Server, tmp_path:
     assert _scalar(postgres_server, "SELECT to_regclass('runs')::text") == "runs", \
         "the server must keep its metadata in PostgreSQL"
     assert not (postgres_server.data_dir / "wbserver.sqlite").exists()
-    client = Client(server=postgres_server, root=tmp_path / "client")
-    spec = {"init": {"project": "onpg", "id": "pg01", "config": {"lr": 0.5}},
-            "steps": 120, "hist_every": 40, "best": 0.7, "console": True,
-            "save": {"name": "saved.txt", "content": "on postgres\n"}}
-    logged, _ = client.script("log_run.py", spec)
-    read = client.read_run({"run": "alice/onpg/pg01",
-                            "sections": ["attrs", "config", "summary", "history", "scan", "files"]})
-    assert section(read, "attrs")["state"] == "finished"
-    assert section(read, "config") == {"lr": 0.5}
-    expected = [{**row, "_step": i} for i, row in enumerate(logged["rows"])]
-    assert [user_view(r) for r in section(read, "scan")] == expected
-    assert [user_view(r) for r in section(read, "history")] == expected
-    assert "saved.txt" in {f["name"] for f in section(read, "files")}
+    log_and_read_back_a_rich_run(postgres_server, tmp_path / "client", "onpg", "pg01")
     assert _scalar(postgres_server, "SELECT history_line_count FROM runs WHERE name = 'pg01'") \
         == 120
 
@@ -99,15 +95,7 @@ def test_serve_workers_on_postgres(tmp_path: Path) -> None:
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             def workers() -> set[int]:
-                found = set()
-                for child in psutil.Process(proc.pid).children():
-                    try:
-                        if child.status() != psutil.STATUS_ZOMBIE and \
-                                "resource_tracker" not in " ".join(child.cmdline()):
-                            found.add(child.pid)
-                    except (psutil.ZombieProcess, psutil.NoSuchProcess):
-                        pass
-                return found
+                return live_workers(proc.pid)
             deadline = time.monotonic() + 60
             ready = False
             while time.monotonic() < deadline and proc.poll() is None:

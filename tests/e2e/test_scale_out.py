@@ -29,7 +29,7 @@ from emulators import Emulators, s3_bucket, sqs_queue_for
 
 from tests.mariadb import ADMIN, fresh_database
 
-from .harness import Client, Server, free_port, start_server
+from .harness import Client, Server, free_port, live_workers, start_server
 
 RUNS = 4
 STEPS = 300
@@ -281,16 +281,7 @@ def test_serve_workers(tmp_path: Path) -> None:
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             def workers() -> set[int]:
-                """The live worker processes (a killed one is a zombie until it is reaped)."""
-                found = set()
-                for child in psutil.Process(proc.pid).children():
-                    try:
-                        if child.status() != psutil.STATUS_ZOMBIE and \
-                                "resource_tracker" not in " ".join(child.cmdline()):
-                            found.add(child.pid)
-                    except (psutil.ZombieProcess, psutil.NoSuchProcess):
-                        pass
-                return found
+                return live_workers(proc.pid)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:

@@ -7,7 +7,7 @@ import pymysql
 import pytest
 
 from tests.postgres import ADMIN, POSTGRES
-from wbserver.config.settings import postgres_url
+from wbserver.config.database_urls import postgres_url
 from wbserver.metadata import engine as engine_module
 from wbserver.metadata.engine import make_engine
 

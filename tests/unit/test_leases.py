@@ -22,7 +22,7 @@ from sqlalchemy import text
 from tests.mariadb import fresh_database
 from tests.postgres import fresh_database as fresh_postgres
 from tests.unit.lease_probe import now_sql
-from wbserver.config.settings import mysql_url, postgres_url
+from wbserver.config.database_urls import mysql_url, postgres_url
 from wbserver.metadata.engine import make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 

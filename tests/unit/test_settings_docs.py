@@ -4,8 +4,7 @@ from typing import Any
 
 import pytest
 
-from wbserver.config import SETTINGS, load_settings, settings_table
-from wbserver.config import settings as settings_module
+from wbserver.config import SETTINGS, database_urls, load_settings, settings_table
 from wbserver.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
@@ -55,7 +54,7 @@ def test_mysql_without_the_c_driver_falls_back_to_pymysql(monkeypatch: pytest.Mo
             raise ImportError("libmariadb.so.3: cannot open shared object file")
         return real_import(name, *args, **kwargs)
 
-    settings_module.mysql_driver.cache_clear()
+    database_urls.mysql_driver.cache_clear()
     monkeypatch.setattr(builtins, "__import__", no_mysqldb)
     try:
         assert load_settings({"MYSQL": "mysql://u:p@db:3306/wb"}).database_url == \
@@ -64,8 +63,8 @@ def test_mysql_without_the_c_driver_falls_back_to_pymysql(monkeypatch: pytest.Mo
             load_settings({"MYSQL": "mysql+mysqldb://u:p@db:3306/wb"})
     finally:
         monkeypatch.undo()
-        settings_module.mysql_driver.cache_clear()
-    assert settings_module.mysql_driver() == "mysqldb"
+        database_urls.mysql_driver.cache_clear()
+    assert database_urls.mysql_driver() == "mysqldb"
 
 
 def test_environment_then_override_then_default():

@@ -6,15 +6,14 @@ Resolution order: explicit override (CLI flag) > environment > default. Values s
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from wbserver.config import value_types as vt
+from wbserver.config.database_urls import mysql_url, postgres_url
 from wbserver.errors import ConfigError
 
 
@@ -34,119 +33,6 @@ class Setting:
     env_only: bool = False  # needed before the database opens: not editable on the page
 
 
-def _bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"expected a boolean, got {text!r}")
-
-
-def _http_url(text: str) -> str:
-    parts = urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("expected an http(s) URL such as https://login.example.com/")
-    return text.strip()
-
-
-def _host_url(text: str) -> str:
-    """HOST: scheme and host (and port), nothing after them but an optional '/'."""
-    value = text.strip()
-    example = "expected the server's external URL, like https://wandb.example.com or http://10.0.0.5:8080"
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or "://" not in value:
-        hint = f" (did you mean http://{value}?)" if "://" not in value and value else ""
-        raise ValueError(f"it names no http:// or https:// scheme{hint}; {example}")
-    if not parts.hostname:
-        raise ValueError(f"it names no host; {example}")
-    if "@" in parts.netloc:
-        raise ValueError(f"it may not carry a user name or password; {example}")
-    try:
-        parts.port  # noqa: B018 - a port that is not a number in 0-65535 raises
-    except ValueError:
-        raise ValueError(f"its port is not a number from 1 to 65535; {example}") from None
-    if parts.path not in ("", "/"):
-        raise ValueError(f"it may not have a path ({parts.path!r}): wbserver is served "
-                         f"from the root of its host; {example}")
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        raise ValueError(f"it may not have a query or fragment; {example}")
-    return value.rstrip("/")
-
-
-def _pattern(regex: str, example: str) -> Callable[[str], str]:
-    """A value that must look right, e.g. a Slack client id (digits.digits)."""
-    compiled = re.compile(regex)
-
-    def parse(text: str) -> str:
-        if not compiled.fullmatch(text.strip()):
-            raise ValueError(f"this does not look like one; expected e.g. {example}")
-        return text.strip()
-    return parse
-
-
-def _choice(*options: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if text.strip().lower() not in options:
-            raise ValueError(f"expected one of {', '.join(options)}")
-        return text.strip().lower()
-    return parse
-
-
-def _redirect_path(text: str) -> str:
-    value = text.strip()
-    if value not in ("", "/", "/oidc/callback"):
-        raise ValueError("expected / or /oidc/callback (or empty: chosen by the provider setting)")
-    return value
-
-
-def _store_uri(text: str) -> str:
-    from wbserver.backends import STORES
-
-    return _known_scheme(text, STORES.schemes(), "BUCKET=s3://my-bucket/wandb")
-
-
-def _queue_uri(text: str) -> str:
-    from wbserver.backends import QUEUES
-
-    return _known_scheme(text, QUEUES.schemes(), "BUCKET_QUEUE=sqs://wandb-file-events")
-
-
-def _publisher_uri(text: str) -> str:
-    from wbserver.backends import PUBLISHERS
-
-    return _known_scheme(text, PUBLISHERS.schemes(), "NOTIFICATIONS_QUEUE=sqs://wandb-run-events")
-
-
-def _known_scheme(text: str, schemes: list[str], example: str) -> str:
-    value = text.strip()
-    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
-    if scheme not in schemes:
-        known = ", ".join(f"{s}://" for s in schemes)
-        raise ValueError(f"unknown scheme {scheme!r}; known schemes: {known}; "
-                         f"for example {example}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    return value
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -161,55 +47,55 @@ SETTINGS: tuple[Setting, ...] = (
             "PostgreSQL for the metadata, as postgresql://USER:PASSWORD@HOST:5432/DATABASE "
             "(instead of MYSQL: set one of the two). Empty: the embedded SQLite database in "
             "the data folder, or MYSQL.", section="database", secret=True, env_only=True),
-    Setting("host", "HOST", _host_url, "",
+    Setting("host", "HOST", vt.host_url, "",
             "The external URL of this server, e.g. https://wandb.example.com: http:// or "
             "https://, the host and an optional port, no path. Every absolute URL the server "
             "emits uses it; empty means the request's own host.", section="host"),
-    Setting("heartbeat_timeout", "WBSERVER_HEARTBEAT_TIMEOUT", _positive_float, 300.0,
+    Setting("heartbeat_timeout", "WBSERVER_HEARTBEAT_TIMEOUT", vt.positive_float, 300.0,
             "Seconds a running run may go without any file_stream request before it is "
             "marked crashed (the client sends a heartbeat every 30 s).", section="runs"),
-    Setting("crash_check_interval", "WBSERVER_CRASH_CHECK_INTERVAL", _positive_float, 30.0,
+    Setting("crash_check_interval", "WBSERVER_CRASH_CHECK_INTERVAL", vt.positive_float, 30.0,
             "Seconds between two checks for runs whose heartbeat went stale.", section="runs"),
-    Setting("lease_seconds", "WBSERVER_LEASE_SECONDS", _positive_float, 30.0,
+    Setting("lease_seconds", "WBSERVER_LEASE_SECONDS", vt.positive_float, 30.0,
             "Background jobs (crash detection, the BUCKET_QUEUE consumer, bucket "
             "reconciliation, artifact GC, the sweep controller) run in one server process "
             "at a time, the holder of a lease in the database renewed every third of this "
             "many seconds; when its process dies, another takes the job within this time and "
             "one renewal more. Hosts' clocks must agree to well within it (NTP).",
             section="runs", env_only=True),
-    Setting("sweep_check_interval", "WBSERVER_SWEEP_CHECK_INTERVAL", _positive_float, 5.0,
+    Setting("sweep_check_interval", "WBSERVER_SWEEP_CHECK_INTERVAL", vt.positive_float, 5.0,
             "Seconds between two passes of the sweep controller over the running sweeps "
             "(Hyperband early termination); agents get their next run at their heartbeat.",
             section="runs"),
-    Setting("max_request_bytes", "WBSERVER_MAX_REQUEST_BYTES", _positive_int, 64 * 1024 * 1024,
+    Setting("max_request_bytes", "WBSERVER_MAX_REQUEST_BYTES", vt.positive_int, 64 * 1024 * 1024,
             "Largest file_stream request body accepted, as sent and after gzip decoding (the "
             "client sends about 10 MiB at most); more gets 413 naming the limit.",
             section="limits"),
-    Setting("max_graphql_bytes", "WBSERVER_MAX_GRAPHQL_BYTES", _positive_int, 8 * 1024 * 1024,
+    Setting("max_graphql_bytes", "WBSERVER_MAX_GRAPHQL_BYTES", vt.positive_int, 8 * 1024 * 1024,
             "Largest GraphQL request body accepted, as sent and after gzip decoding; more "
             "gets 413 naming the limit.", section="limits"),
-    Setting("max_upload_bytes", "WBSERVER_MAX_UPLOAD_BYTES", _positive_int, 1024 ** 4,
+    Setting("max_upload_bytes", "WBSERVER_MAX_UPLOAD_BYTES", vt.positive_int, 1024 ** 4,
             "Largest file a client may PUT to the server's /storage route (local disk or "
             "storage proxy); the bytes are streamed to disk, never held in memory.",
             section="limits"),
-    Setting("rate_limit_run", "WBSERVER_RATE_LIMIT_RUN", _non_negative_float, 10.0,
+    Setting("rate_limit_run", "WBSERVER_RATE_LIMIT_RUN", vt.non_negative_float, 10.0,
             "file_stream requests a second per run (bursts of one second's worth); more get "
             "429 with Retry-After, and the client waits and resends. 0: no limit. Counted "
             "in each server process.", section="limits"),
-    Setting("rate_limit_project", "WBSERVER_RATE_LIMIT_PROJECT", _non_negative_float, 500.0,
+    Setting("rate_limit_project", "WBSERVER_RATE_LIMIT_PROJECT", vt.non_negative_float, 500.0,
             "Requests a second per project: file_stream, and GraphQL requests whose variables "
             "name the project (bursts of one second's worth); more get 429 with Retry-After. "
             "0: no limit. Counted in each server process.", section="limits"),
-    Setting("upload_url_ttl", "WBSERVER_UPLOAD_URL_TTL", _positive_int, 24 * 3600,
+    Setting("upload_url_ttl", "WBSERVER_UPLOAD_URL_TTL", vt.positive_int, 24 * 3600,
             "Seconds a signed upload URL stays valid.", section="storage"),
-    Setting("download_url_ttl", "WBSERVER_DOWNLOAD_URL_TTL", _positive_int, 3600,
+    Setting("download_url_ttl", "WBSERVER_DOWNLOAD_URL_TTL", vt.positive_int, 3600,
             "Seconds a signed download URL stays valid.", section="storage"),
-    Setting("bucket", "BUCKET", _store_uri, "",
+    Setting("bucket", "BUCKET", vt.store_uri, "",
             "Where file bytes live: s3://BUCKET[/PREFIX], s3://ACCESS:SECRET@HOST[:PORT]/BUCKET"
             "[?tls=true] (S3-compatible), gs://BUCKET[/PREFIX], az://ACCOUNT/CONTAINER[/PREFIX]. "
             "Empty: the data folder's files/ on the local disk.", section="storage",
             secret=True),
-    Setting("bucket_queue", "BUCKET_QUEUE", _queue_uri, "",
+    Setting("bucket_queue", "BUCKET_QUEUE", vt.queue_uri, "",
             "Where the bucket's object-created events arrive: sqs://QUEUE, "
             "pubsub:/PROJECT/TOPIC/SUBSCRIPTION, az://ACCOUNT/QUEUE, or internal:// (the "
             "server checks the bucket itself). Empty: internal://.", section="storage",
@@ -220,12 +106,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("azure_storage_key", "AZURE_STORAGE_KEY", str, "",
             "Access key of the Azure storage account named in BUCKET and BUCKET_QUEUE.",
             section="storage", secret=True),
-    Setting("storage_proxy", "WBSERVER_STORAGE_PROXY", _bool, False,
+    Setting("storage_proxy", "WBSERVER_STORAGE_PROXY", vt.boolean, False,
             "Stream uploads and downloads through the server instead of handing clients "
             "signed bucket URLs (for networks where clients cannot reach the bucket).",
             section="storage"),
     Setting("bucket_reconcile_interval", "WBSERVER_BUCKET_RECONCILE_INTERVAL",
-            _non_negative_float, 300.0,
+            vt.non_negative_float, 300.0,
             "Seconds between two checks of the bucket for run files whose object-created "
             "event never came (0: off).", section="storage"),
     Setting("secret_key", "WBSERVER_SECRET_KEY", str, "",
@@ -246,23 +132,23 @@ SETTINGS: tuple[Setting, ...] = (
             "Bearer token a Prometheus scraper sends to read /metrics (Authorization: Bearer "
             "...). Empty: only a site admin's API key reads /metrics.",
             section="security", secret=True),
-    Setting("log_format", "WBSERVER_LOG_FORMAT", _choice("text", "json"), "text",
+    Setting("log_format", "WBSERVER_LOG_FORMAT", vt.choice("text", "json"), "text",
             "Server log format: text, or json (one object per line: time, level, logger, "
             "message; access lines add client, method, path, status). `serve --log-format`.",
             env_only=True),
-    Setting("session_hours", "WBSERVER_SESSION_HOURS", _positive_int, 24 * 14,
+    Setting("session_hours", "WBSERVER_SESSION_HOURS", vt.positive_int, 24 * 14,
             "Hours a browser sign-in lasts.", section="security"),
-    Setting("login_max_failures", "WBSERVER_LOGIN_MAX_FAILURES", _positive_int, 10,
+    Setting("login_max_failures", "WBSERVER_LOGIN_MAX_FAILURES", vt.positive_int, 10,
             "Failed sign-ins of one user name from one address (within an hour) before "
             "each further try of that pair waits: 30 s, doubling up to 15 minutes.",
             section="security"),
-    Setting("invite_hours", "WBSERVER_INVITE_HOURS", _positive_int, 72,
+    Setting("invite_hours", "WBSERVER_INVITE_HOURS", vt.positive_int, 72,
             "Hours an invite or password-reset link stays valid.", section="security"),
-    Setting("artifact_gc_interval", "WBSERVER_ARTIFACT_GC_INTERVAL", _non_negative_float, 0.0,
+    Setting("artifact_gc_interval", "WBSERVER_ARTIFACT_GC_INTERVAL", vt.non_negative_float, 0.0,
             "Seconds between two automatic passes of the artifact garbage collector, which "
             "frees stored content no committed artifact version references. 0 (the default) "
             "turns it off; `wbserver artifacts gc` runs one pass by hand.", section="artifacts"),
-    Setting("artifact_gc_grace", "WBSERVER_ARTIFACT_GC_GRACE", _non_negative_float, 86400.0,
+    Setting("artifact_gc_grace", "WBSERVER_ARTIFACT_GC_GRACE", vt.non_negative_float, 86400.0,
             "Seconds content stays after it was last uploaded, offered for reuse or listed by "
             "a pending artifact version, before the garbage collector may free it.",
             section="artifacts"),
@@ -272,7 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
             "sign-in through Auth0 (issuer https://AUTH0_DOMAIN/).", section="authentication"),
     Setting("auth0_client_id", "AUTH0_CLIENT_ID", str, "",
             "The client id of the Auth0 application.", section="authentication"),
-    Setting("oidc_issuer", "OIDC_ISSUER", _http_url, "",
+    Setting("oidc_issuer", "OIDC_ISSUER", vt.http_url, "",
             "Issuer URL of any OpenID Connect provider (Okta, Entra ID, Google, Keycloak realm, "
             "Dex...), e.g. https://login.example.com/realms/main.", section="authentication"),
     Setting("oidc_client_id", "OIDC_CLIENT_ID", str, "",
@@ -280,10 +166,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("oidc_client_secret", "OIDC_CLIENT_SECRET", str, "",
             "Client secret for a confidential client; empty for a public client (PKCE only).",
             section="authentication", secret=True),
-    Setting("oidc_auth_method", "OIDC_AUTH_METHOD", _choice("pkce", "implicit"), "pkce",
+    Setting("oidc_auth_method", "OIDC_AUTH_METHOD", vt.choice("pkce", "implicit"), "pkce",
             "pkce: authorization code flow with PKCE (default); implicit: id_token by form_post.",
             section="authentication"),
-    Setting("oidc_redirect_path", "WBSERVER_OIDC_REDIRECT_PATH", _redirect_path, "",
+    Setting("oidc_redirect_path", "WBSERVER_OIDC_REDIRECT_PATH", vt.redirect_path, "",
             "Where the provider sends the browser back: /oidc/callback, or / (HOST itself, as "
             "the W&B Local Auth0 guide registers it, with HOST/logout as the logout URL). "
             "Empty: / with AUTH0_DOMAIN, /oidc/callback with OIDC_ISSUER.",
@@ -297,37 +183,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("oidc_groups_claim", "WBSERVER_OIDC_GROUPS_CLAIM", str, "",
             "Claim listing groups; a group named like a team makes the user a member of it.",
             section="authentication"),
-    Setting("oidc_provision", "WBSERVER_OIDC_PROVISION", _bool, True,
+    Setting("oidc_provision", "WBSERVER_OIDC_PROVISION", vt.boolean, True,
             "Create users on their first sign-in (counted against seats); off: only users "
             "who already exist may sign in.", section="authentication"),
-    Setting("oidc_authorization_endpoint", "WBSERVER_OIDC_AUTHORIZATION_ENDPOINT", _http_url, "",
+    Setting("oidc_authorization_endpoint", "WBSERVER_OIDC_AUTHORIZATION_ENDPOINT", vt.http_url, "",
             "Override of the discovered authorization endpoint.", section="authentication"),
-    Setting("oidc_token_endpoint", "WBSERVER_OIDC_TOKEN_ENDPOINT", _http_url, "",
+    Setting("oidc_token_endpoint", "WBSERVER_OIDC_TOKEN_ENDPOINT", vt.http_url, "",
             "Override of the discovered token endpoint.", section="authentication"),
-    Setting("oidc_jwks_uri", "WBSERVER_OIDC_JWKS_URI", _http_url, "",
+    Setting("oidc_jwks_uri", "WBSERVER_OIDC_JWKS_URI", vt.http_url, "",
             "Override of the discovered JWKS URI.", section="authentication"),
-    Setting("oidc_userinfo_endpoint", "WBSERVER_OIDC_USERINFO_ENDPOINT", _http_url, "",
+    Setting("oidc_userinfo_endpoint", "WBSERVER_OIDC_USERINFO_ENDPOINT", vt.http_url, "",
             "Override of the discovered userinfo endpoint.", section="authentication"),
-    Setting("oidc_end_session_endpoint", "WBSERVER_OIDC_END_SESSION_ENDPOINT", _http_url, "",
+    Setting("oidc_end_session_endpoint", "WBSERVER_OIDC_END_SESSION_ENDPOINT", vt.http_url, "",
             "Override of the discovered end-session (logout) endpoint.",
             section="authentication"),
-    Setting("break_glass_login", "WBSERVER_BREAK_GLASS_LOGIN", _bool, True,
+    Setting("break_glass_login", "WBSERVER_BREAK_GLASS_LOGIN", vt.boolean, True,
             "With single sign-on on, site admins may still sign in with a password.",
             section="authentication"),
-    Setting("notifications_queue", "NOTIFICATIONS_QUEUE", _publisher_uri, "",
+    Setting("notifications_queue", "NOTIFICATIONS_QUEUE", vt.publisher_uri, "",
             "Where run events (created, finished, failed, crashed, preempting, alert) are "
             "published as JSON for your own tooling: sqs://QUEUE, pubsub:/PROJECT/TOPIC or "
             "az://ACCOUNT/QUEUE (schema in docs/notifications.md). Empty: not published.",
             section="notifications", secret=True),
     # Slack (W&B Local's names) and where its API lives (a stand-in in tests)
-    Setting("slack_client_id", "SLACK_CLIENT_ID", _pattern(r"\d+\.\d+", "1234567890.1234567890"), "",
+    Setting("slack_client_id", "SLACK_CLIENT_ID", vt.pattern(r"\d+\.\d+", "1234567890.1234567890"), "",
             "Client id of the Slack app that dispatches alerts (scope incoming-webhook, "
             "redirect URL HOST/slack/callback).", section="slack"),
-    Setting("slack_secret", "SLACK_SECRET", _pattern(r"[0-9a-f]{32}", "32 hexadecimal digits"), "",
+    Setting("slack_secret", "SLACK_SECRET", vt.pattern(r"[0-9a-f]{32}", "32 hexadecimal digits"), "",
             "Client secret of that Slack app.", section="slack", secret=True),
-    Setting("slack_api_url", "WBSERVER_SLACK_API_URL", _http_url, "https://slack.com/api/",
+    Setting("slack_api_url", "WBSERVER_SLACK_API_URL", vt.http_url, "https://slack.com/api/",
             "Base URL of Slack's Web API (oauth.v2.access).", section="slack"),
-    Setting("slack_authorize_url", "WBSERVER_SLACK_AUTHORIZE_URL", _http_url,
+    Setting("slack_authorize_url", "WBSERVER_SLACK_AUTHORIZE_URL", vt.http_url,
             "https://slack.com/oauth/v2/authorize", "Slack's OAuth v2 consent page.",
             section="slack"),
 )
@@ -408,70 +294,6 @@ class Settings:
     @property
     def files_dir(self) -> str:
         return str(Path(self.data_dir) / "files")
-
-
-# the URL schemes MYSQL may take, and the SQLAlchemy driver each asks for (None: the best
-# installed one, see mysql_driver)
-_MYSQL_SCHEMES: dict[str, str | None] = {
-    "mysql": None, "mariadb": None,
-    "mysql+mysqldb": "mysqldb", "mariadb+mysqldb": "mysqldb",
-    "mysql+pymysql": "pymysql", "mariadb+pymysql": "pymysql",
-}
-_DRIVER_MODULES = {"mysqldb": "MySQLdb", "pymysql": "pymysql"}
-
-
-@functools.cache
-def mysql_driver() -> str:
-    """The MySQL/MariaDB driver to use: mysqlclient (C, `pip install wbserver[mysql]`, needs
-    the MariaDB client library) when it imports, else PyMySQL (pure Python, always
-    installed). The C driver's own CPU per statement is about a third of PyMySQL's."""
-    return "mysqldb" if _importable("MySQLdb") else "pymysql"
-
-
-def _importable(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:  # not installed, or its shared library is missing
-        return False
-    return True
-
-
-def mysql_url(value: str) -> str:
-    """W&B Local's MYSQL=mysql://user:pass@host:port/db as a SQLAlchemy URL: mysqlclient when
-    installed, else PyMySQL; `mysql+pymysql://` or `mysql+mysqldb://` pins one."""
-    parts = urlsplit(value)
-    if parts.scheme not in _MYSQL_SCHEMES:
-        raise ValueError(f"MYSQL must look like mysql://user:password@host:3306/database, "
-                          f"got scheme {parts.scheme!r}")
-    if not parts.path.strip("/"):
-        raise ValueError("MYSQL names no database: mysql://user:password@host:3306/DATABASE")
-    driver = _MYSQL_SCHEMES[parts.scheme] or mysql_driver()
-    if driver == "mysqldb" and not _importable(_DRIVER_MODULES[driver]):
-        raise ValueError("MYSQL asks for the mysqlclient driver (mysql+mysqldb://), which is "
-                         "not installed or cannot load its library: pip install "
-                         "'wbserver[mysql]' (it needs the libmariadb-dev and pkg-config "
-                         "packages to build), or use mysql:// to take PyMySQL")
-    query = parts.query or "charset=utf8mb4"
-    if "charset=" not in query:
-        query += "&charset=utf8mb4"
-    return f"mysql+{driver}://{parts.netloc}{parts.path}?{query}"
-
-
-POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
-
-
-def postgres_url(value: str) -> str:
-    """POSTGRES=postgresql://user:pass@host:port/db as a SQLAlchemy URL (psycopg 3); the
-    query (e.g. sslmode=require) is passed on to libpq."""
-    parts = urlsplit(value)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise ValueError(f"POSTGRES must look like postgresql://user:password@host:5432/"
-                         f"database, got scheme {parts.scheme!r}")
-    if not parts.path.strip("/"):
-        raise ValueError("POSTGRES names no database: "
-                         "postgresql://user:password@host:5432/DATABASE")
-    query = f"?{parts.query}" if parts.query else ""
-    return f"postgresql+psycopg://{parts.netloc}{parts.path}{query}"
 
 
 def parse_value(setting: Setting, raw: str) -> Any:

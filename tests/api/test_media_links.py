@@ -130,6 +130,50 @@ def test_links_need_read_access_and_bounded_requests(logged, app):
     assert api.client.get(UI + "/media/table?key=t&links=2").status_code == 404
 
 
+def test_media_values_carry_the_links_of_the_files_they_name(api):
+    """Images over steps (with a mask and boxes), an image group, audio and html: the run
+    page's values and the workspace's media panel come with signed view links of every file
+    they name but the html (its frame has a route of its own) and a name no run file can
+    have; each link serves the file's bytes with no session."""
+    files = {"media/images/a0.png": PNG["media/images/p2.png"],
+             "media/images/mask/m0.png": PNG["media/images/p3.png"],
+             "media/metadata/boxes/b0.json": b'{"box_data": []}',
+             "media/images/g0.png": PNG["media/images/p0.png"],
+             "media/images/g1.png": PNG["media/images/p1.png"],
+             "media/audio/s0.wav": b"RIFF....WAVE"}
+    rows = [{"_step": 0, "pic": {
+                "_type": "image-file", "path": "media/images/a0.png",
+                "masks": {"pred": {"_type": "mask", "path": "media/images/mask/m0.png"}},
+                "boxes": {"pred": {"_type": "boxes2D", "path": "media/metadata/boxes/b0.json"}}},
+             "grid": {"_type": "images/separated",
+                      "filenames": ["media/images/g0.png", "media/images/g1.png"]},
+             "sound": {"_type": "audio-file", "path": "media/audio/s0.wav"},
+             "page": {"_type": "html-file", "path": "media/html/h0.html"}},
+            {"_step": 1, "pic": {"_type": "image-file", "path": "../../etc/passwd"}}]
+    api.upsert("r1")
+    api.stream("r1", {"files": {"wandb-history.jsonl": {
+        "offset": 0, "content": [json.dumps(r) for r in rows]}}})
+    created = api.gql(CREATE, entity="alice", project="proj", run="r1",
+                      files=list(files))["data"]["createRunFiles"]
+    for f in created["files"]:
+        assert api.client.put(local(f["uploadUrl"]), content=files[f["name"]]).status_code \
+            == 200
+    sign_in(api)
+    links = {}
+    for key in ("pic", "grid", "sound", "page"):
+        body = api.client.get(UI + f"/media/values?key={key}").json()
+        links.update(body["links"])
+    assert sorted(links) == sorted(files)  # no html, no "../../etc/passwd"
+    panel = api.client.get("/_ui/alice/proj/panels/media?keys=pic&runs=r1").json()
+    assert panel["keys"]["pic"]["runs"][0]["links"] == {
+        k: links[k] for k in ("media/images/a0.png", "media/images/mask/m0.png",
+                              "media/metadata/boxes/b0.json")}
+    api.client.cookies.clear()  # the links are their own credential
+    for name, link in links.items():
+        assert link.startswith("/_ui/_view/runs/")
+        assert_user_content(api.client.get(link), files[name])
+
+
 @pytest.mark.parametrize("name", ["run.js", "run.css", "workspace.js", "workspace.css"])
 def test_the_pages_scripts_and_styles_are_joined_and_cached_for_good(api, name):
     url = asset_url(name)

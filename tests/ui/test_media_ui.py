@@ -151,6 +151,12 @@ def test_every_media_panel_shows_what_was_logged(media_run, new_page):
     duration = page.evaluate("document.querySelector('[data-key=\"tone\"] audio').duration")
     assert abs(duration - 0.5) < 0.01
     assert page.evaluate("document.querySelector('[data-key=\"clip\"] img').naturalWidth") == 16
+    # images, masks, boxes, audio and video came through the signed view links that came
+    # with their values: no permission check per file
+    fetched = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    viewed = [u for u in fetched if "/_ui/_view/runs/" in u]
+    assert any("/media/images/" in u for u in viewed) and any("/media/audio/" in u for u in viewed)
+    assert not [u for u in fetched if f"/runs/{logged['id']}/file/media/" in u]
     shot(page, "tone")
     shot(page, "clip")
 

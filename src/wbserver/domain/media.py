@@ -3,16 +3,19 @@ audio, video, …) and custom charts, each key's values over steps as the client
 and the class labels the client keeps in the run's config for boxes and masks.
 
 The values are the client's own JSON (`{"_type": "image-file", "path": "media/images/…"}`);
-a panel fetches the files they name through the run's file endpoint, which serves them as
-inert attachments (`http/user_content.py`)."""
+a panel fetches the files they name through the signed view links that come with the values
+(`file_links`; one permission check for all of them), else through the run's file endpoint;
+both serve them as inert attachments (`http/user_content.py`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 
+from wbserver.domain.files import run_file_key
 from wbserver.domain.history import iter_lines
 from wbserver.domain.history_codec import flatten, parse_line, row_step
 from wbserver.domain.json_text import loads
@@ -146,6 +149,47 @@ def media_values(store: MetadataStore, run: Run, key: str) -> dict[str, Any]:
         found = [found[round(i * stride)] for i in range(MAX_VALUES)]
     return {"key": key, "values": found, "total": total, "sampled": total > len(found),
             "classLabels": class_labels(run, key)}
+
+
+# (blob key, file name) -> a URL the page may fetch the file by (http/view_links.py)
+ViewLink = Callable[[str, str], str]
+
+
+def value_paths(values: Iterable[dict[str, Any]]) -> set[str]:
+    """The run files that media values name: an image's, audio's or video's path, an image's
+    masks and boxes, an image group's files. HTML is left out: its frame has a route of its
+    own (`run_html`)."""
+    paths: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            if value.get("_type") == "html-file":
+                return
+            if isinstance(value.get("path"), str):
+                paths.add(value["path"])
+            if value.get("_type") == "images/separated":
+                paths.update(p for p in value.get("filenames") or () if isinstance(p, str))
+            for item in value.values():
+                if isinstance(item, dict | list):
+                    walk(item)
+    for entry in values:
+        walk(entry.get("value"))
+    return paths
+
+
+def file_links(link: ViewLink, run: Run, values: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """{path: URL} of the run files the values name (`value_paths`); a name no run file can
+    have is left out (the page falls back to the file endpoint, which refuses it)."""
+    out: dict[str, str] = {}
+    for path in value_paths(values):
+        try:
+            out[path] = link(run_file_key(run.id, path), path)
+        except InvalidInput:
+            continue
+    return out
 
 
 MAX_HTML = 5 * 2**20

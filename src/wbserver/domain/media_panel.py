@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from wbserver.domain.media import MEDIA_KINDS, custom_charts, media_values
+from wbserver.domain.media import MEDIA_KINDS, custom_charts, file_links, media_values
 from wbserver.domain.models import Run
 from wbserver.domain.panels import PanelQuery, PanelSource, register_panel_kind
 
@@ -23,7 +23,7 @@ def _logged(run: Run, key: str) -> bool:
 
 
 def media_panel(source: PanelSource, runs: list[Run], query: PanelQuery) -> dict[str, Any]:
-    """{"cap": N, "keys": {key: {"runs": [{name, values, total, sampled, classLabels} or
+    """{"cap": N, "keys": {key: {"runs": [{name, values, total, sampled, classLabels, links} or
     {name} for a table, {name, chart} for a chart], "of": runs that have the key}}}.
     ?type=chart reads `key` as a custom chart's key; ?type=<table type> skips the values
     (the table renderer reads the table itself)."""
@@ -52,7 +52,9 @@ def media_panel(source: PanelSource, runs: list[Run], query: PanelQuery) -> dict
                 values = media_values(source.store, run, key)
                 shown.append({"name": run.name, "values": values["values"],
                               "total": values["total"], "sampled": values["sampled"],
-                              "classLabels": values["classLabels"]})
+                              "classLabels": values["classLabels"],
+                              "links": file_links(source.view_link, run, values["values"])
+                              if source.view_link else {}})
         out[key] = {"runs": shown, "of": having}
     return {"cap": MAX_MEDIA_RUNS, "keys": out}
 

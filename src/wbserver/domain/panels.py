@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wbserver.domain.media import ViewLink
 from wbserver.domain.models import Run, User
 from wbserver.domain.permissions import readable_project
-from wbserver.domain.run_details import Links
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
@@ -37,10 +37,10 @@ class PanelQuery:
 
 @dataclass(frozen=True)
 class PanelSource:
-    """What a reader may read: the metadata store, and how to sign links to run files
-    (kinds that show files: images, tables, audio, html)."""
+    """What a reader may read: the metadata store, and how to link a run's files for the
+    page (kinds that show files: images, audio, video); None: the page uses the file route."""
     store: MetadataStore
-    links: Links | None = None
+    view_link: ViewLink | None = None
 
 
 PanelReader = Callable[[PanelSource, list[Run], PanelQuery], dict[str, Any]]
@@ -111,7 +111,7 @@ def _number(text: str | None, name: str) -> float | None:
 
 
 def panel_data(store: MetadataStore, *, viewer: User | None, entity: str, project: str,
-               query: PanelQuery, links: Links | None = None) -> dict[str, Any]:
+               query: PanelQuery, view_link: ViewLink | None = None) -> dict[str, Any]:
     _load_builtin()
     reader = _KINDS.get(query.kind)
     if reader is None:
@@ -124,4 +124,4 @@ def panel_data(store: MetadataStore, *, viewer: User | None, entity: str, projec
     order = {name: i for i, name in enumerate(query.runs)}
     runs.sort(key=lambda r: order[r.name])
     return {"kind": query.kind, "x": query.x_axis,
-            **reader(PanelSource(store, links), runs, query)}
+            **reader(PanelSource(store, view_link), runs, query)}

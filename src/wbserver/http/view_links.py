@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 from wbserver.http.context import Services
@@ -42,6 +42,12 @@ def view_link(signer: UrlSigner, key: str, name: str, *, ttl: int,
     expires = (int(now or time.time()) + ttl + ROUND - 1) // ROUND * ROUND
     query = signer.sign_until(METHOD, _message(key, name), expires=expires)
     return f"{PREFIX}{quote_key(key)}?name={quote(name, safe='')}&{query}"
+
+
+def linker(svc: Services) -> Callable[[str, str], str]:
+    """view_link with this server's signer and lifetime: (blob key, file name) -> link."""
+    ttl = svc.settings.download_url_ttl
+    return lambda key, name: view_link(svc.signer, key, name, ttl=ttl)
 
 
 def check_view(signer: UrlSigner, key: str, *, name: str, expires: str, signature: str,

@@ -30,7 +30,7 @@ from wbserver.errors import InvalidInput, NotFound, PermissionDenied, WbError
 from wbserver.http.context import Services
 from wbserver.http.errors import error_response
 from wbserver.http.user_content import send_blob
-from wbserver.http.view_links import check_view, page_links, seconds_left
+from wbserver.http.view_links import check_view, linker, page_links, seconds_left
 from wbserver.web.session import require_user, services, visitor
 
 Endpoint = Callable[[Request, User], Awaitable[Any]]
@@ -129,14 +129,17 @@ async def run_media(request: Request, user: User) -> Any:
 
 @json_endpoint
 async def media_values(request: Request, user: User) -> Any:
-    """One media key's values over steps: ?key=<history key>."""
+    """One media key's values over steps: ?key=<history key>; with "links", the signed view
+    links of the files they name (one permission check here instead of one per file)."""
     key = media.parse_key(request.query_params.get("key"))
-    store = services(request).store
+    svc = services(request)
 
     def read() -> Any:
-        _p, run = run_details.readable_run(store, viewer=user, name=request.path_params["run"],
-                                           **_where(request))
-        return media.media_values(store, run, key)
+        _p, run = run_details.readable_run(svc.store, viewer=user,
+                                           name=request.path_params["run"], **_where(request))
+        values = media.media_values(svc.store, run, key)
+        values["links"] = media.file_links(linker(svc), run, values["values"])
+        return values
     return await run_in_threadpool(read)
 
 

@@ -13,10 +13,9 @@ from starlette.responses import Response
 
 from wbserver.domain import panels, workspace
 from wbserver.domain.models import User
-from wbserver.domain.run_details import Links
 from wbserver.errors import WbError
-from wbserver.http.auth import base_url
 from wbserver.http.errors import error_response
+from wbserver.http.view_links import linker
 from wbserver.web.session import check_csrf, require_user, services, visitor
 from wbserver.web.ui_api import json_endpoint
 
@@ -37,10 +36,8 @@ async def panel(request: Request, user: User) -> Any:
     query = panels.parse_panel_query(request.path_params["kind"],
                                      list(request.query_params.multi_items()))
     svc = services(request)
-    links = Links(blobs=svc.blobs, base_url=base_url(request, svc.settings),
-                  expires_in=svc.settings.download_url_ttl)
     return await run_in_threadpool(lambda: panels.panel_data(
-        svc.store, viewer=user, query=query, links=links, **_where(request)))
+        svc.store, viewer=user, query=query, view_link=linker(svc), **_where(request)))
 
 
 async def save_layout(request: Request) -> Response:

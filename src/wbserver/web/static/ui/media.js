@@ -43,16 +43,17 @@
     }
     const data = await WB.getJSON(urls.values(item.key));
     if (!data.values.length) return;
+    const linked = urls.withLinks(data.links); // the files' signed view links
     if (!kind) { // plotly, bokeh, 3D objects, …: the file, to download
       const value = data.values[data.values.length - 1].value;
       body.append(M.el("p", { className: "small" }, [value.path ?
-        M.el("a", { href: urls.file(value.path), textContent: item.type + ": " + value.path, download: "" }) :
+        M.el("a", { href: linked.file(value.path), textContent: item.type + ": " + value.path, download: "" }) :
         document.createTextNode(item.type)]));
       body.dataset.ready = "1";
       return;
     }
     await M.panels[kind].render(body, { key: item.key, type: item.type, values: data.values,
-                                        classLabels: data.classLabels, urls: urls });
+                                        classLabels: data.classLabels, urls: linked });
   }
 
   async function showChart(parent, chart) {

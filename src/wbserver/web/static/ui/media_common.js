@@ -33,11 +33,14 @@
     return node;
   };
 
-  /* URLs of a run's files: api = "/_ui/<entity>/<project>/runs/<run>" */
-  M.urls = function (api) {
+  /* URLs of a run's files: api = "/_ui/<entity>/<project>/runs/<run>"; links = {path: signed
+     view link} that came with media values (no permission check per file), else the file route */
+  M.urls = function (api, links) {
     const path = function (p) { return String(p).split("/").map(encodeURIComponent).join("/"); };
+    const signed = links || {};
     return {
-      file: function (p) { return api + "/file/" + path(p); },
+      file: function (p) { return Object.hasOwn(signed, p) ? signed[p] : api + "/file/" + path(p); },
+      withLinks: function (more) { return M.urls(api, Object.assign({}, signed, more || {})); },
       html: function (p) { return api + "/html/" + path(p); },
       values: function (key) { return api + "/media/values?key=" + encodeURIComponent(key); },
       table: function (key, links) {

@@ -1,7 +1,7 @@
 /* The workspace's media panel: one media key (or custom chart) of the first few shown runs
    (the server's cap, stated under the panel), each run drawn by the run page's renderer
    (WB.media.panels.<kind>, media_*.js) with its own step slider, from that run's media
-   endpoints. data.keys[key] = {runs: [{name, values, classLabels} | {name} | {name, chart}],
+   endpoints. data.keys[key] = {runs: [{name, values, classLabels, links} | {name} | {name, chart}],
    of: shown runs that logged the key}; see domain/media_panel.py. */
 (function () {
   "use strict";
@@ -16,7 +16,7 @@
   const base = "/_ui/" + WB.enc(page.entity) + "/" + WB.enc(page.project) + "/runs/";
 
   async function drawRun(body, entry, key, type) {
-    const urls = M.urls(base + WB.enc(entry.name));
+    const urls = M.urls(base + WB.enc(entry.name), entry.links); // links: signed view links
     const kind = KINDS[type];
     if (kind === "chart") return M.panels.chart.render(body, { key: key, chart: entry.chart, urls: urls });
     if (kind === "table") return M.panels.table.render(body, { key: key, type: type, urls: urls });

@@ -99,6 +99,22 @@ def test_workspace_panels_layout_and_table(filled, new_page):
     assert hover.locator(".near").count() == 1
     watched.shot("workspace")
 
+    # a drag asks the server for that step range alone; a double click gives the whole back
+    y = box["y"] + box["height"] * 0.5
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=6)
+    page.mouse.up()
+    zoomed = "document.querySelector(\".panel[data-panel='line:train/loss']\").dataset.zoomed"
+    wait_until(page, f"{zoomed} === '1'")
+    steps = {name: line["x"] for name, line in series(page, "line:train/loss", "train/loss").items()}
+    assert all(0 < len(xs) < 30 and 3 <= xs[0] and xs[-1] <= 25 for xs in steps.values()), steps
+    assert "zoomed" in page.inner_text(".panel[data-panel='line:train/loss'] figcaption.note")
+    plot.dblclick(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
+    wait_until(page, f"{zoomed} === ''")
+    assert all(len(line["x"]) == 30
+               for line in series(page, "line:train/loss", "train/loss").values())
+
     # change the layout: smoothing, a hidden run, a collapsed section, group by, band
     page.fill("#ws-panel-search", "lr")
     wait_until(page, "document.querySelector(\".panel[data-panel='line:train/loss']\").hidden")

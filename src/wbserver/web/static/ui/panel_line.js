@@ -66,7 +66,16 @@
       axes: [{ values: xValues(view.xAxis) }, { size: 60, values: WB.tickValues }],
       legend: { show: false },
       focus: { alpha: 0.25 },
-      cursor: { drag: { x: true, y: false, setScale: true }, focus: { prox: 1e9 } },
+      // a drag asks the workspace for that range (ctx.zoom), else zooms on the points drawn
+      cursor: { drag: { x: true, y: false, setScale: !ctx.zoom }, focus: { prox: 1e9 } },
+      hooks: ctx.zoom ? { setSelect: [function (u) {
+        const width = u.select.width;
+        if (width < 4) return;
+        const lo = u.posToVal(u.select.left, "x");
+        const hi = u.posToVal(u.select.left + width, "x");
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        ctx.zoom(lo, hi);
+      }] } : {},
       plugins: [WB.hoverPlugin(function (u, left, top) {
         const x = u.posToVal(left, "x");
         const out = [];
@@ -84,7 +93,10 @@
       }, 10)],
     });
     plot = new uPlot(opts, tables, plotEl);
-    plot.over.addEventListener("dblclick", function () { plot.setScale("x", { min: null, max: null }); plot.redraw(); });
+    plot.over.addEventListener("dblclick", function () {
+      if (ctx.zoom) { ctx.zoom(null, null); return; }
+      plot.setScale("x", { min: null, max: null }); plot.redraw();
+    });
     const ro = observe(plotEl, function () { return plot; });
     return { plot: plot, points: points, lines: tables.length - 1,
              destroy: function () { if (ro) ro.disconnect(); plot.destroy(); } };
@@ -113,7 +125,7 @@
                      colour: g.colour, x: g.x, y: g.mean, min: lo, max: hi });
       });
     });
-    const chart = new WB.Chart(container, ctx.panel.id, function () {});
+    const chart = new WB.Chart(container, ctx.panel.id, function (c, lo, hi) { if (ctx.zoom) ctx.zoom(lo, hi); });
     chart.el.querySelector("h3").remove();
     chart.draw(lines, ctx.view);
     const points = lines.reduce(function (n, l) { return n + l.x.length; }, 0);

@@ -276,7 +276,7 @@
     panels.forEach(function (p) { if (p.stale && inView(p.el)) wanted.push(p); });
     const batches = new Map();
     wanted.forEach(function (p) {
-      if (!BATCH[p.panel.kind] || p.panel.keys.length !== 1) { load([p]); return; }
+      if (!BATCH[p.panel.kind] || p.panel.keys.length !== 1 || rangeOf(p)) { load([p]); return; }
       const x = p.panel.kind + " " + xFor(p.panel);
       if (!batches.has(x)) batches.set(x, []);
       batches.get(x).push(p);
@@ -296,6 +296,15 @@
     return url + runs.map(function (r) { return "&runs=" + WB.enc(r.name); }).join("");
   }
 
+  /* A drag on a line or system panel asks the server for that x range alone (finer points
+     where the whole range came downsampled); a double click goes back to the whole range. A
+     range belongs to the x axis it was drawn on. */
+  function zoom(p, lo, hi) {
+    p.range = lo == null ? null : { x: xFor(p.panel), lo: lo, hi: hi };
+    load([p]);
+  }
+  function rangeOf(p) { return p.range && p.range.x === xFor(p.panel) ? p.range : null; }
+
   /* one request for LIST (panels of one kind and x axis); each panel keeps its keys' part */
   async function load(list) {
     list.forEach(function (p) { p.stale = false; });
@@ -309,7 +318,10 @@
     list.forEach(function (p) { p.panel.keys.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
     pending += 1;
     try {
-      const body = await WB.getJSON(panelUrl(first.panel.kind, keys, xFor(first.panel), first.panel.type));
+      let url = panelUrl(first.panel.kind, keys, xFor(first.panel), first.panel.type);
+      const range = list.length === 1 ? rangeOf(first) : null;
+      if (range) url += "&min=" + WB.enc(range.lo) + "&max=" + WB.enc(range.hi);
+      const body = await WB.getJSON(url);
       list.forEach(function (p) {
         const part = Object.assign({}, body, { keys: {} });
         p.panel.keys.forEach(function (k) { part.keys[k] = body.keys[k]; });
@@ -327,6 +339,7 @@
 
   function ctxFor(p) {
     return { panel: p.panel, runs: runsByName, t: WB.t,
+             zoom: function (lo, hi) { zoom(p, lo, hi); },
              view: { xAxis: xFor(p.panel), smoothing: layout.smoothing, logY: layout.logY, band: layout.band } };
   }
 
@@ -338,7 +351,9 @@
     p.handle = WB.panels.get(p.panel.kind).render(p.body, p.data, ctxFor(p)) || null;
     p.xEl.textContent = p.panel.kind === "line" || p.panel.kind === "system" ? xFor(p.panel) : "";
     if (p.handle && p.handle.points != null) {
-      p.note.textContent = p.handle.lines + " " + WB.t("lines") + " · " + p.handle.points + " " + WB.t("points");
+      p.note.textContent = p.handle.lines + " " + WB.t("lines") + " · " + p.handle.points + " " + WB.t("points") +
+        (rangeOf(p) ? " · " + WB.t("zoomed") : "");
+      p.el.dataset.zoomed = rangeOf(p) ? "1" : "";
       p.el.dataset.points = String(p.handle.points);
       p.el.dataset.lines = String(p.handle.lines);
     }

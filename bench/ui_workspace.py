@@ -93,9 +93,12 @@ def fill(data_dir: Path) -> None:
     print(f"\none panel's data over {RUNS} runs (domain call, in-process, median of 9): "
           f"{statistics.median(cpu):.1f} ms CPU, {statistics.median(times):.1f} ms wall "
           f"({points:,} points, {body['buckets']} buckets a run)")
+    from wbserver.domain import system_panel
+
     for keys in (SYSTEM[:1], SYSTEM):  # the page asks for up to 16 system panels at once
         times, cpu = [], []
-        for _ in range(5):
+        system_panel.CACHE = system_panel.ColumnCache(system_panel.CACHE.budget)
+        for _ in range(6):  # the first call parses the events; the rest find them cached
             query = panels.parse_panel_query("system", [("keys", ",".join(keys)), ("x", "runtime")]
                                              + [("runs", n) for n in run_names])
             t0, c0 = time.perf_counter(), time.process_time()
@@ -105,8 +108,9 @@ def fill(data_dir: Path) -> None:
             cpu.append((time.process_time() - c0) * 1000)
         assert all(len(body["keys"][k]["runs"]) == RUNS for k in keys)
         print(f"{len(keys)} system panel(s)' data over {RUNS} runs of {SAMPLES} samples (domain "
-              f"call, median of 5): {statistics.median(cpu):.0f} ms CPU, "
-              f"{statistics.median(times):.0f} ms wall")
+              f"call): first {cpu[0]:.0f} ms CPU, {times[0]:.0f} ms wall; again (parsed events "
+              f"cached), median of 5: {statistics.median(cpu[1:]):.0f} ms CPU, "
+              f"{statistics.median(times[1:]):.0f} ms wall")
     store.close()
 
 

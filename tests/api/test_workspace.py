@@ -253,3 +253,28 @@ def test_system_metrics_are_a_section_with_units_across_runs(api, project):
     (adam,) = grouped["keys"]["system.memory_percent"]["groups"]  # r2, r3 (sgd) sent none
     assert adam["label"] == "adam" and sorted(adam["runs"]) == ["r0", "r1"]
     assert adam["mean"][0] == pytest.approx(50.0)
+
+
+def test_system_panels_parse_a_runs_events_once_until_more_come(api, project, monkeypatch):
+    """The second view of the system panels reads no events; a run that sends more is read
+    anew and shows them."""
+    from wbserver.domain import system_panel
+
+    monkeypatch.setattr(system_panel, "CACHE", system_panel.ColumnCache(budget=2**20))
+    api.stream("r0", {"files": {"wandb-events.jsonl": {
+        "offset": 0, "content": [json.dumps(r) for r in events(0, 4)]}}})
+    parsed: list[int] = []
+    real = system_panel.system_columns
+    monkeypatch.setattr(system_panel, "system_columns",
+                        lambda store, run, *a: parsed.append(run.id) or real(store, run, *a))
+    url = UI + "/panels/system?keys=system.cpu,system.gpu.0.temp&x=runtime&runs=r0"
+    first = api.client.get(url).json()
+    assert api.client.get(url).json() == first and len(parsed) == 1
+    api.client.get(UI + "/panels/system?keys=system.network.sent&min=2&runs=r0")
+    assert len(parsed) == 1  # another key and a zoom: the same parsed columns
+    api.stream("r0", {"files": {"wandb-events.jsonl": {
+        "offset": 4, "content": [json.dumps(r) for r in events(0, 6)[4:]]}}})
+    cpu = api.client.get(url).json()["keys"]["system.cpu"]["runs"][0]
+    assert len(parsed) == 2 and cpu["x"] == [2.0 * t for t in range(6)]
+    wall = api.client.get(url.replace("x=runtime", "x=wall")).json()
+    assert len(parsed) == 3 and len(wall["keys"]["system.cpu"]["runs"][0]["x"]) == 6

@@ -185,19 +185,22 @@ def system_columns(store: MetadataStore, run: Run, x_key: str, keys: set[str] | 
         x = _event_x(row, x_key, started)
         if x is None:
             continue
+        # the client's keys are flat ("system.cpu"); a nested one is found flattened
+        nested = dict in map(type, row.values())
         if keys is None:
-            found = flatten(row)
-        else:  # the client's keys are flat ("system.cpu"); a nested one is found flattened
-            found = {k: row[k] for k in keys if k in row}
-            if len(found) < len(keys) and any(type(v) is dict for v in row.values()):
-                found = {k: v for k, v in flatten(row).items() if k in keys}
-        for key, value in found.items():
-            if key.startswith("_") or isinstance(value, bool) or \
-                    not isinstance(value, int | float):
-                continue
-            xs, ys = columns.setdefault(key, ([], []))
-            xs.append(x)
-            ys.append(float(value))
+            found: Iterable[tuple[str, Any]] = flatten(row).items() if nested else row.items()
+        else:
+            found = [(k, row[k]) for k in keys if k in row]
+            if len(found) < len(keys) and nested:
+                found = [(k, v) for k, v in flatten(row).items() if k in keys]
+        for key, value in found:
+            kind = type(value)  # a number, not a bool (bool is no int here)
+            if (kind is float or kind is int) and key[:1] != "_":
+                column = columns.get(key)
+                if column is None:
+                    column = columns[key] = ([], [])
+                column[0].append(x)
+                column[1].append(value)
     return {key: (np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
             for key, (xs, ys) in columns.items()}
 

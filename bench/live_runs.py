@@ -2,7 +2,8 @@
 (issue 24, item 3). 256 real `wandb` clients do not fit on two cores, so each run is a coroutine
 that sends what wandb-core sends, shaped like the recorded traffic in the shared protocol
 traces (`--validate` compares the two): UpsertBucket, then a file_stream POST every
-`--interval` seconds carrying the history rows logged since the last one (one a second), the
+`--interval` seconds (15 by default, the real client's pace: bench/live_client_rate.py)
+carrying the history rows logged since the last one (one a second), the
 console lines (two a second), the whole summary, a system-metrics row every 15 s; a run with
 nothing new sends `{}` (the heartbeat); the last request marks the run complete.
 
@@ -12,8 +13,8 @@ scheduling delay on a busy machine, so it is an upper bound) and whether every h
 console line and system-metrics row was stored (read back through GraphQL). Figures, not
 pass/fail.
 
-    .venv/bin/python bench/live_runs.py --quick                 # 64 runs, 20 s
-    .venv/bin/python bench/live_runs.py                         # 256 runs, 60 s
+    .venv/bin/python bench/live_runs.py --quick                 # 64 runs, 45 s
+    .venv/bin/python bench/live_runs.py                         # 256 runs, 90 s
     .venv/bin/python bench/live_runs.py --validate              # only the shape comparison
     .venv/bin/python bench/live_runs.py --mysql mysql://root:@127.0.0.1:3306
 """
@@ -51,6 +52,10 @@ COUNTS = """query($project: String!, $entity: String!) { project(name: $project,
 HEADERS = {"User-Agent": "wandb-core", "Content-Type": "application/json",
            "Accept-Encoding": "gzip"}
 EVENTS_EVERY = 15.0
+# wandb 0.31.0 (wandb-core) logging a row a second sends a file_stream request every 15.0 s
+# (bench/live_client_rate.py measured 14.5-15.4 s gaps; its x_file_stream_transmit_interval
+# defaults to 15 s): 256 live runs are about 17 requests a second, each carrying 15 rows.
+CLIENT_INTERVAL = 15.0
 
 
 class Conn:
@@ -199,14 +204,14 @@ def recorded_shapes() -> dict[str, Any]:
 def validate() -> None:
     """The generator's requests beside the recorded ones, with the recording's one metric."""
     real = recorded_shapes()
-    run = Run("shape", 1, time.time() - 7)
-    run.rows, run.lines, run.events = 5, 10, 1
+    run = Run("shape", 1, time.time() - 2 * CLIENT_INTERVAL + 0.5)
+    run.rows, run.lines, run.events = 15, 30, 1
     ours = run.body(time.time())
     rows = ours["files"]["wandb-history.jsonl"]["content"]
     print(f"recorded (b-run-slow, {real['count']} file_stream requests): top-level keys "
           f"{real['keys']}, files {real['files']}, User-Agent {real['user_agent']}, "
           f"bytes {real['bytes']}, history row ~{real['history_row_bytes']:.0f} B")
-    print(f"generated (1 metric, 1 s interval): top-level keys "
+    print(f"generated (1 metric, {CLIENT_INTERVAL:g} s interval): top-level keys "
           f"{sorted(run.body(time.time(), final=True))}, files {sorted(ours['files'])}, "
           f"headers {sorted(HEADERS)}, bytes {len(json.dumps(ours))}, history row "
           f"~{statistics.mean(len(r) for r in rows):.0f} B")
@@ -262,11 +267,12 @@ async def drive(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="64 runs for 20 s")
+    parser.add_argument("--quick", action="store_true", help="64 runs for 45 s")
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--interval", type=float, default=1.0,
-                        help="seconds between a run's file_stream requests (client: up to 15)")
+    parser.add_argument("--interval", type=float, default=CLIENT_INTERVAL,
+                        help="seconds between a run's file_stream requests (default: the "
+                        "real client's, measured by bench/live_client_rate.py)")
     parser.add_argument("--metrics", type=int, default=10, help="metrics in a history row")
     parser.add_argument("--idle-fraction", type=float, default=0.0,
                         help="share of runs that only send heartbeats ({}) until they end")
@@ -277,7 +283,7 @@ def main() -> None:
         validate()
         return
     args.runs = args.runs or (64 if args.quick else 256)
-    args.seconds = args.seconds or (20.0 if args.quick else 60.0)
+    args.seconds = args.seconds or (45.0 if args.quick else 90.0)
     work = Path(tempfile.mkdtemp(prefix="wblive-"))
     srv = start_wbserver(work, args.mysql)
     try:

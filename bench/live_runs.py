@@ -7,7 +7,8 @@ carrying the history rows logged since the last one (one a second), the
 console lines (two a second), the whole summary, a system-metrics row every 15 s; a run with
 nothing new sends `{}` (the heartbeat); the last request marks the run complete.
 
-Prints the server's CPU (% of one core, every process of the server) over the steady part,
+Prints the server's CPU (% of one core, every process of the server) over the whole run and
+over the steady part (every run started, none finished),
 the file_stream latency seen by the generator (p50/p99/max; it includes the generator's own
 scheduling delay on a busy machine, so it is an upper bound) and whether every history row,
 console line and system-metrics row was stored (read back through GraphQL). Figures, not
@@ -17,6 +18,7 @@ pass/fail.
     .venv/bin/python bench/live_runs.py                         # 256 runs, 90 s
     .venv/bin/python bench/live_runs.py --validate              # only the shape comparison
     .venv/bin/python bench/live_runs.py --mysql mysql://root:@127.0.0.1:3306
+    .venv/bin/python bench/live_runs.py --profile /tmp/live.txt   # py-spy on the server
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import base64
 import json
 import random
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -237,6 +241,17 @@ def server_latency(exposition: str) -> dict[str, float]:
     return out
 
 
+async def steady_cpu(args: argparse.Namespace) -> tuple[float, float]:
+    """The server's CPU seconds and the wall seconds of the steady part: from when every run
+    has started (created by UpsertBucket, its first request sent) to when the first run
+    finishes. The creation burst at the start is not a live run's steady cost."""
+    start = args.interval + 3.0
+    await asyncio.sleep(start)
+    cpu0, t0 = cpu_seconds(args.server_pid), time.monotonic()
+    await asyncio.sleep(max(1.0, args.seconds - start))
+    return cpu_seconds(args.server_pid) - cpu0, time.monotonic() - t0
+
+
 async def drive(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
     token = base64.b64encode(f"api:{key}".encode()).decode()
     limits = httpx.Limits(max_connections=args.runs, max_keepalive_connections=args.runs)
@@ -254,14 +269,42 @@ async def drive(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
                           seconds=args.seconds, interval=args.interval, latencies=latencies,
                           sizes=sizes, errors=errors, idle=i < n_idle)
                  for i in range(args.runs)]
+        steady = asyncio.create_task(steady_cpu(args))
         runs = await asyncio.gather(*tasks)
+        steady_share = await steady
         response = await c.post("/graphql", json={"query": COUNTS, "variables": {
             "project": "live", "entity": "bench"}})
         stored = {e["node"]["name"]: e["node"]
                   for e in response.json()["data"]["project"]["runs"]["edges"]}
         exposition = (await c.get("/metrics")).text
-    return {"server_latency": server_latency(exposition),"runs": runs, "latencies": latencies, "sizes": sizes, "errors": errors,
+    return {"server_latency": server_latency(exposition), "steady": steady_share, "runs": runs, "latencies": latencies, "sizes": sizes, "errors": errors,
             "stored": stored}
+
+
+def start_profile(pid: int, out: str) -> subprocess.Popen[bytes]:
+    """py-spy (pip install py-spy) sampling the server without pausing it, collapsed stacks."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([py_spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate",
+                             "200", "--format", "raw", "--output", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def top_frames(collapsed: str, count: int = 15) -> list[tuple[float, str]]:
+    """The frames of the server's own code (and SQLAlchemy's, the drivers') most often on the
+    stack, as a share of the samples in which the server was busy (idle waits left out)."""
+    seen: dict[str, int] = {}
+    busy = 0
+    for line in Path(collapsed).read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        frames = stack.split(";")
+        if any(w in frames[-1] for w in ("select (selectors", "_worker (concurrent", "wait (")):
+            continue
+        busy += int(n)
+        for frame in set(frames):
+            if any(k in frame for k in ("wbserver/", "sqlalchemy/", "pymysql/", "sqlite")):
+                seen[frame] = seen.get(frame, 0) + int(n)
+    ranked = sorted(seen.items(), key=lambda kv: -kv[1])[:count]
+    return [(100 * n / max(busy, 1), frame) for frame, n in ranked]
 
 
 def main() -> None:
@@ -278,6 +321,9 @@ def main() -> None:
                         help="share of runs that only send heartbeats ({}) until they end")
     parser.add_argument("--mysql", default=None, help="mysql://user:pass@host:port")
     parser.add_argument("--validate", action="store_true", help="only the shape comparison")
+    parser.add_argument("--profile", default=None,
+                        help="py-spy the server into this file (collapsed stacks) and print "
+                        "its top frames")
     args = parser.parse_args()
     if args.validate:
         validate()
@@ -288,10 +334,14 @@ def main() -> None:
     srv = start_wbserver(work, args.mysql)
     try:
         time.sleep(1)
-        pid = srv.proc.pid
+        pid = args.server_pid = srv.proc.pid
+        profiler = start_profile(pid, args.profile) if args.profile else None
         cpu0, t0 = cpu_seconds(pid), time.monotonic()
         result = asyncio.run(drive(srv.url, srv.key, args))
         wall, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         peak = rss(pid)
     finally:
         srv.stop()
@@ -309,6 +359,7 @@ def main() -> None:
         missing["not finished"] += got.get("state") != "finished"
     rows = sum(r.rows for r in result["runs"])
     srv_lat = result["server_latency"]
+    steady_cpu_s, steady_wall = result["steady"]
     print(f"{args.runs} live runs for {args.seconds:g} s, a file_stream request every "
           f"{args.interval:g} s each, {args.metrics} metrics a row, idle share "
           f"{args.idle_fraction:g}; backend {'MariaDB' if args.mysql else 'SQLite'}")
@@ -317,7 +368,9 @@ def main() -> None:
           f"{len(result['errors'])} {sorted(set(result['errors']))[:5]}")
     print(f"| figure | measured | target |\n|---|---|---|\n"
           f"| server CPU, % of one core ({cpu:.1f} CPU-s over {wall:.1f} s) | "
-          f"{100 * cpu / wall:.1f} % | < 10 % |\n"
+          f"{100 * cpu / wall:.1f} % | |\n"
+          f"| same, steady part: every run started, none finished ({steady_cpu_s:.1f} CPU-s "
+          f"over {steady_wall:.1f} s) | {100 * steady_cpu_s / steady_wall:.1f} % | < 10 % |\n"
           f"| file_stream latency p50 / p99 / max | {p(0.5):.1f} / {p(0.99):.1f} / "
           f"{lat[-1]:.1f} ms | p99 < 50 ms |\n"
           f"| same, timed by the server (histogram bucket bounds: at most) p50 / p99 | "
@@ -326,6 +379,10 @@ def main() -> None:
           f"| console lines, system rows missing; runs not finished | {missing['lines']}, "
           f"{missing['events']}; {missing['not finished']} | 0 |\n"
           f"| server RSS at the end | {peak / 2**20:.0f} MB | |")
+    if args.profile:
+        print("py-spy, share of the server's busy samples with the frame on the stack:")
+        for share, frame in top_frames(args.profile):
+            print(f"  {share:5.1f} %  {frame}")
 
 
 if __name__ == "__main__":

@@ -250,13 +250,17 @@ class RunRows:
         row = self._first(_DELETED_RUN, {"run_id": run_id})
         return int(row.project_id) if row else None
 
-    def apply_stream(self, run_id: int, mutation: StreamMutation) -> Run:
+    def apply_stream(self, *, project_id: int, name: str,
+                     mutation: StreamMutation) -> Run | None:
+        """The run is found and locked in one statement, inside the write: no read of it
+        before (a round trip on MySQL/MariaDB and PostgreSQL)."""
         with self._write() as conn:
-            current = self._run_by_id(conn, run_id, lock=True)
+            current = self._run_in_project(conn, project_id, name, lock=True)
             if current is None:
-                raise NotFound(f"run with storage id {run_id} not found")
+                return None
+            run_id = current.id
             write = mutation(current)
-            self._insert_stream_rows(conn, run_id, write)
+            self._insert_stream_rows(conn, current, write)
             if not write.run_fields:
                 return current
             conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
@@ -270,13 +274,16 @@ class RunRows:
         assert run is not None
         return run
 
-    def _insert_stream_rows(self, conn: Connection, run_id: int, write: StreamWrite) -> None:
-        for stream, chunks in (("history", write.history_chunks), ("events", write.events_chunks)):
-            if chunks:
-                conn.execute(_INSERT_CHUNKS, [
-                    {"run_id": run_id, "stream": stream, "start_line": c.start_line,
-                     "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
-                     "data": c.data} for c in chunks])
+    def _insert_stream_rows(self, conn: Connection, current: Run, write: StreamWrite) -> None:
+        """One statement a table (history and events chunks share theirs)."""
+        run_id = current.id
+        chunks = [{"run_id": run_id, "stream": stream, "start_line": c.start_line,
+                   "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
+                   "data": c.data}
+                  for stream, found in (("history", write.history_chunks),
+                                        ("events", write.events_chunks)) for c in found]
+        if chunks:
+            conn.execute(_INSERT_CHUNKS, chunks)
         if write.segments:
             conn.execute(_INSERT_SEGMENTS, [
                 {"run_id": run_id, "key": s.key, "start_line": s.start_line,
@@ -290,7 +297,12 @@ class RunRows:
                  "point_count": r.point_count, "data": r.data} for r in write.rollups])
         if write.log_lines:
             numbers = sorted(write.log_lines)
-            conn.execute(_DELETE_LOG_LINES, {"run_id": run_id, "numbers": numbers})
+            # every stored line is below the run's log_line_count (only this write adds lines,
+            # and it raises the count in the same transaction): lines from there on are new,
+            # and only a rewritten line (a progress bar, a retried request) is replaced
+            stored = [n for n in numbers if n < current.log_line_count]
+            if stored:
+                conn.execute(_DELETE_LOG_LINES, {"run_id": run_id, "numbers": stored})
             lines = write.log_lines
             if conn.dialect.name == "postgresql":  # its text holds no NUL: shown as U+FFFD
                 lines = {n: text.replace("\x00", "\ufffd") for n, text in lines.items()}

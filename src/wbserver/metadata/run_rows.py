@@ -40,15 +40,33 @@ def run_select() -> Any:
     )
 
 
+def locked_run_select() -> Any:
+    """run_select()'s columns, for a locking read of runs rows only: the names come from
+    scalar subqueries, which a locking read does not lock. run_select()'s joins under FOR
+    UPDATE lock the joined project, entity and user rows too on MySQL/MariaDB (no FOR UPDATE
+    OF there), and with the project row every file_stream write and run upsert of the project
+    waited on each other (PostgreSQL's FOR UPDATE OF runs never did)."""
+    r = t.runs.c
+    project = (select(t.projects.c.name).where(t.projects.c.id == r.project_id)
+               .scalar_subquery())
+    entity = (select(t.entities.c.name)
+              .join(t.projects, t.projects.c.entity_id == t.entities.c.id)
+              .where(t.projects.c.id == r.project_id).scalar_subquery())
+    user = select(t.users.c.username).where(t.users.c.id == r.user_id).scalar_subquery()
+    return select(t.runs, project.label("project_name"), entity.label("entity_name"),
+                  user.label("username")).with_for_update(of=t.runs)
+
+
 # Hot statements are built once: building an expression costs more than running it on SQLite.
 _RUN_BY_KEY = run_select().where(t.entities.c.name == bindparam("entity"),
                                  t.projects.c.name == bindparam("project"),
                                  t.runs.c.name == bindparam("name"))
 _RUN_BY_ID = run_select().where(t.runs.c.id == bindparam("run_id"))
-_RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
+_RUN_BY_ID_LOCKED = locked_run_select().where(t.runs.c.id == bindparam("run_id"))
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
-_RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+_RUN_IN_PROJECT_LOCKED = locked_run_select().where(t.runs.c.project_id == bindparam("project_id"),
+                                                   t.runs.c.name == bindparam("name"))
 # what a file_stream request writes, built once (a statement built per request cost more
 # than its execution: the cache key is made again for each new statement object)
 _INSERT_CHUNKS = t.history_chunks.insert()

@@ -44,8 +44,8 @@ def locked_run_select() -> Any:
     """run_select()'s columns, for a locking read of runs rows only: the names come from
     scalar subqueries, which a locking read does not lock. run_select()'s joins under FOR
     UPDATE lock the joined project, entity and user rows too on MySQL/MariaDB (no FOR UPDATE
-    OF there), and with the project row every file_stream write and run upsert of the project
-    waited on each other (PostgreSQL's FOR UPDATE OF runs never did)."""
+    OF there): with the project row, every file_stream write of a project waited on the
+    others (PostgreSQL's FOR UPDATE OF runs never did)."""
     r = t.runs.c
     project = (select(t.projects.c.name).where(t.projects.c.id == r.project_id)
                .scalar_subquery())
@@ -62,11 +62,16 @@ _RUN_BY_KEY = run_select().where(t.entities.c.name == bindparam("entity"),
                                  t.projects.c.name == bindparam("project"),
                                  t.runs.c.name == bindparam("name"))
 _RUN_BY_ID = run_select().where(t.runs.c.id == bindparam("run_id"))
-_RUN_BY_ID_LOCKED = locked_run_select().where(t.runs.c.id == bindparam("run_id"))
+# On MySQL/MariaDB these lock the run's project row too (see locked_run_select), even when
+# the run does not exist yet: that orders a project's run upserts, which otherwise deadlock
+# (each insert's foreign-key check share-locks the project row, then each updates it).
+_RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
-_RUN_IN_PROJECT_LOCKED = locked_run_select().where(t.runs.c.project_id == bindparam("project_id"),
-                                                   t.runs.c.name == bindparam("name"))
+_RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+# a file_stream write locks its run's row only: the live runs of a project write at once
+_STREAM_RUN_LOCKED = locked_run_select().where(t.runs.c.project_id == bindparam("project_id"),
+                                               t.runs.c.name == bindparam("name"))
 # what a file_stream request writes, built once (a statement built per request cost more
 # than its execution: the cache key is made again for each new statement object)
 _INSERT_CHUNKS = t.history_chunks.insert()
@@ -273,9 +278,11 @@ class RunRows:
         """The run is found and locked in one statement, inside the write: no read of it
         before (a round trip on MySQL/MariaDB and PostgreSQL)."""
         with self._write() as conn:
-            current = self._run_in_project(conn, project_id, name, lock=True)
-            if current is None:
+            row = conn.execute(_STREAM_RUN_LOCKED, {"project_id": project_id,
+                                                    "name": name}).first()
+            if row is None:
                 return None
+            current = row_to_run(row)
             run_id = current.id
             write = mutation(current)
             self._insert_stream_rows(conn, current, write)

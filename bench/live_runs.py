@@ -28,6 +28,7 @@ import asyncio
 import base64
 import json
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -294,14 +295,18 @@ def top_frames(collapsed: str, count: int = 15) -> list[tuple[float, str]]:
     stack, as a share of the samples in which the server was busy (idle waits left out)."""
     seen: dict[str, int] = {}
     busy = 0
+    outer = ("wbserver/cli.py", "wbserver/__main__.py", "wbserver/http_server.py",
+             "wbserver/api/security_headers.py", "wbserver/api/body_limits.py",
+             "wbserver/api/metrics.py")  # the stem every request's stack shares
     for line in Path(collapsed).read_text().splitlines():
         stack, _, n = line.rpartition(" ")
-        frames = stack.split(";")
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]  # by function
         if any(w in frames[-1] for w in ("select (selectors", "_worker (concurrent", "wait (")):
             continue
         busy += int(n)
         for frame in set(frames):
-            if any(k in frame for k in ("wbserver/", "sqlalchemy/", "pymysql/", "sqlite")):
+            if any(k in frame for k in ("wbserver/", "sqlalchemy/", "MySQLdb/", "sqlite")) \
+                    and not any(k in frame for k in outer):
                 seen[frame] = seen.get(frame, 0) + int(n)
     ranked = sorted(seen.items(), key=lambda kv: -kv[1])[:count]
     return [(100 * n / max(busy, 1), frame) for frame, n in ranked]

@@ -2,20 +2,23 @@
 (issue 24, item 3). 256 real `wandb` clients do not fit on two cores, so each run is a coroutine
 that sends what wandb-core sends, shaped like the recorded traffic in the shared protocol
 traces (`--validate` compares the two): UpsertBucket, then a file_stream POST every
-`--interval` seconds carrying the history rows logged since the last one (one a second), the
+`--interval` seconds (15 by default, the real client's pace: bench/live_client_rate.py)
+carrying the history rows logged since the last one (one a second), the
 console lines (two a second), the whole summary, a system-metrics row every 15 s; a run with
 nothing new sends `{}` (the heartbeat); the last request marks the run complete.
 
-Prints the server's CPU (% of one core, every process of the server) over the steady part,
+Prints the server's CPU (% of one core, every process of the server) over the whole run and
+over the steady part (every run started, none finished),
 the file_stream latency seen by the generator (p50/p99/max; it includes the generator's own
 scheduling delay on a busy machine, so it is an upper bound) and whether every history row,
 console line and system-metrics row was stored (read back through GraphQL). Figures, not
 pass/fail.
 
-    .venv/bin/python bench/live_runs.py --quick                 # 64 runs, 20 s
-    .venv/bin/python bench/live_runs.py                         # 256 runs, 60 s
+    .venv/bin/python bench/live_runs.py --quick                 # 64 runs, 45 s
+    .venv/bin/python bench/live_runs.py                         # 256 runs, 90 s
     .venv/bin/python bench/live_runs.py --validate              # only the shape comparison
     .venv/bin/python bench/live_runs.py --mysql mysql://root:@127.0.0.1:3306
+    .venv/bin/python bench/live_runs.py --profile /tmp/live.txt   # py-spy on the server
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ import asyncio
 import base64
 import json
 import random
+import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +57,10 @@ COUNTS = """query($project: String!, $entity: String!) { project(name: $project,
 HEADERS = {"User-Agent": "wandb-core", "Content-Type": "application/json",
            "Accept-Encoding": "gzip"}
 EVENTS_EVERY = 15.0
+# wandb 0.31.0 (wandb-core) logging a row a second sends a file_stream request every 15.0 s
+# (bench/live_client_rate.py measured 14.5-15.4 s gaps; its x_file_stream_transmit_interval
+# defaults to 15 s): 256 live runs are about 17 requests a second, each carrying 15 rows.
+CLIENT_INTERVAL = 15.0
 
 
 class Conn:
@@ -199,14 +209,14 @@ def recorded_shapes() -> dict[str, Any]:
 def validate() -> None:
     """The generator's requests beside the recorded ones, with the recording's one metric."""
     real = recorded_shapes()
-    run = Run("shape", 1, time.time() - 7)
-    run.rows, run.lines, run.events = 5, 10, 1
+    run = Run("shape", 1, time.time() - 2 * CLIENT_INTERVAL + 0.5)
+    run.rows, run.lines, run.events = 15, 30, 1
     ours = run.body(time.time())
     rows = ours["files"]["wandb-history.jsonl"]["content"]
     print(f"recorded (b-run-slow, {real['count']} file_stream requests): top-level keys "
           f"{real['keys']}, files {real['files']}, User-Agent {real['user_agent']}, "
           f"bytes {real['bytes']}, history row ~{real['history_row_bytes']:.0f} B")
-    print(f"generated (1 metric, 1 s interval): top-level keys "
+    print(f"generated (1 metric, {CLIENT_INTERVAL:g} s interval): top-level keys "
           f"{sorted(run.body(time.time(), final=True))}, files {sorted(ours['files'])}, "
           f"headers {sorted(HEADERS)}, bytes {len(json.dumps(ours))}, history row "
           f"~{statistics.mean(len(r) for r in rows):.0f} B")
@@ -232,6 +242,17 @@ def server_latency(exposition: str) -> dict[str, float]:
     return out
 
 
+async def steady_cpu(args: argparse.Namespace) -> tuple[float, float]:
+    """The server's CPU seconds and the wall seconds of the steady part: from when every run
+    has started (created by UpsertBucket, its first request sent) to when the first run
+    finishes. The creation burst at the start is not a live run's steady cost."""
+    start = args.interval + 3.0
+    await asyncio.sleep(start)
+    cpu0, t0 = cpu_seconds(args.server_pid), time.monotonic()
+    await asyncio.sleep(max(1.0, args.seconds - start))
+    return cpu_seconds(args.server_pid) - cpu0, time.monotonic() - t0
+
+
 async def drive(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
     token = base64.b64encode(f"api:{key}".encode()).decode()
     limits = httpx.Limits(max_connections=args.runs, max_keepalive_connections=args.runs)
@@ -249,43 +270,83 @@ async def drive(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
                           seconds=args.seconds, interval=args.interval, latencies=latencies,
                           sizes=sizes, errors=errors, idle=i < n_idle)
                  for i in range(args.runs)]
+        steady = asyncio.create_task(steady_cpu(args))
         runs = await asyncio.gather(*tasks)
+        steady_share = await steady
         response = await c.post("/graphql", json={"query": COUNTS, "variables": {
             "project": "live", "entity": "bench"}})
         stored = {e["node"]["name"]: e["node"]
                   for e in response.json()["data"]["project"]["runs"]["edges"]}
         exposition = (await c.get("/metrics")).text
-    return {"server_latency": server_latency(exposition),"runs": runs, "latencies": latencies, "sizes": sizes, "errors": errors,
+    return {"server_latency": server_latency(exposition), "steady": steady_share, "runs": runs, "latencies": latencies, "sizes": sizes, "errors": errors,
             "stored": stored}
+
+
+def start_profile(pid: int, out: str) -> subprocess.Popen[bytes]:
+    """py-spy (pip install py-spy) sampling the server without pausing it, collapsed stacks."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([py_spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate",
+                             "200", "--format", "raw", "--output", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def top_frames(collapsed: str, count: int = 15) -> list[tuple[float, str]]:
+    """The frames of the server's own code (and SQLAlchemy's, the drivers') most often on the
+    stack, as a share of the samples in which the server was busy (idle waits left out)."""
+    seen: dict[str, int] = {}
+    busy = 0
+    outer = ("wbserver/cli.py", "wbserver/__main__.py", "wbserver/http_server.py",
+             "wbserver/api/security_headers.py", "wbserver/api/body_limits.py",
+             "wbserver/api/metrics.py")  # the stem every request's stack shares
+    for line in Path(collapsed).read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]  # by function
+        if any(w in frames[-1] for w in ("select (selectors", "_worker (concurrent", "wait (")):
+            continue
+        busy += int(n)
+        for frame in set(frames):
+            if any(k in frame for k in ("wbserver/", "sqlalchemy/", "MySQLdb/", "sqlite")) \
+                    and not any(k in frame for k in outer):
+                seen[frame] = seen.get(frame, 0) + int(n)
+    ranked = sorted(seen.items(), key=lambda kv: -kv[1])[:count]
+    return [(100 * n / max(busy, 1), frame) for frame, n in ranked]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="64 runs for 20 s")
+    parser.add_argument("--quick", action="store_true", help="64 runs for 45 s")
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--interval", type=float, default=1.0,
-                        help="seconds between a run's file_stream requests (client: up to 15)")
+    parser.add_argument("--interval", type=float, default=CLIENT_INTERVAL,
+                        help="seconds between a run's file_stream requests (default: the "
+                        "real client's, measured by bench/live_client_rate.py)")
     parser.add_argument("--metrics", type=int, default=10, help="metrics in a history row")
     parser.add_argument("--idle-fraction", type=float, default=0.0,
                         help="share of runs that only send heartbeats ({}) until they end")
     parser.add_argument("--mysql", default=None, help="mysql://user:pass@host:port")
     parser.add_argument("--validate", action="store_true", help="only the shape comparison")
+    parser.add_argument("--profile", default=None,
+                        help="py-spy the server into this file (collapsed stacks) and print "
+                        "its top frames")
     args = parser.parse_args()
     if args.validate:
         validate()
         return
     args.runs = args.runs or (64 if args.quick else 256)
-    args.seconds = args.seconds or (20.0 if args.quick else 60.0)
+    args.seconds = args.seconds or (45.0 if args.quick else 90.0)
     work = Path(tempfile.mkdtemp(prefix="wblive-"))
     srv = start_wbserver(work, args.mysql)
     try:
         time.sleep(1)
-        pid = srv.proc.pid
+        pid = args.server_pid = srv.proc.pid
+        profiler = start_profile(pid, args.profile) if args.profile else None
         cpu0, t0 = cpu_seconds(pid), time.monotonic()
         result = asyncio.run(drive(srv.url, srv.key, args))
         wall, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         peak = rss(pid)
     finally:
         srv.stop()
@@ -303,6 +364,7 @@ def main() -> None:
         missing["not finished"] += got.get("state") != "finished"
     rows = sum(r.rows for r in result["runs"])
     srv_lat = result["server_latency"]
+    steady_cpu_s, steady_wall = result["steady"]
     print(f"{args.runs} live runs for {args.seconds:g} s, a file_stream request every "
           f"{args.interval:g} s each, {args.metrics} metrics a row, idle share "
           f"{args.idle_fraction:g}; backend {'MariaDB' if args.mysql else 'SQLite'}")
@@ -311,7 +373,9 @@ def main() -> None:
           f"{len(result['errors'])} {sorted(set(result['errors']))[:5]}")
     print(f"| figure | measured | target |\n|---|---|---|\n"
           f"| server CPU, % of one core ({cpu:.1f} CPU-s over {wall:.1f} s) | "
-          f"{100 * cpu / wall:.1f} % | < 10 % |\n"
+          f"{100 * cpu / wall:.1f} % | |\n"
+          f"| same, steady part: every run started, none finished ({steady_cpu_s:.1f} CPU-s "
+          f"over {steady_wall:.1f} s) | {100 * steady_cpu_s / steady_wall:.1f} % | < 10 % |\n"
           f"| file_stream latency p50 / p99 / max | {p(0.5):.1f} / {p(0.99):.1f} / "
           f"{lat[-1]:.1f} ms | p99 < 50 ms |\n"
           f"| same, timed by the server (histogram bucket bounds: at most) p50 / p99 | "
@@ -320,6 +384,10 @@ def main() -> None:
           f"| console lines, system rows missing; runs not finished | {missing['lines']}, "
           f"{missing['events']}; {missing['not finished']} | 0 |\n"
           f"| server RSS at the end | {peak / 2**20:.0f} MB | |")
+    if args.profile:
+        print("py-spy, share of the server's busy samples with the frame on the stack:")
+        for share, frame in top_frames(args.profile):
+            print(f"  {share:5.1f} %  {frame}")
 
 
 if __name__ == "__main__":

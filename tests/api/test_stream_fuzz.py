@@ -1,5 +1,6 @@
 """file_stream fuzzed in-process (issue #19): random and mutated bodies never get a 5xx, and
-history sent in chunks with retries and overlaps is stored exactly once, in order."""
+history sent in chunks with retries and overlaps is stored exactly once, in order; console
+lines likewise, each the last text sent for its line number."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from tests.unit.test_accel_fuzz import json_line, mutated
 from wbserver.app import create_app
 from wbserver.config.runtime import SettingsSource
+from wbserver.domain.models import RunKey
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES_API", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
@@ -133,5 +135,53 @@ def test_retried_and_overlapping_history_is_stored_exactly_once(api):
         run = api.gql(HISTORY, name=name)["data"]["project"]["run"]
         assert run["historyLineCount"] == len(lines)
         assert [json.loads(x) for x in run["history"]] == [json.loads(x) for x in lines]
+
+    one()
+
+
+@st.composite
+def console_deliveries(draw):
+    """Console updates as the client sends them: consecutive runs of lines, some replacing
+    lines already sent (a progress bar), some requests sent again (a retry), some starting
+    past the last line (sparse)."""
+    requests = []
+    end = 0
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["append", "rewrite", "retry", "skip"]))
+        if kind == "retry" and requests:
+            requests.append(requests[-1])
+            continue
+        if kind == "rewrite" and end:
+            offset = draw(st.integers(0, end - 1))
+        else:
+            offset = end + (draw(st.integers(1, 3)) if kind == "skip" else 0)
+        count = draw(st.integers(1, 5))
+        tag = len(requests)
+        requests.append((offset, [f"line {offset + i} v{tag}" for i in range(count)]))
+        end = max(end, offset + count)
+    return requests
+
+
+def test_console_lines_replaced_by_line_number_and_appended_once(api):
+    """Each stored line is the last text sent for its number, whether it was new, rewritten
+    or resent (the write deletes only lines below the stored count before inserting)."""
+    count = [0]
+    store = api.client.app.state.services.store
+
+    @FUZZ
+    @given(console_deliveries())
+    def one(requests):
+        count[0] += 1
+        name = f"console{count[0]}"
+        api.upsert(name)
+        expected: dict[int, str] = {}
+        for offset, lines in requests:
+            response = _post(api, name, {"files": {"output.log": {
+                "offset": offset, "content": lines}}})
+            assert response.status_code == 200, response.text
+            expected.update({offset + i: line for i, line in enumerate(lines)})
+        run = store.get_run(RunKey("alice", "proj", name))
+        assert run.log_line_count == max(expected) + 1
+        assert store.read_log_lines(run.id) == sorted(expected.items())
 
     one()

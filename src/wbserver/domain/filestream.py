@@ -138,8 +138,8 @@ def build_write(run: Run, request: StreamRequest, *, now: datetime) -> StreamWri
             fields["events_line_count"] = start + len(lines)
             fields["system_metrics"] = lines[-1]
     summary = request.files.get(SUMMARY)
-    if summary and summary.lines:
-        fields["summary"] = summary.lines[-1]
+    if summary and summary.lines and summary.lines[-1] != run.summary:
+        fields["summary"] = summary.lines[-1]  # (unchanged: nothing to store or re-index)
     output = request.files.get(OUTPUT)
     if output and output.lines:
         for i, line in enumerate(output.lines):
@@ -222,21 +222,20 @@ def apply_file_stream(store: MetadataStore, *, viewer: User, key: RunKey, body: 
     if project is None:
         raise NotFound(f"project {key.entity}/{key.project} not found")
     check_project_write(store, viewer=viewer, project=project, entity=owner)
-    run = store.get_run(key)
-    if run is None:
-        raise NotFound(f"run {key.entity}/{key.project}/{key.name} not found")
     before: list[Run] = []
 
     def mutation(locked: Run) -> StreamWrite:
         before.append(locked)
         return build_write(locked, request, now=utcnow())
 
-    updated = store.apply_stream(run.id, mutation)
+    updated = store.apply_stream(project_id=project.id, name=key.name, mutation=mutation)
+    if updated is None:
+        raise NotFound(f"run {key.entity}/{key.project}/{key.name} not found")
     if on_event is not None and before:
         for kind in transitions(before[-1], updated):
             on_event(kind, updated)
     if on_uploaded is not None and request.uploaded:
-        on_uploaded([run_file_key(run.id, name) for name in request.uploaded
+        on_uploaded([run_file_key(updated.id, name) for name in request.uploaded
                      if _safe_name(name)])
     answer: dict[str, Any] = {"exitcode": None, "limits": {}}
     if updated.stop_requested:

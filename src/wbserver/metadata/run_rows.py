@@ -40,15 +40,38 @@ def run_select() -> Any:
     )
 
 
+def locked_run_select() -> Any:
+    """run_select()'s columns, for a locking read of runs rows only: the names come from
+    scalar subqueries, which a locking read does not lock. run_select()'s joins under FOR
+    UPDATE lock the joined project, entity and user rows too on MySQL/MariaDB (no FOR UPDATE
+    OF there): with the project row, every file_stream write of a project waited on the
+    others (PostgreSQL's FOR UPDATE OF runs never did)."""
+    r = t.runs.c
+    project = (select(t.projects.c.name).where(t.projects.c.id == r.project_id)
+               .scalar_subquery())
+    entity = (select(t.entities.c.name)
+              .join(t.projects, t.projects.c.entity_id == t.entities.c.id)
+              .where(t.projects.c.id == r.project_id).scalar_subquery())
+    user = select(t.users.c.username).where(t.users.c.id == r.user_id).scalar_subquery()
+    return select(t.runs, project.label("project_name"), entity.label("entity_name"),
+                  user.label("username")).with_for_update(of=t.runs)
+
+
 # Hot statements are built once: building an expression costs more than running it on SQLite.
 _RUN_BY_KEY = run_select().where(t.entities.c.name == bindparam("entity"),
                                  t.projects.c.name == bindparam("project"),
                                  t.runs.c.name == bindparam("name"))
 _RUN_BY_ID = run_select().where(t.runs.c.id == bindparam("run_id"))
+# On MySQL/MariaDB these lock the run's project row too (see locked_run_select), even when
+# the run does not exist yet: that orders a project's run upserts, which otherwise deadlock
+# (each insert's foreign-key check share-locks the project row, then each updates it).
 _RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
 _RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
+# a file_stream write locks its run's row only: the live runs of a project write at once
+_STREAM_RUN_LOCKED = locked_run_select().where(t.runs.c.project_id == bindparam("project_id"),
+                                               t.runs.c.name == bindparam("name"))
 # what a file_stream request writes, built once (a statement built per request cost more
 # than its execution: the cache key is made again for each new statement object)
 _INSERT_CHUNKS = t.history_chunks.insert()
@@ -250,13 +273,19 @@ class RunRows:
         row = self._first(_DELETED_RUN, {"run_id": run_id})
         return int(row.project_id) if row else None
 
-    def apply_stream(self, run_id: int, mutation: StreamMutation) -> Run:
+    def apply_stream(self, *, project_id: int, name: str,
+                     mutation: StreamMutation) -> Run | None:
+        """The run is found and locked in one statement, inside the write: no read of it
+        before (a round trip on MySQL/MariaDB and PostgreSQL)."""
         with self._write() as conn:
-            current = self._run_by_id(conn, run_id, lock=True)
-            if current is None:
-                raise NotFound(f"run with storage id {run_id} not found")
+            row = conn.execute(_STREAM_RUN_LOCKED, {"project_id": project_id,
+                                                    "name": name}).first()
+            if row is None:
+                return None
+            current = row_to_run(row)
+            run_id = current.id
             write = mutation(current)
-            self._insert_stream_rows(conn, run_id, write)
+            self._insert_stream_rows(conn, current, write)
             if not write.run_fields:
                 return current
             conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
@@ -270,13 +299,16 @@ class RunRows:
         assert run is not None
         return run
 
-    def _insert_stream_rows(self, conn: Connection, run_id: int, write: StreamWrite) -> None:
-        for stream, chunks in (("history", write.history_chunks), ("events", write.events_chunks)):
-            if chunks:
-                conn.execute(_INSERT_CHUNKS, [
-                    {"run_id": run_id, "stream": stream, "start_line": c.start_line,
-                     "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
-                     "data": c.data} for c in chunks])
+    def _insert_stream_rows(self, conn: Connection, current: Run, write: StreamWrite) -> None:
+        """One statement a table (history and events chunks share theirs)."""
+        run_id = current.id
+        chunks = [{"run_id": run_id, "stream": stream, "start_line": c.start_line,
+                   "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
+                   "data": c.data}
+                  for stream, found in (("history", write.history_chunks),
+                                        ("events", write.events_chunks)) for c in found]
+        if chunks:
+            conn.execute(_INSERT_CHUNKS, chunks)
         if write.segments:
             conn.execute(_INSERT_SEGMENTS, [
                 {"run_id": run_id, "key": s.key, "start_line": s.start_line,
@@ -290,7 +322,12 @@ class RunRows:
                  "point_count": r.point_count, "data": r.data} for r in write.rollups])
         if write.log_lines:
             numbers = sorted(write.log_lines)
-            conn.execute(_DELETE_LOG_LINES, {"run_id": run_id, "numbers": numbers})
+            # every stored line is below the run's log_line_count (only this write adds lines,
+            # and it raises the count in the same transaction): lines from there on are new,
+            # and only a rewritten line (a progress bar, a retried request) is replaced
+            stored = [n for n in numbers if n < current.log_line_count]
+            if stored:
+                conn.execute(_DELETE_LOG_LINES, {"run_id": run_id, "numbers": stored})
             lines = write.log_lines
             if conn.dialect.name == "postgresql":  # its text holds no NUL: shown as U+FFFD
                 lines = {n: text.replace("\x00", "\ufffd") for n, text in lines.items()}

@@ -10,6 +10,7 @@ import pytest
 
 from wbserver.domain.artifact_storage import content_key
 from wbserver.domain.files import blob_landed
+from wbserver.errors import InvalidInput
 
 from .conftest import Backend, make_backend
 
@@ -26,6 +27,23 @@ def test_write_stat_read_delete(backend: Backend) -> None:
     assert blobs.delete("runs/1/media/a b.bin") is True
     assert blobs.stat("runs/1/media/a b.bin") is None
     assert blobs.delete("runs/1/media/a b.bin") is False
+
+
+def test_bytes_of_another_md5_never_take_the_key(backend: Backend) -> None:
+    """Content keys are shared by everyone's artifacts: a write naming the MD5 it must have
+    stores nothing on a mismatch, and never replaces the good bytes already there."""
+    blobs = backend.blobs
+    good = os.urandom(3 * 1024 * 1024 + 5)
+    key = content_key(hashlib.md5(good).hexdigest())
+    bad = good[:-1] + b"?"
+    with pytest.raises(InvalidInput, match="MD5"):
+        blobs.write(key, [bad[:1000], bad[1000:]], md5_hex=hashlib.md5(good).hexdigest())
+    assert blobs.stat(key) is None
+    info = blobs.write(key, [good[:1000], good[1000:]], md5_hex=hashlib.md5(good).hexdigest())
+    assert info.md5_hex == hashlib.md5(good).hexdigest()
+    with pytest.raises(InvalidInput, match="MD5"):
+        blobs.write(key, [bad], md5_hex=hashlib.md5(good).hexdigest())
+    assert b"".join(blobs.open_read(key)) == good
 
 
 def test_missing_key(backend: Backend) -> None:

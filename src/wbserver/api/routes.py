@@ -9,7 +9,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wbserver.api import metrics
-from wbserver.api.rest import artifact_download, handlers
+from wbserver.api.rest import artifact_download, handlers, uploads
 from wbserver.web import (
     assets,
     pages_admin,
@@ -33,7 +33,7 @@ ROUTES = [
     Route("/files/{entity}/{project}/{run}/file_stream", handlers.file_stream, methods=["POST"]),
     Route("/files/{entity}/{project}/{run}/{name:path}", handlers.run_file_download,
           methods=["GET"]),
-    Route("/storage/{key:path}", handlers.storage_put, methods=["PUT"]),
+    Route("/storage/{key:path}", uploads.storage_put, methods=["PUT"]),
     Route("/storage/{key:path}", handlers.storage_get, methods=["GET", "HEAD"]),
     Route("/artifactsV2/{path:path}", artifact_download.artifact_file, methods=["GET"]),
     Route("/healthz", handlers.healthz, methods=["GET"]),

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.artifact_models import (
@@ -35,6 +35,14 @@ from wbserver.metadata.inserted import inserted_id
 
 A = t.artifacts.c
 FREED = "-"  # manifest_digest of a deleted version whose manifest the GC removed
+
+# built once: every upload of artifact content looks up and records one blob
+_BL = t.artifact_blobs.c
+_BUMP_BLOB = update(t.artifact_blobs).where(_BL.md5 == bindparam("blob_md5")).values(
+    referenced_at=bindparam("blob_seen"), upload_count=_BL.upload_count + bindparam("blob_puts"))
+_BUMP_BLOB_IN = _BUMP_BLOB.values(store=bindparam("blob_store"))
+_INSERT_BLOB = t.artifact_blobs.insert()
+_ONE_STORED_BLOB = select(_BL.md5).where(_BL.md5 == bindparam("blob_md5"))
 
 
 class ArtifactRows(ArtifactReads):
@@ -148,27 +156,27 @@ class ArtifactRows(ArtifactReads):
                     store: str | None = None) -> None:
         """Content is stored (`uploaded`: a PUT of it arrived, counted in upload_count)."""
         now = utcnow()
-        B = t.artifact_blobs.c
-        bump: dict[str, Any] = {"referenced_at": now,
-                                "upload_count": B.upload_count + int(uploaded)}
-        if store is not None:
-            bump["store"] = store
+        bump = _BUMP_BLOB if store is None else _BUMP_BLOB_IN
+        params = {"blob_md5": md5, "blob_seen": now, "blob_puts": int(uploaded),
+                  **({} if store is None else {"blob_store": store})}
         with self._write() as conn:
-            if conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(**bump)).rowcount:
+            if conn.execute(bump, params).rowcount:
                 return
             try:
                 with conn.begin_nested():
-                    conn.execute(t.artifact_blobs.insert().values(
-                        md5=md5, size=size, created_at=now, referenced_at=now,
-                        upload_count=int(uploaded), store=store))
+                    conn.execute(_INSERT_BLOB, {
+                        "md5": md5, "size": size, "created_at": now, "referenced_at": now,
+                        "upload_count": int(uploaded), "store": store})
             except IntegrityError:
-                conn.execute(update(t.artifact_blobs).where(B.md5 == md5).values(**bump))
+                conn.execute(bump, params)
 
     def stored_blobs(self, md5s: Iterable[str]) -> set[str]:
         wanted = sorted(set(md5s))
         if not wanted:
             return set()
         with self._read() as conn:
+            if len(wanted) == 1:  # an upload's own check
+                return set(conn.execute(_ONE_STORED_BLOB, {"blob_md5": wanted[0]}).scalars())
             return set(conn.execute(select(t.artifact_blobs.c.md5).where(
                 t.artifact_blobs.c.md5.in_(wanted))).scalars())
 

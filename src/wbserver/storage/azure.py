@@ -20,7 +20,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError, InvalidInput
 from wbserver.ports import BlobInfo, MultipartUpload
 from wbserver.storage.cors import CorsRule
-from wbserver.storage.streams import HashingReader, hash_chunks, hex_md5, key_in_bucket
+from wbserver.storage.streams import hash_chunks, hex_md5, key_in_bucket, upload_checked
 
 UPLOAD_HEADERS = ["x-ms-blob-type:BlockBlob"]
 
@@ -85,10 +85,11 @@ class AzureBlobStore:
             raise ConfigError(f"cannot open Azure container {self.bucket!r} of account "
                               f"{self.account!r}: {azure_message(exc)}") from exc
 
-    def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
-        reader = HashingReader(chunks)
-        self._blob(key).upload_blob(reader, overwrite=True)
-        return reader.info()
+    def write(self, key: str, chunks: Iterable[bytes], *, md5_hex: str | None = None) -> BlobInfo:
+        return upload_checked(
+            chunks, md5_hex,
+            lambda reader: self._blob(key).upload_blob(reader, overwrite=True),
+            lambda: self.delete(key))
 
     def open_read(self, key: str) -> Iterator[bytes]:
         from azure.core.exceptions import ResourceNotFoundError

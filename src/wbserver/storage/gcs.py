@@ -19,7 +19,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError
 from wbserver.ports import BlobInfo
 from wbserver.storage.cors import CorsRule
-from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5, key_in_bucket
+from wbserver.storage.streams import CHUNK, hash_chunks, hex_md5, key_in_bucket, upload_checked
 
 MAX_SIGNED = 7 * 24 * 3600
 
@@ -66,10 +66,11 @@ class GcsBlobStore:
             raise ConfigError(f"cannot open GCS bucket {self.bucket!r}: {_message(exc)}") from exc
         self._signing_args()
 
-    def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
-        reader = HashingReader(chunks)
-        self._blob(key).upload_from_file(reader, rewind=False)
-        return reader.info()
+    def write(self, key: str, chunks: Iterable[bytes], *, md5_hex: str | None = None) -> BlobInfo:
+        return upload_checked(
+            chunks, md5_hex,
+            lambda reader: self._blob(key).upload_from_file(reader, rewind=False),
+            lambda: self.delete(key))
 
     def open_read(self, key: str) -> Iterator[bytes]:
         from google.api_core.exceptions import NotFound

@@ -13,6 +13,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError, InvalidInput, disk_full_refused
 from wbserver.ports import BlobInfo
 from wbserver.storage.signing import UrlSigner, quote_key
+from wbserver.storage.streams import wrong_md5
 
 CHUNK = 1024 * 1024
 
@@ -41,8 +42,9 @@ class LocalBlobStore:
             raise InvalidInput(f"storage key {key!r} escapes the storage folder")
         return path
 
-    def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
-        """Write atomically: readers see the old bytes or the new, never a part."""
+    def write(self, key: str, chunks: Iterable[bytes], *, md5_hex: str | None = None) -> BlobInfo:
+        """Write atomically: readers see the old bytes or the new, never a part. With
+        `md5_hex`, bytes of another MD5 are refused before they get the key's name."""
         path = self._path(key)
         with disk_full_refused(f"the file {key}"):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +57,8 @@ class LocalBlobStore:
                         out.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
+                    if md5_hex is not None and digest.hexdigest() != md5_hex:
+                        raise wrong_md5(digest.hexdigest(), md5_hex)
                     out.flush()
                     os.fsync(out.fileno())  # on disk before its name is: never a part
                 os.replace(tmp, path)

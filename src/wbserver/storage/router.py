@@ -123,8 +123,8 @@ class StoreRouter:
 
     # BlobStore ---------------------------------------------------------------------------
 
-    def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
-        return self.current().write(key, chunks)
+    def write(self, key: str, chunks: Iterable[bytes], *, md5_hex: str | None = None) -> BlobInfo:
+        return self.current().write(key, chunks, md5_hex=md5_hex)
 
     def open_read(self, key: str) -> Iterator[bytes]:
         return self.holder(key).open_read(key)

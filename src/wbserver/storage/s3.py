@@ -15,7 +15,7 @@ from wbserver.backends import STORES, BackendEnv
 from wbserver.errors import ConfigError, InvalidInput
 from wbserver.ports import BlobInfo, MultipartUpload
 from wbserver.storage.cors import CorsRule
-from wbserver.storage.streams import CHUNK, HashingReader, hash_chunks, hex_md5, key_in_bucket
+from wbserver.storage.streams import CHUNK, hash_chunks, hex_md5, key_in_bucket, upload_checked
 
 MAX_PRESIGN = 7 * 24 * 3600  # SigV4 limit
 
@@ -107,10 +107,11 @@ class S3BlobStore:
         except Exception as exc:  # botocore raises many kinds; the message is what matters
             raise ConfigError(f"cannot open S3 bucket {self.bucket!r}: {aws_message(exc)}") from exc
 
-    def write(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
-        reader = HashingReader(chunks)
-        self.client.upload_fileobj(reader, self.bucket, self._object(key))
-        return reader.info()
+    def write(self, key: str, chunks: Iterable[bytes], *, md5_hex: str | None = None) -> BlobInfo:
+        return upload_checked(
+            chunks, md5_hex,
+            lambda reader: self.client.upload_fileobj(reader, self.bucket, self._object(key)),
+            lambda: self.delete(key))
 
     def open_read(self, key: str) -> Iterator[bytes]:
         try:

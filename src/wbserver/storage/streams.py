@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from wbserver.errors import InvalidInput
 from wbserver.ports import BlobInfo
 
 CHUNK = 1024 * 1024
@@ -12,36 +13,77 @@ CHUNK = 1024 * 1024
 
 class HashingReader:
     """A file-like view of an iterable of chunks that counts and hashes what is read, so an
-    SDK can upload from it and the store can report the size and MD5 of what it wrote."""
+    SDK can upload from it and the store can report the size and MD5 of what it wrote. With
+    `md5_hex`, the read that reaches the end raises InvalidInput when the bytes have another
+    MD5, before the SDK can complete the upload (`refused` keeps that error, should the SDK
+    wrap it)."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
+    def __init__(self, chunks: Iterable[bytes], md5_hex: str | None = None) -> None:
         self._chunks: Iterator[bytes] = iter(chunks)
-        self._buffer = b""
+        self._buffer: list[bytes] = []
+        self._buffered = 0
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._size = 0
+        self._expected = md5_hex
+        self._ended = False
+        self.refused: InvalidInput | None = None
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
+        while not self._ended and (size < 0 or self._buffered < size):
             chunk = next(self._chunks, None)
             if chunk is None:
+                self._ended = True
                 break
-            self._buffer += chunk
-        if size < 0:
-            out, self._buffer = self._buffer, b""
+            self._buffer.append(chunk)
+            self._buffered += len(chunk)
+        data = b"".join(self._buffer)
+        if size < 0 or len(data) <= size:
+            out, rest = data, b""
         else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
+            out, rest = data[:size], data[size:]
+        self._buffer, self._buffered = ([rest] if rest else []), len(rest)
         self._md5.update(out)
         self._size += len(out)
+        if self._ended and not rest:
+            self._check()
         return out
+
+    def _check(self) -> None:
+        if self._expected is not None and self._md5.hexdigest() != self._expected:
+            self.refused = wrong_md5(self._md5.hexdigest(), self._expected)
+            raise self.refused
 
     def tell(self) -> int:
         return self._size
 
     def info(self) -> BlobInfo:
         return BlobInfo(size=self._size, md5_hex=self._md5.hexdigest())
+
+
+def wrong_md5(actual: str, expected: str) -> InvalidInput:
+    return InvalidInput(f"the uploaded bytes have MD5 {actual}, not {expected}")
+
+
+def upload_checked(chunks: Iterable[bytes], md5_hex: str | None,
+                   upload: Callable[[HashingReader], object],
+                   delete: Callable[[], object]) -> BlobInfo:
+    """`upload(reader)` of the chunks through a HashingReader; with `md5_hex`, bytes of
+    another MD5 raise InvalidInput and are not left in the store."""
+    reader = HashingReader(chunks, md5_hex)
+    try:
+        upload(reader)
+    except Exception:
+        if reader.refused is not None:
+            raise reader.refused from None
+        raise
+    info = reader.info()
+    if md5_hex is not None and info.md5_hex != md5_hex:  # an SDK that went on regardless
+        delete()
+        raise wrong_md5(info.md5_hex, md5_hex)
+    return info
 
 
 def hash_chunks(chunks: Iterable[bytes]) -> BlobInfo:

@@ -4,11 +4,9 @@ the event loop itself on SQLite (http/store_threads.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import tempfile
-from collections.abc import Callable, Iterator
-from typing import IO, Any
+from collections.abc import Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,7 +21,7 @@ from wbserver.api.metrics import metrics_of
 from wbserver.api.rate_limits import RateLimits
 from wbserver.api.rest.bodies import read_json
 from wbserver.api.rest.responses import json_response
-from wbserver.domain.files import blob_landed, run_file_key, upload_needed
+from wbserver.domain.files import run_file_key
 from wbserver.domain.filestream import apply_file_stream
 from wbserver.domain.models import RunKey, User
 from wbserver.domain.permissions import readable_project
@@ -34,18 +32,15 @@ from wbserver.errors import (
     NotFound,
     PermissionDenied,
     WbError,
-    disk_full_refused,
 )
 from wbserver.http.auth import api_key_from, authenticate, base_url
 from wbserver.http.context import RequestContext, Services
 from wbserver.http.errors import error_response
 from wbserver.http.store_threads import short_body
 from wbserver.http.user_content import send_blob
-from wbserver.ports import BlobInfo
 
 log = logging.getLogger("wbserver.ready")
 
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # uvicorn holds up to 64 KiB of a connection's unread body (its flow control's high water)
 PREAUTH_BODY_BYTES = 64 * 1024
 
@@ -134,66 +129,17 @@ async def file_stream(request: Request) -> Response:
     return JSONResponse(result)
 
 
-def _check_signature(request: Request, method: str, key: str) -> None:
+def check_signature(request: Request, method: str, key: str) -> None:
     signer = services(request).signer
     query = request.query_params
     if not signer.verify(method, key, expires=query.get("exp", ""), signature=query.get("sig", "")):
         raise PermissionDenied("this storage URL is not signed for this request or has expired")
 
 
-async def storage_put(request: Request) -> Response:
-    svc = services(request)
-    key = request.path_params["key"]
-    try:
-        _check_signature(request, "PUT", key)
-        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-        size = 0
-        with disk_full_refused(f"the upload of {key}"):
-            try:  # the body's size is held to its limit as it arrives (api/body_limits.py)
-                async for chunk in request.stream():
-                    spool.write(chunk)
-                    size += len(chunk)
-            except BaseException:
-                spool.close()
-                raise
-        metrics_of(request).count_upload(size)
-        spool.seek(0)
-        if short_body(request.headers) and not svc.settings.bucket:  # local disk, small file
-            await svc.store_threads.run(lambda: _store_upload(svc, key, spool), short=True)
-        else:
-            await run_in_threadpool(_store_upload, svc, key, spool)
-    except WbError as exc:
-        return error_response(exc)
-    return Response(status_code=200)
-
-
-def _store_upload(svc: Services, key: str, spool: IO[bytes]) -> None:
-    with spool:
-        if upload_needed(svc.store, key=key):
-            where = svc.blobs.name
-            info = svc.blobs.write(key, _chunks(spool))
-            blob_landed(svc.store, key=key, info=info, blobs=svc.blobs, where=where)
-        else:  # stored already: nothing is written; the bytes are only checked and counted
-            blob_landed(svc.store, key=key, info=_digest(spool))
-
-
-def _digest(handle: IO[bytes]) -> BlobInfo:
-    md5, size = hashlib.md5(usedforsecurity=False), 0
-    for chunk in _chunks(handle):
-        md5.update(chunk)
-        size += len(chunk)
-    return BlobInfo(size=size, md5_hex=md5.hexdigest())
-
-
-def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
-    while chunk := handle.read(1024 * 1024):
-        yield chunk
-
-
 async def storage_get(request: Request) -> Response:
     key = request.path_params["key"]
     try:
-        _check_signature(request, "GET", key)
+        check_signature(request, "GET", key)
         return await run_in_threadpool(send_blob, services(request), key)
     except WbError as exc:
         return error_response(exc)

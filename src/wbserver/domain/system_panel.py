@@ -6,9 +6,8 @@ panel's renderer (`static/ui/panel_system.js`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
 from wbserver.domain.chart_data import SeriesQuery, drawable, system_columns
@@ -17,6 +16,11 @@ from wbserver.domain.line_panel import MAX_BUCKETS, buckets_for, groups, sample_
 from wbserver.domain.models import Run
 from wbserver.domain.panels import PanelQuery, PanelSource, register_panel_kind
 from wbserver.domain.run_environment import system_unit
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 SECTION = "system"
 

@@ -12,6 +12,8 @@ Figures, not pass/fail.
     .venv/bin/python bench/many_runs.py --quick            # 2,000 runs
     .venv/bin/python bench/many_runs.py --runs 20000
     .venv/bin/python bench/many_runs.py --mysql mysql://root:@127.0.0.1:3306
+    .venv/bin/python bench/many_runs.py --work /tmp/many100k   # keeps the data; the next
+        # call with the same --work measures again without filling
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -36,6 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_wb as wb  # noqa: E402
 from compare_servers import (  # noqa: E402
+    WbServer,
     cpu_seconds,
     drop_mysql,
     free_port,
@@ -115,7 +119,8 @@ def iterate(srv: Any, work: Path, per_page: int, full: bool) -> tuple[int, float
 
 def restart(srv: Any, work: Path) -> float:
     """Stop the server, start it again on the same data; seconds until /readyz answers."""
-    srv.stop()
+    if srv.proc is not None:
+        srv.stop()
     port = free_port()
     t0 = time.perf_counter()
     srv.proc = subprocess.Popen([sys.executable, "-m", "wbserver", "serve", "--port",
@@ -133,6 +138,13 @@ def restart(srv: Any, work: Path) -> float:
         time.sleep(0.02)
 
 
+def save_state(state_file: Path, srv: Any, runs: int) -> None:
+    """What a later call with the same --work needs to measure the same data again."""
+    state_file.write_text(json.dumps({
+        "runs": runs, "key": srv.key, "password": srv.password, "mysql_db": srv.mysql_db,
+        "env": {k: v for k, v in srv.env.items() if k == "MYSQL" or k.startswith("WBSERVER_")}}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,26 +153,51 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=6, help="concurrent writers")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--mysql", default=None, help="mysql://user:pass@host:port")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the data here; reuse it if it was filled before")
+    parser.add_argument("--fill-only", action="store_true", help="stop after the fill")
     args = parser.parse_args()
     runs = args.runs or (2000 if args.quick else 100_000)
-    work = Path(tempfile.mkdtemp(prefix="wbmany-"))
-    srv = start_wbserver(work, args.mysql)
+    work = args.work or Path(tempfile.mkdtemp(prefix="wbmany-"))
+    state_file = work / "state.json"
     label = "MariaDB" if args.mysql else "SQLite"
     rows: list[tuple[str, str, str]] = []
+    fresh = not state_file.exists()
+    if not fresh:
+        state = json.loads(state_file.read_text())
+        runs = state["runs"]
+        env = {k: v for k, v in os.environ.items() if k != "MYSQL"}
+        env.update(state["env"])
+        srv = WbServer(url="", key=state["key"], password=state["password"], proc=None,  # type: ignore[arg-type]
+                       env=env, mysql_db=state["mysql_db"])
+        print(f"[{label}] reusing {runs:,} runs in {work}", flush=True)
+        empty = None
+        restart(srv, work)
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        srv = start_wbserver(work, args.mysql)
     try:
-        empty = min(restart(srv, work) for _ in range(2))
-        print(f"[{label}] filling {runs:,} runs through UpsertBucket + file_stream", flush=True)
-        cpu0 = cpu_seconds(srv.proc.pid)
-        took = fill(srv, runs, args.threads)
-        cpu = cpu_seconds(srv.proc.pid) - cpu0
-        rows.append((f"fill: {runs:,} runs (2 requests each), wall / server CPU",
-                     f"{took:.0f} s ({runs / took:,.0f} runs/s) / {cpu:.0f} CPU-s", "—"))
+        if fresh:
+            empty = min(restart(srv, work) for _ in range(2))
+            print(f"[{label}] filling {runs:,} runs through UpsertBucket + file_stream",
+                  flush=True)
+            if args.work:  # written first: a fill stopped halfway can still be measured
+                save_state(state_file, srv, runs)
+            cpu0 = cpu_seconds(srv.proc.pid)
+            took = fill(srv, runs, args.threads)
+            cpu = cpu_seconds(srv.proc.pid) - cpu0
+            rows.append((f"fill: {runs:,} runs (2 requests each), wall / server CPU",
+                         f"{took:.0f} s ({runs / took:,.0f} runs/s) / {cpu:.0f} CPU-s", "—"))
+            print(rows[-1], flush=True)
+            if args.fill_only:
+                return
         print(f"[{label}] startup with {runs:,} runs", flush=True)
         start = min(restart(srv, work) for _ in range(3))
         rows.append((f"startup with {runs:,} runs (best of 3, process start to /readyz)",
                      f"{start:.2f} s", "< 2 s"))
-        rows.append(("  same, empty project before the fill (best of 2): the part the "
-                     "runs add is the difference", f"{empty:.2f} s", "< 1 s"))
+        if empty is not None:
+            rows.append(("  same, empty project before the fill (best of 2): the part the "
+                         "runs add is the difference", f"{empty:.2f} s", "< 1 s"))
         rows.append(("server RSS after start", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
         print(f"[{label}] first page", flush=True)
         page = wb.first_page(srv, runs=runs, repeat=args.repeat)
@@ -181,9 +218,10 @@ def main() -> None:
         rows.append(("server RSS at the end", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
     finally:
         srv.stop()
-        if args.mysql:
-            drop_mysql(args.mysql, srv.mysql_db)
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            if args.mysql:
+                drop_mysql(args.mysql, srv.mysql_db)
+            shutil.rmtree(work, ignore_errors=True)
     print(f"\n{runs:,} runs in one project, {label}\n| figure | measured | target |\n"
           "|---|---|---|")
     for row in rows:

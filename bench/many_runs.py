@@ -294,16 +294,22 @@ def main() -> None:
             how = f"per_page={per_page}, lazy={not full}" + (
                 ", reading summary and config" if full else ", names")
             print(f"[{label}] wandb.Api().runs({how})", flush=True)
+            cpu0 = cpu_seconds(srv.proc.pid)
             n, secs, fetching = iterate(srv, work, per_page, full)
+            server_cpu = cpu_seconds(srv.proc.pid) - cpu0
             assert n == runs, (n, runs)
             rows.append((f"wandb.Api().runs({how}) over all {n:,}",
                          f"{n / secs:,.0f} runs/s ({secs:.1f} s, {100 * fetching / secs:.0f} % "
-                         f"inside the page requests)", ">= 5,000 runs/s"))
+                         f"inside the page requests; server CPU {server_cpu / n * 1e6:.0f} µs a "
+                         "run)", ">= 5,000 runs/s"))
             print(rows[-1], flush=True)
+            cpu0 = cpu_seconds(srv.proc.pid)
             n, secs, size = raw_pages(srv, work, per_page, not full)
+            server_cpu = cpu_seconds(srv.proc.pid) - cpu0
             rows.append((f"  same pages (the client's query, per_page={per_page}) over plain "
                          f"HTTP, no client objects", f"{n / secs:,.0f} runs/s ({secs:.1f} s, "
-                         f"{size / n:,.0f} bytes a run)", "the server's pace"))
+                         f"{size / n:,.0f} bytes a run; server CPU {server_cpu / n * 1e6:.0f} µs "
+                         "a run)", "the server's pace"))
             print(rows[-1], flush=True)
         rows.append(("server RSS at the end", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
     finally:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import (
@@ -23,6 +22,11 @@ from wbserver.domain.models import HistoryChunk, Run
 from wbserver.domain.sampling import bucket_indices
 from wbserver.errors import InvalidInput
 from wbserver.ports import MetadataStore
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 X_AXES = {"step": "_step", "runtime": "_runtime", "wall": "_timestamp"}
 X_KEYS = frozenset(X_AXES.values())

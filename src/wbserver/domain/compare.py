@@ -4,9 +4,7 @@ with the group's mean and min/max band over shared x buckets."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from wbserver.domain.chart_data import SeriesQuery, numeric_keys, run_series
 from wbserver.domain.json_text import loads
@@ -17,6 +15,11 @@ from wbserver.domain.run_table import format_value
 from wbserver.domain.sweep_analysis import config_values
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 MAX_RUNS = 50
 # Colour-blind-friendly palette; a run's colour comes from its name, so it stays the same

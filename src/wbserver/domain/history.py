@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import parse_line, python_values, row_step, unpack_segments
@@ -15,6 +14,11 @@ from wbserver.domain.json_text import strict
 from wbserver.domain.models import Run
 from wbserver.domain.sampling import even_indices, shape_indices
 from wbserver.ports import MetadataStore
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 X_KEYS = ("_step", "_runtime", "_timestamp")
 

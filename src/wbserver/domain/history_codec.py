@@ -6,15 +6,19 @@ import json
 import math
 from collections import defaultdict
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
 from wbserver.domain.models import HistoryRollup, HistorySegment
 from wbserver.domain.row_checks import MAX_DEPTH, check_row, suspicious
 from wbserver.domain.sampling import bucket_indices
 from wbserver.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 _INT_LIMIT = 2**53
 

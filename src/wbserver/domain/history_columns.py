@@ -14,12 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from wbserver.domain.history_codec import ROLLUP_BLOCK, new_segment, rollup_segment
 from wbserver.domain.models import HistoryRollup, HistorySegment
 from wbserver.domain.sampling import bucket_edges
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 _numeric_rows: Callable[[list[str]], tuple[list[str], bytes, bytes] | None] | None
 try:

@@ -4,20 +4,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
 import orjson
 
 from wbserver.domain.history_codec import python_values
 from wbserver.domain.json_text import strict
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    Column = tuple[np.ndarray, np.ndarray]  # (float64 values, int8 "logged as an int" flags)
+else:
+    from wbserver.domain.lazy_numpy import np
+
+    Column = tuple  # the full type is the type checker's; numpy is imported on first use
 
 _interleave: Callable[..., bytes | None] | None  # rows_json(names, columns, count[, lines])
 try:
     from wbserver.domain._accel import rows_json as _interleave
 except ImportError:  # built without a C compiler: the list-slice path below
     _interleave = None
-
-Column = tuple[np.ndarray, np.ndarray]  # (float64 values, int8 "logged as an int" flags)
 
 
 def rows_json(names: list[str], columns: list[Column]) -> bytes:

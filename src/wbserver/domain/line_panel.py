@@ -5,9 +5,7 @@ bucket's min and max kept), or grouped (mean with min/max, std dev and std err b
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from wbserver.domain.chart_data import X_AXES, SeriesQuery, align_lines, drawable
 from wbserver.domain.compare import band, distinct_colours
@@ -17,6 +15,11 @@ from wbserver.domain.panels import PanelQuery, PanelSource, register_panel_kind
 from wbserver.domain.run_filters import RunView
 from wbserver.domain.run_table import format_value
 from wbserver.domain.sampling import bucket_indices_many
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 POINTS_PER_PANEL = 12_000  # per key, all runs together (a run never gets under MIN_BUCKETS)
 MIN_BUCKETS = 25

@@ -7,12 +7,15 @@ parallel coordinates and scatter plots draw (issues 22 and 25)."""
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from wbserver.domain.json_text import loads
 from wbserver.domain.models import Run
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from wbserver.domain.lazy_numpy import np
 
 MIN_RUNS = 3
 MAX_PARAMS = 64

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 
 from wbserver.domain.chart_data import SeriesQuery, drawable, system_columns
@@ -25,8 +24,14 @@ from wbserver.domain.models import Run
 from wbserver.domain.panels import PanelQuery, PanelSource, register_panel_kind
 from wbserver.domain.run_environment import system_unit
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    Columns = dict[str, tuple[np.ndarray, np.ndarray]]
+else:
+    from wbserver.domain.lazy_numpy import np
+
 SECTION = "system"
-Columns = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 class ColumnCache:

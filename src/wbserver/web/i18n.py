@@ -8,13 +8,14 @@ import functools
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 from wbserver.errors import Msg
+
+if TYPE_CHECKING:  # Babel is imported when a page first needs a catalogue, not at start
+    from babel.support import NullTranslations
 
 LOCALE = Path(__file__).with_name("locale")
 DEFAULT = "en"
@@ -52,6 +53,10 @@ RUN_STATE_TEXTS = (N_("running"), N_("finished"), N_("failed"), N_("crashed"), N
 
 @functools.cache
 def translations(lang: str) -> NullTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
     po = LOCALE / lang / "LC_MESSAGES" / "messages.po"
     if lang == DEFAULT or not po.is_file():
         return NullTranslations()

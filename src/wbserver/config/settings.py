@@ -128,6 +128,19 @@ def _known_scheme(text: str, schemes: list[str], example: str) -> str:
     return value
 
 
+_REGION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _region_names(text: str) -> str:
+    """WBSERVER_STORAGE_REGIONS: comma-separated region names, kept as `a,b` (no blanks)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
+        if not _REGION.fullmatch(name):
+            raise ValueError(f"{name[:64]!r} is not a region name: 1-64 letters, digits, "
+                             f"'.', '_' or '-', e.g. minio-local,us-east-1")
+    return ",".join(dict.fromkeys(names))
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -224,6 +237,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Stream uploads and downloads through the server instead of handing clients "
             "signed bucket URLs (for networks where clients cannot reach the bucket).",
             section="storage"),
+    Setting("storage_regions", "WBSERVER_STORAGE_REGIONS", _region_names, "",
+            "Comma-separated storage region names the client may ask for (an artifact's "
+            "storage_region, e.g. minio-local): all of them are the one bucket of BUCKET; the "
+            "name is kept in the artifact's manifest. Empty: an artifact naming any region "
+            "is refused.", section="storage"),
     Setting("bucket_reconcile_interval", "WBSERVER_BUCKET_RECONCILE_INTERVAL",
             _non_negative_float, 300.0,
             "Seconds between two checks of the bucket for run files whose object-created "
@@ -357,6 +375,7 @@ class Settings:
     aws_region: str = ""
     azure_storage_key: str = ""
     storage_proxy: bool = False
+    storage_regions: str = ""
     bucket_reconcile_interval: float = 300.0
     secret_key: str = ""
     license: str = ""
@@ -391,6 +410,10 @@ class Settings:
     slack_secret: str = ""
     slack_api_url: str = "https://slack.com/api/"
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+
+    @property
+    def storage_region_names(self) -> tuple[str, ...]:
+        return tuple(n for n in self.storage_regions.split(",") if n)
 
     @property
     def database_url(self) -> str:

@@ -34,6 +34,7 @@ def create_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
         history_step=input.get("historyStep"),
         dedupe=input.get("enableDigestDeduplication") is not False,
         storage_region=input.get("storageRegion"),
+        storage_regions=ctx.services.settings.storage_region_names,
         tags=tuple(tag["tagName"] for tag in input.get("tags") or []),
         distributed_id=input.get("distributedID"),
         ttl_duration_seconds=input.get("ttlDurationSeconds"))

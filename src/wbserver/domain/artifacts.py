@@ -250,7 +250,7 @@ def complete_multipart(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     version's own staging key) is checked the same way and left for its commit."""
     pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
     staged = staged_content(key)
-    md5 = content_md5(key) if staged is None else staged[1]
+    md5 = content_md5(key, store.artifact_layout()) if staged is None else staged[1]
     if md5 is None or (staged is not None and staged[0] != artifact_id):
         raise InvalidInput(f"{key!r} is not a content path of this artifact")
     numbers = part_numbers(parts)
@@ -383,4 +383,4 @@ def readable_content_key(store: MetadataStore, *, viewer: User, entity: str, pro
         raise NotFound("artifact file not found")
     if store.find_artifact_file(found.id, md5) is None:
         raise NotFound("artifact file not found")
-    return content_key(md5)
+    return content_key(md5, store.artifact_layout())

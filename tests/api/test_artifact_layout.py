@@ -13,6 +13,7 @@ from sqlalchemy import delete, text
 from starlette.testclient import TestClient
 
 from wbserver.app import create_app
+from wbserver.cli import main
 from wbserver.config.runtime import SettingsSource
 from wbserver.config.settings import load_settings
 from wbserver.domain.artifact_storage import LAYOUT, LEGACY_LAYOUT, content_key, content_md5
@@ -25,6 +26,7 @@ from wbserver.metadata.store import SqlStore
 
 from .artifact_flow import local, log_version
 from .conftest import Api
+from .test_backup import _env, _restore_target
 
 NOW = datetime(2026, 11, 1, 12, 0, 0)
 OLDER = b"stored before migration 0022\n"
@@ -93,7 +95,7 @@ def test_a_database_missing_its_mark_decides_by_what_it_holds(app, api: Api):
 
 
 def test_an_older_install_keeps_uploading_and_serving_under_artifacts(settings, tmp_path,
-                                                                      database):
+                                                                      database, monkeypatch):
     _older_database(settings, with_content=True)
     app = create_app(SettingsSource(environ=database,
                                     overrides={"data_dir": settings.data_dir}))
@@ -127,3 +129,18 @@ def test_an_older_install_keeps_uploading_and_serving_under_artifacts(settings, 
         assert not any(k.startswith("wandb_artifacts/") for k in keys)
     finally:
         store.close()
+    # restored into a new database (its migrations record the new layout first), the
+    # install keeps its own
+    _env(monkeypatch, database)
+    backup = tmp_path / "backup"
+    assert main(["backup", str(backup), "--data-dir", settings.data_dir, "--quiet"]) == 0
+    with _restore_target(database, monkeypatch) as restore_env:
+        target = tmp_path / "restored"
+        assert main(["restore", str(backup), "--data-dir", str(target), "--quiet"]) == 0
+        restored = make_engine(load_settings(restore_env, {"data_dir": str(target)})
+                               .database_url)
+        try:
+            assert SqlStore(restored).artifact_layout() == LEGACY_LAYOUT
+        finally:
+            restored.dispose()
+        assert (target / "files" / content_key(md5, LEGACY_LAYOUT)).read_bytes() == b"alpha\n"

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.artifact_storage import LAYOUT, LAYOUTS, LEGACY_LAYOUT
@@ -35,7 +35,10 @@ def layout_for(conn: Connection) -> str:
 
 
 def layout_in(conn: Connection) -> str:
-    """The layout of the database CONN reads (a snapshot's, an export's source...)."""
+    """The layout of the database CONN reads (a snapshot's, an export's source...); a
+    schema older than the marks (a backup of an older version) by what it holds."""
+    if not inspect(conn).has_table(t.server_marks.name):
+        return layout_for(conn)
     return layout_of(conn) or layout_for(conn)
 
 

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+from starlette.testclient import TestClient
+
+from wbserver.app import create_app
+from wbserver.config.runtime import SettingsSource
+from wbserver.domain.users import create_api_key, create_user
+
 from .artifact_flow import CREATE_ARTIFACT, CREATE_FILES, local, log_version, md5_b64
+from .conftest import Api
 
 # the documents of wandb-core 0.28.2 and of the 0.28.2 Python sender, as sent
 CREATE_FILES_028 = """mutation CreateArtifactFiles ($artifactFiles: [CreateArtifactFileSpecInput!]!, $storageLayout: ArtifactStorageLayout!) {
@@ -74,6 +82,36 @@ def test_unknown_storage_region_is_refused(api):
         "projectName": "proj", "runName": "r1", "digest": "f" * 32,
         "digestAlgorithm": "MANIFEST_XXH128", "storageRegion": None})
     assert made["data"]["createArtifact"]["artifact"]["state"] == "PENDING"
+
+
+@pytest.fixture
+def regional(tmp_path, database):
+    """A server whose operator names two storage regions (WBSERVER_STORAGE_REGIONS)."""
+    environ = {**database, "WBSERVER_STORAGE_REGIONS": " minio-local ,eu-west,minio-local"}
+    app = create_app(SettingsSource(environ=environ,
+                                    overrides={"data_dir": str(tmp_path / "data")}))
+    store = app.state.services.store
+    create_user(store, username="alice", email="alice@example.com", is_admin=False)
+    with TestClient(app) as client:
+        yield Api(client, create_api_key(store, username="alice"))
+    store.close()
+
+
+def test_a_region_the_operator_names_is_taken_and_others_refused(regional):
+    regional.upsert("r1")
+    for name, region in (("near", "minio-local"), ("west", "eu-west")):
+        made = regional.gql(CREATE_ARTIFACT, input={
+            "artifactTypeName": "dataset", "artifactCollectionName": name, "entityName": "alice",
+            "projectName": "proj", "runName": "r1", "digest": "f" * 32,
+            "digestAlgorithm": "MANIFEST_MD5", "storageRegion": region})
+        assert made["data"]["createArtifact"]["artifact"]["state"] == "PENDING"
+    body = regional.gql(CREATE_ARTIFACT, expect=400, input={
+        "artifactTypeName": "dataset", "artifactCollectionName": "far", "entityName": "alice",
+        "projectName": "proj", "runName": "r1", "digest": "f" * 32,
+        "digestAlgorithm": "MANIFEST_MD5", "storageRegion": "coreweave-us"})
+    message = body["errors"][0]["message"]
+    assert "storage region 'coreweave-us' is not available" in message, message
+    assert "minio-local, eu-west" in message, message
 
 
 READ_TAGS = """query ($entity: String!, $project: String!, $name: String!) {

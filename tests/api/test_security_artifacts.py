@@ -232,7 +232,8 @@ def test_knowing_an_md5_reads_no_bytes(world):
     probe = log_version(mallory, "loot", {"loot.txt": SECRET}, entity="mallory",
                         project="own", upload=False, commit=False)
     edge = probe["edges"][0]
-    assert edge["uploadUrl"] and edge["storagePath"] != content_key(md5_hex(SECRET))
+    assert edge["uploadUrl"] and edge["storagePath"] != content_key(
+        md5_hex(SECRET), app.state.services.store.artifact_layout())
     assert edge["artifact"]["id"] == probe["id"]  # born here, not in carol's version
     # committing a manifest that names the content, without its bytes, is refused
     errors = mallory.errors(COMMIT, artifactID=probe["id"])

@@ -129,7 +129,7 @@ def test_artifact_files_never_run_as_pages_of_this_origin(api, streamed, monkeyp
         base = quote(name.rsplit("/", 1)[-1])  # the client sends the base name
         path = f"/artifactsV2/default/alice/proj/data/{logged['id']}/{md5}/{base}"
         assert_user_content(api.client.get(path, headers=api.headers()), body)
-        signed = services.blobs.download_url(content_key(md5), base_url="http://testserver",
+        signed = services.blobs.download_url(content_key(md5, services.store.artifact_layout()), base_url="http://testserver",
                                              expires_in=60)
         assert_user_content(api.client.get(local(signed)), body)
 

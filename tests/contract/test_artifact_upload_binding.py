@@ -47,7 +47,8 @@ def test_a_content_upload_url_takes_only_its_bytes(kind, request, tmp_path, monk
         if kind in ("azure", "local"):  # moto and the GCS emulator check no digest
             other = backend.http("PUT", node["uploadUrl"], content=b"rewritten", headers=headers)
             assert other.status_code == 400, other.text
-        stored = b"".join(backend.blobs.open_read(content_key(hashlib.md5(DATA).hexdigest())))
+        stored = b"".join(backend.blobs.open_read(
+            content_key(hashlib.md5(DATA).hexdigest(), backend.store.artifact_layout())))
         assert stored == DATA
     finally:
         backend.store.close()

@@ -34,7 +34,7 @@ def test_bytes_of_another_md5_never_take_the_key(backend: Backend) -> None:
     stores nothing on a mismatch, and never replaces the good bytes already there."""
     blobs = backend.blobs
     good = os.urandom(3 * 1024 * 1024 + 5)
-    key = content_key(hashlib.md5(good).hexdigest())
+    key = content_key(hashlib.md5(good).hexdigest(), backend.store.artifact_layout())
     bad = good[:-1] + b"?"
     with pytest.raises(InvalidInput, match="MD5"):
         blobs.write(key, [bad[:1000], bad[1000:]], md5_hex=hashlib.md5(good).hexdigest())
@@ -83,7 +83,7 @@ def test_proxy_mode_streams_through_the_server(kind: str, request: pytest.Fixtur
     made = make_backend(kind, request, tmp_path, monkeypatch,
                         extra={"WBSERVER_STORAGE_PROXY": "true"})
     try:
-        key = content_key(hashlib.md5(b"proxied").hexdigest())
+        key = content_key(hashlib.md5(b"proxied").hexdigest(), made.store.artifact_layout())
         url, headers = made.blobs.upload_url(key, base_url="http://testserver", expires_in=60)
         assert url.startswith("http://testserver/storage/") and headers == []
         assert made.client.put(url, content=b"proxied").status_code == 200
@@ -99,7 +99,7 @@ def test_proxy_mode_streams_through_the_server(kind: str, request: pytest.Fixtur
 def test_switching_bucket_keeps_old_files_readable(request: pytest.FixtureRequest, tmp_path,
                                                    monkeypatch) -> None:
     local = make_backend("local", request, tmp_path, monkeypatch)
-    old_key = content_key(hashlib.md5(b"old bytes").hexdigest())
+    old_key = content_key(hashlib.md5(b"old bytes").hexdigest(), local.store.artifact_layout())
     info = local.blobs.write(old_key, [b"old bytes"])
     blob_landed(local.store, key=old_key, info=info, blobs=local.blobs)
     local.store.close()
@@ -111,7 +111,8 @@ def test_switching_bucket_keeps_old_files_readable(request: pytest.FixtureReques
         url = moved.blobs.download_url(old_key, base_url="http://testserver", expires_in=60)
         assert url.startswith("http://testserver/storage/")  # still served from the disk
         assert moved.client.get(url).content == b"old bytes"
-        new_key = content_key(hashlib.md5(b"new bytes").hexdigest())
+        new_key = content_key(hashlib.md5(b"new bytes").hexdigest(),
+                              moved.store.artifact_layout())
         url, _ = moved.blobs.upload_url(new_key, base_url="http://testserver", expires_in=60)
         assert moved.http("PUT", url, content=b"new bytes").status_code == 200
         assert moved.blobs.stat(new_key).md5_hex == hashlib.md5(b"new bytes").hexdigest()

@@ -195,18 +195,19 @@ def test_artifact_content_events_check_the_bytes(request, tmp_path, monkeypatch)
     made = make_backend("s3", request, tmp_path, monkeypatch)
     try:
         store, blobs = made.store, made.blobs
+        layout = store.artifact_layout()
         good = hashlib.md5(b"content").hexdigest()
-        blobs.write(content_key(good), [b"content"])
+        blobs.write(content_key(good, layout), [b"content"])
         # an ETag that is not the MD5 (SSE-KMS) must not get good bytes deleted
-        assert object_created(store, blobs, key=content_key(good), size=7,
+        assert object_created(store, blobs, key=content_key(good, layout), size=7,
                               md5_hex="0" * 32) == "recorded"
         assert store.content_store(good) == blobs.name
-        assert object_created(store, blobs, key=content_key(good), size=7,
+        assert object_created(store, blobs, key=content_key(good, layout), size=7,
                               md5_hex=good) == "duplicate"
         other = hashlib.md5(b"expected").hexdigest()
-        blobs.write(content_key(other), [b"something else"])
+        blobs.write(content_key(other, layout), [b"something else"])
         with pytest.raises(InvalidInput):
-            object_created(store, blobs, key=content_key(other), size=None, md5_hex=None)
-        assert blobs.stat(content_key(other)) is None and not store.stored_blobs([other])
+            object_created(store, blobs, key=content_key(other, layout), size=None, md5_hex=None)
+        assert blobs.stat(content_key(other, layout)) is None and not store.stored_blobs([other])
     finally:
         made.store.close()

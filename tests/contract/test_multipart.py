@@ -130,7 +130,8 @@ def test_a_completed_upload_whose_bytes_differ_is_refused(kind, request, tmp_pat
         body = _complete(api, artifact_id, path, multipart["uploadID"], ["x", "y"],
                          expect_error=True)
         assert "MD5" in body["errors"][0]["message"]
-        assert backend.blobs.stat(content_key(hashlib.md5(data).hexdigest())) is None
+        assert backend.blobs.stat(content_key(hashlib.md5(data).hexdigest(),
+                                                  backend.store.artifact_layout())) is None
         missing = _complete(api, artifact_id, path, "0" * 32, ["x"], expect_error=True)
         assert missing["errors"]
     finally:

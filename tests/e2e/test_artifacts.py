@@ -22,14 +22,18 @@ pytestmark = each_client()
 
 def stored(server: Server) -> dict[str, tuple[int, int]]:
     """Every file the server's store holds for artifacts, with its inode and mtime: a PUT
-    that lands replaces the file (a new inode), so unchanged entries mean no upload."""
-    root = server.data_dir / "files" / "artifacts"
+    that lands replaces the file (a new inode), so unchanged entries mean no upload. Keys as
+    `md5/...` (content: under wandb_artifacts/ on a new install) and `manifests/...`."""
     found = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(folder) / name
-            info = path.stat()
-            found[str(path.relative_to(root))] = (info.st_ino, info.st_mtime_ns)
+    for top in ("wandb_artifacts", "artifacts"):
+        root = server.data_dir / "files" / top
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                path = Path(folder) / name
+                info = path.stat()
+                key = str(path.relative_to(root))
+                assert key.startswith("md5/") == (top == "wandb_artifacts"), (top, key)
+                found[key] = (info.st_ino, info.st_mtime_ns)
     return found
 
 

@@ -162,14 +162,16 @@ def _artifacts_on_the_bucket(server: Server, listing: Callable[[], dict[str, byt
         return out
 
     assert log("art0", v0_files)["version"] == "v0"
-    content = {k for k in listing() if k.startswith("artifacts/md5/")}
+    content = {k for k in listing() if k.startswith("wandb_artifacts/md5/")}
     assert len(content) == 2 and len([k for k in listing() if "manifests/" in k]) == 1
+    # a new install's layout: content under wandb_artifacts/, manifests outside it
+    assert all(k.startswith("artifacts/manifests/") for k in listing() if "manifests/" in k)
     assert log("art1", v0_files)["version"] == "v0"  # identical: nothing uploaded
-    assert {k for k in listing() if k.startswith("artifacts/md5/")} == content
+    assert {k for k in listing() if k.startswith("wandb_artifacts/md5/")} == content
     assert log("art2", v1_files)["version"] == "v1"
-    assert len({k for k in listing() if k.startswith("artifacts/md5/")}) == 3
+    assert len({k for k in listing() if k.startswith("wandb_artifacts/md5/")}) == 3
     for key, data in listing().items():
-        if key.startswith("artifacts/md5/"):
+        if key.startswith("wandb_artifacts/md5/"):
             assert hashlib.md5(data).hexdigest() == key.rsplit("/", 1)[1]
 
     consumer = Client(server=server, root=tmp_path / "consumer")

@@ -62,8 +62,8 @@ def log(env, name, files, *, commit=True, in_manifest=None):
     for plan, data in zip(plan_files(store, viewer=user, files=specs), files.values(),
                           strict=True):
         if plan.needs_upload:
-            info = blobs.write(content_key(plan.md5), [data])
-            blob_landed(store, key=content_key(plan.md5), info=info, blobs=blobs)
+            info = blobs.write(content_key(plan.md5, store.artifact_layout()), [data])
+            blob_landed(store, key=content_key(plan.md5, store.artifact_layout()), info=info, blobs=blobs)
             uploaded.append(plan.name)
     listed = files if in_manifest is None else {n: files[n] for n in in_manifest}
     contents = {n: {"digest": base64.b64encode(hashlib.md5(v).digest()).decode(),
@@ -75,7 +75,7 @@ def log(env, name, files, *, commit=True, in_manifest=None):
 
 
 def on_disk(env, data):
-    return env[1].local_path(content_key(md5(data))) is not None
+    return env[1].local_path(content_key(md5(data), env[0].artifact_layout())) is not None
 
 
 def test_frees_only_content_no_committed_version_references(env):

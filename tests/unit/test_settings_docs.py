@@ -100,3 +100,12 @@ def test_every_registered_setting_is_a_settings_field_with_the_same_default():
         field = by_name[setting.name]
         if setting.default is not None and field.default is not MISSING:
             assert field.default == setting.default, setting.name
+
+
+def test_storage_regions_are_a_checked_list_of_names():
+    assert load_settings({}).storage_region_names == ()
+    found = load_settings({"WBSERVER_STORAGE_REGIONS": " minio-local, eu-west.1 ,minio-local,"})
+    assert found.storage_regions == "minio-local,eu-west.1"
+    assert found.storage_region_names == ("minio-local", "eu-west.1")
+    with pytest.raises(ConfigError, match="WBSERVER_STORAGE_REGIONS.*'us east' is not a region"):
+        load_settings({"WBSERVER_STORAGE_REGIONS": "minio-local,us east"})

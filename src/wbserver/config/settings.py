@@ -110,6 +110,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Stream uploads and downloads through the server instead of handing clients "
             "signed bucket URLs (for networks where clients cannot reach the bucket).",
             section="storage"),
+    Setting("storage_regions", "WBSERVER_STORAGE_REGIONS", vt.region_names, "",
+            "Comma-separated storage region names the client may ask for (an artifact's "
+            "storage_region, e.g. minio-local): all of them are the one bucket of BUCKET; the "
+            "name is kept in the artifact's manifest. Empty: an artifact naming any region "
+            "is refused.", section="storage"),
     Setting("bucket_reconcile_interval", "WBSERVER_BUCKET_RECONCILE_INTERVAL",
             vt.non_negative_float, 300.0,
             "Seconds between two checks of the bucket for run files whose object-created "
@@ -243,6 +248,7 @@ class Settings:
     aws_region: str = ""
     azure_storage_key: str = ""
     storage_proxy: bool = False
+    storage_regions: str = ""
     bucket_reconcile_interval: float = 300.0
     secret_key: str = ""
     license: str = ""
@@ -277,6 +283,10 @@ class Settings:
     slack_secret: str = ""
     slack_api_url: str = "https://slack.com/api/"
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+
+    @property
+    def storage_region_names(self) -> tuple[str, ...]:
+        return tuple(n for n in self.storage_regions.split(",") if n)
 
     @property
     def database_url(self) -> str:

@@ -102,6 +102,19 @@ def known_scheme(text: str, schemes: list[str], example: str) -> str:
     return value
 
 
+_REGION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def region_names(text: str) -> str:
+    """WBSERVER_STORAGE_REGIONS: comma-separated region names, kept as `a,b` (no blanks)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
+        if not _REGION.fullmatch(name):
+            raise ValueError(f"{name[:64]!r} is not a region name: 1-64 letters, digits, "
+                             f"'.', '_' or '-', e.g. minio-local,us-east-1")
+    return ",".join(dict.fromkeys(names))
+
+
 def positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:

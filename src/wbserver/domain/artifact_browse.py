@@ -79,8 +79,9 @@ def artifact_version(store: MetadataStore, links: Links, *, viewer: User | None,
                                              version=version)
     files, more, total = store.list_artifact_files(artifact.id, names=None, after=None,
                                                    first=MAX_FILES, stored_only=False)
+    layout = store.artifact_layout()
     shown = [[f.name, f.size,
-              links.blobs.download_url(content_key(f.md5), base_url=links.base_url,
+              links.blobs.download_url(content_key(f.md5, layout), base_url=links.base_url,
                                        expires_in=links.expires_in) if f.md5 else None, f.ref]
              for f in files]
     metadata = json.loads(artifact.metadata) if artifact.metadata else None

@@ -53,8 +53,8 @@ def guard_plans(store: MetadataStore, *, viewer: User, artifact: Artifact,
             for p in plans]
 
 
-def upload_key(artifact_id: int, plan: FilePlan) -> str:
-    return staging_key(artifact_id, plan.md5) if plan.staged else content_key(plan.md5)
+def upload_key(artifact_id: int, plan: FilePlan, layout: str) -> str:
+    return staging_key(artifact_id, plan.md5) if plan.staged else content_key(plan.md5, layout)
 
 
 def check_contents(store: MetadataStore, blobs: BlobStore, *, viewer: User,
@@ -67,7 +67,7 @@ def check_contents(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     missing -= readable_content(store, viewer=viewer, project_id=artifact.project_id,
                                 md5s=missing)
     for md5 in sorted(missing - store.stored_blobs(missing)):
-        info = blobs.stat(content_key(md5))  # bytes whose bucket event has not arrived yet
+        info = blobs.stat(content_key(md5, store.artifact_layout()))  # bytes whose bucket event has not arrived yet
         if info is not None and info.md5_hex == md5:
             store.record_blob(md5, info.size, uploaded=False, store=blobs.name)
     fresh = store.stored_since_planned(artifact.id, missing)
@@ -103,6 +103,6 @@ def _take_staged(store: MetadataStore, blobs: BlobStore, *, artifact_id: int,
     if md5 in store.stored_blobs([md5]):
         store.record_blob(md5, info.size)  # counted: an upload of it arrived
     else:
-        landed = blobs.write(content_key(md5), blobs.open_read(key))
+        landed = blobs.write(content_key(md5, store.artifact_layout()), blobs.open_read(key))
         store.record_blob(md5, landed.size, store=blobs.name)
     return True

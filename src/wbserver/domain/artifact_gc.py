@@ -42,8 +42,9 @@ def collect_garbage(store: MetadataStore, blobs: BlobStore, *, grace_seconds: fl
     if dry_run:
         return report
     gone = set(store.forget_blobs([c.md5 for c in candidates], cutoff))
+    layout = store.artifact_layout()
     for md5 in sorted(gone):
-        blobs.delete(content_key(md5))
+        blobs.delete(content_key(md5, layout))
     for artifact_id in manifests:
         blobs.delete(manifest_key(artifact_id))
         _drop_pending_uploads(store, blobs, artifact_id)

@@ -1,5 +1,10 @@
 """Where artifact bytes live: content-addressed by MD5, plus one manifest per version.
 
+Content keys follow the install's layout, recorded once in the database (migration 0022):
+`wandb_artifacts/md5/<xx>/<md5>` (W&B's prefix for artifact file blobs) for installs made since,
+`artifacts/md5/<xx>/<md5>` for installs that held artifact content before; objects are never
+moved between them. Manifests and staging keys stay under `artifacts/` in both.
+
 A version's manifest is uploaded to its own upload key and copied on commit to the key
 readers use, which no upload URL is ever signed for: a committed manifest cannot be
 replaced. Content the server holds already but the uploader may not read (another project's)
@@ -18,14 +23,21 @@ from wbserver.ports import BlobInfo, BlobStore, MetadataStore
 
 MAX_PARTS = 10_000  # S3's limit; Azure takes 50,000 blocks
 
-_CONTENT_KEY = re.compile(r"^artifacts/md5/[0-9a-f]{2}/([0-9a-f]{32})$")
+LAYOUT = "wandb_artifacts"  # the content key prefix of installs made since migration 0022
+LEGACY_LAYOUT = "artifacts"  # installs that held artifact content before it keep theirs
+LAYOUTS = (LAYOUT, LEGACY_LAYOUT)
+
+_CONTENT_KEY = re.compile(r"^(wandb_artifacts|artifacts)/md5/([0-9a-f]{2})/([0-9a-f]{32})$")
 _MANIFEST_KEY = re.compile(
     r"^artifacts/manifests/(\d+)/(upload/(patch-\d+/)?)?wandb_manifest\.json$")
 _STAGING_KEY = re.compile(r"^artifacts/staging/(\d+)/([0-9a-f]{32})$")
 
 
-def content_key(md5_hex: str) -> str:
-    return f"artifacts/md5/{md5_hex[:2]}/{md5_hex}"
+def content_key(md5_hex: str, layout: str) -> str:
+    """Where content with this MD5 lives under LAYOUT (MetadataStore.artifact_layout())."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown artifact storage layout {layout!r}")
+    return f"{layout}/md5/{md5_hex[:2]}/{md5_hex}"
 
 
 def manifest_key(artifact_id: int) -> str:
@@ -69,10 +81,13 @@ def md5_b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def content_md5(key: str) -> str | None:
-    """The MD5 a content key names, or None for any other key."""
+def content_md5(key: str, layout: str) -> str | None:
+    """The MD5 a content key of LAYOUT names, or None for any other key (a key of the other
+    layout included: nothing under it is this install's content)."""
     match = _CONTENT_KEY.match(key)
-    return match.group(1) if match else None
+    if match is None or match.group(1) != layout or match.group(3)[:2] != match.group(2):
+        return None
+    return match.group(3)
 
 
 def manifest_artifact(key: str) -> int | None:
@@ -84,7 +99,7 @@ def manifest_artifact(key: str) -> int | None:
 def content_already_stored(store: MetadataStore, *, key: str) -> bool:
     """A PUT to a content key whose bytes are already stored changes nothing: skip it, so a
     stale upload URL can never replace good content."""
-    md5 = content_md5(key)
+    md5 = content_md5(key, store.artifact_layout())
     return md5 is not None and md5 in store.stored_blobs([md5])
 
 
@@ -105,7 +120,7 @@ def content_landed(store: MetadataStore, blobs: BlobStore | None, *, key: str,
                    info: BlobInfo, where: str | None = None) -> bool:
     """Record content that arrived under its MD5 key; refuse (and remove) bytes whose MD5
     is not the one the key names. False when `key` is not a content key."""
-    md5 = content_md5(key)
+    md5 = content_md5(key, store.artifact_layout())
     if md5 is None:
         return False
     if info.md5_hex != md5:

@@ -86,6 +86,7 @@ class CreateRequest:
     history_step: int | None = None
     dedupe: bool = True
     storage_region: str | None = None
+    storage_regions: tuple[str, ...] = ()  # the regions the operator names (all one bucket)
     tags: tuple[str, ...] = ()
     distributed_id: str | None = None
     ttl_duration_seconds: int | None = None  # as the client sends it (TTL_INHERIT, ...)
@@ -134,10 +135,12 @@ def create_artifact(store: MetadataStore, *, viewer: User,
         raise InvalidInput("digest must be 1-128 characters")
     if request.distributed_id is not None and not 0 < len(request.distributed_id) <= 128:
         raise InvalidInput("distributedID must be 1-128 characters")
-    if request.storage_region:
+    if request.storage_region and request.storage_region not in request.storage_regions:
+        offered = (f"the regions it offers are {', '.join(request.storage_regions)}"
+                   if request.storage_regions else "it keeps artifacts in its own bucket")
         raise InvalidInput(f"storage region {request.storage_region[:64]!r} is not available on "
-                           f"this server: it keeps artifacts in its own bucket; leave "
-                           f"storage_region unset")
+                           f"this server: {offered}; leave storage_region unset or name one "
+                           f"of those")
     if request.metadata is not None:
         try:
             parsed = json.loads(request.metadata)
@@ -247,7 +250,7 @@ def complete_multipart(store: MetadataStore, blobs: BlobStore, *, viewer: User,
     version's own staging key) is checked the same way and left for its commit."""
     pending_artifact(store, viewer=viewer, artifact_id=artifact_id)
     staged = staged_content(key)
-    md5 = content_md5(key) if staged is None else staged[1]
+    md5 = content_md5(key, store.artifact_layout()) if staged is None else staged[1]
     if md5 is None or (staged is not None and staged[0] != artifact_id):
         raise InvalidInput(f"{key!r} is not a content path of this artifact")
     numbers = part_numbers(parts)
@@ -380,4 +383,4 @@ def readable_content_key(store: MetadataStore, *, viewer: User, entity: str, pro
         raise NotFound("artifact file not found")
     if store.find_artifact_file(found.id, md5) is None:
         raise NotFound("artifact file not found")
-    return content_key(md5)
+    return content_key(md5, store.artifact_layout())

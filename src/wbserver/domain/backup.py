@@ -5,7 +5,8 @@ its rows name, then the secret key, then the manifest, then a verify pass.
 
 Copying files after the snapshot is safe because every row that says a file landed was
 written after its bytes were in place (atomic rename first, row second), and:
-- artifact content (artifacts/md5/...) is addressed by its MD5 and never rewritten; only the
+- artifact content (wandb_artifacts/md5/..., artifacts/md5/... on older installs: the
+  snapshot's own layout) is addressed by its MD5 and never rewritten; only the
   garbage collector deletes it, and only content no committed version holds: if that happens
   between snapshot and copy, the key is listed as missing (its rows are garbage);
 - a version's manifest is written once, before its commit;

@@ -23,7 +23,7 @@ def object_created(store: MetadataStore, blobs: BlobStore, *, key: str, size: in
     where = blobs.name
     row = None
     run_file = parse_run_key(key)
-    md5 = content_md5(key)
+    md5 = content_md5(key, store.artifact_layout())
     if run_file is not None:
         row = store.get_run_file(*run_file)
         if row is None:

@@ -114,7 +114,7 @@ def stored_in(store: MetadataStore, key: str) -> str | None:
     if run_file is not None:
         found = store.get_run_file(*run_file)
         return found.store if found is not None else None
-    md5 = content_md5(key)
+    md5 = content_md5(key, store.artifact_layout())
     if md5 is not None:
         return store.content_store(md5)
     artifact_id = manifest_artifact(key)

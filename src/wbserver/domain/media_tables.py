@@ -53,7 +53,7 @@ def _artifact_file_key(store: MetadataStore, artifact: Artifact, name: str) -> s
     found, _more, _total = store.list_artifact_files(artifact.id, names=[name], after=None,
                                                      first=1)
     md5 = found[0].md5 if found else None
-    return content_key(md5) if md5 else None
+    return content_key(md5, store.artifact_layout()) if md5 else None
 
 
 def table_source(store: MetadataStore, run: Run, key: str) -> TableSource:
@@ -133,7 +133,9 @@ def table_files(store: MetadataStore, run: Run, key: str,
     if artifact is not None:
         found, _more, _total = store.list_artifact_files(artifact.id, names=wanted, after=None,
                                                          first=len(wanted))
-        out.update({f.name: TableFile(content_key(f.md5), f.size) for f in found if f.md5})
+        layout = store.artifact_layout()
+        out.update({f.name: TableFile(content_key(f.md5, layout), f.size)
+                    for f in found if f.md5})
     rest = [n for n in wanted if n not in out]
     if rest:
         page = store.list_run_files(run.id, names=rest, pattern=None, after=None,

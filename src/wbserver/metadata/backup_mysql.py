@@ -26,6 +26,7 @@ from wbserver.metadata.backup_rows import (
     table_names,
 )
 from wbserver.metadata.engine import make_engine, upgrade_database
+from wbserver.metadata.storage_rows import LAYOUT_MARK
 from wbserver.ports import BackupProgress, Snapshot
 
 FOLDER = "database"
@@ -188,6 +189,10 @@ def _load_table(conn: Connection, meta: MetaData, path: Path) -> None:
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         header = json.loads(next(lines))
         table = meta.tables[header["table"]]
+        if table.name == "server_marks":
+            # migration 0022 recorded a layout when it built the empty schema; the snapshot's
+            # own is the install's (its content keys follow it)
+            conn.execute(table.delete().where(table.c.name.like(LAYOUT_MARK + "%")))
         # a column the database computes (runs.created_second) is not written
         columns = [None if _computed(table.name, c) else c for c in header["columns"]]
         for batch in _batches(lines, columns):

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wbserver.domain.artifact_storage import content_key, manifest_key
 from wbserver.errors import ConfigError
 from wbserver.metadata import tables as t
+from wbserver.metadata.storage_rows import layout_in
 from wbserver.ports import SnapshotFile
 
 LOCAL = "local"  # the name of the data folder's store (LocalBlobStore with BUCKET empty)
@@ -29,10 +30,10 @@ def snapshot_files(conn: Connection) -> tuple[list[SnapshotFile], dict[str, int]
                                       run_file=(row.run_id, row.name)))
         elif row.store is not None:
             elsewhere[row.store] += 1
-    b = t.artifact_blobs.c
+    b, layout = t.artifact_blobs.c, layout_in(conn)
     for blob in conn.execute(select(b.md5, b.store).order_by(b.md5)):
         if blob.store == LOCAL:
-            files.append(SnapshotFile(key=content_key(blob.md5), md5_hex=blob.md5))
+            files.append(SnapshotFile(key=content_key(blob.md5, layout), md5_hex=blob.md5))
         elif blob.store is not None:
             elsewhere[blob.store] += 1
     a = t.artifacts.c

@@ -176,9 +176,12 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
                 # result), instead of every migration in turn: a second or more of DDL on
                 # SQLite, several on MariaDB. Migrations that move data have nothing to move
                 # in it. Stamped without Alembic, whose import is a fifth of a start.
+                from wbserver.domain.artifact_storage import LAYOUT
+                from wbserver.metadata.storage_rows import record_layout
                 from wbserver.metadata.tables import metadata
 
                 metadata.create_all(connection)
+                record_layout(connection, LAYOUT)  # as migration 0022 records it
                 _stamp(connection, head_revision())
                 connection.commit()
                 return

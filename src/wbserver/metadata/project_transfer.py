@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
 
-from wbserver.domain.artifact_storage import content_key, manifest_key
+from wbserver.domain.artifact_storage import LAYOUTS, content_key, manifest_key
 from wbserver.errors import AlreadyExists, NotFound
 from wbserver.metadata import tables as t
 from wbserver.metadata.backup_mysql import decode_value, encode_value
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.storage_rows import layout_in
 from wbserver.ports import BackupProgress
 
 RUN_TABLES = (t.history_chunks, t.history_segments, t.history_rollups, t.run_values,
@@ -81,7 +82,8 @@ class ProjectTransferRows:
             keys = [f"runs/{r.run_id}/{r.name}" for r in conn.execute(
                 select(t.run_files.c.run_id, t.run_files.c.name).where(
                     t.run_files.c.run_id.in_(runs), t.run_files.c.size_bytes.is_not(None)))]
-            keys += [content_key(m) for m in conn.execute(
+            layout = layout_in(conn)
+            keys += [content_key(m, layout) for m in conn.execute(
                 select(t.artifact_blobs.c.md5).where(t.artifact_blobs.c.md5.in_(md5s),
                                                      t.artifact_blobs.c.store.is_not(None))
             ).scalars()]
@@ -101,6 +103,7 @@ class ProjectTransferRows:
         names = {int(k): v for k, v in json.loads((rows / "users.json").read_text()).items()}
         write = self.engine.connect().execution_options(wb_write=True)
         with write as conn, conn.begin():
+            layout = layout_in(conn)  # read before this import adds any artifact
             target = conn.execute(select(t.entities.c.id).where(
                 t.entities.c.name == entity)).scalar()
             if target is None:
@@ -175,11 +178,15 @@ class ProjectTransferRows:
                 _copy_rows(conn, rows, t.sweep_agents, lambda r: {
                     "sweep_id": ids["sweeps"][r["sweep_id"]], "user_id": user.get(r["user_id"])})
             present = set(conn.execute(select(t.artifact_blobs.c.md5)).scalars())
+            exported = list(_read_table(rows, t.artifact_blobs))
             blobs = [{**r, "store": store if r["store"] else None}
-                     for r in _read_table(rows, t.artifact_blobs) if r["md5"] not in present]
+                     for r in exported if r["md5"] not in present]
             if blobs:
                 conn.execute(t.artifact_blobs.insert(), blobs)
         keys = {f"runs/{old}/": f"runs/{new}/" for old, new in ids["runs"].items()}
+        # content lands under this install's layout, whichever the exporting install had
+        keys.update({content_key(r["md5"], theirs): content_key(r["md5"], layout)
+                     for r in exported for theirs in LAYOUTS})
         keys.update({manifest_key(old): manifest_key(new) for old, new in ids["arts"].items()})
         return keys
 

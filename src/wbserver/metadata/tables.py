@@ -578,7 +578,8 @@ artifact_files = Table(
     Index(None, "md5"),
 )
 
-# Content stored under artifacts/md5/<xx>/<md5>: one row per distinct content.
+# Content stored under <layout>/md5/<xx>/<md5> (artifact_storage.py: wandb_artifacts, or
+# artifacts on installs older than migration 0022): one row per distinct content.
 artifact_blobs = Table(
     "artifact_blobs", metadata,
     Column("md5", String(32), primary_key=True),

@@ -38,14 +38,15 @@ def file_node(info: GraphQLResolveInfo, file: ArtifactFile) -> dict[str, Any]:
     reference itself (file://, s3://, https://...), which the client resolves on its own
     side (the server never fetches it), and it has no `url` to serve."""
     md5 = file.md5 or ""
-    url = download_url(info, content_key(md5)) if md5 else None
+    key = content_key(md5, info.context.store.artifact_layout()) if md5 else None
+    url = download_url(info, key) if key else None
     digest = md5_b64(md5) if md5 else None
     return {
         "id": encode_id("ArtifactFile", file.id), "name": file.name, "displayName": file.name,
         "url": url, "directUrl": url if md5 else file.ref or "", "sizeBytes": file.size or 0,
         "mimetype": file.mimetype or mimetypes.guess_type(file.name)[0],
         "updatedAt": file.updated_at, "md5": digest, "digest": digest,
-        "storagePath": content_key(md5) if md5 else None,
+        "storagePath": key,
     }
 
 

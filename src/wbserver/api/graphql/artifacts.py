@@ -34,6 +34,7 @@ def create_artifact(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
         history_step=input.get("historyStep"),
         dedupe=input.get("enableDigestDeduplication") is not False,
         storage_region=input.get("storageRegion"),
+        storage_regions=ctx.services.settings.storage_region_names,
         tags=tuple(tag["tagName"] for tag in input.get("tags") or []),
         distributed_id=input.get("distributedID"),
         ttl_duration_seconds=input.get("ttlDurationSeconds"))
@@ -76,9 +77,10 @@ def create_files(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
     # once per artifact, not per file (a batch of the client's holds up to a few hundred)
     births = {aid: ctx.store.get_artifact(aid)
               for aid in dict.fromkeys(p.birth_artifact_id for p in plans)}
+    layout = ctx.store.artifact_layout()
     edges = []
     for index, plan in enumerate(plans):
-        key = upload_key(files[index][0], plan)
+        key = upload_key(files[index][0], plan, layout)
         url, headers = upload_url(info, key, plan.md5) if plan.needs_upload else (None, [])
         parts = input["artifactFiles"][index].get("uploadPartsInput")
         multipart = _multipart(info, key, parts) if plan.needs_upload and parts else None

@@ -57,23 +57,24 @@ async def _store_small(svc: Services, key: str, body: bytes) -> None:
         await svc.store_threads.run(lambda: _store_whole(svc, key, body))
         return
     needed, where = upload_needed(svc.store, key=key), svc.blobs.name
-    info = await run_in_threadpool(_store_chunks, svc, key, [body], needed=needed)
+    info = await run_in_threadpool(_store_chunks, svc, key, [body], needed=needed,
+                                   md5=_named_md5(svc, key))
     blob_landed(svc.store, key=key, info=info, blobs=svc.blobs if needed else None, where=where)
 
 
 def _store_whole(svc: Services, key: str, body: bytes) -> None:
     needed, where = upload_needed(svc.store, key=key), svc.blobs.name
-    info = _store_chunks(svc, key, [body], needed=needed)
+    info = _store_chunks(svc, key, [body], needed=needed, md5=_named_md5(svc, key))
     blob_landed(svc.store, key=key, info=info, blobs=svc.blobs if needed else None, where=where)
 
 
 async def _stream_to_store(svc: Services, request: Request, key: str) -> int:
-    def before() -> tuple[bool, str]:
-        return upload_needed(svc.store, key=key), svc.blobs.name
+    def before() -> tuple[bool, str, str | None]:
+        return upload_needed(svc.store, key=key), svc.blobs.name, _named_md5(svc, key)
 
-    needed, where = await svc.store_threads.run(before)
+    needed, where, md5 = await svc.store_threads.run(before)
     info = await stream_body(request, lambda chunks: _store_chunks(svc, key, chunks,
-                                                                   needed=needed))
+                                                                   needed=needed, md5=md5))
 
     def after() -> None:
         blob_landed(svc.store, key=key, info=info, blobs=svc.blobs if needed else None,
@@ -83,10 +84,16 @@ async def _stream_to_store(svc: Services, request: Request, key: str) -> int:
     return info.size
 
 
-def _store_chunks(svc: Services, key: str, chunks: Iterable[bytes], *, needed: bool) -> BlobInfo:
+def _named_md5(svc: Services, key: str) -> str | None:
+    """The MD5 a content key names (its bytes must have it); None for any other key."""
+    return content_md5(key, svc.store.artifact_layout())
+
+
+def _store_chunks(svc: Services, key: str, chunks: Iterable[bytes], *, needed: bool,
+                  md5: str | None) -> BlobInfo:
     if not needed:  # stored already: nothing is written; the bytes are only checked and counted
         return hash_chunks(chunks)
-    return svc.blobs.write(key, chunks, md5_hex=content_md5(key))
+    return svc.blobs.write(key, chunks, md5_hex=md5)
 
 
 

@@ -271,12 +271,14 @@ class RunRows:
         return run
 
     def _insert_stream_rows(self, conn: Connection, run_id: int, write: StreamWrite) -> None:
-        for stream, chunks in (("history", write.history_chunks), ("events", write.events_chunks)):
-            if chunks:
-                conn.execute(_INSERT_CHUNKS, [
-                    {"run_id": run_id, "stream": stream, "start_line": c.start_line,
-                     "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
-                     "data": c.data} for c in chunks])
+        chunks = [{"run_id": run_id, "stream": stream, "start_line": c.start_line,
+                   "end_line": c.end_line, "min_step": c.min_step, "max_step": c.max_step,
+                   "data": c.data}
+                  for stream, of_stream in (("history", write.history_chunks),
+                                            ("events", write.events_chunks))
+                  for c in of_stream]
+        if chunks:  # both streams in one statement (one round trip to a database server)
+            conn.execute(_INSERT_CHUNKS, chunks)
         if write.segments:
             conn.execute(_INSERT_SEGMENTS, [
                 {"run_id": run_id, "key": s.key, "start_line": s.start_line,

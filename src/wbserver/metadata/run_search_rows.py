@@ -60,7 +60,11 @@ def _directed(key: Any, descending: bool) -> Any:
 _V = t.run_values.alias("v")  # the values a filter condition reads
 _S = t.run_values.alias("s")  # the values the order reads
 # Statements run on every runs page, built once (building one costs more than running it).
-_RUNS_BY_IDS = run_select().where(t.runs.c.id.in_(bindparam("ids", expanding=True)))
+# MariaDB, misled by its table statistics, drove this from the project and read every run of
+# it through (project_id, created_at) to find the page's 50 ids (9 ms at 10,000 runs):
+# STRAIGHT_JOIN makes it read the runs by primary key first, then join their few rows.
+_RUNS_BY_IDS = run_select().where(t.runs.c.id.in_(bindparam("ids", expanding=True))) \
+    .prefix_with("STRAIGHT_JOIN", dialect="mysql").prefix_with("STRAIGHT_JOIN", dialect="mariadb")
 _BLOCKED = and_(t.run_values.c.path.in_(bindparam("own", expanding=True)),
                 t.run_values.c.kind >= COMPLEX)
 _BLOCKED_PREFIX = and_(t.run_values.c.path.in_(bindparam("prefixes", expanding=True)),

@@ -357,8 +357,10 @@ class RunSearchRows:
         w = window.subquery("w")
         keep = and_(t.runs.c.project_id == project_id,
                     self._where(plan.where, project_id, per_run=True)).label("keep")
-        entries = list(conn.execute(
+        entries = list(conn.execute(  # (MySQL/MariaDB: the window first, whatever the stats)
             select(w.c.run_id, w.c.num, keep).join_from(w, t.runs, t.runs.c.id == w.c.run_id)
+            .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+            .prefix_with("STRAIGHT_JOIN", dialect="mariadb")
             .order_by(_directed(w.c.num, order.descending),
                       _directed(w.c.run_id, order.descending))))
         return [row for row in entries if row.keep][:count], len(entries) == size

@@ -1,12 +1,15 @@
-"""Keyed one-row reads on SQLite without SQLAlchemy's execution machinery give the rows
-SQLAlchemy gives: same columns, same values after its result processors (datetimes,
-booleans, NULLs), for every statement the store reads that way."""
+"""Keyed one-row reads without SQLAlchemy's execution machinery (SQLite files; MySQL/MariaDB
+on the reading pool) give the rows SQLAlchemy gives: same columns, same values after its
+result processors (datetimes, booleans, NULLs), for every statement the store reads that
+way."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine
 
+from tests.mariadb import fresh_database
+from tests.postgres import fresh_database as fresh_postgres
 from wbserver.app import open_store
 from wbserver.config.runtime import SettingsSource
 from wbserver.domain.models import RunKey
@@ -14,13 +17,32 @@ from wbserver.domain.runs import RunUpsert, upsert_run
 from wbserver.domain.users import create_api_key, create_user, hash_api_key
 from wbserver.metadata import run_rows
 from wbserver.metadata import store as store_module
-from wbserver.metadata.fast_reads import FastReads
+from wbserver.metadata.fast_reads import FastReads, PooledFastReads
+
+
+def _open(tmp_path, environ):
+    settings = SettingsSource(environ=environ,
+                              overrides={"data_dir": str(tmp_path / "data")}).current()
+    return open_store(settings)
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        store = _open(tmp_path, {})
+        yield store
+        store.close()
+        return
+    with fresh_database() as uri:
+        store = _open(tmp_path, {"MYSQL": uri})
+        assert isinstance(store._fast, PooledFastReads)  # mysqlclient (the test extra)
+        yield store
+        store.close()
 
 
 @pytest.fixture
-def store(tmp_path):
-    settings = SettingsSource(environ={}, overrides={"data_dir": str(tmp_path / "data")}).current()
-    store = open_store(settings)
+def sqlite_store(tmp_path):
+    store = _open(tmp_path, {})
     yield store
     store.close()
 
@@ -100,7 +122,8 @@ def test_a_statement_whose_parameters_need_converting_is_refused(tmp_path):
                    {"since": datetime(2026, 1, 1)})
 
 
-def test_a_threads_connection_goes_with_the_thread(store):
+def test_a_threads_connection_goes_with_the_thread(sqlite_store):
+    store = sqlite_store
     import gc
     import threading
 
@@ -113,3 +136,37 @@ def test_a_threads_connection_goes_with_the_thread(store):
         thread.join()
     gc.collect()
     assert store._fast.open_connections() == 1  # worker threads that ended took theirs along
+
+
+def test_postgres_reads_the_ordinary_way(tmp_path):
+    with fresh_postgres() as uri:
+        store = _open(tmp_path, {"POSTGRES": uri})
+        try:
+            assert store._fast is None
+            _filled(store)
+            assert store.get_entity("alice").name == "alice"
+        finally:
+            store.close()
+
+
+def test_mariadb_only_with_mysqlclient():
+    assert PooledFastReads.for_engine(create_engine("mysql+mysqldb://u:p@127.0.0.1/db")) \
+        is not None
+    assert PooledFastReads.for_engine(create_engine("mysql+pymysql://u:p@127.0.0.1/db")) is None
+    assert PooledFastReads.for_engine(create_engine("sqlite://")) is None
+
+
+def test_a_connection_the_server_dropped_is_replaced_and_the_read_answers(tmp_path):
+    with fresh_database() as uri:
+        store = _open(tmp_path, {"MYSQL": uri})
+        try:
+            _key, run = _filled(store)
+            raw = store._reader.raw_connection()  # the pooled connection the next read takes
+            thread_id = raw.driver_connection.thread_id()
+            raw.close()
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql(f"KILL {int(thread_id)}")
+            assert store.get_run_by_id(run.id).name == "r1"  # fell back, then read anew
+            assert store.get_run_by_id(run.id).name == "r1"  # the pool works on
+        finally:
+            store.close()

@@ -126,7 +126,8 @@ def _is_numeric_key(kinds: dict[str, int] | None) -> bool:
 def _sampled_columns(store: MetadataStore, run: Run, keys: list[str], samples: int,
                      min_step: Any, max_step: Any) -> tuple[list[str], list[Column]]:
     """(keys, one (values, int flags) pair per key) over the lines holding every key."""
-    columns = {k: unpack_segments(store.read_segments(run.id, k)) for k in keys}
+    segments = store.read_segments_of_keys(run.id, keys)  # one query for every key
+    columns = {k: unpack_segments(segments[k]) for k in keys}
     lines = _common_lines([col_lines for col_lines, _s, _v, _i in columns.values()])
     # steps of the common lines, from the first key's column
     first_lines, first_steps, _v, _i = next(iter(columns.values()))

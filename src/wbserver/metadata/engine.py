@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
+from wbserver.metadata.mysql_literals import send_bytes_as_hex
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -44,6 +46,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_recycle=3600, pool_size=10, max_overflow=20,
                            isolation_level="READ COMMITTED", pool_reset_on_return=None,
                            **_connect_args(url))
+    send_bytes_as_hex(engine)
     _ping_when_idle(engine)
     _disk_full_refused(engine)
     return engine
@@ -63,6 +66,7 @@ def reading_engine(engine: Engine) -> Engine:
                            **_connect_args(engine.url))
     setattr(reader.dialect, "do_commit", _nothing)  # noqa: B010
     setattr(reader.dialect, "do_rollback", _nothing)  # noqa: B010
+    send_bytes_as_hex(reader)
     _ping_when_idle(reader)
     _disk_full_refused(reader)
     return reader

@@ -1,4 +1,4 @@
-"""Keyed one-row reads on SQLite without SQLAlchemy's execution machinery.
+"""Keyed one-row reads without SQLAlchemy's execution machinery (SQLite; MySQL/MariaDB).
 
 Every GraphQL and file_stream request looks up its caller, its project and its run before it
 writes anything. Through SQLAlchemy each such read costs about 75 µs on SQLite (a pooled
@@ -11,6 +11,12 @@ SQLAlchemy itself would apply (datetimes, booleans), so the rows are the same
 
 Only statements whose parameters need no conversion are taken (strings and integers), and
 only for a database file (an in-memory database is private to one connection).
+
+On MySQL/MariaDB (`PooledFastReads`) the same prepared statements run on a connection of the
+store's autocommit reading pool, checked out and back as SQLAlchemy does (its idle ping
+included): about 100 µs of the server's CPU less a read than through a Connection, three or
+four reads a request. A driver error there invalidates that connection and the read is
+done again the ordinary way, which reports errors as every other read does.
 """
 
 from __future__ import annotations
@@ -25,10 +31,16 @@ from typing import Any
 from sqlalchemy import Engine, Select
 
 
+class FastReadFailed(Exception):
+    """The fast path could not read (a driver error): read the ordinary way instead."""
+
+
 class _Prepared:
     def __init__(self, statement: Select[Any], engine: Engine) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
+        if compiled.positiontup is None and compiled.binds:
+            raise ValueError("named parameters: not a fast read")
         self.sql = str(compiled)
         self.order: tuple[str, ...] = tuple(compiled.positiontup or ())
         for name in self.order:
@@ -104,3 +116,44 @@ class FastReads:
         for held in list(self._open):
             held.conn.close()
         self._local = threading.local()
+
+
+class PooledFastReads:
+    """`first(statement, params)` as FastReads, on MySQL/MariaDB: a raw connection of the
+    reading pool (autocommit: one SELECT, no COMMIT) for each read."""
+
+    def __init__(self, reader: Engine) -> None:
+        if reader.dialect.name != "mysql" or reader.dialect.paramstyle != "format":
+            raise ValueError("pooled fast reads need MySQL/MariaDB")
+        self._engine = reader
+        self._error = reader.dialect.loaded_dbapi.Error
+        self._prepared: dict[int, tuple[Select[Any], _Prepared]] = {}
+
+    @classmethod
+    def for_engine(cls, reader: Engine) -> PooledFastReads | None:
+        try:
+            return cls(reader)
+        except ValueError:
+            return None
+
+    def first(self, statement: Select[Any], params: dict[str, Any]) -> Any:
+        found = self._prepared.get(id(statement))
+        if found is None:
+            found = self._prepared[id(statement)] = (statement, _Prepared(statement, self._engine))
+        prepared = found[1]
+        values = [params[name] for name in prepared.order]
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(prepared.sql, values)
+            rows = cursor.fetchall()
+            cursor.close()
+        except self._error as exc:
+            raw.invalidate(exc)
+            raise FastReadFailed(str(exc)) from exc
+        finally:
+            raw.close()
+        return prepared.row(rows[0]) if rows else None
+
+    def close(self) -> None:
+        """The pool is the reading engine's: it closes with it."""

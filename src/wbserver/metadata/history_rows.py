@@ -18,6 +18,9 @@ _SEGMENT = select(_s.key, _s.start_line, _s.end_line, _s.point_count, _s.min_ste
                   _s.max_step, _s.data)
 _SEGMENTS = (_SEGMENT.where(_s.run_id == bindparam("run_id"), _s.key == bindparam("key"))
              .order_by(_s.start_line))
+_SEGMENTS_OF_KEYS = (_SEGMENT.where(_s.run_id == bindparam("run_id"),
+                                   _s.key.in_(bindparam("keys", expanding=True)))
+                     .order_by(_s.start_line))
 _SEGMENTS_AT = (_SEGMENT.where(_s.run_id == bindparam("run_id"),
                        _s.key.in_(bindparam("keys", expanding=True)),
                        _s.start_line == bindparam("start_line")))
@@ -73,6 +76,18 @@ class HistoryRows:
         with self._read() as conn:
             rows = conn.execute(_SEGMENTS, {"run_id": run_id, "key": key}).all()
         return [_segment(r) for r in rows]
+
+    def read_segments_of_keys(self, run_id: int,
+                              keys: list[str]) -> dict[str, list[HistorySegment]]:
+        """Each key's segments in line order ([] for a key without any), in one query."""
+        out: dict[str, list[HistorySegment]] = {key: [] for key in keys}
+        with self._read() as conn:
+            rows = conn.execute(_SEGMENTS_OF_KEYS, {"run_id": run_id, "keys": list(out)}).all()
+        for row in rows:
+            held = out.get(row.key)  # (MySQL's PAD SPACE compares "a " equal to "a")
+            if held is not None:
+                held.append(_segment(row))
+        return out
 
     def read_segments_at(self, run_id: int, keys: list[str],
                          start_line: int) -> list[HistorySegment]:

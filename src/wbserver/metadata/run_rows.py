@@ -210,6 +210,7 @@ class RunRows:
                     current = self._run_in_project(conn, project_id, values["name"], lock=True)
                     if current is None:
                         raise
+            updated: Run | None = None
             if not inserted:
                 assert current is not None
                 fields = mutation(current)
@@ -217,8 +218,10 @@ class RunRows:
                 if fields:
                     conn.execute(_UPDATE_RUN, {"run_id_": current.id, **_encode(fields)})
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
+                if fields.keys() <= _RUN_FIELDS:  # the locked row as updated, not read back
+                    updated = dataclasses.replace(current, **fields)
             conn.execute(_TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
-            run = self._run_by_id(conn, new_id)
+            run = updated or self._run_by_id(conn, new_id)
         assert run is not None
         return run, inserted
 

@@ -60,7 +60,11 @@ def _directed(key: Any, descending: bool) -> Any:
 _V = t.run_values.alias("v")  # the values a filter condition reads
 _S = t.run_values.alias("s")  # the values the order reads
 # Statements run on every runs page, built once (building one costs more than running it).
-_RUNS_BY_IDS = run_select().where(t.runs.c.id.in_(bindparam("ids", expanding=True)))
+# MariaDB, misled by its table statistics, drove this from the project and read every run of
+# it through (project_id, created_at) to find the page's 50 ids (9 ms at 10,000 runs):
+# STRAIGHT_JOIN makes it read the runs by primary key first, then join their few rows.
+_RUNS_BY_IDS = run_select().where(t.runs.c.id.in_(bindparam("ids", expanding=True))) \
+    .prefix_with("STRAIGHT_JOIN", dialect="mysql").prefix_with("STRAIGHT_JOIN", dialect="mariadb")
 _BLOCKED = and_(t.run_values.c.path.in_(bindparam("own", expanding=True)),
                 t.run_values.c.kind >= COMPLEX)
 _BLOCKED_PREFIX = and_(t.run_values.c.path.in_(bindparam("prefixes", expanding=True)),
@@ -122,7 +126,9 @@ class RunSearchRows:
         if single is not None:
             ids, present = self._matching_ids(*single[1:], project_id=project_id)
             if present:  # one value condition: count its run ids, no pass over the runs
-                return select(func.count()).select_from(ids.distinct().subquery())
+                # (COUNT(DISTINCT) in one pass: MariaDB materialized a DISTINCT subquery in a
+                # temporary table first, half again the time)
+                return ids.with_only_columns(func.count(func.distinct(_V.c.run_id)))
         query = select(func.count()).select_from(t.runs)
         if _reads_username(plan):
             query = query.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
@@ -315,8 +321,9 @@ class RunSearchRows:
                                count: int, window: int) -> list[int] | None:
         """`_top_numbers` in two steps (MySQL/MariaDB): the first index entries of each kind
         in the order, then which of their runs the filter keeps (primary key lookups, each
-        condition an index seek per run). A filter keeping one run in four or more is served
-        from a short first window; the whole window is read only when that falls short."""
+        condition an index seek per run), both in one statement. A filter keeping one run
+        in four or more is served from a short first window; the whole window is read only
+        when that falls short."""
         found: list[Any] = []
         for kind in (NUMBER, BOOL):  # one index range each; merged below
             rows: list[Any] | None = None
@@ -338,17 +345,25 @@ class RunSearchRows:
         """(the first `count` runs the filter keeps among the first `size` index entries of
         `kind` in the plan's order, whether the index holds more entries beyond them)."""
         order, s = plan.order, _S
-        entries = list(conn.execute(select(s.c.run_id, s.c.num).where(
-            s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind)
+        window = select(s.c.run_id, s.c.num).where(
+            s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind) \
             .order_by(_directed(s.c.num, order.descending),
-                      _directed(s.c.run_id, order.descending)).limit(size)))
-        if plan.where[0] != "true" and entries:
-            keep = set(conn.execute(select(t.runs.c.id).where(
-                t.runs.c.id.in_([row.run_id for row in entries]),
-                t.runs.c.project_id == project_id,
-                self._where(plan.where, project_id, per_run=True))).scalars())
-            return [row for row in entries if row.run_id in keep][:count], len(entries) == size
-        return entries[:count], len(entries) == size
+                      _directed(s.c.run_id, order.descending)).limit(size)
+        if plan.where[0] == "true":
+            entries = list(conn.execute(window))
+            return entries[:count], len(entries) == size
+        # the window (a derived table: its LIMIT keeps it from being merged) and, per entry,
+        # whether the filter keeps its run: one statement, one round trip
+        w = window.subquery("w")
+        keep = and_(t.runs.c.project_id == project_id,
+                    self._where(plan.where, project_id, per_run=True)).label("keep")
+        entries = list(conn.execute(  # (MySQL/MariaDB: the window first, whatever the stats)
+            select(w.c.run_id, w.c.num, keep).join_from(w, t.runs, t.runs.c.id == w.c.run_id)
+            .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+            .prefix_with("STRAIGHT_JOIN", dialect="mariadb")
+            .order_by(_directed(w.c.num, order.descending),
+                      _directed(w.c.run_id, order.descending))))
+        return [row for row in entries if row.keep][:count], len(entries) == size
 
     def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:
         """(query with what the order reads joined, [(sort key, descending?), ...])."""

@@ -22,7 +22,7 @@ from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
 from wbserver.metadata.artifact_link_rows import ArtifactLinkRows
 from wbserver.metadata.artifact_rows import ArtifactRows
 from wbserver.metadata.engine import reading_engine
-from wbserver.metadata.fast_reads import FastReads
+from wbserver.metadata.fast_reads import FastReadFailed, FastReads, PooledFastReads
 from wbserver.metadata.files_rows import FileRows
 from wbserver.metadata.gauge_rows import GaugeRows
 from wbserver.metadata.history_rows import HistoryRows
@@ -47,13 +47,18 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
-        self._fast = FastReads.for_engine(engine)  # SQLite files: keyed reads without SQLAlchemy
         self._reader = reading_engine(engine)  # MySQL/MariaDB: autocommit, no COMMIT a read
+        # keyed reads without SQLAlchemy: SQLite files, and MySQL/MariaDB on the reading pool
+        self._fast: FastReads | PooledFastReads | None = (
+            FastReads.for_engine(engine) or PooledFastReads.for_engine(self._reader))
 
     def _first(self, statement: Any, params: dict[str, Any]) -> Any:
         """The first row of a keyed one-row read, in a transaction of its own."""
         if self._fast is not None:
-            return self._fast.first(statement, params)
+            try:
+                return self._fast.first(statement, params)
+            except FastReadFailed:
+                pass  # read again below, which reports the error as every read does
         with self._read() as conn:
             return conn.execute(statement, params).first()
 

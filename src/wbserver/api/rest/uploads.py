@@ -12,7 +12,6 @@ only hashed (a wrong body still gets its 400) and counted.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +28,7 @@ from wbserver.http.context import Services
 from wbserver.http.errors import error_response
 from wbserver.http.store_threads import short_body
 from wbserver.ports import BlobInfo
+from wbserver.storage.streams import hash_chunks
 
 
 async def storage_put(request: Request) -> Response:
@@ -94,12 +94,3 @@ def _store_chunks(svc: Services, key: str, chunks: Iterable[bytes], *, needed: b
     if not needed:  # stored already: nothing is written; the bytes are only checked and counted
         return hash_chunks(chunks)
     return svc.blobs.write(key, chunks, md5_hex=md5)
-
-
-
-def hash_chunks(chunks: Iterable[bytes]) -> BlobInfo:
-    md5, size = hashlib.md5(usedforsecurity=False), 0
-    for chunk in chunks:
-        md5.update(chunk)
-        size += len(chunk)
-    return BlobInfo(size=size, md5_hex=md5.hexdigest())

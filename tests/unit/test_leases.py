@@ -41,21 +41,26 @@ def server_database(kind: str) -> Iterator[str]:
             yield mysql_url(uri)
 
 
+@contextmanager
+def migrated_store(url: str) -> Iterator[SqlStore]:
+    """A store on URL's database, migrated to head."""
+    engine = make_engine(url)
+    upgrade_database(engine)
+    made = SqlStore(engine)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
 @pytest.fixture(params=["sqlite", "mariadb", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-        upgrade_database(engine)
-        made = SqlStore(engine)
-        yield made
-        made.close()
+        with migrated_store(f"sqlite:///{tmp_path / 'db.sqlite'}") as made:
+            yield made
         return
-    with server_database(request.param) as url:
-        engine = make_engine(url)
-        upgrade_database(engine)
-        made = SqlStore(engine)
+    with server_database(request.param) as url, migrated_store(url) as made:
         yield made
-        made.close()
 
 
 def test_one_holder_renewed_taken_over_when_expired(store: SqlStore) -> None:

@@ -8,27 +8,21 @@ MariaDB, on purpose (run_rows.py); a run upsert during a live run's write is che
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from tests.unit.test_leases import server_database
+from tests.unit.test_leases import migrated_store, server_database
 from wbserver.domain.models import Run, StreamWrite
 from wbserver.domain.users import create_user
-from wbserver.metadata.engine import make_engine, upgrade_database
 from wbserver.metadata.store import SqlStore
 
 
 @pytest.fixture(params=["mariadb", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    with server_database(request.param) as url:
-        engine = make_engine(url)
-        upgrade_database(engine)
-        made = SqlStore(engine)
+def store(request: pytest.FixtureRequest) -> Iterator[SqlStore]:
+    with server_database(request.param) as url, migrated_store(url) as made:
         yield made
-        made.close()
 
 
 def lockable(engine: Engine, table: str, row_id: int) -> bool:

@@ -3,8 +3,10 @@ sampled_history built before it (python_values numbers): through the C accelerat
 the pure-Python path alike."""
 
 import json
+import math
 import os
 import random
+import warnings
 
 import numpy as np
 import orjson
@@ -13,7 +15,7 @@ import pytest
 from wbserver.api.raw_json import RawJson
 from wbserver.api.rest.responses import json_response
 from wbserver.domain import history_json
-from wbserver.domain.history_codec import python_values
+from wbserver.domain.history_codec import python_values, to_python
 from wbserver.domain.history_json import rows_json
 from wbserver.domain.json_text import strict
 
@@ -113,3 +115,16 @@ def test_raw_json_is_written_as_is_and_survives_the_big_integer_fallback():
     big = json_response({"data": {"rows": [raw], "big": 2**70}}).body
     assert json.loads(big) == {"data": {"rows": [[{"a": 1, "b": None}, {"a": 2, "b": 0.5}]],
                                         "big": 2**70}}
+
+
+def test_integers_past_int64_come_back_as_floats_not_wrapped():
+    values = np.array([9.3e18, 2.0**63, -(2.0**63), 1e22, 5.0, -(2.0**62), np.nan, np.inf])
+    ints = np.ones(len(values), dtype=np.int8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's cast of an out-of-range value warns
+        out = python_values(values, ints)
+    assert out[:6] == [9.3e18, 2.0**63, -(2.0**63), 1e22, 5, -(2**62)]
+    assert [type(v) for v in out[:6]] == [float, float, float, float, int, int]
+    assert math.isnan(out[6]) and out[7] == math.inf
+    assert out == [to_python(v, 1) if not math.isnan(v) else out[6] for v in values.tolist()]
+    assert orjson.loads(rows_json(["x"], [(values, ints)]))[0] == {"x": 9.3e18}

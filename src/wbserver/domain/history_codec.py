@@ -370,7 +370,7 @@ def unpack_rollups(rollups: list[HistoryRollup]) -> tuple[np.ndarray, np.ndarray
 
 def python_values(values: np.ndarray, ints: np.ndarray) -> list[int | float]:
     """`[to_python(v, i) for v, i in zip(values, ints)]`, column at a time."""
-    as_int = (ints != 0) & np.isfinite(values)
+    as_int = (ints != 0) & (np.abs(values) < _INT64_LIMIT)  # NaN and ±inf compare False
     if as_int.all():
         return values.astype(np.int64).tolist()  # type: ignore[no-any-return]
     out: list[int | float] = values.tolist()
@@ -382,7 +382,12 @@ def python_values(values: np.ndarray, ints: np.ndarray) -> list[int | float]:
     return out
 
 
+_INT64_LIMIT = 2.0**63
+
+
 def to_python(value: float, is_int: int) -> int | float:
-    if is_int and math.isfinite(value):
+    """An integer stays one within int64's range; past it (or NaN, ±inf) it is a float, as
+    numpy's cast and JSON writers could not hold it."""
+    if is_int and abs(value) < _INT64_LIMIT:
         return int(value)
     return float(value)

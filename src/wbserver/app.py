@@ -43,8 +43,7 @@ from wbserver.notify.queue import queue_sender
 from wbserver.notify.slack import slack_sender
 from wbserver.ports import BlobStore, EventQueue
 from wbserver.secrets_box import SecretBox
-from wbserver.sso.provider import Discovery
-from wbserver.sso.provider import probe as sso_probe
+from wbserver.sso.provider import Discovery, probe as sso_probe
 from wbserver.sso.tokens import KeySets
 from wbserver.startup_notice import endpoint_of, slow_notice
 from wbserver.storage.local import LocalBlobStore

@@ -14,8 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.mariadb import fresh_database as fresh_mariadb
-from tests.postgres import fresh_database as fresh_postgres
-from tests.postgres import on_every_database
+from tests.postgres import fresh_database as fresh_postgres, on_every_database
 from wbserver.app import create_app
 from wbserver.cli import main
 from wbserver.config.runtime import SettingsSource

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 from graphql import OperationDefinitionNode, parse
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis_graphql import from_schema, nodes
 from sqlalchemy import select
 from starlette.testclient import TestClient

@@ -16,8 +16,7 @@ from wbserver.domain.users import create_api_key, create_user
 from .artifact_flow import log_version
 from .conftest import Api
 from .test_backup import HISTORY, LAYOUT, _env, _layout, _log, _save_layout
-from .test_sweeps import AGENT as SWEEP_AGENT
-from .test_sweeps import UPSERT as SWEEP_UPSERT
+from .test_sweeps import AGENT as SWEEP_AGENT, UPSERT as SWEEP_UPSERT
 
 COPY = HISTORY.replace('entityName: "alice"', 'entityName: "bob"')
 LINK = """mutation L($id: ID!) { linkArtifact(input: {artifactID: $id, artifactPortfolioName: "pf",

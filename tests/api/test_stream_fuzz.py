@@ -8,8 +8,7 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.unit.test_accel_fuzz import json_line, mutated
 from wbserver.app import create_app

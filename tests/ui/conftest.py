@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from e2e.harness import PYTHON, Server, _wait_healthy, base_env, free_port
-from playwright.sync_api import Browser, Page, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Browser, Page, TimeoutError as PlaywrightTimeout, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("WBSERVER_TEST_ARTIFACTS",

@@ -20,8 +20,7 @@ import string
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from wbserver.domain import history_columns
 from wbserver.domain.history_codec import digest_rows, parse_lines

@@ -15,8 +15,7 @@ from wbserver.config.runtime import SettingsSource
 from wbserver.domain.models import RunKey
 from wbserver.domain.runs import RunUpsert, upsert_run
 from wbserver.domain.users import create_api_key, create_user, hash_api_key
-from wbserver.metadata import run_rows
-from wbserver.metadata import store as store_module
+from wbserver.metadata import run_rows, store as store_module
 from wbserver.metadata.fast_reads import FastReads, PooledFastReads
 
 

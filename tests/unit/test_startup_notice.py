@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wbserver import app as app_module
-from wbserver import startup_notice
+from wbserver import app as app_module, startup_notice
 from wbserver.config import load_settings
 from wbserver.storage.signing import UrlSigner
 

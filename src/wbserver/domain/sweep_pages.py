@@ -8,8 +8,11 @@ from typing import Any
 
 from wbserver.domain.models import Project, User
 from wbserver.domain.permissions import WRITE, project_access, readable_project
-from wbserver.domain.sweep_analysis import analyse, numeric_summary_keys
-from wbserver.domain.sweep_analysis import summary_value as metric_value
+from wbserver.domain.sweep_analysis import (
+    analyse,
+    numeric_summary_keys,
+    summary_value as metric_value,
+)
 from wbserver.domain.sweep_models import (
     SWEEP_CANCELED,
     SWEEP_FINISHED,

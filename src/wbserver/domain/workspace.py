@@ -19,8 +19,7 @@ from wbserver.domain.models import Project, Run, User
 from wbserver.domain.panels import BANDS, panel_kinds
 from wbserver.domain.permissions import readable_project
 from wbserver.domain.run_environment import system_unit
-from wbserver.domain.system_panel import SECTION as SYSTEM
-from wbserver.domain.system_panel import system_keys
+from wbserver.domain.system_panel import SECTION as SYSTEM, system_keys
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 

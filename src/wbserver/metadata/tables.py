@@ -1,4 +1,5 @@
-"""Table definitions. Portable types only: every table works on SQLite and MySQL/MariaDB.
+"""Table definitions (the artifact tables are in artifact_tables.py). Portable types only: every
+table works on SQLite, MySQL/MariaDB and PostgreSQL.
 
 History is kept twice, by design (see docs/architecture.md):
 - history_chunks: one row per file_stream request and stream: the lines exactly as the client
@@ -22,8 +23,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
-    MetaData,
     SmallInteger,
     String,
     Table,
@@ -34,29 +33,28 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+# The artifact tables are defined there; imported here so that `tables.<name>` names every table.
+from wbserver.metadata.artifact_tables import (
+    artifact_aliases as artifact_aliases,
+    artifact_blobs as artifact_blobs,
+    artifact_files as artifact_files,
+    artifact_link_aliases as artifact_link_aliases,
+    artifact_links as artifact_links,
+    artifact_outputs as artifact_outputs,
+    artifact_sequences as artifact_sequences,
+    artifact_types as artifact_types,
+    artifact_usages as artifact_usages,
+    artifacts as artifacts,
+    blob_stores as blob_stores,
 )
-
-LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
-LongBlob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
-Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-Id = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def Name(length: int) -> String:
-    """A name users give (entity, project, run, file, artifact, alias, ...): compared byte-wise
-    on MySQL/MariaDB too (utf8mb4_bin, migration 0015), as SQLite does, so `Run` and `run`,
-    or two emoji, are two names. The default collation folds case and takes every character
-    beyond the BMP for equal."""
-    return String(length).with_variant(
-        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
-
+from wbserver.metadata.table_types import (
+    Id,
+    LongBlob,
+    LongText,
+    Name,
+    Timestamp,
+    metadata as metadata,
+)
 
 users = Table(
     "users", metadata,
@@ -462,161 +460,6 @@ alerts = Table(
     Column("wait_duration_ms", BigInteger, nullable=True),
     Column("suppressed", Boolean, nullable=False, default=False),
     Column("created_at", Timestamp, nullable=False),
-)
-
-# artifacts (docs/architecture.md, "Artifacts") ------------------------------------------
-
-artifact_types = Table(
-    "artifact_types", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
-    Column("name", Name(128), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    UniqueConstraint("project_id", "name"),
-)
-
-artifact_sequences = Table(
-    "artifact_sequences", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
-    Column("type_id", Id, ForeignKey("artifact_types.id"), nullable=False),
-    Column("name", Name(128), nullable=False),
-    Column("description", Text, nullable=True),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-    # "sequence": versions logged into it; "portfolio": versions linked into it (artifact_links)
-    Column("kind", String(16), nullable=False, server_default="sequence"),
-    Column("tags", Text, nullable=True),  # JSON list of tag names
-    # set when deleted (the name is then "<name>:deleted:<id>", which no collection can take)
-    Column("deleted_at", Timestamp, nullable=True),
-    UniqueConstraint("project_id", "name"),
-)
-
-artifacts = Table(
-    "artifacts", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("sequence_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
-    Column("version_index", Integer, nullable=True),
-    Column("state", String(16), nullable=False),
-    Column("digest", Name(128), nullable=False),
-    Column("digest_algorithm", String(32), nullable=True),
-    Column("description", Text, nullable=True),
-    Column("metadata", LongText, nullable=True),
-    Column("size", BigInteger, nullable=False, default=0),
-    Column("file_count", Integer, nullable=False, default=0),
-    Column("client_id", Name(128), nullable=True, unique=True),
-    Column("sequence_client_id", Name(128), nullable=True),
-    Column("created_by_run_id", Id, ForeignKey("runs.id"), nullable=True),
-    Column("created_by_user_id", Id, ForeignKey("users.id"), nullable=True),
-    Column("history_step", BigInteger, nullable=True),
-    Column("pending_aliases", Text, nullable=False),
-    Column("tags", Text, nullable=True),  # JSON list of tag names
-    Column("manifest_digest", String(64), nullable=True),
-    Column("manifest_store", String(512), nullable=True),  # blob_stores.name of the manifest
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-    Column("committed_at", Timestamp, nullable=True),
-    # how the manifest is built: NULL/FULL as uploaded, INCREMENTAL on top of the base
-    # version's, PATCH from the patches its writers uploaded (numbered 1..manifest_patches)
-    Column("manifest_type", String(16), nullable=True),
-    Column("base_artifact_id", BigInteger, nullable=True),
-    Column("manifest_patches", Integer, nullable=False, default=0, server_default="0"),
-    Column("distributed_id", String(128), nullable=True),  # shared by a distributed version
-    Column("ttl_duration_seconds", BigInteger, nullable=True),  # NULL inherit, -2 off, > 0
-    UniqueConstraint("sequence_id", "version_index"),
-    Index(None, "sequence_id", "state", "digest"),
-    Index(None, "sequence_id", "distributed_id"),
-    Index(None, "ttl_duration_seconds"),
-    Index(None, "created_by_run_id"),
-)
-
-artifact_aliases = Table(
-    "artifact_aliases", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("sequence_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
-    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
-    Column("alias", Name(128), nullable=False),
-    UniqueConstraint("sequence_id", "alias"),
-)
-
-# A version linked into a portfolio, numbered in the portfolio; and the portfolio's aliases.
-artifact_links = Table(
-    "artifact_links", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("portfolio_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
-    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
-    Column("version_index", Integer, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    UniqueConstraint("portfolio_id", "version_index"),
-    UniqueConstraint("portfolio_id", "artifact_id"),
-)
-
-artifact_link_aliases = Table(
-    "artifact_link_aliases", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("portfolio_id", Id, ForeignKey("artifact_sequences.id"), nullable=False),
-    Column("link_id", Id, ForeignKey("artifact_links.id"), nullable=False, index=True),
-    Column("alias", String(128), nullable=False),
-    UniqueConstraint("portfolio_id", "alias"),
-)
-
-# One row per manifest entry (rewritten from the stored manifest on commit; before that, the
-# entries CreateArtifactFiles announced). md5 is hex; references have `ref` and no md5.
-artifact_files = Table(
-    "artifact_files", metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False),
-    Column("name", Name(512), nullable=False),
-    Column("md5", String(32), nullable=True),
-    Column("size", BigInteger, nullable=True),
-    Column("birth_artifact_id", String(128), nullable=True),
-    Column("ref", Text, nullable=True),
-    Column("mimetype", String(255), nullable=True),
-    Column("extra", Text, nullable=True),
-    Column("updated_at", Timestamp, nullable=False),
-    UniqueConstraint("artifact_id", "name"),
-    Index(None, "md5"),
-)
-
-# Content stored under <layout>/md5/<xx>/<md5> (artifact_storage.py: wandb_artifacts, or
-# artifacts on installs older than migration 0022): one row per distinct content.
-artifact_blobs = Table(
-    "artifact_blobs", metadata,
-    Column("md5", String(32), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("referenced_at", Timestamp, nullable=False),
-    Column("upload_count", Integer, nullable=False, default=0),  # PUTs that arrived for it
-    Column("store", String(512), nullable=True),  # blob_stores.name holding the bytes
-)
-
-# Every store that ever held files (BUCKET values over time): the name is the URI without
-# credentials; `config` is the full configuration, encrypted with the server secret.
-blob_stores = Table(
-    "blob_stores", metadata,
-    Column("name", String(512), primary_key=True),
-    Column("config", Text, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-)
-
-# Runs that logged a committed version they did not create: a CreateArtifact from the run
-# whose digest matched the version (e.g. the public API's Run.log_artifact of an existing
-# version). The version is an output of that run too; `created_by_run_id` stays its maker.
-artifact_outputs = Table(
-    "artifact_outputs", metadata,
-    Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),
-    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
-    Column("created_at", Timestamp, nullable=False),
-    Index(None, "run_id"),
-)
-
-artifact_usages = Table(
-    "artifact_usages", metadata,
-    Column("artifact_id", Id, ForeignKey("artifacts.id"), primary_key=True),
-    Column("run_id", Id, ForeignKey("runs.id"), primary_key=True),
-    Column("used_as", String(128), nullable=True),
-    Column("created_at", Timestamp, nullable=False),
-    Index(None, "run_id"),
 )
 
 # Each user's saved project workspace (domain/workspace_layout.py): one JSON document.

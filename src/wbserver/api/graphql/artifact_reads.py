@@ -10,8 +10,7 @@ from wbserver.api.graphql.artifact_links import collection_gid
 from wbserver.api.graphql.ids import cursor, decode_id, encode_id, page_start
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver, renames
-from wbserver.domain import artifact_links as links
-from wbserver.domain import artifacts as domain
+from wbserver.domain import artifact_links as links, artifacts as domain
 from wbserver.domain.artifact_models import (
     COMMITTED,
     LATEST,

@@ -89,7 +89,9 @@ _MARK_UPLOADED = (update(t.run_files)
                   .where(t.run_files.c.run_id == bindparam("file_run_id"),
                          t.run_files.c.name.in_(bindparam("names", expanding=True)))
                   .values(uploaded=True, updated_at=bindparam("now")))
-_TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
+# projects.updated_at: every run created or deleted in the project changes it (the mark its
+# kept run count is checked against, run_search_rows.project_run_count)
+TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
                   .values(updated_at=bindparam("now")))
 
 
@@ -220,7 +222,7 @@ class RunRows:
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
                 if fields.keys() <= _RUN_FIELDS:  # the locked row as updated, not read back
                     updated = dataclasses.replace(current, **fields)
-            conn.execute(_TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
+            conn.execute(TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
             run = updated or self._run_by_id(conn, new_id)
         assert run is not None
         return run, inserted
@@ -270,6 +272,8 @@ class RunRows:
             conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
                          .values(created_by_run_id=None))
             conn.execute(delete(t.runs).where(t.runs.c.id == run_id))
+            # the project's mark of a change in its runs (project_run_count)
+            conn.execute(TOUCH_PROJECT, {"project_id": current.project_id, "now": utcnow()})
 
     def deleted_run_project(self, run_id: int) -> int | None:
         """The project of the deleted run with storage id RUN_ID (None: no such deletion)."""

@@ -28,7 +28,8 @@ class RunPage:
 
 
 def created_key(run: Run) -> CreatedKey:
-    return run.created_at.strftime(CREATED_SECOND), run.id
+    # CREATED_SECOND's text (isoformat is three times as fast as strftime)
+    return run.created_at.isoformat(" ", "seconds")[:19], run.id
 
 
 def evaluated(store: MetadataStore, project: Project, filters: dict[str, Any],

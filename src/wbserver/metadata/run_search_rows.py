@@ -39,7 +39,7 @@ from wbserver.domain.run_query import (
 )
 from wbserver.domain.run_search import CREATED_SECOND
 from wbserver.metadata import tables as t
-from wbserver.metadata.run_rows import row_to_run, run_select
+from wbserver.metadata.run_rows import rows_to_runs, run_select
 
 # `_top_numbers` reads at most this many index entries a page row (plus the extra) before
 # leaving the page to the general plan: enough for filters matching 1 run in 16 or more.
@@ -110,7 +110,7 @@ class RunSearchRows:
             if top is not None:  # the page lies among the runs with a number there
                 page_ids = top[offset:offset + limit]
                 rows: Any = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
-                found = {row.id: row_to_run(row) for row in rows}
+                found = {run.id: run for run in rows_to_runs(rows)}
                 return [found[run_id] for run_id in page_ids]
             # order and cut the page on narrow rows, then read the page's whole runs
             ids = select(t.runs.c.id).where(t.runs.c.project_id == project_id,
@@ -125,7 +125,7 @@ class RunSearchRows:
                 .offset(offset).limit(limit).subquery("page")
             query = run_select().join(page, page.c.id == t.runs.c.id).order_by(
                 *[_directed(page.c[f"k{i}"], d) for i, (_k, d) in enumerate(keys)])
-            return [row_to_run(r) for r in conn.execute(query)]
+            return rows_to_runs(conn.execute(query))
 
     def _past_created(self, after: tuple[str, int], descending: bool) -> list[Any]:
         """The runs after (created second, id) in the order by creation (ties by id,

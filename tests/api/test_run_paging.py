@@ -122,6 +122,8 @@ def test_run_count_follows_creations_and_deletions_and_filters(api, app):
     adam = {"config.opt": "adam"}
     assert page(api)["runCount"] == 5
     assert page(api, filters=adam)["runCount"] == 2
+    for order in ("+created_at", "-created_at"):  # a keyset under a filter
+        assert sorted(iterate(api, per_page=1, filters=adam, order=order)) == ["r1", "r3"]
     api.upsert("r5", config=json.dumps({"opt": {"value": "adam"}}))
     assert page(api)["runCount"] == 6
     assert page(api, filters=adam)["runCount"] == 3

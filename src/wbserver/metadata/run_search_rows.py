@@ -39,6 +39,7 @@ from wbserver.domain.run_query import (
 )
 from wbserver.domain.run_search import CREATED_SECOND
 from wbserver.metadata import tables as t
+from wbserver.metadata.run_pages import created_page, directed, page_of, past_created
 from wbserver.metadata.run_rows import rows_to_runs, run_select
 
 # `_top_numbers` reads at most this many index entries a page row (plus the extra) before
@@ -52,10 +53,6 @@ _VALUE_KEYS_TTL = (20.0, 1.0, 30.0)  # x time taken, at least, at most
 _clock = time.monotonic
 RUN_COUNTS_KEPT = 4096  # projects whose run count a process keeps (project_run_count)
 _OPS = {"eq": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
-
-
-def _directed(key: Any, descending: bool) -> Any:
-    return key.desc() if descending else key.asc()
 
 
 # Aliases of run_values, built once: an alias builds its column collection when first read,
@@ -83,7 +80,7 @@ _ORDER_OF_KIND = (_S.c.project_id == bindparam("project_id"), _S.c.path == bindp
                   _S.c.kind == bindparam("kind"))
 _WINDOW_BOUND = {  # the value `window` index entries down the order (descending or not)
     descending: select(_S.c.num).where(*_ORDER_OF_KIND)
-    .order_by(_directed(_S.c.num, descending), _directed(_S.c.run_id, descending))
+    .order_by(directed(_S.c.num, descending), directed(_S.c.run_id, descending))
     .offset(bindparam("window")).limit(1)
     for descending in (False, True)}
 
@@ -112,6 +109,16 @@ class RunSearchRows:
                 rows: Any = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
                 found = {run.id: run for run in rows_to_runs(rows)}
                 return [found[run_id] for run_id in page_ids]
+            params: dict[str, Any] = {"offset": offset, "limit": limit}
+            if after is not None:
+                second: Any = after[0]
+                if self.engine.dialect.name == "postgresql":  # a timestamp there (tables.py)
+                    second = datetime.strptime(second, CREATED_SECOND)
+                params.update(second=second, after_id=after[1])
+            if plan.order.kind == "created" and plan.where in (("and", []), ("true",)):
+                # every run by creation (the client's default): a statement built once
+                query = created_page(plan.order.descending, after is not None)
+                return rows_to_runs(conn.execute(query, {**params, "project_id": project_id}))
             # order and cut the page on narrow rows, then read the page's whole runs
             ids = select(t.runs.c.id).where(t.runs.c.project_id == project_id,
                                             self._where(plan.where, project_id))
@@ -119,26 +126,8 @@ class RunSearchRows:
                 ids = ids.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
             ids, keys = self._ordered(ids, plan)
             if after is not None:
-                ids = ids.where(*self._past_created(after, plan.order.descending))
-            page = ids.add_columns(*[k.label(f"k{i}") for i, (k, _d) in enumerate(keys)]) \
-                .order_by(*[_directed(k, d) for k, d in keys]) \
-                .offset(offset).limit(limit).subquery("page")
-            query = run_select().join(page, page.c.id == t.runs.c.id).order_by(
-                *[_directed(page.c[f"k{i}"], d) for i, (_k, d) in enumerate(keys)])
-            return rows_to_runs(conn.execute(query))
-
-    def _past_created(self, after: tuple[str, int], descending: bool) -> list[Any]:
-        """The runs after (created second, id) in the order by creation (ties by id,
-        ascending either way): a range of the (project_id, created_second) index, then the
-        ties of that second past the id."""
-        text, run_id = after
-        second: Any = text
-        if self.engine.dialect.name == "postgresql":  # a timestamp there (tables.py)
-            second = datetime.strptime(text, CREATED_SECOND)
-        column = t.runs.c.created_second
-        if descending:
-            return [column <= second, or_(column < second, t.runs.c.id > run_id)]
-        return [column >= second, or_(column > second, t.runs.c.id > run_id)]
+                ids = ids.where(*past_created(plan.order.descending))
+            return rows_to_runs(conn.execute(page_of(ids, keys), params))
 
     def count_runs(self, project_id: int, plan: Plan) -> int | None:
         with self._read() as conn:
@@ -335,7 +324,7 @@ class RunSearchRows:
         if self.engine.dialect.name != "sqlite":
             return self._top_numbers_in_window(conn, project_id, plan, count, window)
         s = _S
-        ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
+        ordered = (directed(s.c.num, order.descending), directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
                                  self._where(plan.where, project_id, per_run=True))
         found: list[Any] = []
@@ -387,8 +376,8 @@ class RunSearchRows:
         order, s = plan.order, _S
         window = select(s.c.run_id, s.c.num).where(
             s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind) \
-            .order_by(_directed(s.c.num, order.descending),
-                      _directed(s.c.run_id, order.descending)).limit(size)
+            .order_by(directed(s.c.num, order.descending),
+                      directed(s.c.run_id, order.descending)).limit(size)
         if plan.where[0] == "true":
             entries = list(conn.execute(window))
             return entries[:count], len(entries) == size
@@ -401,8 +390,8 @@ class RunSearchRows:
             select(w.c.run_id, w.c.num, keep).join_from(w, t.runs, t.runs.c.id == w.c.run_id)
             .prefix_with("STRAIGHT_JOIN", dialect="mysql")
             .prefix_with("STRAIGHT_JOIN", dialect="mariadb")
-            .order_by(_directed(w.c.num, order.descending),
-                      _directed(w.c.run_id, order.descending))))
+            .order_by(directed(w.c.num, order.descending),
+                      directed(w.c.run_id, order.descending))))
         return [row for row in entries if row.keep][:count], len(entries) == size
 
     def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:

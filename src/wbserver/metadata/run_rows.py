@@ -94,7 +94,7 @@ _MARK_UPLOADED = (update(t.run_files)
 # projects.updated_at: every run created or deleted in the project changes it (the mark its
 # kept run count is checked against, run_search_rows.project_run_count)
 TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
-                  .values(updated_at=bindparam("now")))
+                 .values(updated_at=bindparam("now")))
 
 
 def row_to_run(row: Row[Any]) -> Run:

@@ -239,6 +239,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None,
                         help="keep the data here; reuse it if it was filled before")
     parser.add_argument("--fill-only", action="store_true", help="stop after the fill")
+    parser.add_argument("--iterate-only", action="store_true",
+                        help="measure only wandb.Api().runs() iterating (no startup, UI pages)")
     args = parser.parse_args()
     runs = args.runs or (2000 if args.quick else 100_000)
     work = args.work or Path(tempfile.mkdtemp(prefix="wbmany-"))
@@ -274,49 +276,9 @@ def main() -> None:
             print(rows[-1], flush=True)
             if args.fill_only:
                 return
-        print(f"[{label}] startup with {runs:,} runs", flush=True)
-        starts = sorted(restart(srv, work) for _ in range(3))
-        rows.append((f"startup with {runs:,} runs (3 starts, process start to /readyz): wall; "
-                     "server CPU", ", ".join(f"{w:.2f}" for w, _c in starts) + " s; "
-                     + ", ".join(f"{c:.2f}" for _w, c in starts) + " CPU-s", "< 2 s"))
-        if empty is not None:
-            rows.append(("  same, empty project before the fill (2 starts): the part the "
-                         "runs add is the difference", ", ".join(f"{w:.2f}" for w, _c in empty)
-                         + " s; " + ", ".join(f"{c:.2f}" for _w, c in empty) + " CPU-s",
-                         "< 1 s"))
-        print(rows[-1], flush=True)
-        rows.append(("server RSS after start", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
-        print(f"[{label}] first page", flush=True)
-        page = wb.first_page(srv, runs=runs, repeat=args.repeat)
-        target = "< 100 ms" if args.mysql else "< 50 ms"
-        rows.append(("first page (50), filtered config.opt=adam, sorted by summary loss: "
-                     "GraphQL Runs (median, spread)",
-                     f"{page['gql'][0]:.1f} ms (±{page['gql'][1]:.0f})", target))
-        rows.append(("  same, web UI runs table JSON", f"{page['ui'][0]:.1f} ms "
-                     f"(±{page['ui'][1]:.0f})", target))
-        print(f"[{label}] web UI", flush=True)
-        rows.extend(ui_pages(srv, runs, args.repeat))
-        for per_page, full in ((50, False), (1000, False), (1000, True)):
-            how = f"per_page={per_page}, lazy={not full}" + (
-                ", reading summary and config" if full else ", names")
-            print(f"[{label}] wandb.Api().runs({how})", flush=True)
-            cpu0 = cpu_seconds(srv.proc.pid)
-            n, secs, fetching = iterate(srv, work, per_page, full)
-            server_cpu = cpu_seconds(srv.proc.pid) - cpu0
-            assert n == runs, (n, runs)
-            rows.append((f"wandb.Api().runs({how}) over all {n:,}",
-                         f"{n / secs:,.0f} runs/s ({secs:.1f} s, {100 * fetching / secs:.0f} % "
-                         f"inside the page requests; server CPU {server_cpu / n * 1e6:.0f} µs a "
-                         "run)", ">= 5,000 runs/s"))
-            print(rows[-1], flush=True)
-            cpu0 = cpu_seconds(srv.proc.pid)
-            n, secs, size = raw_pages(srv, work, per_page, not full)
-            server_cpu = cpu_seconds(srv.proc.pid) - cpu0
-            rows.append((f"  same pages (the client's query, per_page={per_page}) over plain "
-                         f"HTTP, no client objects", f"{n / secs:,.0f} runs/s ({secs:.1f} s, "
-                         f"{size / n:,.0f} bytes a run; server CPU {server_cpu / n * 1e6:.0f} µs "
-                         "a run)", "the server's pace"))
-            print(rows[-1], flush=True)
+        if not args.iterate_only:
+            measure_pages(srv, runs, args, label, empty, rows, work)
+        iterate_all(srv, runs, label, rows, work)
         rows.append(("server RSS at the end", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
     finally:
         srv.stop()
@@ -328,6 +290,59 @@ def main() -> None:
           "|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+
+
+def measure_pages(srv: Any, runs: int, args: Any, label: str, empty: Any,
+                  rows: list[tuple[str, str, str]], work: Path) -> None:
+    """Startup, the first filtered page and the web UI's pages."""
+    print(f"[{label}] startup with {runs:,} runs", flush=True)
+    starts = sorted(restart(srv, work) for _ in range(3))
+    rows.append((f"startup with {runs:,} runs (3 starts, process start to /readyz): wall; "
+                 "server CPU", ", ".join(f"{w:.2f}" for w, _c in starts) + " s; "
+                 + ", ".join(f"{c:.2f}" for _w, c in starts) + " CPU-s", "< 2 s"))
+    if empty is not None:
+        rows.append(("  same, empty project before the fill (2 starts): the part the "
+                     "runs add is the difference", ", ".join(f"{w:.2f}" for w, _c in empty)
+                     + " s; " + ", ".join(f"{c:.2f}" for _w, c in empty) + " CPU-s",
+                     "< 1 s"))
+    print(rows[-1], flush=True)
+    rows.append(("server RSS after start", f"{rss(srv.proc.pid) / 2**20:.0f} MB", ""))
+    print(f"[{label}] first page", flush=True)
+    page = wb.first_page(srv, runs=runs, repeat=args.repeat)
+    target = "< 100 ms" if args.mysql else "< 50 ms"
+    rows.append(("first page (50), filtered config.opt=adam, sorted by summary loss: "
+                 "GraphQL Runs (median, spread)",
+                 f"{page['gql'][0]:.1f} ms (±{page['gql'][1]:.0f})", target))
+    rows.append(("  same, web UI runs table JSON", f"{page['ui'][0]:.1f} ms "
+                 f"(±{page['ui'][1]:.0f})", target))
+    print(f"[{label}] web UI", flush=True)
+    rows.extend(ui_pages(srv, runs, args.repeat))
+
+
+def iterate_all(srv: Any, runs: int, label: str, rows: list[tuple[str, str, str]],
+                work: Path) -> None:
+    """wandb.Api().runs() over every run, with the real client and over plain HTTP."""
+    for per_page, full in ((50, False), (1000, False), (1000, True)):
+        how = f"per_page={per_page}, lazy={not full}" + (
+            ", reading summary and config" if full else ", names")
+        print(f"[{label}] wandb.Api().runs({how})", flush=True)
+        cpu0 = cpu_seconds(srv.proc.pid)
+        n, secs, fetching = iterate(srv, work, per_page, full)
+        server_cpu = cpu_seconds(srv.proc.pid) - cpu0
+        assert n == runs, (n, runs)
+        rows.append((f"wandb.Api().runs({how}) over all {n:,}",
+                     f"{n / secs:,.0f} runs/s ({secs:.1f} s, {100 * fetching / secs:.0f} % "
+                     f"inside the page requests; server CPU {server_cpu / n * 1e6:.0f} µs a "
+                     "run)", ">= 5,000 runs/s"))
+        print(rows[-1], flush=True)
+        cpu0 = cpu_seconds(srv.proc.pid)
+        n, secs, size = raw_pages(srv, work, per_page, not full)
+        server_cpu = cpu_seconds(srv.proc.pid) - cpu0
+        rows.append((f"  same pages (the client's query, per_page={per_page}) over plain "
+                     f"HTTP, no client objects", f"{n / secs:,.0f} runs/s ({secs:.1f} s, "
+                     f"{size / n:,.0f} bytes a run; server CPU {server_cpu / n * 1e6:.0f} µs "
+                     "a run)", "the server's pace"))
+        print(rows[-1], flush=True)
 
 
 if __name__ == "__main__":

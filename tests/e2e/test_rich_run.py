@@ -94,6 +94,7 @@ QUERIES = [
     query({}, "-created_at", [C, B, A]),
     # Cursor pagination: several pages of one and two runs.
     query({}, "+created_at", [A, B, C], per_page=2),
+    query({}, "-created_at", [C, B, A], per_page=1),  # keyset cursors, newest first
     query({"tags": {"$in": ["e2e"]}}, "-summary_metrics.best", [A, B], per_page=1),
 ]
 

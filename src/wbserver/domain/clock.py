@@ -18,4 +18,4 @@ def iso(value: datetime | None) -> str | None:
     """The client's timestamp format: ISO 8601 without offset, seconds precision."""
     if value is None:
         return None
-    return value.replace(microsecond=0).isoformat()
+    return value.isoformat(timespec="seconds")  # microseconds cut, not rounded

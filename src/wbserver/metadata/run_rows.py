@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import operator
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -89,26 +91,44 @@ _MARK_UPLOADED = (update(t.run_files)
                   .where(t.run_files.c.run_id == bindparam("file_run_id"),
                          t.run_files.c.name.in_(bindparam("names", expanding=True)))
                   .values(uploaded=True, updated_at=bindparam("now")))
-_TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
-                  .values(updated_at=bindparam("now")))
+# projects.updated_at: every run created or deleted in the project changes it (the mark its
+# kept run count is checked against, run_search_rows.project_run_count)
+TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project_id"))
+                 .values(updated_at=bindparam("now")))
 
 
 def row_to_run(row: Row[Any]) -> Run:
-    return Run(
-        id=row.id, project_id=row.project_id, entity_name=row.entity_name,
-        project_name=row.project_name, name=row.name, display_name=row.display_name,
-        user_id=row.user_id, username=row.username, state=row.state,
-        group_name=row.group_name, job_type=row.job_type, notes=row.notes,
-        description=row.description, tags=orjson.loads(row.tags or "[]"), host=row.host,
-        program=row.program, repo=row.repo, commit_hash=row.commit_hash,
-        sweep_name=row.sweep_name, config=row.config, summary=row.summary,
-        system_metrics=row.system_metrics, history_keys=row.history_keys,
-        last_step=row.last_step, history_line_count=row.history_line_count,
-        events_line_count=row.events_line_count, log_line_count=row.log_line_count,
-        exit_code=row.exit_code, preempting=row.preempting, stop_requested=row.stop_requested,
-        created_at=row.created_at, updated_at=row.updated_at, heartbeat_at=row.heartbeat_at,
-        finished_at=row.finished_at,
-    )
+    """The Run of a row with the runs columns and project_name, entity_name, username (as
+    run_select() reads them): its values picked by position (a Row's attribute costs about
+    0.7 µs, 35 of them most of a page of 1,000 runs), tags parsed."""
+    return _to_run(_run_values(row._fields)(row))
+
+
+def rows_to_runs(rows: Iterable[Row[Any]]) -> list[Run]:
+    """row_to_run of rows of one result (their column names read once)."""
+    runs: list[Run] = []
+    pick = None
+    for row in rows:
+        pick = pick or _run_values(row._fields)
+        runs.append(_to_run(pick(row)))
+    return runs
+
+
+def _to_run(picked: tuple[Any, ...]) -> Run:
+    values = list(picked)
+    values[_TAGS] = orjson.loads(values[_TAGS] or "[]")
+    return Run(*values)
+
+
+_RUN_NAMES = tuple(f.name for f in dataclasses.fields(Run))
+_TAGS = _RUN_NAMES.index("tags")
+
+
+@functools.lru_cache(maxsize=64)
+def _run_values(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The Run's values, in its fields' order, from a row of these column names."""
+    position = {name: i for i, name in enumerate(fields)}
+    return operator.itemgetter(*[position[name] for name in _RUN_NAMES])
 
 
 _RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(Run))
@@ -220,7 +240,7 @@ class RunRows:
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
                 if fields.keys() <= _RUN_FIELDS:  # the locked row as updated, not read back
                     updated = dataclasses.replace(current, **fields)
-            conn.execute(_TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
+            conn.execute(TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
             run = updated or self._run_by_id(conn, new_id)
         assert run is not None
         return run, inserted
@@ -270,6 +290,8 @@ class RunRows:
             conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
                          .values(created_by_run_id=None))
             conn.execute(delete(t.runs).where(t.runs.c.id == run_id))
+            # the project's mark of a change in its runs (project_run_count)
+            conn.execute(TOUCH_PROJECT, {"project_id": current.project_id, "now": utcnow()})
 
     def deleted_run_project(self, run_id: int) -> int | None:
         """The project of the deleted run with storage id RUN_ID (None: no such deletion)."""

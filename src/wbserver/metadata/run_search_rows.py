@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -36,8 +37,10 @@ from wbserver.domain.run_query import (
     Plan,
     blocking_paths,
 )
+from wbserver.domain.run_search import CREATED_SECOND
 from wbserver.metadata import tables as t
-from wbserver.metadata.run_rows import row_to_run, run_select
+from wbserver.metadata.run_pages import created_page, directed, page_of, past_created
+from wbserver.metadata.run_rows import rows_to_runs, run_select
 
 # `_top_numbers` reads at most this many index entries a page row (plus the extra) before
 # leaving the page to the general plan: enough for filters matching 1 run in 16 or more.
@@ -48,11 +51,8 @@ TOP_WINDOW_PER_ROW, TOP_WINDOW_EXTRA = 16, 256
 VALUE_KEYS_CACHED_FROM_RUNS = 2000
 _VALUE_KEYS_TTL = (20.0, 1.0, 30.0)  # x time taken, at least, at most
 _clock = time.monotonic
+RUN_COUNTS_KEPT = 4096  # projects whose run count a process keeps (project_run_count)
 _OPS = {"eq": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
-
-
-def _directed(key: Any, descending: bool) -> Any:
-    return key.desc() if descending else key.asc()
 
 
 # Aliases of run_values, built once: an alias builds its column collection when first read,
@@ -74,11 +74,13 @@ _BLOCKING = {  # has a value that makes the plan inexact, without and with prefi
         t.run_values.c.project_id == bindparam("project_id"),
         or_(_BLOCKED, _BLOCKED_PREFIX) if with_prefixes else _BLOCKED).limit(1)
     for with_prefixes in (False, True)}
+_PROJECT_RUN_COUNT = select(func.count()).select_from(t.runs).where(
+    t.runs.c.project_id == bindparam("project_id"))
 _ORDER_OF_KIND = (_S.c.project_id == bindparam("project_id"), _S.c.path == bindparam("path"),
                   _S.c.kind == bindparam("kind"))
 _WINDOW_BOUND = {  # the value `window` index entries down the order (descending or not)
     descending: select(_S.c.num).where(*_ORDER_OF_KIND)
-    .order_by(_directed(_S.c.num, descending), _directed(_S.c.run_id, descending))
+    .order_by(directed(_S.c.num, descending), directed(_S.c.run_id, descending))
     .offset(bindparam("window")).limit(1)
     for descending in (False, True)}
 
@@ -89,31 +91,43 @@ class RunSearchRows:
     if TYPE_CHECKING:  # SqlStore's (store.py)
         def _read(self) -> AbstractContextManager[Connection]: ...
 
-    def search_runs(self, project_id: int, plan: Plan, *, offset: int,
-                    limit: int) -> list[Run] | None:
+    def search_runs(self, project_id: int, plan: Plan, *, offset: int, limit: int,
+                    after: tuple[str, int] | None = None) -> list[Run] | None:
         """A page of the project's runs as the plan filters and orders them, or None when a
-        value the plan reads is not comparable in SQL (the caller evaluates in Python)."""
+        value the plan reads is not comparable in SQL (the caller evaluates in Python).
+        `after`, for the order by creation only: the (created second, id) of the run the
+        page follows (a keyset: read from the index where it starts, not counted up to);
+        `offset` then counts from just past it."""
         with self._read() as conn:
             if not self._plannable(conn, project_id, plan):
                 return None
-            top = self._top_numbers(conn, project_id, plan, offset + limit)
+            if after is not None and plan.order.kind != "created":
+                raise ValueError("a keyset page follows the order by creation only")
+            top = None if after else self._top_numbers(conn, project_id, plan, offset + limit)
             if top is not None:  # the page lies among the runs with a number there
                 page_ids = top[offset:offset + limit]
                 rows: Any = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
-                found = {row.id: row_to_run(row) for row in rows}
+                found = {run.id: run for run in rows_to_runs(rows)}
                 return [found[run_id] for run_id in page_ids]
+            params: dict[str, Any] = {"offset": offset, "limit": limit}
+            if after is not None:
+                second: Any = after[0]
+                if self.engine.dialect.name == "postgresql":  # a timestamp there (tables.py)
+                    second = datetime.strptime(second, CREATED_SECOND)
+                params.update(second=second, after_id=after[1])
+            if plan.order.kind == "created" and plan.where in (("and", []), ("true",)):
+                # every run by creation (the client's default): a statement built once
+                query = created_page(plan.order.descending, after is not None)
+                return rows_to_runs(conn.execute(query, {**params, "project_id": project_id}))
             # order and cut the page on narrow rows, then read the page's whole runs
             ids = select(t.runs.c.id).where(t.runs.c.project_id == project_id,
                                             self._where(plan.where, project_id))
             if _reads_username(plan):
                 ids = ids.outerjoin(t.users, t.users.c.id == t.runs.c.user_id)
             ids, keys = self._ordered(ids, plan)
-            page = ids.add_columns(*[k.label(f"k{i}") for i, (k, _d) in enumerate(keys)]) \
-                .order_by(*[_directed(k, d) for k, d in keys]) \
-                .offset(offset).limit(limit).subquery("page")
-            query = run_select().join(page, page.c.id == t.runs.c.id).order_by(
-                *[_directed(page.c[f"k{i}"], d) for i, (_k, d) in enumerate(keys)])
-            return [row_to_run(r) for r in conn.execute(query)]
+            if after is not None:
+                ids = ids.where(*past_created(plan.order.descending))
+            return rows_to_runs(conn.execute(page_of(ids, keys), params))
 
     def count_runs(self, project_id: int, plan: Plan) -> int | None:
         with self._read() as conn:
@@ -178,10 +192,25 @@ class RunSearchRows:
                     summary[key] = summary.get(key, 0) + count
         return _by_count(config), _by_count(summary)
 
-    def project_run_count(self, project_id: int) -> int:
+    def project_run_count(self, project_id: int, mark: datetime | None = None) -> int:
+        """The number of the project's runs. `mark`: the project's updated_at as read
+        before (creating or deleting one of its runs changes it, in the same transaction):
+        the count is then kept for that mark, in this process, and given again while the
+        project still has it (a paging client asks for the count with every page)."""
+        cache: dict[int, tuple[datetime, int]] = self.__dict__.setdefault("_run_counts", {})
+        if mark is not None:
+            hit = cache.get(project_id)
+            if hit is not None and hit[0] == mark:
+                return hit[1]
         with self._read() as conn:
-            return int(conn.execute(select(func.count()).select_from(t.runs).where(
-                t.runs.c.project_id == project_id)).scalar_one())
+            count = int(conn.execute(_PROJECT_RUN_COUNT, {"project_id": project_id})
+                        .scalar_one())
+        if mark is not None:
+            if len(cache) >= RUN_COUNTS_KEPT:
+                cache.pop(next(iter(cache)))  # the oldest kept
+            cache.pop(project_id, None)
+            cache[project_id] = (mark, count)
+        return count
 
     def project_tags(self, project_id: int) -> list[str]:
         import orjson
@@ -295,7 +324,7 @@ class RunSearchRows:
         if self.engine.dialect.name != "sqlite":
             return self._top_numbers_in_window(conn, project_id, plan, count, window)
         s = _S
-        ordered = (_directed(s.c.num, order.descending), _directed(s.c.run_id, order.descending))
+        ordered = (directed(s.c.num, order.descending), directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
                                  self._where(plan.where, project_id, per_run=True))
         found: list[Any] = []
@@ -347,8 +376,8 @@ class RunSearchRows:
         order, s = plan.order, _S
         window = select(s.c.run_id, s.c.num).where(
             s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind) \
-            .order_by(_directed(s.c.num, order.descending),
-                      _directed(s.c.run_id, order.descending)).limit(size)
+            .order_by(directed(s.c.num, order.descending),
+                      directed(s.c.run_id, order.descending)).limit(size)
         if plan.where[0] == "true":
             entries = list(conn.execute(window))
             return entries[:count], len(entries) == size
@@ -361,8 +390,8 @@ class RunSearchRows:
             select(w.c.run_id, w.c.num, keep).join_from(w, t.runs, t.runs.c.id == w.c.run_id)
             .prefix_with("STRAIGHT_JOIN", dialect="mysql")
             .prefix_with("STRAIGHT_JOIN", dialect="mariadb")
-            .order_by(_directed(w.c.num, order.descending),
-                      _directed(w.c.run_id, order.descending))))
+            .order_by(directed(w.c.num, order.descending),
+                      directed(w.c.run_id, order.descending))))
         return [row for row in entries if row.keep][:count], len(entries) == size
 
     def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:

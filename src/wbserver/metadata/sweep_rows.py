@@ -12,7 +12,7 @@ from wbserver.domain.models import PENDING, Run
 from wbserver.domain.sweep_models import NewSweepRun, Sweep, SweepAgent
 from wbserver.metadata import tables as t
 from wbserver.metadata.inserted import inserted_id
-from wbserver.metadata.run_rows import row_to_run, run_select
+from wbserver.metadata.run_rows import TOUCH_PROJECT, row_to_run, run_select
 
 _s = t.sweeps.c
 _SWEEP = (select(t.sweeps, t.projects.c.name.label("project_name"),
@@ -107,6 +107,8 @@ class SweepRows:
                 stop_requested=False, sweep_name=sweep_name, program=run.program,
                 created_at=now, updated_at=now, heartbeat_at=now))
             run_id = inserted_id(result)
+            # the project's mark of a change in its runs (project_run_count)
+            conn.execute(TOUCH_PROJECT, {"project_id": project_id, "now": now})
             return row_to_run(conn.execute(run_select().where(t.runs.c.id == run_id)).one())
 
     def sweep_runs(self, project_id: int, sweep_name: str) -> list[Run]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from wbserver.api.graphql import run_cursors
 from wbserver.api.graphql.ids import encode_id, page_start
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
 from wbserver.domain.models import Entity, Project
 from wbserver.domain.permissions import READ, project_access, readable_project
 from wbserver.domain.run_filters import parse_filters
-from wbserver.domain.run_search import count_runs, find_runs
+from wbserver.domain.run_search import count_runs, created_key, find_runs
 
 MAX_PAGE = 1000
 
@@ -30,11 +31,15 @@ def run_count(project: Project, info: GraphQLResolveInfo, filters: str | None = 
 def runs(project: Project, info: GraphQLResolveInfo, filters: str | None = None,
          after: str | None = None, first: int | None = None, order: str | None = None,
          **_ignored: Any) -> dict[str, Any]:
-    start = page_start(after)
-    size = max(1, min(first or 50, MAX_PAGE))
+    page = run_cursors.decode(after)
+    start, size = page.start, max(1, min(first or 50, MAX_PAGE))
     found = find_runs(info.context.store, project, filters=parse_filters(filters), order=order,
-                      offset=start, limit=size)
-    edges = [{"node": r, "cursor": str(start + i)} for i, r in enumerate(found.runs)]
+                      offset=start, limit=size, after=page.after)
+    if found.keyed:
+        edges = [{"node": r, "cursor": run_cursors.encode(start + i, created_key(r))}
+                 for i, r in enumerate(found.runs)]
+    else:
+        edges = [{"node": r, "cursor": str(start + i)} for i, r in enumerate(found.runs)]
     return {
         "edges": edges,
         "totalCount": lambda *_a, **_k: found.count(),  # counted only when asked for

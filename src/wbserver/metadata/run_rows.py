@@ -19,6 +19,7 @@ from wbserver.domain.models import RUNNING, Run, RunKey, StreamWrite
 from wbserver.errors import NotFound
 from wbserver.metadata import tables as t
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.project_key_rows import forget_run_keys, sync_project_keys
 from wbserver.metadata.run_values_rows import sync_run_values
 from wbserver.ports import RunMutation, StreamMutation
 
@@ -68,6 +69,8 @@ _RUN_BY_ID = run_select().where(t.runs.c.id == bindparam("run_id"))
 _RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
+_RUNS_NAMED = run_select().where(t.runs.c.project_id == bindparam("project_id"),
+                                 t.runs.c.name.in_(bindparam("names", expanding=True)))
 _RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
 # a file_stream write locks its run's row only: the live runs of a project write at once
 _STREAM_RUN_LOCKED = locked_run_select().where(t.runs.c.project_id == bindparam("project_id"),
@@ -205,6 +208,8 @@ class RunRows:
                         new_id = inserted_id(conn.execute(t.runs.insert().values(**values)))
                         sync_run_values(conn, run_id=new_id, project_id=project_id, fields=values,
                                         fresh=True)
+                        sync_project_keys(conn, project_id=project_id, before=None,
+                                          fields=values)
                     inserted = True
                 except IntegrityError:  # created concurrently: treat as an update
                     current = self._run_in_project(conn, project_id, values["name"], lock=True)
@@ -218,6 +223,8 @@ class RunRows:
                 if fields:
                     conn.execute(_UPDATE_RUN, {"run_id_": current.id, **_encode(fields)})
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
+                    sync_project_keys(conn, project_id=project_id, before=current,
+                                      fields=fields)
                 if fields.keys() <= _RUN_FIELDS:  # the locked row as updated, not read back
                     updated = dataclasses.replace(current, **fields)
             conn.execute(_TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
@@ -249,6 +256,8 @@ class RunRows:
             if fields:
                 conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(fields)})
                 sync_run_values(conn, run_id=run_id, project_id=current.project_id, fields=fields)
+                sync_project_keys(conn, project_id=current.project_id, before=current,
+                                  fields=fields)
             run = self._run_by_id(conn, run_id)
         assert run is not None
         return run
@@ -263,6 +272,7 @@ class RunRows:
                 return
             conn.execute(t.deleted_runs.insert().values(
                 run_id=run_id, project_id=current.project_id, deleted_at=utcnow()))
+            forget_run_keys(conn, current)
             for table in (t.history_chunks, t.history_segments, t.history_rollups,
                           t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages,
                           t.artifact_outputs):
@@ -270,6 +280,15 @@ class RunRows:
             conn.execute(update(t.artifacts).where(t.artifacts.c.created_by_run_id == run_id)
                          .values(created_by_run_id=None))
             conn.execute(delete(t.runs).where(t.runs.c.id == run_id))
+
+    def runs_named(self, project_id: int, names: list[str]) -> list[Run]:
+        """The project's runs among NAMES (names of no run are left out), 500 a query."""
+        out: list[Run] = []
+        with self._read() as conn:
+            for start in range(0, len(names), 500):
+                out.extend(row_to_run(r) for r in conn.execute(_RUNS_NAMED, {
+                    "project_id": project_id, "names": names[start:start + 500]}))
+        return out
 
     def deleted_run_project(self, run_id: int) -> int | None:
         """The project of the deleted run with storage id RUN_ID (None: no such deletion)."""
@@ -294,6 +313,8 @@ class RunRows:
             conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
             sync_run_values(conn, run_id=run_id, project_id=current.project_id,
                             fields=write.run_fields)
+            sync_project_keys(conn, project_id=current.project_id, before=current,
+                              fields=write.run_fields)
             if write.run_fields.keys() <= _RUN_FIELDS:
                 # the locked row as just updated, without reading it back (its config,
                 # summary and keys are the largest values of the row)

@@ -12,6 +12,7 @@ from wbserver.domain.models import PENDING, Run
 from wbserver.domain.sweep_models import NewSweepRun, Sweep, SweepAgent
 from wbserver.metadata import tables as t
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.project_key_rows import sync_project_keys
 from wbserver.metadata.run_rows import row_to_run, run_select
 
 _s = t.sweeps.c
@@ -107,6 +108,8 @@ class SweepRows:
                 stop_requested=False, sweep_name=sweep_name, program=run.program,
                 created_at=now, updated_at=now, heartbeat_at=now))
             run_id = inserted_id(result)
+            sync_project_keys(conn, project_id=project_id, before=None,
+                              fields={"config": run.config})
             return row_to_run(conn.execute(run_select().where(t.runs.c.id == run_id)).one())
 
     def sweep_runs(self, project_id: int, sweep_name: str) -> list[Run]:

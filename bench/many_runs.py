@@ -239,6 +239,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None,
                         help="keep the data here; reuse it if it was filled before")
     parser.add_argument("--fill-only", action="store_true", help="stop after the fill")
+    parser.add_argument("--ui-only", action="store_true",
+                        help="with a filled --work: measure the web UI pages only")
     args = parser.parse_args()
     runs = args.runs or (2000 if args.quick else 100_000)
     work = args.work or Path(tempfile.mkdtemp(prefix="wbmany-"))
@@ -274,6 +276,9 @@ def main() -> None:
             print(rows[-1], flush=True)
             if args.fill_only:
                 return
+        if args.ui_only:
+            ui_pages(srv, runs, args.repeat)
+            return
         print(f"[{label}] startup with {runs:,} runs", flush=True)
         starts = sorted(restart(srv, work) for _ in range(3))
         rows.append((f"startup with {runs:,} runs (3 starts, process start to /readyz): wall; "

@@ -57,10 +57,18 @@ def page_of_runs(store: MetadataStore, project: Project, *, search: str = "",
     return kept[offset:offset + limit], len(kept)
 
 
+def newest_runs(store: MetadataStore, project: Project, limit: int) -> list[Run]:
+    """The project's newest LIMIT runs (no count of all)."""
+    planned = plan({}, NEWEST)
+    found = store.search_runs(project.id, planned, offset=0, limit=limit) \
+        if planned is not None else None
+    return found if found is not None else page_of_runs(store, project, limit=limit)[0]
+
+
 def colours_for(store: MetadataStore, project: Project, runs: list[Run]) -> dict[str, str]:
     """Each run's colour as the whole list gives it: the newest runs take distinct palette
     colours (compare.distinct_colours), every later one its own."""
-    newest, _total = page_of_runs(store, project, limit=len(PALETTE))
+    newest = newest_runs(store, project, len(PALETTE))
     distinct = distinct_colours([r.name for r in newest])
     return {r.name: distinct.get(r.name) or run_colour(r.name) for r in runs}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
@@ -24,6 +24,7 @@ from wbserver.metadata.run_values_rows import sync_run_values
 from wbserver.ports import RunMutation, StreamMutation
 
 DEADLOCK_RETRIES = 5
+T = TypeVar("T")
 _RUN_DEFAULTS: dict[str, Any] = {
     "state": RUNNING, "tags": "[]", "config": "{}", "summary": "{}", "history_keys": "{}",
     "last_step": -1, "history_line_count": 0, "events_line_count": 0, "log_line_count": 0,
@@ -124,6 +125,25 @@ def _encode(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def retried(call: Callable[[], T]) -> T:
+    """CALL, again when the database picked its transaction as a deadlock victim.
+    1213 deadlock, 1205 lock wait timeout; 1305 "savepoint does not exist" is the same
+    deadlock seen from inside a savepoint (the server already rolled the whole transaction
+    back); PostgreSQL's 40P01 deadlock_detected, 40001 serialization_failure, 55P03
+    lock_not_available. Retrying the whole transaction is safe."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return call()
+        except OperationalError as exc:
+            code = getattr(exc.orig, "args", (None,))[0]
+            state = getattr(exc.orig, "sqlstate", None)
+            if ((code not in (1213, 1205, 1305) and state not in ("40P01", "40001", "55P03"))
+                    or attempt == DEADLOCK_RETRIES - 1):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class RunRows:
     engine: Any
 
@@ -161,24 +181,9 @@ class RunRows:
                    new_project_visibility: str = "private") -> tuple[Run, bool]:
         """Create or update a run; retried when the database picks it as a deadlock victim
         (concurrent creations in one project lock index gaps)."""
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                return self._upsert_run(entity_id=entity_id, project=project, run_id=run_id,
-                                        name=name, user_id=user_id, mutation=mutation,
-                                        new_project_visibility=new_project_visibility)
-            except OperationalError as exc:
-                code = getattr(exc.orig, "args", (None,))[0]
-                state = getattr(exc.orig, "sqlstate", None)
-                # 1213 deadlock, 1205 lock wait timeout; 1305 "savepoint does not exist" is
-                # the same deadlock seen from inside a savepoint (the server already rolled
-                # the whole transaction back); PostgreSQL's 40P01 deadlock_detected, 40001
-                # serialization_failure, 55P03 lock_not_available. Retrying the whole
-                # transaction is safe.
-                if ((code not in (1213, 1205, 1305) and state not in ("40P01", "40001", "55P03"))
-                        or attempt == DEADLOCK_RETRIES - 1):
-                    raise
-                time.sleep(0.02 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return retried(lambda: self._upsert_run(
+            entity_id=entity_id, project=project, run_id=run_id, name=name, user_id=user_id,
+            mutation=mutation, new_project_visibility=new_project_visibility))
 
     def _upsert_run(self, *, entity_id: int, project: str, run_id: int | None,
                     name: str | None, user_id: int, mutation: RunMutation,
@@ -298,7 +303,12 @@ class RunRows:
     def apply_stream(self, *, project_id: int, name: str,
                      mutation: StreamMutation) -> Run | None:
         """The run is found and locked in one statement, inside the write: no read of it
-        before (a round trip on MySQL/MariaDB and PostgreSQL)."""
+        before (a round trip on MySQL/MariaDB and PostgreSQL). Retried as a deadlock victim
+        (two runs' first requests may add the same new keys to the project's key index)."""
+        return retried(lambda: self._apply_stream(project_id, name, mutation))
+
+    def _apply_stream(self, project_id: int, name: str,
+                      mutation: StreamMutation) -> Run | None:
         with self._write() as conn:
             row = conn.execute(_STREAM_RUN_LOCKED, {"project_id": project_id,
                                                     "name": name}).first()

@@ -128,6 +128,10 @@ def test_the_runs_list_comes_a_page_at_a_time(api):
     assert [r["name"] for r in page["runs"]] == ["r0"] and page["offset"] == 5
     page = api.client.get(UI + "/workspace/runs?q=OTH").json()
     assert [r["name"] for r in page["runs"]] == ["other"] and page["total"] == 1
+    for literal in ("r_", "%25", "r!"):  # a search's % and _ match themselves
+        assert api.client.get(UI + "/workspace/runs?q=" + literal).json()["total"] == 0
+    page = api.client.get(UI + "/workspace/runs?q=TRAIN%20r3").json()  # every word, any field
+    assert [r["name"] for r in page["runs"]] == ["r3"]
     page = api.client.get(UI + "/workspace/runs?state=finished").json()
     assert [r["name"] for r in page["runs"]] == ["r1"]
     assert set(page["runs"][0]) >= {"displayName", "colour", "group", "createdAt", "tags"}

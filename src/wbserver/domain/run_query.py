@@ -145,7 +145,7 @@ def _plain_text(value: str) -> bool:
 
 @dataclass(frozen=True)
 class Order:
-    kind: str  # "created", "id" (creation order, exact: the workspace's), "col" or "val"
+    kind: str  # "created", "col" or "val"
     name: str  # column name or value path
     descending: bool
 
@@ -311,8 +311,6 @@ def _plan_order(order: str | None, paths: set[str]) -> Order | None:
     key = text.lstrip("+-") or "created_at"
     if key in CREATED:
         return Order("created", "created_at", descending)
-    if key == "id":
-        return Order("id", "id", descending)
     if key in COLUMNS:
         return Order("col", COLUMNS[key], descending)
     path = value_path(key)

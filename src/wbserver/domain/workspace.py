@@ -72,6 +72,7 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
     layout = store.workspace_layout(viewer.id, found.id)
     saved = orjson.loads(layout) if layout else None
     runs, total = page_of_runs(store, found, limit=DEFAULT_VISIBLE)
+    newest = list(runs)
     listed = {r.name for r in runs}
     named = saved.get("visible") if isinstance(saved, dict) else None
     wanted = [n for n in named or () if isinstance(n, str) and n not in listed]
@@ -80,7 +81,7 @@ def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
                        reverse=True)
     return {
         "entity": found.entity_name, "project": found.name,
-        "runs": listed_runs(store, found, runs), "runCount": total,
+        "runs": listed_runs(store, found, runs, newest=newest), "runCount": total,
         "defaultVisible": DEFAULT_VISIBLE, "pageLimit": PAGE_LIMIT,
         "metrics": [{"key": k, "section": section_of(k), "runs": metrics[k].runs,
                      "xAxis": x_axis_for(k, defined)} for k in keys],

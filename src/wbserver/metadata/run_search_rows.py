@@ -369,8 +369,6 @@ class RunSearchRows:
         """(query with what the order reads joined, [(sort key, descending?), ...])."""
         order = plan.order
         runs = t.runs.c
-        if order.kind == "id":  # creation order to the run (ids grow as runs are made)
-            return query, [(runs.id, order.descending)]
         if order.kind == "created":  # the second, computed and indexed (migration 0021)
             return query, [(runs.created_second, order.descending), (runs.id, False)]
         if order.kind == "col":

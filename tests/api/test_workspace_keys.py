@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from tests.postgres import on_every_database
 from wbserver.domain import workspace
 from wbserver.domain.models import RunKey
 
@@ -47,6 +48,7 @@ def _rebuilt(store) -> dict[tuple[str, str], tuple[str, int]]:
     return _index(store)
 
 
+@on_every_database()
 def test_the_index_the_writes_keep_is_the_one_the_runs_give(app, api):
     store = app.state.services.store
     _run(api, "a", {"lr": {"value": 0.1}, "opt": {"value": "adam"}, **CHART})
@@ -116,6 +118,7 @@ def test_the_overview_lists_the_newest_runs_and_those_the_layout_shows(app, api,
     assert [r["name"] for r in body["runs"]] == ["r4", "r3", "r0"]  # r0: the layout shows it
 
 
+@on_every_database()
 def test_the_runs_list_comes_a_page_at_a_time(api):
     for i in range(5):
         _run(api, f"r{i}", {})

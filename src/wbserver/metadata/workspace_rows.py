@@ -70,13 +70,16 @@ class WorkspaceRows:
         """A page of the project's runs, newest first (by id), searched and filtered as the
         workspace's list does, and how many match in all."""
         where = _runs_where(project_id, words, state)
+        page = select(_r.id).where(where)
+        if words:  # a search scans the rows anyway: the page and the count in one pass
+            page = page.add_columns(func.count().over().label("total"))
+        ids = page.order_by(_r.id.desc()).offset(offset).limit(limit).subquery("page")
+        query = run_select().join(ids, ids.c.id == _r.id).order_by(_r.id.desc())
         with self._read() as conn:
-            total = int(conn.execute(select(func.count()).select_from(t.runs).where(where))
-                        .scalar_one())
-            ids = select(_r.id).where(where).order_by(_r.id.desc()).offset(offset) \
-                .limit(limit).subquery("page")
-            rows = conn.execute(run_select().join(ids, ids.c.id == _r.id)
-                                .order_by(_r.id.desc())).all()
+            rows = conn.execute(query.add_columns(ids.c.total) if words else query).all()
+            # else a count on the index alone, and a page that stops at its last run
+            total = int(rows[0].total) if words and rows else int(conn.execute(
+                select(func.count()).select_from(t.runs).where(where)).scalar_one())
         return [row_to_run(r) for r in rows], total
 
     def read_segments_of_runs(self, run_ids: list[int],

@@ -241,6 +241,8 @@ def main() -> None:
     parser.add_argument("--fill-only", action="store_true", help="stop after the fill")
     parser.add_argument("--iterate-only", action="store_true",
                         help="measure only wandb.Api().runs() iterating (no startup, UI pages)")
+    parser.add_argument("--ui-only", action="store_true",
+                        help="with a filled --work: measure the web UI pages only")
     args = parser.parse_args()
     runs = args.runs or (2000 if args.quick else 100_000)
     work = args.work or Path(tempfile.mkdtemp(prefix="wbmany-"))
@@ -276,6 +278,9 @@ def main() -> None:
             print(rows[-1], flush=True)
             if args.fill_only:
                 return
+        if args.ui_only:
+            ui_pages(srv, runs, args.repeat)
+            return
         if not args.iterate_only:
             measure_pages(srv, runs, args, label, empty, rows, work)
         iterate_all(srv, runs, label, rows, work)

@@ -430,6 +430,8 @@ TABLE: list[Row] = [
     P("GET /_ui/{entity}/{project}/runs/{run}/logs", "read",
       page("GET", at("/_ui/{e}/{p}/runs/r1/logs"))),
     P("GET /_ui/{entity}/{project}/workspace", "read", page("GET", at("/_ui/{e}/{p}/workspace"))),
+    P("GET /_ui/{entity}/{project}/workspace/runs", "read",
+      page("GET", at("/_ui/{e}/{p}/workspace/runs"))),
     # a reader saves a layout of their own (never anyone else's); the page's CSRF token
     P("PUT /_ui/{entity}/{project}/workspace/layout", "read", _layout_put),
     # the run page's edits: the project's writers, as upsertBucket and deleteRun

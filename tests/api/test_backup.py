@@ -37,6 +37,12 @@ def _log(api: Api) -> None:
     assert api.client.put("/" + path, content=b"some notes\n").status_code in (200, 201)
 
 
+def _keys(store, entity: str) -> dict[tuple[str, str], int]:
+    """The project key index of ENTITY/proj (domain/project_keys.py)."""
+    _owner, project = store.get_entity_and_project(entity, "proj")
+    return {(k.kind, k.key): k.runs for k in store.project_keys(project.id)}
+
+
 LAYOUT = {"version": 1, "smoothing": 0.4, "visible": ["r1"], "collapsed": ["system"],
           "panels": [{"id": "c1", "kind": "line", "section": "custom", "keys": ["loss"]}]}
 
@@ -109,6 +115,9 @@ def test_round_trip_verify_and_refusals(api: Api, database: dict[str, str], tmp_
                 assert client.get(f"/files/alice/proj/r1/{name}",
                                   headers=restored.headers()).content == b"some notes\n"
                 assert _layout(app.state.services.store, "alice") == LAYOUT
+                # the project key index came along, as the runs give it
+                assert _keys(app.state.services.store, "alice") == {
+                    ("config", "lr"): 1, ("metric", "loss"): 1}
         finally:
             app.state.services.store.close()
 

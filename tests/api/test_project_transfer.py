@@ -15,7 +15,7 @@ from wbserver.domain.users import create_api_key, create_user
 
 from .artifact_flow import log_version
 from .conftest import Api
-from .test_backup import HISTORY, LAYOUT, _env, _layout, _log, _save_layout
+from .test_backup import HISTORY, LAYOUT, _env, _keys, _layout, _log, _save_layout
 from .test_sweeps import AGENT as SWEEP_AGENT, UPSERT as SWEEP_UPSERT
 
 COPY = HISTORY.replace('entityName: "alice"', 'entityName: "bob"')
@@ -68,4 +68,7 @@ def test_a_copy_under_another_entity_reads_the_same(app, api: Api, database: dic
     assert api.gql(HISTORY)["data"]["project"]["run"] == before  # the original is untouched
     # alice's saved workspace of the project came along (she is a user here too)
     assert _layout(store, "bob") == _layout(store, "alice") == LAYOUT
+    # the key index is rebuilt from the imported runs (never exported)
+    assert _keys(store, "bob") == _keys(store, "alice")
+    assert _keys(store, "bob")[("metric", "loss")] == 1
     assert bob.gql(SWEEP, e="bob", s=swept["name"])["data"]["project"]["sweep"] == swept

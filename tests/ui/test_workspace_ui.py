@@ -290,3 +290,61 @@ def test_a_live_runs_system_metrics_and_new_keys_appear_without_reload(tmp_path,
         if proc is not None and proc.poll() is None:
             proc.kill()
         server.stop()
+
+
+MANY = 230  # more runs than the overview brings (workspace.DEFAULT_VISIBLE, 200)
+UPSERT_RUN = """mutation U($name: String) { upsertBucket(input: {name: $name, displayName: $name,
+  modelName: "many", entityName: "alice"}) { bucket { id } } }"""
+
+
+def test_a_project_of_more_runs_than_the_overview_brings(tmp_path, new_page):
+    """The list starts with the newest runs and the number of all; scrolling to its end
+    brings the next page; a search finds an old run the page did not bring; a run the saved
+    layout shows is listed (and shown) after a reload though it is not among the newest."""
+    import base64
+
+    import httpx
+
+    server = start_server(tmp_path / "srv")
+    try:
+        server.set_password("alice", PASSWORD)
+        auth = {"Authorization": "Basic " + base64.b64encode(
+            f"api:{server.api_key}".encode()).decode()}
+        with httpx.Client(base_url=server.url, headers=auth, timeout=60) as http:
+            for i in range(MANY):
+                name = f"run-{i:04d}"
+                assert http.post("/graphql", json={"query": UPSERT_RUN, "variables": {
+                    "name": name}}).status_code == 200
+                assert http.post(f"/files/alice/many/{name}/file_stream", json={"files": {
+                    "wandb-history.jsonl": {"offset": 0, "content": [json.dumps(
+                        {"_step": 0, "loss": i / MANY})]}}}).status_code == 200
+        watched = new_page("many")
+        page = watched.page
+        page.set_viewport_size({"width": 1440, "height": 900})
+        sign_in(page, server)
+        page.goto(server.url + "/alice/many")
+        wait_until(page, "document.body.dataset.loaded === '1'")
+        assert page.locator("#ws-run-count").inner_text() == f"200 / {MANY} shown"
+        names = "Array.from(document.querySelectorAll('.run-row:not([hidden]) a'))" \
+                ".map(a => a.textContent)"
+        assert page.evaluate(names)[0] == f"run-{MANY - 1:04d}"
+        # the end of the list: the next page comes
+        page.evaluate("document.getElementById('ws-run-list').scrollTop = 1e7")
+        wait_until(page, f"WB.workspace.info.runs.length === {MANY}")
+        page.evaluate("document.getElementById('ws-run-list').scrollTop = 1e7")
+        wait_until(page, f"{names}.includes('run-0000')")
+        page.reload()
+        wait_until(page, "document.body.dataset.loaded === '1'")
+        # a search asks the server: an old run the first page did not bring
+        page.fill("#ws-run-search", "run-0007")
+        wait_until(page, f"JSON.stringify({names}) === '[\"run-0007\"]'")
+        assert page.locator("#ws-run-count").inner_text() == "0 / 1 shown"
+        page.locator(".run-row:not([hidden]) input[type=checkbox]").check()
+        wait_until(page, "Number(document.body.dataset.saved || 0) >= 1")
+        page.reload()
+        wait_until(page, "document.body.dataset.loaded === '1'")
+        assert "run-0007" in page.evaluate("WB.workspace.layout().visible")
+        assert page.evaluate("WB.workspace.info.runs.some(r => r.name === 'run-0007')")
+        watched.shot("many")
+    finally:
+        server.stop()

@@ -83,6 +83,7 @@ ROUTES = [
     Route("/_ui/{entity}/{project}/runs/{run}/status", ui_api.run_status, methods=GET),
     Route("/_ui/{entity}/{project}/runs/{run}/logs", ui_api.run_logs, methods=GET),
     Route("/_ui/{entity}/{project}/workspace", workspace_api.overview, methods=GET),
+    Route("/_ui/{entity}/{project}/workspace/runs", workspace_api.runs, methods=GET),
     Route("/_ui/{entity}/{project}/workspace/layout", workspace_api.save_layout,
           methods=["PUT"]),
     Route("/_ui/{entity}/{project}/panels/{kind}", workspace_api.panel, methods=GET),

@@ -62,7 +62,12 @@ def media_keys(run: Run) -> list[dict[str, Any]]:
 
 
 def _wandb_config(run: Run) -> dict[str, Any]:
-    config = loads(run.config or "{}")
+    return wandb_config(run.config)
+
+
+def wandb_config(text: str | None) -> dict[str, Any]:
+    """The client's own `_wandb` entry of a run's config JSON (an empty dict if none)."""
+    config = loads(text or "{}")
     wandb = config.get("_wandb") if isinstance(config, dict) else None
     if isinstance(wandb, dict) and isinstance(wandb.get("value"), dict):
         wandb = wandb["value"]
@@ -87,7 +92,12 @@ def custom_charts(run: Run) -> list[dict[str, Any]]:
     """The `wandb.plot.*` / `wandb.plot_table` charts of the run: the client puts each in
     the config under `_wandb.visualize.<key>` (spec id, fields, strings) and logs its table
     to history under the chart's table key."""
-    visualize = _wandb_config(run).get("visualize")
+    return charts_in_config(run.config)
+
+
+def charts_in_config(text: str | None) -> list[dict[str, Any]]:
+    """custom_charts of a run's config JSON."""
+    visualize = wandb_config(text).get("visualize")
     out = []
     for key, value in sorted(visualize.items()) if isinstance(visualize, dict) else ():
         panel = value.get("panel_config") if isinstance(value, dict) else None

@@ -170,6 +170,15 @@ class HistoryRollup:
     data: bytes
 
 
+@dataclass(frozen=True)
+class ProjectKey:
+    """One row of a project's key index (domain/project_keys.py)."""
+    kind: str
+    key: str
+    detail: str
+    runs: int
+
+
 @dataclass
 class StreamWrite:
     """Everything one file_stream request changes, applied by the store in one transaction."""

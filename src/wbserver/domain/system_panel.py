@@ -94,8 +94,13 @@ def run_columns(source: PanelSource, runs: list[Run], x_key: str) -> dict[int, C
 def system_keys(run: Run) -> list[str]:
     """The system metrics in the run's latest events line (the run keeps it as its
     `system_metrics`): numeric keys, not the `_runtime`/`_timestamp` bookkeeping."""
+    return system_keys_in(run.system_metrics)
+
+
+def system_keys_in(line: str | None) -> list[str]:
+    """system_keys of one events line."""
     try:
-        row = orjson.loads(run.system_metrics or "{}")
+        row = orjson.loads(line or "{}")
     except orjson.JSONDecodeError:
         return []  # NaN or Infinity in the line: the panels read the stream itself
     if not isinstance(row, dict):

@@ -1,6 +1,6 @@
-"""The project workspace: the runs list (all runs, newest first, with what grouping and
-filtering need), every logged key sorted into sections by its prefix, the system metrics the
-client samples (a `system` section, with units), the x axes each metric asked for
+"""The project workspace: the runs list (the newest runs first; more a page at a time),
+every logged key sorted into sections by its prefix (from the project's key index), the
+system metrics the client samples (a `system` section, with units), the x axes each metric asked for
 (`define_metric(step_metric=…)`), and the viewer's saved layout."""
 
 from __future__ import annotations
@@ -10,16 +10,22 @@ from typing import Any
 
 import orjson
 
-from wbserver.domain.chart_data import X_KEYS
-from wbserver.domain.clock import iso, utcnow
-from wbserver.domain.compare import distinct_colours
-from wbserver.domain.json_text import loads
-from wbserver.domain.media import custom_charts
-from wbserver.domain.models import Project, Run, User
+from wbserver.domain.clock import utcnow
+from wbserver.domain.models import Project, ProjectKey, User
 from wbserver.domain.panels import BANDS, panel_kinds
 from wbserver.domain.permissions import readable_project
+from wbserver.domain.project_keys import (
+    CHART,
+    CHART_TABLE,
+    CONFIG,
+    MEDIA,
+    METRIC,
+    STEP,
+    SYSTEM as SYSTEM_KIND,
+)
 from wbserver.domain.run_environment import system_unit
-from wbserver.domain.system_panel import SECTION as SYSTEM, system_keys
+from wbserver.domain.system_panel import SECTION as SYSTEM
+from wbserver.domain.workspace_runs import PAGE_LIMIT, listed_runs, page_of_runs
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.ports import MetadataStore
 
@@ -34,42 +40,6 @@ def _project(store: MetadataStore, viewer: User | None, entity: str,
     if found is None:
         raise NotFound(f"project {entity}/{project} not found")
     return found
-
-
-def _scalar_config(run: Run) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in loads(run.config or "{}").items():
-        if key.startswith("_"):
-            continue
-        if isinstance(value, dict) and "value" in value:
-            value = value["value"]
-        if value is None or isinstance(value, str | int | float | bool):
-            out[key] = value
-    return out
-
-
-def step_metrics(config: dict[str, Any]) -> dict[str, str]:
-    """{metric or glob: its x axis key} from the definitions the client keeps in
-    config `_wandb.m` (MetricRecord as a dict of field numbers: 1 name, 2 glob, 4 step
-    metric, 5 the step metric's 1-based index in the list)."""
-    wandb = config.get("_wandb")
-    value = wandb.get("value") if isinstance(wandb, dict) else None
-    records = value.get("m") if isinstance(value, dict) else None
-    if not isinstance(records, list):
-        return {}
-    names = [r.get("1") or r.get("2") if isinstance(r, dict) else None for r in records]
-    out: dict[str, str] = {}
-    for record in records:
-        if not isinstance(record, dict):
-            continue
-        name = record.get("1") or record.get("2")
-        step = record.get("4")
-        index = record.get("5")
-        if not step and isinstance(index, int) and 0 < index <= len(names):
-            step = names[index - 1]
-        if isinstance(name, str) and isinstance(step, str) and step:
-            out[name] = step
-    return out
 
 
 def x_axis_for(key: str, defined: dict[str, str]) -> str | None:
@@ -88,58 +58,51 @@ def section_of(key: str) -> str:
 
 def workspace_overview(store: MetadataStore, *, viewer: User, entity: str,
                        project: str) -> dict[str, Any]:
+    """The keys from the project's key index (project_keys.py); the newest DEFAULT_VISIBLE
+    runs, and the runs the saved layout shows, with the number of runs in all (the list
+    asks for more a page at a time: workspace_runs.py)."""
     found = _project(store, viewer, entity, project)
-    runs = sorted(store.list_runs(found.id), key=lambda r: r.created_at, reverse=True)
-    colours = distinct_colours([r.name for r in runs])
-    metrics: dict[str, int] = {}
-    media: dict[str, str] = {}
-    defined: dict[str, str] = {}
-    config_keys: set[str] = set()
-    charts: dict[str, str] = {}  # custom chart key -> its title
-    chart_tables: set[str] = set()
-    system: dict[str, int] = {}
-    listed = []
-    for run in runs:
-        for key in system_keys(run):
-            system[key] = system.get(key, 0) + 1
-        kinds: dict[str, dict[str, int]] = orjson.loads(run.history_keys or "{}")
-        for key, types in kinds.items():
-            if key.startswith("_") or key in X_KEYS:
-                continue
-            if types.get("number"):
-                metrics[key] = metrics.get(key, 0) + 1
-            else:
-                other = [t for t in types if t not in ("nil", "number")]
-                if other:
-                    media.setdefault(key, other[0])
-        for chart in custom_charts(run):
-            charts.setdefault(chart["key"], chart["strings"].get("title") or chart["key"])
-            chart_tables.add(chart["tableKey"])
-        config = loads(run.config or "{}")
-        defined.update(step_metrics(config))
-        scalars = _scalar_config(run)
-        config_keys.update(scalars)
-        listed.append({"name": run.name, "displayName": run.display_name or run.name,
-                       "state": run.state, "colour": colours[run.name],
-                       "group": run.group_name or "", "jobType": run.job_type or "",
-                       "user": run.username or "", "createdAt": iso(run.created_at),
-                       "tags": list(run.tags), "config": scalars})
+    index: dict[str, dict[str, ProjectKey]] = {}
+    for row in store.project_keys(found.id):
+        index.setdefault(row.kind, {})[row.key] = row
+    defined = {k: row.detail for k, row in index.get(STEP, {}).items()}
+    metrics = index.get(METRIC, {})
+    chart_tables = index.get(CHART_TABLE, {})
     keys = sorted(metrics, key=lambda k: (section_of(k), k))
     layout = store.workspace_layout(viewer.id, found.id)
+    saved = orjson.loads(layout) if layout else None
+    runs, total = page_of_runs(store, found, limit=DEFAULT_VISIBLE)
+    newest = list(runs)
+    listed = {r.name for r in runs}
+    named = saved.get("visible") if isinstance(saved, dict) else None
+    wanted = [n for n in named or () if isinstance(n, str) and n not in listed]
+    if wanted:  # shown by the saved layout but not among the newest: listed too
+        runs += sorted(store.runs_named(found.id, wanted), key=lambda r: r.created_at,
+                       reverse=True)
     return {
-        "entity": found.entity_name, "project": found.name, "runs": listed,
-        "defaultVisible": DEFAULT_VISIBLE,
-        "metrics": [{"key": k, "section": section_of(k), "runs": metrics[k],
+        "entity": found.entity_name, "project": found.name,
+        "runs": listed_runs(store, found, runs, newest=newest), "runCount": total,
+        "defaultVisible": DEFAULT_VISIBLE, "pageLimit": PAGE_LIMIT,
+        "metrics": [{"key": k, "section": section_of(k), "runs": metrics[k].runs,
                      "xAxis": x_axis_for(k, defined)} for k in keys],
-        "media": [{"key": k, "section": section_of(k), "type": t}
-                  for k, t in sorted(media.items()) if k not in chart_tables],
-        "charts": [{"key": k, "section": "custom charts", "title": title}
-                   for k, title in sorted(charts.items())],
-        "system": [{"key": k, "section": SYSTEM, "runs": n, "unit": system_unit(k)}
-                   for k, n in sorted(system.items())],
-        "configKeys": sorted(config_keys), "panelKinds": panel_kinds(),
-        "layout": orjson.loads(layout) if layout else None,
+        "media": [{"key": k, "section": section_of(k), "type": row.detail}
+                  for k, row in sorted(index.get(MEDIA, {}).items()) if k not in chart_tables],
+        "charts": [{"key": k, "section": "custom charts", "title": row.detail}
+                   for k, row in sorted(index.get(CHART, {}).items())],
+        "system": [{"key": k, "section": SYSTEM, "runs": row.runs, "unit": system_unit(k)}
+                   for k, row in sorted(index.get(SYSTEM_KIND, {}).items())],
+        "configKeys": sorted(index.get(CONFIG, {})), "panelKinds": panel_kinds(),
+        "layout": saved,
     }
+
+
+def workspace_runs(store: MetadataStore, *, viewer: User, entity: str, project: str,
+                   search: str, state: str, offset: int, limit: int) -> dict[str, Any]:
+    """One page of the workspace's runs list (newest first, searched and filtered)."""
+    found = _project(store, viewer, entity, project)
+    runs, total = page_of_runs(store, found, search=search, state=state, offset=offset,
+                               limit=limit)
+    return {"runs": listed_runs(store, found, runs), "total": total, "offset": offset}
 
 
 def save_layout(store: MetadataStore, *, viewer: User, entity: str, project: str,

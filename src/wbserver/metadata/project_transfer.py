@@ -18,6 +18,7 @@ from wbserver.errors import AlreadyExists, NotFound
 from wbserver.metadata import tables as t
 from wbserver.metadata.backup_mysql import decode_value, encode_value
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.project_key_rows import rebuild_project_keys
 from wbserver.metadata.storage_rows import layout_in
 from wbserver.ports import BackupProgress
 
@@ -129,6 +130,7 @@ class ProjectTransferRows:
                     **({"project_id": pid} if "project_id" in r else {}),
                     **({"store": store} if r.get("store") else {})})
                 progress.advance()
+            rebuild_project_keys(conn, pid)  # derived from the runs: never exported
             ids["types"] = {r["id"]: _insert(conn, t.artifact_types, r, {"project_id": pid})
                             for r in _read_table(rows, t.artifact_types)}
             ids["seqs"] = {r["id"]: _insert(conn, t.artifact_sequences, r, {

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
@@ -21,10 +21,12 @@ from wbserver.domain.models import RUNNING, Run, RunKey, StreamWrite
 from wbserver.errors import NotFound
 from wbserver.metadata import tables as t
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.project_key_rows import forget_run_keys, sync_project_keys
 from wbserver.metadata.run_values_rows import sync_run_values
 from wbserver.ports import RunMutation, StreamMutation
 
 DEADLOCK_RETRIES = 5
+T = TypeVar("T")
 _RUN_DEFAULTS: dict[str, Any] = {
     "state": RUNNING, "tags": "[]", "config": "{}", "summary": "{}", "history_keys": "{}",
     "last_step": -1, "history_line_count": 0, "events_line_count": 0, "log_line_count": 0,
@@ -70,6 +72,8 @@ _RUN_BY_ID = run_select().where(t.runs.c.id == bindparam("run_id"))
 _RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=t.runs)
 _RUN_IN_PROJECT = run_select().where(t.runs.c.project_id == bindparam("project_id"),
                                      t.runs.c.name == bindparam("name"))
+_RUNS_NAMED = run_select().where(t.runs.c.project_id == bindparam("project_id"),
+                                 t.runs.c.name.in_(bindparam("names", expanding=True)))
 _RUN_IN_PROJECT_LOCKED = _RUN_IN_PROJECT.with_for_update(of=t.runs)
 # a file_stream write locks its run's row only: the live runs of a project write at once
 _STREAM_RUN_LOCKED = locked_run_select().where(t.runs.c.project_id == bindparam("project_id"),
@@ -141,6 +145,25 @@ def _encode(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def retried(call: Callable[[], T]) -> T:
+    """CALL, again when the database picked its transaction as a deadlock victim.
+    1213 deadlock, 1205 lock wait timeout; 1305 "savepoint does not exist" is the same
+    deadlock seen from inside a savepoint (the server already rolled the whole transaction
+    back); PostgreSQL's 40P01 deadlock_detected, 40001 serialization_failure, 55P03
+    lock_not_available. Retrying the whole transaction is safe."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return call()
+        except OperationalError as exc:
+            code = getattr(exc.orig, "args", (None,))[0]
+            state = getattr(exc.orig, "sqlstate", None)
+            if ((code not in (1213, 1205, 1305) and state not in ("40P01", "40001", "55P03"))
+                    or attempt == DEADLOCK_RETRIES - 1):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class RunRows:
     engine: Any
 
@@ -178,24 +201,9 @@ class RunRows:
                    new_project_visibility: str = "private") -> tuple[Run, bool]:
         """Create or update a run; retried when the database picks it as a deadlock victim
         (concurrent creations in one project lock index gaps)."""
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                return self._upsert_run(entity_id=entity_id, project=project, run_id=run_id,
-                                        name=name, user_id=user_id, mutation=mutation,
-                                        new_project_visibility=new_project_visibility)
-            except OperationalError as exc:
-                code = getattr(exc.orig, "args", (None,))[0]
-                state = getattr(exc.orig, "sqlstate", None)
-                # 1213 deadlock, 1205 lock wait timeout; 1305 "savepoint does not exist" is
-                # the same deadlock seen from inside a savepoint (the server already rolled
-                # the whole transaction back); PostgreSQL's 40P01 deadlock_detected, 40001
-                # serialization_failure, 55P03 lock_not_available. Retrying the whole
-                # transaction is safe.
-                if ((code not in (1213, 1205, 1305) and state not in ("40P01", "40001", "55P03"))
-                        or attempt == DEADLOCK_RETRIES - 1):
-                    raise
-                time.sleep(0.02 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return retried(lambda: self._upsert_run(
+            entity_id=entity_id, project=project, run_id=run_id, name=name, user_id=user_id,
+            mutation=mutation, new_project_visibility=new_project_visibility))
 
     def _upsert_run(self, *, entity_id: int, project: str, run_id: int | None,
                     name: str | None, user_id: int, mutation: RunMutation,
@@ -225,6 +233,8 @@ class RunRows:
                         new_id = inserted_id(conn.execute(t.runs.insert().values(**values)))
                         sync_run_values(conn, run_id=new_id, project_id=project_id, fields=values,
                                         fresh=True)
+                        sync_project_keys(conn, project_id=project_id, before=None,
+                                          fields=values)
                     inserted = True
                 except IntegrityError:  # created concurrently: treat as an update
                     current = self._run_in_project(conn, project_id, values["name"], lock=True)
@@ -238,6 +248,8 @@ class RunRows:
                 if fields:
                     conn.execute(_UPDATE_RUN, {"run_id_": current.id, **_encode(fields)})
                     sync_run_values(conn, run_id=current.id, project_id=project_id, fields=fields)
+                    sync_project_keys(conn, project_id=project_id, before=current,
+                                      fields=fields)
                 if fields.keys() <= _RUN_FIELDS:  # the locked row as updated, not read back
                     updated = dataclasses.replace(current, **fields)
             conn.execute(TOUCH_PROJECT, {"project_id": project_id, "now": utcnow()})
@@ -269,6 +281,8 @@ class RunRows:
             if fields:
                 conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(fields)})
                 sync_run_values(conn, run_id=run_id, project_id=current.project_id, fields=fields)
+                sync_project_keys(conn, project_id=current.project_id, before=current,
+                                  fields=fields)
             run = self._run_by_id(conn, run_id)
         assert run is not None
         return run
@@ -283,6 +297,7 @@ class RunRows:
                 return
             conn.execute(t.deleted_runs.insert().values(
                 run_id=run_id, project_id=current.project_id, deleted_at=utcnow()))
+            forget_run_keys(conn, current)
             for table in (t.history_chunks, t.history_segments, t.history_rollups,
                           t.run_values, t.log_lines, t.run_files, t.alerts, t.artifact_usages,
                           t.artifact_outputs):
@@ -293,6 +308,15 @@ class RunRows:
             # the project's mark of a change in its runs (project_run_count)
             conn.execute(TOUCH_PROJECT, {"project_id": current.project_id, "now": utcnow()})
 
+    def runs_named(self, project_id: int, names: list[str]) -> list[Run]:
+        """The project's runs among NAMES (names of no run are left out), 500 a query."""
+        out: list[Run] = []
+        with self._read() as conn:
+            for start in range(0, len(names), 500):
+                out.extend(row_to_run(r) for r in conn.execute(_RUNS_NAMED, {
+                    "project_id": project_id, "names": names[start:start + 500]}))
+        return out
+
     def deleted_run_project(self, run_id: int) -> int | None:
         """The project of the deleted run with storage id RUN_ID (None: no such deletion)."""
         row = self._first(_DELETED_RUN, {"run_id": run_id})
@@ -301,7 +325,12 @@ class RunRows:
     def apply_stream(self, *, project_id: int, name: str,
                      mutation: StreamMutation) -> Run | None:
         """The run is found and locked in one statement, inside the write: no read of it
-        before (a round trip on MySQL/MariaDB and PostgreSQL)."""
+        before (a round trip on MySQL/MariaDB and PostgreSQL). Retried as a deadlock victim
+        (two runs' first requests may add the same new keys to the project's key index)."""
+        return retried(lambda: self._apply_stream(project_id, name, mutation))
+
+    def _apply_stream(self, project_id: int, name: str,
+                      mutation: StreamMutation) -> Run | None:
         with self._write() as conn:
             row = conn.execute(_STREAM_RUN_LOCKED, {"project_id": project_id,
                                                     "name": name}).first()
@@ -316,6 +345,8 @@ class RunRows:
             conn.execute(_UPDATE_RUN, {"run_id_": run_id, **_encode(write.run_fields)})
             sync_run_values(conn, run_id=run_id, project_id=current.project_id,
                             fields=write.run_fields)
+            sync_project_keys(conn, project_id=current.project_id, before=current,
+                              fields=write.run_fields)
             if write.run_fields.keys() <= _RUN_FIELDS:
                 # the locked row as just updated, without reading it back (its config,
                 # summary and keys are the largest values of the row)

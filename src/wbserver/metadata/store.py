@@ -30,6 +30,7 @@ from wbserver.metadata.inserted import inserted_id
 from wbserver.metadata.lease_rows import LeaseRows
 from wbserver.metadata.lineage_rows import LineageRows
 from wbserver.metadata.notify_rows import NotifyRows
+from wbserver.metadata.project_key_rows import ProjectKeyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
 from wbserver.metadata.run_rows import RunRows
 from wbserver.metadata.run_search_rows import RunSearchRows
@@ -42,7 +43,8 @@ from wbserver.metadata.workspace_rows import WorkspaceRows
 
 class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, ArtifactRows, SsoRows,
                ArtifactBrowseRows, ArtifactLinkRows, RunBrowseRows, NotifyRows, StorageRows,
-               RunSearchRows, GaugeRows, LeaseRows, SweepRows, WorkspaceRows, LineageRows):
+               RunSearchRows, GaugeRows, LeaseRows, SweepRows, WorkspaceRows, LineageRows,
+               ProjectKeyRows):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"

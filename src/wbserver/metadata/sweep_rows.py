@@ -12,6 +12,7 @@ from wbserver.domain.models import PENDING, Run
 from wbserver.domain.sweep_models import NewSweepRun, Sweep, SweepAgent
 from wbserver.metadata import tables as t
 from wbserver.metadata.inserted import inserted_id
+from wbserver.metadata.project_key_rows import sync_project_keys
 from wbserver.metadata.run_rows import TOUCH_PROJECT, row_to_run, run_select
 
 _s = t.sweeps.c
@@ -109,6 +110,8 @@ class SweepRows:
             run_id = inserted_id(result)
             # the project's mark of a change in its runs (project_run_count)
             conn.execute(TOUCH_PROJECT, {"project_id": project_id, "now": now})
+            sync_project_keys(conn, project_id=project_id, before=None,
+                              fields={"config": run.config})
             return row_to_run(conn.execute(run_select().where(t.runs.c.id == run_id)).one())
 
     def sweep_runs(self, project_id: int, sweep_name: str) -> list[Run]:

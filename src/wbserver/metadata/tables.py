@@ -470,3 +470,14 @@ workspace_layouts = Table(
     Column("layout", Text, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
 )
+
+# The project key index (domain/project_keys.py): per project, each key the workspace lists
+# and how many runs have it; kept in the runs' writes, rebuilt from the runs after an import.
+project_keys = Table(
+    "project_keys", metadata,
+    Column("project_id", Id, ForeignKey("projects.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("key", BinaryString, primary_key=True),
+    Column("detail", BinaryString, nullable=False),
+    Column("runs", Integer, nullable=False),
+)

@@ -1,5 +1,5 @@
-"""JSON the project workspace fetches: the overview (runs, keys, saved layout), one panel's
-data (any registered panel kind), and saving the viewer's layout (session cookie; a save
+"""JSON the project workspace fetches: the overview (runs, keys, saved layout), a page of
+its runs list, one panel's data (any registered panel kind), and saving the viewer's layout (session cookie; a save
 carries the page's CSRF token in X-CSRF-Token)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from starlette.responses import Response
 
 from wbserver.domain import panels, workspace
 from wbserver.domain.models import User
-from wbserver.errors import WbError
+from wbserver.domain.workspace_runs import PAGE_LIMIT
+from wbserver.errors import InvalidInput, WbError
 from wbserver.http.errors import error_response
 from wbserver.http.view_links import linker
 from wbserver.web.session import check_csrf, require_user, services, visitor
@@ -29,6 +30,19 @@ def _where(request: Request) -> dict[str, str]:
 async def overview(request: Request, user: User) -> Any:
     return await run_in_threadpool(lambda: workspace.workspace_overview(
         services(request).store, viewer=user, **_where(request)))
+
+
+@json_endpoint
+async def runs(request: Request, user: User) -> Any:
+    """A page of the runs list: ?q= (search), state=, offset=, limit=."""
+    params = request.query_params
+    try:
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or PAGE_LIMIT)
+    except ValueError:
+        raise InvalidInput("offset and limit are numbers") from None
+    return await run_in_threadpool(lambda: workspace.workspace_runs(
+        services(request).store, viewer=user, search=(params.get("q") or "").strip(),
+        state=params.get("state") or "", offset=offset, limit=limit, **_where(request)))
 
 
 @json_endpoint

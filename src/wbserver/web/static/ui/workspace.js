@@ -48,13 +48,61 @@
     return text.split(/\s+/).every(function (w) { return hay.indexOf(w) >= 0; });
   }
 
+  /* The overview brings the newest runs (and those the saved layout shows); a project may
+     hold far more. Until every run is here, more come a page at a time as the list is
+     scrolled to its end, and a search or state filter asks the server (…/workspace/runs). */
+  let remote = null; // a search's results: {key, names, total, done, busy}
+  let paging = false;
+  function everyRunHere() { return info.newestLoaded >= info.runCount; }
+
   function refilter() {
     const text = $("ws-run-search").value.trim().toLowerCase();
     const state = $("ws-run-state").value;
-    listed = info.runs.filter(function (r) { return matches(r, text, state); });
-    $("ws-run-count").textContent = shownRuns().length + " / " + info.runs.length + " " + WB.t("shown");
+    let total;
+    if (everyRunHere() || (!text && !state)) {
+      remote = null;
+      listed = info.runs.filter(function (r) { return matches(r, text, state); });
+      total = text || state ? listed.length : info.runCount;
+    } else {
+      const key = text + "\n" + state;
+      if (!remote || remote.key !== key) {
+        remote = { key: key, text: text, state: state, names: [], total: null, done: false, busy: false };
+        loadMore();
+      }
+      listed = remote.names.map(function (n) { return runsByName.get(n); }).filter(Boolean);
+      total = remote.total === null ? listed.length : remote.total;
+    }
+    $("ws-run-count").textContent = shownRuns().length + " / " + total + " " + WB.t("shown");
     $("ws-spacer").style.height = listed.length * ROW + "px";
     drawRows();
+  }
+
+  /* the next page of the list: of the search in force, or of every run, newest first */
+  async function loadMore() {
+    const search = remote;
+    if (search ? search.busy || search.done : paging || everyRunHere()) return;
+    if (search) search.busy = true; else paging = true;
+    const offset = search ? search.names.length : info.newestLoaded;
+    let url = base + "/workspace/runs?offset=" + offset + "&limit=" + info.pageLimit;
+    if (search) url += "&q=" + WB.enc(search.text) + "&state=" + WB.enc(search.state);
+    try {
+      const page = await WB.getJSON(url);
+      page.runs.forEach(function (r) {
+        if (layout.colours[r.name]) r.colour = layout.colours[r.name];
+        if (!runsByName.has(r.name) && !search) info.runs.push(r);
+        if (!runsByName.has(r.name)) runsByName.set(r.name, r);
+        if (search) search.names.push(r.name);
+      });
+      if (search) {
+        search.total = page.total;
+        search.done = search.names.length >= page.total || !page.runs.length;
+      } else {
+        info.newestLoaded = page.runs.length ? offset + page.runs.length : info.runCount;
+      }
+    } finally {
+      if (search) search.busy = false; else paging = false;
+    }
+    if (search === remote) refilter();
   }
 
   const pool = [];
@@ -87,6 +135,7 @@
     const list = $("ws-run-list");
     const first = Math.max(0, Math.floor(list.scrollTop / ROW) - 5);
     const last = Math.min(listed.length, first + Math.ceil(list.clientHeight / ROW) + 10);
+    if (last >= listed.length - 20) loadMore(); // near the end: the next page
     while (pool.length < last - first) { const r = rowEl(); pool.push(r); $("ws-spacer").appendChild(r); }
     pool.forEach(function (row, i) {
       const run = listed[first + i];
@@ -458,6 +507,8 @@
       if (layout.colours[r.name]) r.colour = layout.colours[r.name];
       runsByName.set(r.name, r);
     });
+    // the newest runs the overview brought (those after them came for the saved layout)
+    info.newestLoaded = Math.min(info.defaultVisible, info.runCount);
     visible = new Set(layout.visible || info.runs.slice(0, info.defaultVisible).map(function (r) { return r.name; }));
     WB.workspace = { layout: function () { return layout; }, info: info };
     controls();
@@ -482,14 +533,21 @@
      new run is shown */
   async function refresh() {
     const fresh = await WB.getJSON(base + "/workspace");
-    const known = new Set(info.runs.map(function (r) { return r.name; }));
     let newRuns = false;
+    let added = 0;
     fresh.runs.forEach(function (r) {
       if (layout.colours[r.name]) r.colour = layout.colours[r.name];
-      if (!known.has(r.name) && !layout.visible) { visible.add(r.name); newRuns = true; } // the default: newest shown
+      if (!runsByName.has(r.name)) {
+        added += 1;
+        if (!layout.visible) { visible.add(r.name); newRuns = true; } // the default: newest shown
+      }
+      runsByName.set(r.name, r); // its state as now
     });
-    info.runs = fresh.runs;
-    runsByName = new Map(info.runs.map(function (r) { return [r.name, r]; }));
+    const freshNames = new Set(fresh.runs.map(function (r) { return r.name; }));
+    info.runs = fresh.runs.concat(info.runs.filter(function (r) { return !freshNames.has(r.name); }));
+    info.newestLoaded = Math.min(fresh.runCount, Math.max(info.newestLoaded + added, fresh.defaultVisible));
+    info.runCount = fresh.runCount;
+    if (remote && added) remote = null; // a search asks again: new runs may match
     const newMetrics = fresh.metrics.filter(function (m) { return !info.metricsByKey.has(m.key); });
     info.metrics = fresh.metrics;
     info.metricsByKey = new Map(info.metrics.map(function (m) { return [m.key, m]; }));

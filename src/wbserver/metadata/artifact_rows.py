@@ -30,6 +30,7 @@ from wbserver.domain.artifact_models import (
 from wbserver.domain.clock import utcnow
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.metadata import tables as t
+from wbserver.metadata.artifact_file_plans import plan_files_in
 from wbserver.metadata.artifact_reads import ArtifactReads
 from wbserver.metadata.inserted import inserted_id
 
@@ -122,35 +123,15 @@ class ArtifactRows(ArtifactReads):
     # files --------------------------------------------------------------------------
 
     def plan_artifact_files(self, artifact_id: int, specs: list[FileSpec]) -> list[FilePlan]:
-        """Record the announced files; content already stored needs no upload."""
-        B, F = t.artifact_blobs.c, t.artifact_files.c
+        """Record the announced files; content already stored needs no upload
+        (artifact_file_plans.py)."""
         now = utcnow()
         with self._write() as conn:
             art = self._pending_row(conn, artifact_id)
-            md5s = sorted({s.md5 for s in specs})
-            stored = set(conn.execute(select(B.md5).where(B.md5.in_(md5s)).with_for_update())
-                         .scalars()) if md5s else set()
-            if stored:
-                conn.execute(update(t.artifact_blobs).where(B.md5.in_(stored))
-                             .values(referenced_at=now))
-            births = dict(conn.execute(
-                select(F.md5, func.min(F.artifact_id)).join(t.artifacts, A.id == F.artifact_id)
-                .where(A.sequence_id == art.sequence_id, A.state == COMMITTED,
-                       F.md5.in_(stored)).group_by(F.md5)).all()) if stored else {}
-            for spec in {s.name: s for s in specs}.values():
-                values = {"md5": spec.md5, "mimetype": spec.mimetype, "updated_at": now}
-                done = conn.execute(update(t.artifact_files).where(
-                    F.artifact_id == artifact_id, F.name == spec.name).values(**values))
-                if not done.rowcount:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(t.artifact_files.insert().values(
-                                artifact_id=artifact_id, name=spec.name, **values))
-                    except IntegrityError:  # the same request, retried concurrently
-                        pass
+            plans = plan_files_in(conn, artifact_id=artifact_id, sequence_id=art.sequence_id,
+                                  specs=specs, now=now)
             conn.execute(update(t.artifacts).where(A.id == artifact_id).values(updated_at=now))
-        return [FilePlan(name=s.name, md5=s.md5, needs_upload=s.md5 not in stored,
-                         birth_artifact_id=int(births.get(s.md5, artifact_id))) for s in specs]
+        return plans
 
     def record_blob(self, md5: str, size: int, *, uploaded: bool = True,
                     store: str | None = None) -> None:

@@ -133,12 +133,22 @@ def client(script: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def _print(files: int, mysql: str | None, rows: list[tuple[str, str, str]]) -> None:
+    where = "MariaDB/MySQL" if mysql else "SQLite"
+    print(f"\nartifact of {files:,} files, local store, {where}\n| figure | measured | target |\n"
+          "|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1,000 files")
     parser.add_argument("--files", type=int, default=None)
     parser.add_argument("--change", type=int, default=10, help="files changed in version 2")
+    parser.add_argument("--log-only", action="store_true",
+                        help="only log version 0 (the server CPU figure), no download or v1")
     parser.add_argument("--mysql", default=None,
                         help="a MySQL/MariaDB server URL: the server's database is made there")
     args = parser.parse_args()
@@ -164,6 +174,9 @@ def main() -> None:
         rows.append((f"log {files:,} files (add_dir) until committed: server CPU / client wall",
                      f"{cpu:.1f} CPU-s / {wall:.1f} s", "<= 10 s server"))
         rows.append(("server RSS after", f"{rss(pid) / 2**20:.0f} MB", ""))
+        if args.log_only:
+            _print(files, args.mysql, rows)
+            return
         shutil.rmtree(work / "cache", ignore_errors=True)
         print("download v0 with a clean cache", flush=True)
         cpu0, t0 = cpu_seconds(pid), time.perf_counter()
@@ -207,11 +220,7 @@ def main() -> None:
         if args.mysql:
             drop_mysql(args.mysql, srv.mysql_db)
         shutil.rmtree(work, ignore_errors=True)
-    where = "MariaDB/MySQL" if args.mysql else "SQLite"
-    print(f"\nartifact of {files:,} files, local store, {where}\n| figure | measured | target |\n"
-          "|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    _print(files, args.mysql, rows)
     print("v1 requests by kind:", detail)
     print("v1 PUTs (path, bytes):", "; ".join(f"{p} {n:,}" for p, n in puts_list))
 

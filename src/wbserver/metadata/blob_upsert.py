@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from wbserver.metadata import tables as t
@@ -21,7 +21,7 @@ def upsert_blob(dialect: str, *, with_store: bool) -> Any:
     """The statement for DIALECT (parameters blob_md5, blob_size, blob_seen, blob_puts, and
     blob_store): a new row, or referenced_at and upload_count (and, `with_store`, store)
     updated on the existing one; created_at and size stay those of the first upload."""
-    seen = bindparam("blob_seen")
+    seen: BindParameter[Any] = bindparam("blob_seen")
     values: dict[str, Any] = {
         "md5": bindparam("blob_md5"), "size": bindparam("blob_size"), "created_at": seen,
         "referenced_at": seen, "upload_count": bindparam("blob_puts"),

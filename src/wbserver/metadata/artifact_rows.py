@@ -320,7 +320,11 @@ class ArtifactRows(ArtifactReads):
     # helpers ------------------------------------------------------------------------
 
     def _pending_row(self, conn: Connection, artifact_id: int) -> Any:
-        row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+        """The pending version's row, locked: batches of one version are recorded one after
+        the other (on MySQL/MariaDB each file row inserted share-locks the version's row
+        through its foreign key, and two batches both updating the row then deadlocked)."""
+        row = conn.execute(select(t.artifacts).where(A.id == artifact_id)
+                           .with_for_update()).first()
         if row is None:
             raise NotFound("artifact not found")
         if row.state != PENDING:

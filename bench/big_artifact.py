@@ -6,6 +6,7 @@ bytes uploaded (only the 10 changed files should go up: dedup).
 
     .venv/bin/python bench/big_artifact.py --quick        # 1,000 files
     .venv/bin/python bench/big_artifact.py                # 10,000 files
+    .venv/bin/python bench/big_artifact.py --mysql mysql://root@127.0.0.1:3306   # on MariaDB
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import collections
 import hashlib
 import http.server
+import os
 import random
 import re
 import shutil
@@ -30,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_wb as wb  # noqa: E402
-from compare_servers import cpu_seconds, free_port, rss, start_wbserver  # noqa: E402
+from compare_servers import cpu_seconds, drop_mysql, free_port, rss, start_wbserver  # noqa: E402
 
 CLIENT = textwrap.dedent("""
     import sys, time, wandb
@@ -131,16 +133,28 @@ def client(script: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def _print(files: int, mysql: str | None, rows: list[tuple[str, str, str]]) -> None:
+    where = "MariaDB/MySQL" if mysql else "SQLite"
+    print(f"\nartifact of {files:,} files, local store, {where}\n| figure | measured | target |\n"
+          "|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1,000 files")
     parser.add_argument("--files", type=int, default=None)
     parser.add_argument("--change", type=int, default=10, help="files changed in version 2")
+    parser.add_argument("--log-only", action="store_true",
+                        help="only log version 0 (the server CPU figure), no download or v1")
+    parser.add_argument("--mysql", default=None,
+                        help="a MySQL/MariaDB server URL: the server's database is made there")
     args = parser.parse_args()
     files = args.files or (1000 if args.quick else 10_000)
     work = Path(tempfile.mkdtemp(prefix="wbbigart-"))
-    srv = start_wbserver(work, None)
+    srv = start_wbserver(work, args.mysql)
     rows: list[tuple[str, str, str]] = []
     try:
         tree = work / "tree"
@@ -152,12 +166,17 @@ def main() -> None:
         env["WANDB_CACHE_DIR"] = str(work / "cache")
         pid = srv.proc.pid
         print(f"v0: {files:,} files, {size / 2**20:.1f} MiB, add_dir + log_artifact", flush=True)
-        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        cpu0, t0, load0 = cpu_seconds(pid), time.perf_counter(), os.getloadavg()[0]
         client(script, env, "log", str(tree))
         wall, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+        rows.append(("machine load average (1 min) before / after the log",
+                     f"{load0:.1f} / {os.getloadavg()[0]:.1f}", ""))
         rows.append((f"log {files:,} files (add_dir) until committed: server CPU / client wall",
                      f"{cpu:.1f} CPU-s / {wall:.1f} s", "<= 10 s server"))
         rows.append(("server RSS after", f"{rss(pid) / 2**20:.0f} MB", ""))
+        if args.log_only:
+            _print(files, args.mysql, rows)
+            return
         shutil.rmtree(work / "cache", ignore_errors=True)
         print("download v0 with a clean cache", flush=True)
         cpu0, t0 = cpu_seconds(pid), time.perf_counter()
@@ -198,11 +217,10 @@ def main() -> None:
         detail = ", ".join(f"{k} {n}" for k, n in counter.requests.most_common())
     finally:
         srv.stop()
+        if args.mysql:
+            drop_mysql(args.mysql, srv.mysql_db)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nartifact of {files:,} files, local store\n| figure | measured | target |\n"
-          "|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    _print(files, args.mysql, rows)
     print("v1 requests by kind:", detail)
     print("v1 PUTs (path, bytes):", "; ".join(f"{p} {n:,}" for p, n in puts_list))
 

@@ -40,13 +40,14 @@ def pending(api, name):
 def test_create_files_with_the_028_enum_storage_layout(api):
     api.upsert("r1")
     art = pending(api, "old")
-    for layout in ("V2", "V1"):
+    for layout in ("V2", "V1"):  # a file each (one announced again after its upload landed
+        name, data = f"{layout}.txt", layout.encode()  # needs no upload URL)
         edges = api.gql(CREATE_FILES_028, storageLayout=layout, artifactFiles=[
-            {"artifactID": art["id"], "name": "x.txt", "md5": md5_b64(b"x")}],
+            {"artifactID": art["id"], "name": name, "md5": md5_b64(data)}],
         )["data"]["createArtifactFiles"]["files"]["edges"]
         node = edges[0]["node"]
-        assert node["displayName"] == "x.txt" and node["artifact"]["id"] == art["id"]
-        assert api.client.put(local(node["uploadUrl"]), content=b"x").status_code == 200
+        assert node["displayName"] == name and node["artifact"]["id"] == art["id"]
+        assert api.client.put(local(node["uploadUrl"]), content=data).status_code == 200
     body = api.gql(CREATE_FILES_028, expect=400, storageLayout="V9", artifactFiles=[
         {"artifactID": art["id"], "name": "x.txt", "md5": md5_b64(b"x")}])
     assert "ArtifactStorageLayout" in body["errors"][0]["message"]

@@ -3,7 +3,9 @@ models, version order, aliases, digest and content dedup, retries."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import datetime, timedelta
 
 from wandb.sdk.artifacts._generated import (
     ARTIFACT_MEMBERSHIP_BY_NAME_GQL,
@@ -16,6 +18,8 @@ from wandb.sdk.artifacts._generated import (
     ArtifactType,
     GetArtifactMembershipFileUrls,
 )
+
+from wbserver.metadata import artifact_rows
 
 from .artifact_flow import (
     CLIENT_ID_MAPPING,
@@ -236,3 +240,34 @@ def test_same_content_announced_after_its_upload_is_staged_then_dropped(api, app
     urls = file_urls(api, "twins", "latest")
     assert sorted(urls) == ["x.txt", "y.txt"]
     assert {api.client.get(local(u)).content for u in urls.values()} == {same}
+
+
+def test_a_file_batch_announced_again_after_its_uploads_keeps_them(api, monkeypatch):
+    """CreateArtifactFiles answered once more after the batch's uploads landed (the client
+    gave up waiting for an answer and asked again, and the server got to the first copy last;
+    or the client saw an upload fail that had landed and asks for a fresh URL): the files
+    keep the time they were first announced, so commit still counts their uploads, and they
+    need no upload again (before, their announcement moved past their upload and commit
+    refused them as "not uploaded")."""
+    ticks = itertools.count()
+    monkeypatch.setattr(artifact_rows, "utcnow",  # each store write a second later
+                        lambda: datetime(2026, 1, 1) + timedelta(seconds=next(ticks)))
+    api.upsert("r1")
+    logged = log_version(api, "late", FILES, put_manifest=False, commit=False)
+    assert all(node["uploadUrl"] for node in logged["edges"])
+    again = api.gql(CREATE_FILES, input={"storageLayout": "V2", "artifactFiles": [
+        {"artifactID": logged["id"], "name": name, "md5": md5_b64(data)}
+        for name, data in sorted(FILES.items())]})["data"]["createArtifactFiles"]["files"]
+    manifest = logged["manifest"]
+    url = api.gql(CREATE_MANIFEST, artifactID=logged["id"], baseArtifactID=None,
+                  name="wandb_manifest.json", digest=md5_b64(manifest), entityName="alice",
+                  projectName="proj", runName="r1", manifestType="FULL", includeUpload=True)[
+        "data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    assert api.client.put(local(url), content=manifest).status_code == 200
+    committed = api.client.post("/graphql", json={"query": COMMIT, "variables": {
+        "artifactID": logged["id"]}}, headers=api.headers()).json()
+    assert "errors" not in committed, committed["errors"]
+    assert membership(api, "late:latest")["versionIndex"] == 0
+    assert [edge["node"]["uploadUrl"] for edge in again["edges"]] == [None, None]
+    urls = file_urls(api, "late", "latest")
+    assert {name: api.client.get(local(u)).content for name, u in urls.items()} == FILES

@@ -45,10 +45,10 @@ def readable_content(store: MetadataStore, *, viewer: User, project_id: int,
 def guard_plans(store: MetadataStore, *, viewer: User, artifact: Artifact,
                 plans: list[FilePlan]) -> list[FilePlan]:
     """The store's plans, with content the viewer may not read turned into staged uploads."""
-    deduped = {p.md5 for p in plans if not p.needs_upload}
+    deduped = {p.md5 for p in plans if not p.needs_upload and not p.landed}
     allowed = readable_content(store, viewer=viewer, project_id=artifact.project_id,
                                md5s=deduped)
-    return [p if p.needs_upload or p.md5 in allowed
+    return [p if p.needs_upload or p.landed or p.md5 in allowed
             else replace(p, needs_upload=True, staged=True, birth_artifact_id=artifact.id)
             for p in plans]
 

@@ -151,6 +151,9 @@ class FilePlan:
     needs_upload: bool
     birth_artifact_id: int
     staged: bool = False  # stored already, but not readable by the uploader: upload to staging
+    # the version's own upload of this file landed after it was first announced (a retried
+    # announcement): nothing to upload, and commit takes it (stored_since_planned)
+    landed: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.artifact_models import (
@@ -30,24 +30,25 @@ from wbserver.domain.artifact_models import (
 from wbserver.domain.clock import utcnow
 from wbserver.errors import InvalidInput, NotFound
 from wbserver.metadata import tables as t
+from wbserver.metadata.artifact_file_plans import plan_files_in
 from wbserver.metadata.artifact_reads import ArtifactReads
+from wbserver.metadata.blob_upsert import upsert_blob
 from wbserver.metadata.inserted import inserted_id
 
 A = t.artifacts.c
 FREED = "-"  # manifest_digest of a deleted version whose manifest the GC removed
 
-# built once: every upload of artifact content looks up and records one blob
+# built once: every upload of artifact content looks up one blob
 _BL = t.artifact_blobs.c
-_BUMP_BLOB = update(t.artifact_blobs).where(_BL.md5 == bindparam("blob_md5")).values(
-    referenced_at=bindparam("blob_seen"), upload_count=_BL.upload_count + bindparam("blob_puts"))
-_BUMP_BLOB_IN = _BUMP_BLOB.values(store=bindparam("blob_store"))
-_INSERT_BLOB = t.artifact_blobs.insert()
 _ONE_STORED_BLOB = select(_BL.md5).where(_BL.md5 == bindparam("blob_md5"))
 
 
 class ArtifactRows(ArtifactReads):
     if TYPE_CHECKING:  # SqlStore's (store.py)
+        engine: Engine
+
         def _write(self) -> AbstractContextManager[Connection]: ...
+        def _first(self, statement: Any, params: dict[str, Any]) -> Any: ...
         def _get_or_create_project(self, conn: Connection, *, entity_id: int, name: str,
                                    user_id: int) -> int: ...
         def _drop_links_in(self, conn: Connection, artifact_ids: list[int]) -> None: ...
@@ -122,61 +123,32 @@ class ArtifactRows(ArtifactReads):
     # files --------------------------------------------------------------------------
 
     def plan_artifact_files(self, artifact_id: int, specs: list[FileSpec]) -> list[FilePlan]:
-        """Record the announced files; content already stored needs no upload."""
-        B, F = t.artifact_blobs.c, t.artifact_files.c
+        """Record the announced files; content already stored needs no upload
+        (artifact_file_plans.py)."""
         now = utcnow()
         with self._write() as conn:
             art = self._pending_row(conn, artifact_id)
-            md5s = sorted({s.md5 for s in specs})
-            stored = set(conn.execute(select(B.md5).where(B.md5.in_(md5s)).with_for_update())
-                         .scalars()) if md5s else set()
-            if stored:
-                conn.execute(update(t.artifact_blobs).where(B.md5.in_(stored))
-                             .values(referenced_at=now))
-            births = dict(conn.execute(
-                select(F.md5, func.min(F.artifact_id)).join(t.artifacts, A.id == F.artifact_id)
-                .where(A.sequence_id == art.sequence_id, A.state == COMMITTED,
-                       F.md5.in_(stored)).group_by(F.md5)).all()) if stored else {}
-            for spec in {s.name: s for s in specs}.values():
-                values = {"md5": spec.md5, "mimetype": spec.mimetype, "updated_at": now}
-                done = conn.execute(update(t.artifact_files).where(
-                    F.artifact_id == artifact_id, F.name == spec.name).values(**values))
-                if not done.rowcount:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(t.artifact_files.insert().values(
-                                artifact_id=artifact_id, name=spec.name, **values))
-                    except IntegrityError:  # the same request, retried concurrently
-                        pass
+            plans = plan_files_in(conn, artifact_id=artifact_id, sequence_id=art.sequence_id,
+                                  specs=specs, now=now)
             conn.execute(update(t.artifacts).where(A.id == artifact_id).values(updated_at=now))
-        return [FilePlan(name=s.name, md5=s.md5, needs_upload=s.md5 not in stored,
-                         birth_artifact_id=int(births.get(s.md5, artifact_id))) for s in specs]
+        return plans
 
     def record_blob(self, md5: str, size: int, *, uploaded: bool = True,
                     store: str | None = None) -> None:
         """Content is stored (`uploaded`: a PUT of it arrived, counted in upload_count)."""
-        now = utcnow()
-        bump = _BUMP_BLOB if store is None else _BUMP_BLOB_IN
-        params = {"blob_md5": md5, "blob_seen": now, "blob_puts": int(uploaded),
-                  **({} if store is None else {"blob_store": store})}
+        statement = upsert_blob(self.engine.dialect.name, with_store=store is not None)
         with self._write() as conn:
-            if conn.execute(bump, params).rowcount:
-                return
-            try:
-                with conn.begin_nested():
-                    conn.execute(_INSERT_BLOB, {
-                        "md5": md5, "size": size, "created_at": now, "referenced_at": now,
-                        "upload_count": int(uploaded), "store": store})
-            except IntegrityError:
-                conn.execute(bump, params)
+            conn.execute(statement, {"blob_md5": md5, "blob_size": size, "blob_seen": utcnow(),
+                                     "blob_puts": int(uploaded), "blob_store": store})
 
     def stored_blobs(self, md5s: Iterable[str]) -> set[str]:
         wanted = sorted(set(md5s))
         if not wanted:
             return set()
+        if len(wanted) == 1:  # an upload's own check
+            return set(wanted) if self._first(_ONE_STORED_BLOB, {"blob_md5": wanted[0]}) \
+                else set()
         with self._read() as conn:
-            if len(wanted) == 1:  # an upload's own check
-                return set(conn.execute(_ONE_STORED_BLOB, {"blob_md5": wanted[0]}).scalars())
             return set(conn.execute(select(t.artifact_blobs.c.md5).where(
                 t.artifact_blobs.c.md5.in_(wanted))).scalars())
 
@@ -348,7 +320,11 @@ class ArtifactRows(ArtifactReads):
     # helpers ------------------------------------------------------------------------
 
     def _pending_row(self, conn: Connection, artifact_id: int) -> Any:
-        row = conn.execute(select(t.artifacts).where(A.id == artifact_id)).first()
+        """The pending version's row, locked: batches of one version are recorded one after
+        the other (on MySQL/MariaDB each file row inserted share-locks the version's row
+        through its foreign key, and two batches both updating the row then deadlocked)."""
+        row = conn.execute(select(t.artifacts).where(A.id == artifact_id)
+                           .with_for_update()).first()
         if row is None:
             raise NotFound("artifact not found")
         if row.state != PENDING:

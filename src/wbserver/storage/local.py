@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -16,6 +17,10 @@ from wbserver.storage.signing import UrlSigner, quote_key
 from wbserver.storage.streams import wrong_md5
 
 CHUNK = 1024 * 1024
+# segments of letters, digits, "_", "-" and "." that start with none of ".": no "..", no
+# "." and no empty segment, not absolute: such a key names a path under the root without
+# resolving it (a dozen system calls a file); any other key is resolved and checked
+_PLAIN_KEY = re.compile(r"[\w-][\w.-]*(?:/[\w-][\w.-]*)*", re.ASCII)
 
 
 class LocalBlobStore:
@@ -37,6 +42,8 @@ class LocalBlobStore:
         return name
 
     def _path(self, key: str) -> Path:
+        if _PLAIN_KEY.fullmatch(key):  # every upload's key: stays under root as it is written
+            return self.root / key
         path = (self.root / key).resolve()
         if self.root not in path.parents:
             raise InvalidInput(f"storage key {key!r} escapes the storage folder")
@@ -46,11 +53,13 @@ class LocalBlobStore:
         """Write atomically: readers see the old bytes or the new, never a part. With
         `md5_hex`, bytes of another MD5 are refused before they get the key's name."""
         path = self._path(key)
-        with disk_full_refused(f"the file {key}"):
-            path.parent.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.md5(usedforsecurity=False), 0
         with disk_full_refused(f"the file {key}"):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            try:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            except FileNotFoundError:  # the key's first file in its folder
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
             try:
                 with os.fdopen(fd, "wb") as out:
                     for chunk in chunks:

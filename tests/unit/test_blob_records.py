@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.unit.test_leases import migrated_store, server_database
-from wbserver.metadata import artifact_rows
-from wbserver.metadata import tables as t
+from wbserver.metadata import artifact_rows, tables as t
 from wbserver.metadata.store import SqlStore
 
 MD5 = "0123456789abcdef0123456789abcdef"

@@ -148,3 +148,27 @@ def test_the_runs_list_of_a_project_one_cannot_read_is_not_found(api, path):
     _run(api, "r0", {})
     response = api.client.get(UI.replace("proj", "nothing") + path)
     assert response.status_code in (401, 404)
+
+
+TAGGED = """mutation T($name: String, $tags: [String!]) {
+  upsertBucket(input: {name: $name, modelName: "proj", entityName: "alice", tags: $tags})
+  { bucket { id } } }"""
+
+
+@on_every_database()
+def test_the_runs_tags_are_in_the_index_and_the_runs_table_offers_them(app, api):
+    store = app.state.services.store
+    api.gql(TAGGED, name="a", tags=["base", "zeta"])
+    api.gql(TAGGED, name="b", tags=["base", "ünï"])
+    _owner, project = store.get_entity_and_project("alice", "proj")
+    assert store.project_tags(project.id) == ["base", "zeta", "ünï"]
+    api.gql(TAGGED, name="a", tags=["base", "new"])  # zeta gone, new came
+    assert store.project_tags(project.id) == ["base", "new", "ünï"]
+    assert _index(store)[("tag", "base")] == ("", 2)
+    store.delete_run(store.get_run(RunKey("alice", "proj", "b")).id)
+    assert store.project_tags(project.id) == ["base", "new"]
+    assert _index(store) == _rebuilt(store)
+    sign_in(api)
+    page = api.client.get("/alice/proj/table").text  # the runs table's tag filter
+    assert 'name="tag" value="base"' in page and 'name="tag" value="new"' in page
+    assert 'value="zeta"' not in page and 'value="ünï"' not in page

@@ -51,7 +51,8 @@ def test_a_new_x_axis_replaces_the_old_one_and_long_keys_are_not_indexed():
     changes = fact_changes(run(config=config("epoch")), {"config": config("batch")})
     assert changes.gained == {("step", "val/acc"): "batch"}
     assert changes.lost == [("step", "val/acc")]
-    assert stored_facts(None, keys({"k" * 256: {"number": 1}}), None) == {}
+    assert stored_facts(None, keys({"k" * 256: {"number": 1}}), None, None) == {}
+    assert stored_facts(None, None, None, json.dumps(["t" * 256, "ok"])) == {("tag", "ok"): ""}
 
 
 def test_counts_take_the_newest_detail_for_x_axes_only():

@@ -1,5 +1,5 @@
 """The project key index: what the workspace lists (metrics, media, system metrics, config
-keys, x axes, custom charts) kept per project as the runs write, so the workspace reads a few
+keys, x axes, custom charts) and the runs table's tag filter offers (tags) kept per project as the runs write, so the workspace reads a few
 rows instead of every run.
 
 A run's *facts* are `{(kind, key): detail}`: the keys its history, latest system line and
@@ -21,12 +21,12 @@ from wbserver.domain.media import charts_in_config
 from wbserver.domain.models import Run
 from wbserver.domain.system_panel import system_keys_in
 
-METRIC, MEDIA, SYSTEM, CONFIG, STEP, CHART, CHART_TABLE = (
-    "metric", "media", "system", "config", "step", "chart", "chart_table")
+METRIC, MEDIA, SYSTEM, CONFIG, STEP, CHART, CHART_TABLE, TAG = (
+    "metric", "media", "system", "config", "step", "chart", "chart_table", "tag")
 MAX_KEY = 255  # longer keys are not indexed (the index's column is 255 characters)
 # which run field gives which kinds of facts
 SOURCES = {"history_keys": (METRIC, MEDIA), "system_metrics": (SYSTEM,),
-           "config": (CONFIG, STEP, CHART, CHART_TABLE)}
+           "config": (CONFIG, STEP, CHART, CHART_TABLE), "tags": (TAG,)}
 
 Facts = dict[tuple[str, str], str]
 LATEST_DETAIL = (STEP, CHART)  # the detail the newest run gave; others keep the first
@@ -59,6 +59,12 @@ def history_facts(history_keys: str | None) -> Facts:
 
 def system_facts(system_metrics: str | None) -> Facts:
     return {(SYSTEM, key): "" for key in system_keys_in(system_metrics)}
+
+
+def tag_facts(tags: str | list[str] | tuple[str, ...] | None) -> Facts:
+    """The run's tags: its stored JSON list, or the list a write gives."""
+    names = orjson.loads(tags) if isinstance(tags, str) else tags or []
+    return {(TAG, name): "" for name in names if isinstance(name, str)}
 
 
 def scalar_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +117,7 @@ def config_facts(config_text: str | None) -> Facts:
 
 
 _READERS = {"history_keys": history_facts, "system_metrics": system_facts,
-            "config": config_facts}
+            "config": config_facts, "tags": tag_facts}
 
 
 def _indexable(facts: Facts) -> Facts:
@@ -121,15 +127,16 @@ def _indexable(facts: Facts) -> Facts:
 
 def run_facts(run: Run) -> Facts:
     """Every fact of a run (a deleted run's)."""
-    return stored_facts(run.config, run.history_keys, run.system_metrics)
+    return stored_facts(run.config, run.history_keys, run.system_metrics, run.tags)
 
 
-def stored_facts(config: str | None, history_keys: str | None,
-                 system_metrics: str | None) -> Facts:
-    """Every fact of a run from its three stored texts (a rebuild reads only these)."""
+def stored_facts(config: str | None, history_keys: str | None, system_metrics: str | None,
+                 tags: str | list[str] | None) -> Facts:
+    """Every fact of a run from its four stored texts (a rebuild reads only these)."""
     out = config_facts(config)
     out.update(history_facts(history_keys))
     out.update(system_facts(system_metrics))
+    out.update(tag_facts(tags))
     return _indexable(out)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from wbserver.domain.models import ProjectKey, Run
 from wbserver.domain.project_keys import (
     LATEST_DETAIL,
+    TAG,
     count_facts,
     fact_changes,
     run_facts,
@@ -35,6 +36,7 @@ _LOSE = (update(t.project_keys).where(_k.project_id == bindparam("p"), _k.kind =
 _EMPTY = delete(t.project_keys).where(_k.project_id == bindparam("p"), _k.runs <= 0)
 _READ = (select(_k.kind, _k.key, _k.detail, _k.runs).where(_k.project_id == bindparam("p"))
          .order_by(_k.kind, _k.key))
+_TAGS = select(_k.key).where(_k.project_id == bindparam("p"), _k.kind == TAG)
 _BATCH = 500
 # literals, not parameters: a statement run executemany (MySQLdb rewrites it into one
 # multi-row INSERT, which takes parameters in the VALUES only)
@@ -89,13 +91,14 @@ def rebuild_project_keys(conn: Connection, project_id: int) -> None:
     totals: dict[tuple[str, str], list[Any]] = {}
     last = 0
     while True:
-        batch = conn.execute(select(_r.id, _r.config, _r.history_keys, _r.system_metrics)
+        batch = conn.execute(select(_r.id, _r.config, _r.history_keys, _r.system_metrics, _r.tags)
                              .where(_r.project_id == project_id, _r.id > last)
                              .order_by(_r.id).limit(_BATCH)).all()
         if not batch:
             break
         for r in batch:
-            count_facts(totals, stored_facts(r.config, r.history_keys, r.system_metrics))
+            count_facts(totals, stored_facts(r.config, r.history_keys, r.system_metrics,
+                                                    r.tags))
         last = batch[-1].id
     rows = [{"project_id": project_id, "kind": kind, "key": key, "detail": detail, "runs": n}
             for (kind, key), (detail, n) in totals.items()]
@@ -113,6 +116,11 @@ class ProjectKeyRows:
         with self._read() as conn:
             return [ProjectKey(kind=r.kind, key=r.key, detail=r.detail, runs=r.runs)
                     for r in conn.execute(_READ, {"p": project_id})]
+
+    def project_tags(self, project_id: int) -> list[str]:
+        """Every tag a run of the project has, sorted (from the index: no pass over the runs)."""
+        with self._read() as conn:
+            return sorted(conn.execute(_TAGS, {"p": project_id}).scalars())
 
     def rebuild_project_keys(self, project_id: int) -> None:
         with self._write() as conn:

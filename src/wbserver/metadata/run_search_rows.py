@@ -212,14 +212,6 @@ class RunSearchRows:
             cache[project_id] = (mark, count)
         return count
 
-    def project_tags(self, project_id: int) -> list[str]:
-        import orjson
-
-        with self._read() as conn:
-            lists = conn.execute(select(t.runs.c.tags).where(
-                t.runs.c.project_id == project_id).distinct()).scalars()
-            return sorted({tag for text in lists for tag in orjson.loads(text or "[]")})
-
     # --- SQL from the plan -----------------------------------------------------------
 
     def _plannable(self, conn: Connection, project_id: int, plan: Plan) -> bool:

@@ -1,10 +1,10 @@
-"""project key index: the keys the workspace lists, per project
+"""project key index: the keys the workspace lists and the runs' tags, per project
 
 Revision ID: 0023
 Revises: 0022
 
 The workspace read every run's config, history keys and system line to list a project's
-keys. `project_keys` holds them per project (domain/project_keys.py) with how many runs have
+keys, and the runs table every run's tags. `project_keys` holds them per project (domain/project_keys.py) with how many runs have
 each; the runs' writes keep it. Existing runs are indexed here, in batches.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _backfill() -> None:
 
     conn = op.get_bind()
     runs = sa.table("runs", *[sa.column(c) for c in (
-        "id", "project_id", "config", "history_keys", "system_metrics")])
+        "id", "project_id", "config", "history_keys", "system_metrics", "tags")])
     keys = sa.table("project_keys", *[sa.column(c) for c in (
         "project_id", "kind", "key", "detail", "runs")])
     totals: dict[int, dict[tuple[str, str], list[Any]]] = {}
@@ -58,7 +58,7 @@ def _backfill() -> None:
             break
         for r in batch:
             count_facts(totals.setdefault(r.project_id, {}), stored_facts(
-                r.config, r.history_keys, r.system_metrics))
+                r.config, r.history_keys, r.system_metrics, r.tags))
         last = batch[-1].id
     rows = [{"project_id": project_id, "kind": kind, "key": key, "detail": detail,
              "runs": n} for project_id, found in totals.items()

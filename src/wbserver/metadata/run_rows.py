@@ -290,7 +290,12 @@ class RunRows:
     def delete_run(self, run_id: int) -> None:
         """The run and every row of it (history, values, console, files, alerts, artifact
         uses) in one transaction; artifacts it logged stay, no longer naming their maker.
-        Its id and project are recorded (deleted_run_project); a run already gone is left."""
+        Its id and project are recorded (deleted_run_project); a run already gone is left.
+        Retried as a deadlock victim: it locks the run, then the project's key index and
+        row, while a write of the run locks them the other way round."""
+        retried(lambda: self._delete_run(run_id))
+
+    def _delete_run(self, run_id: int) -> None:
         with self._write() as conn:
             current = self._run_by_id(conn, run_id, lock=True)
             if current is None:

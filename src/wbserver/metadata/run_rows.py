@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wbserver.domain.clock import utcnow
@@ -93,7 +93,7 @@ _TOUCH_PROJECT = (update(t.projects).where(t.projects.c.id == bindparam("project
                   .values(updated_at=bindparam("now")))
 
 
-def row_to_run(row: Row[Any]) -> Run:
+def row_to_run(row: Any) -> Run:
     return Run(
         id=row.id, project_id=row.project_id, entity_name=row.entity_name,
         project_name=row.project_name, name=row.name, display_name=row.display_name,

@@ -91,7 +91,7 @@ class RunWindows:
         """{kind: the first `size` index entries of that kind in the order (any order here),
         each with `keep`: whether the filter keeps its run}, in one statement."""
         order, s = plan.order, _S
-        parts = []
+        parts: list[Any] = []
         for kind, size in sizes.items():
             # a derived table: its LIMIT keeps it from being merged into the outer query
             w = select(s.c.run_id, s.c.num).where(
@@ -111,7 +111,7 @@ class RunWindows:
                     .prefix_with("STRAIGHT_JOIN", dialect="mysql") \
                     .prefix_with("STRAIGHT_JOIN", dialect="mariadb")
             parts.append(part)
-        statement = union_all(*parts) if len(parts) > 1 else parts[0]
+        statement: Any = parts[0] if len(parts) == 1 else union_all(*parts)
         rows = conn.execute(statement, check.params if check is not None else {}).all()
         if check is not None and rows:  # the first part's rows carry it (if it had any)
             firsts = [row for row in rows if row.kind == next(iter(sizes))]

@@ -204,3 +204,27 @@ def test_text_compares_byte_wise_whatever_the_database_collation(api, app):
         assert [r.name for r in found.runs] == expected, (filters, order)
     by_name = [v.run.display_name for v in evaluated(store, proj, {}, "+display_name")]
     assert by_name == sorted(names)
+
+
+@on_every_database()
+def test_a_complex_value_at_the_order_path_still_leaves_the_page_to_the_evaluator(api, app):
+    """The exactness check answered by the first window statement (MySQL/MariaDB,
+    PostgreSQL) or alone: numbers at the order's path in most runs, a dict in one, so the
+    page and the count come from the Python evaluator, equal to it."""
+    for i in range(12):
+        loss = {"min": 0.1} if i == 7 else i * 0.5
+        api.upsert(f"c{i:02d}", project="cx", summaryMetrics=json.dumps({"loss": loss}),
+                   config=json.dumps({"opt": {"value": ("adam", "sgd")[i % 2]}}))
+    store = app.state.services.store
+    proj = store.get_project("alice", "cx")
+    for filters in ({}, {"config.opt": "adam"}, {"summary_metrics.loss": {"$gt": 1}}):
+        for order in ("-summary_metrics.loss", "+summary_metrics.loss"):
+            planned = plan(filters, order)
+            assert planned is not None
+            assert store.search_runs(proj.id, planned, offset=0, limit=3) is None
+            assert store.count_runs(proj.id, plan(filters, None)) is None \
+                or "summary_metrics.loss" not in str(filters)
+            expected = [v.run.name for v in evaluated(store, proj, filters, order)]
+            page = find_runs(store, proj, filters=filters, order=order, offset=0, limit=3)
+            assert [r.name for r in page.runs] == expected[:3], (filters, order)
+            assert page.count() == len(expected)

@@ -54,6 +54,16 @@ def readable_project(store: MetadataStore, *, viewer: User | None, entity: str,
     return found
 
 
+def readable_project_and_run(store: MetadataStore, *, viewer: User | None, entity: str,
+                             project: str, run: str) -> tuple[Project | None, Run | None]:
+    """`readable_project`, and that project's run named `run` (or None), in one lookup: the
+    run is only returned with a project the viewer may read."""
+    owner, found, found_run = store.get_project_and_run(entity, project, run)
+    if found is None or project_access(store, viewer, found, owner) < READ:
+        return None, None
+    return found, found_run
+
+
 def check_project_write(store: MetadataStore, *, viewer: User, project: Project,
                         entity: Entity | None = None) -> None:
     """`entity`, when the caller has it, is the project's own (saves looking it up again)."""

@@ -118,6 +118,11 @@ def rows_to_runs(rows: Iterable[Row[Any]]) -> list[Run]:
     return runs
 
 
+def run_from_values(values: dict[str, Any]) -> Run:
+    """The Run of its values by field name (tags as stored, JSON text)."""
+    return _to_run(tuple(values[name] for name in _RUN_NAMES))
+
+
 def _to_run(picked: tuple[Any, ...]) -> Run:
     values = list(picked)
     values[_TAGS] = orjson.loads(values[_TAGS] or "[]")

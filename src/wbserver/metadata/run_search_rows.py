@@ -41,6 +41,7 @@ from wbserver.domain.run_search import CREATED_SECOND
 from wbserver.metadata import tables as t
 from wbserver.metadata.run_pages import created_page, directed, page_of, past_created
 from wbserver.metadata.run_rows import rows_to_runs, run_select
+from wbserver.metadata.run_windows import PlanCheck, RunWindows
 
 # `_top_numbers` reads at most this many index entries a page row (plus the extra) before
 # leaving the page to the general plan: enough for filters matching 1 run in 16 or more.
@@ -85,7 +86,7 @@ _WINDOW_BOUND = {  # the value `window` index entries down the order (descending
     for descending in (False, True)}
 
 
-class RunSearchRows:
+class RunSearchRows(RunWindows):
     engine: Any
 
     if TYPE_CHECKING:  # SqlStore's (store.py)
@@ -99,11 +100,17 @@ class RunSearchRows:
         page follows (a keyset: read from the index where it starts, not counted up to);
         `offset` then counts from just past it."""
         with self._read() as conn:
-            if not self._plannable(conn, project_id, plan):
+            check = self._plan_check(project_id, plan)
+            if check is not None and self.engine.dialect.name == "sqlite" \
+                    and check.blocks(conn):
                 return None
             if after is not None and plan.order.kind != "created":
                 raise ValueError("a keyset page follows the order by creation only")
-            top = None if after else self._top_numbers(conn, project_id, plan, offset + limit)
+            # elsewhere the check rides along the first window statement, if there is one
+            top = None if after else self._top_numbers(conn, project_id, plan, offset + limit,
+                                                       check=check)
+            if check is not None and check.blocks(conn):
+                return None
             if top is not None:  # the page lies among the runs with a number there
                 page_ids = top[offset:offset + limit]
                 rows: Any = conn.execute(_RUNS_BY_IDS, {"ids": page_ids}) if page_ids else []
@@ -130,10 +137,15 @@ class RunSearchRows:
             return rows_to_runs(conn.execute(page_of(ids, keys), params))
 
     def count_runs(self, project_id: int, plan: Plan) -> int | None:
+        query = self._count_query(project_id, plan)
+        check = self._plan_check(project_id, plan)
         with self._read() as conn:
-            if not self._plannable(conn, project_id, plan):
-                return None
-            return int(conn.execute(self._count_query(project_id, plan)).scalar_one())
+            if check is None:
+                return int(conn.execute(query).scalar_one())
+            # the check and the count in one statement (one round trip)
+            total, blocked = conn.execute(select(query.scalar_subquery(), check.column()),
+                                          check.params).one()
+            return None if blocked is not None else int(total)
 
     def _count_query(self, project_id: int, plan: Plan) -> Any:
         single = _single_condition(plan.where)
@@ -214,13 +226,15 @@ class RunSearchRows:
 
     # --- SQL from the plan -----------------------------------------------------------
 
-    def _plannable(self, conn: Connection, project_id: int, plan: Plan) -> bool:
+    def _plan_check(self, project_id: int, plan: Plan) -> PlanCheck | None:
+        """The check that no value the plan reads is incomparable in SQL; None when the plan
+        reads no value."""
         own, prefixes = blocking_paths(plan.paths)
         if not own:
-            return True
+            return None
         params = {"project_id": project_id, "own": own, **({"prefixes": prefixes} if prefixes
                                                             else {})}
-        return conn.execute(_BLOCKING[bool(prefixes)], params).first() is None
+        return PlanCheck(_BLOCKING[bool(prefixes)], params)
 
     def _column(self, name: str) -> Any:
         return t.users.c.username if name == "username" else t.runs.c[name]
@@ -298,8 +312,8 @@ class RunSearchRows:
             where += [v.c.kind == NUMBER, getattr(v.c.num, _OPS[op])(arg)]
         return select(v.c.run_id).where(*where), True
 
-    def _top_numbers(self, conn: Connection, project_id: int, plan: Plan,
-                     count: int) -> list[int] | None:
+    def _top_numbers(self, conn: Connection, project_id: int, plan: Plan, count: int, *,
+                     check: PlanCheck | None = None) -> list[int] | None:
         """The first `count` run ids in the plan's order when they all have a number (or a
         bool) at the order's value path, else None. Numbers come first in either direction,
         ordered by value, ties by run id in the same direction (as `_ordered` orders them), so
@@ -308,13 +322,13 @@ class RunSearchRows:
         is read, so a filter that matches few runs costs a bounded scan before the general
         plan takes over. MySQL/MariaDB would turn that check into a semi-join driven by the
         runs and sort them all: there the window is read first and checked in a second
-        query (`_top_numbers_in_window`)."""
+        query (`_top_numbers_in_window`, which answers `check` on the way)."""
         order = plan.order
         if order.kind != "val" or count <= 0 or _reads_username(plan):
             return None
         window = TOP_WINDOW_PER_ROW * count + TOP_WINDOW_EXTRA
         if self.engine.dialect.name != "sqlite":
-            return self._top_numbers_in_window(conn, project_id, plan, count, window)
+            return self._top_numbers_in_window(conn, project_id, plan, count, window, check)
         s = _S
         ordered = (directed(s.c.num, order.descending), directed(s.c.run_id, order.descending))
         matches = exists().where(t.runs.c.id == s.c.run_id, t.runs.c.project_id == project_id,
@@ -337,54 +351,6 @@ class RunSearchRows:
             return None  # the page reaches the strings and the runs without a value
         found.sort(key=lambda row: (row.num, row.run_id), reverse=order.descending)
         return [int(row.run_id) for row in found[:count]]
-
-    def _top_numbers_in_window(self, conn: Connection, project_id: int, plan: Plan,
-                               count: int, window: int) -> list[int] | None:
-        """`_top_numbers` in two steps (MySQL/MariaDB): the first index entries of each kind
-        in the order, then which of their runs the filter keeps (primary key lookups, each
-        condition an index seek per run), both in one statement. A filter keeping one run
-        in four or more is served from a short first window; the whole window is read only
-        when that falls short."""
-        found: list[Any] = []
-        for kind in (NUMBER, BOOL):  # one index range each; merged below
-            rows: list[Any] | None = None
-            for size in dict.fromkeys((min(window, 4 * count + 16), window)):
-                rows, more = self._window_matches(conn, project_id, plan, kind, count, size)
-                if len(rows) >= count or not more:
-                    break
-                rows = None  # more of this kind beyond this window: try the next
-            if rows is None:
-                return None  # beyond the whole window too: the general plan decides
-            found += rows
-        if len(found) < count:
-            return None  # the page reaches the strings and the runs without a value
-        found.sort(key=lambda row: (row.num, row.run_id), reverse=plan.order.descending)
-        return [int(row.run_id) for row in found[:count]]
-
-    def _window_matches(self, conn: Connection, project_id: int, plan: Plan, kind: int,
-                        count: int, size: int) -> tuple[list[Any], bool]:
-        """(the first `count` runs the filter keeps among the first `size` index entries of
-        `kind` in the plan's order, whether the index holds more entries beyond them)."""
-        order, s = plan.order, _S
-        window = select(s.c.run_id, s.c.num).where(
-            s.c.project_id == project_id, s.c.path == order.name, s.c.kind == kind) \
-            .order_by(directed(s.c.num, order.descending),
-                      directed(s.c.run_id, order.descending)).limit(size)
-        if plan.where[0] == "true":
-            entries = list(conn.execute(window))
-            return entries[:count], len(entries) == size
-        # the window (a derived table: its LIMIT keeps it from being merged) and, per entry,
-        # whether the filter keeps its run: one statement, one round trip
-        w = window.subquery("w")
-        keep = and_(t.runs.c.project_id == project_id,
-                    self._where(plan.where, project_id, per_run=True)).label("keep")
-        entries = list(conn.execute(  # (MySQL/MariaDB: the window first, whatever the stats)
-            select(w.c.run_id, w.c.num, keep).join_from(w, t.runs, t.runs.c.id == w.c.run_id)
-            .prefix_with("STRAIGHT_JOIN", dialect="mysql")
-            .prefix_with("STRAIGHT_JOIN", dialect="mariadb")
-            .order_by(directed(w.c.num, order.descending),
-                      directed(w.c.run_id, order.descending))))
-        return [row for row in entries if row.keep][:count], len(entries) == size
 
     def _ordered(self, query: Any, plan: Plan) -> tuple[Any, list[tuple[Any, bool]]]:
         """(query with what the order reads joined, [(sort key, descending?), ...])."""

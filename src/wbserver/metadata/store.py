@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, Row, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from wbserver.domain.clock import utcnow
-from wbserver.domain.models import ApiKey, Entity, Project, User
+from wbserver.domain.models import ApiKey, Entity, Project, Run, User
 from wbserver.metadata import tables as t
 from wbserver.metadata.accounts_rows import AccountRows, check_seats
 from wbserver.metadata.artifact_browse_rows import ArtifactBrowseRows
@@ -32,7 +32,7 @@ from wbserver.metadata.lineage_rows import LineageRows
 from wbserver.metadata.notify_rows import NotifyRows
 from wbserver.metadata.project_key_rows import ProjectKeyRows
 from wbserver.metadata.run_browse_rows import RunBrowseRows
-from wbserver.metadata.run_rows import RunRows
+from wbserver.metadata.run_rows import RunRows, run_from_values
 from wbserver.metadata.run_search_rows import RunSearchRows
 from wbserver.metadata.settings_rows import SettingsRows
 from wbserver.metadata.sso_rows import SsoRows
@@ -155,6 +155,19 @@ class SqlStore(RunRows, HistoryRows, FileRows, AccountRows, SettingsRows, Artifa
             return None, None
         return _owner(row, row.e_id), (_project(row) if row.id is not None else None)
 
+    def get_project_and_run(self, entity: str, project: str, run: str
+                            ) -> tuple[Entity | None, Project | None, Run | None]:
+        """The entity, its project and the project's run of those names, in one query
+        (any may be None)."""
+        row = self._first(_ENTITY_PROJECT_AND_RUN,
+                          {"entity": entity, "project": project, "run": run})
+        if row is None:
+            return None, None, None
+        if row.id is None:
+            return _owner(row, row.e_id), None, None
+        found = run_from_values(_run_columns(row)) if row.r_id is not None else None
+        return _owner(row, row.e_id), _project(row), found
+
     def get_project_by_id(self, project_id: int) -> Project | None:
         row = self._first(_PROJECT_BY_ID, {"project_id": project_id})
         return _project(row) if row else None
@@ -220,6 +233,23 @@ _ENTITY_AND_PROJECT = (
     .select_from(t.entities.outerjoin(t.projects, and_(
         t.projects.c.entity_id == t.entities.c.id, t.projects.c.name == bindparam("project"))))
     .where(t.entities.c.name == bindparam("entity")))
+# the same, with the project's run of a name (its columns as r_<column>, as run_select's)
+_ENTITY_PROJECT_AND_RUN = (
+    _ENTITY_AND_PROJECT.add_columns(*[c.label(f"r_{c.key}") for c in t.runs.c],
+                                    t.users.c.username.label("r_username"))
+    .outerjoin(t.runs, and_(t.runs.c.project_id == t.projects.c.id,
+                            t.runs.c.name == bindparam("run")))
+    .outerjoin(t.users, t.users.c.id == t.runs.c.user_id))
+_RUN_KEYS = tuple(c.key for c in t.runs.c)
+
+
+def _run_columns(row: Row[Any]) -> dict[str, Any]:
+    """An `_ENTITY_PROJECT_AND_RUN` row's run values, as a run_select() row has them."""
+    return {**{key: getattr(row, "r_" + key) for key in _RUN_KEYS},
+            "project_name": row.name, "entity_name": row.entity_name,
+            "username": row.r_username}
+
+
 _PROJECT_BY_ID = _project_select().where(t.projects.c.id == bindparam("project_id"))
 _PROJECT_ID = select(t.projects.c.id).where(t.projects.c.entity_id == bindparam("entity_id"),
                                             t.projects.c.name == bindparam("name"))

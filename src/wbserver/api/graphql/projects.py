@@ -8,8 +8,14 @@ from wbserver.api.graphql import run_cursors
 from wbserver.api.graphql.ids import encode_id, page_start
 from wbserver.api.graphql.resolve_info import GraphQLResolveInfo
 from wbserver.api.graphql.schema import Resolver
-from wbserver.domain.models import Entity, Project
-from wbserver.domain.permissions import READ, project_access, readable_project
+from wbserver.api.graphql.selections import selected_run_name
+from wbserver.domain.models import Entity, Project, RunKey
+from wbserver.domain.permissions import (
+    READ,
+    project_access,
+    readable_project,
+    readable_project_and_run,
+)
 from wbserver.domain.run_filters import parse_filters
 from wbserver.domain.run_search import count_runs, created_key, find_runs
 
@@ -18,10 +24,24 @@ MAX_PAGE = 1000
 
 def project(_root: Any, info: GraphQLResolveInfo, name: str | None = None,
             entityName: str | None = None) -> Project | None:  # noqa: N803
+    """The project; when the query selects one of its runs by name (`project { run(name:) }`,
+    as most of wandb.Api's queries do), that run is read in the same lookup and kept for
+    `run` below."""
     ctx = info.context
-    return readable_project(ctx.store, viewer=ctx.viewer,
-                            entity=entityName or ctx.viewer.username,
-                            project=name or "uncategorized")
+    entity, project_name = entityName or ctx.viewer.username, name or "uncategorized"
+    run_name = selected_run_name(info)
+    if run_name is None:
+        return readable_project(ctx.store, viewer=ctx.viewer, entity=entity,
+                                project=project_name)
+    found, found_run = readable_project_and_run(ctx.store, viewer=ctx.viewer, entity=entity,
+                                                project=project_name, run=run_name)
+    if found is not None:
+        ctx.cache[_run_cache_key(found, run_name)] = found_run
+    return found
+
+
+def _run_cache_key(project: Project, name: str) -> str:
+    return f"run:{project.id}:{name}"
 
 
 def run_count(project: Project, info: GraphQLResolveInfo, filters: str | None = None) -> int:
@@ -51,8 +71,9 @@ def runs(project: Project, info: GraphQLResolveInfo, filters: str | None = None,
 
 
 def run(project: Project, info: GraphQLResolveInfo, name: str, **_kw: Any) -> Any:
-    from wbserver.domain.models import RunKey
-
+    key = _run_cache_key(project, name)
+    if key in info.context.cache:  # read with its project (`project` above)
+        return info.context.cache[key]
     return info.context.store.get_run(RunKey(project.entity_name, project.name, name))
 
 

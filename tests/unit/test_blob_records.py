@@ -3,28 +3,17 @@ upload makes the row, later ones count and touch it, on SQLite, MariaDB and Post
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from tests.unit.test_leases import migrated_store, server_database
+from tests.unit import test_leases
 from wbserver.metadata import artifact_rows, tables as t
 from wbserver.metadata.store import SqlStore
 
 MD5 = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(params=["sqlite", "mariadb", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
-        with migrated_store(f"sqlite:///{tmp_path / 'db.sqlite'}") as made:
-            yield made
-        return
-    with server_database(request.param) as url, migrated_store(url) as made:
-        yield made
+store = test_leases.store  # the fixture: a migrated store on SQLite, MariaDB and PostgreSQL
 
 
 def blob_row(store: SqlStore) -> tuple[int, datetime, datetime, int, str | None]:

@@ -44,4 +44,4 @@ def project_page(store: MetadataStore, *, viewer: User | None, entity: str,
     found = readable_project(store, viewer=viewer, entity=entity, project=project)
     if found is None:
         raise NotFound(f"project {entity}/{project} not found")
-    return found, store.project_run_count(found.id)
+    return found, store.project_run_count(found.id, mark=found.updated_at)

@@ -169,7 +169,8 @@ def run_table(store: MetadataStore, project: Project, query: RunQuery) -> RunTab
                 config_keys, summary_keys = store.project_value_keys(project.id)
                 shown = [_ParsedView(r, _loads(r.config), _loads(r.summary)) for r in found]
                 return _table(query, shown, total=total, page=page, pages=pages,
-                              project_total=store.project_run_count(project.id),
+                              project_total=store.project_run_count(
+                                  project.id, mark=project.updated_at),
                               keys=(config_keys, summary_keys, store.project_tags(project.id)))
     runs = store.list_runs(project.id)
     views = [_ParsedView(r, _loads(r.config), _loads(r.summary)) for r in runs]

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from wbserver.domain.models import HistoryChunk, HistorySegment, Run
 from wbserver.metadata import tables as t
-from wbserver.metadata.run_rows import row_to_run, run_select
+from wbserver.metadata.run_rows import rows_to_runs, run_select
 
 _w, _s, _c = t.workspace_layouts.c, t.history_segments.c, t.history_chunks.c
 _LAYOUT = select(_w.layout).where(_w.user_id == bindparam("user_id"),
@@ -80,7 +80,7 @@ class WorkspaceRows:
             # else a count on the index alone, and a page that stops at its last run
             total = int(rows[0].total) if words and rows else int(conn.execute(
                 select(func.count()).select_from(t.runs).where(where)).scalar_one())
-        return [row_to_run(r) for r in rows], total
+        return rows_to_runs(rows), total
 
     def read_segments_of_runs(self, run_ids: list[int],
                               key: str) -> dict[int, list[HistorySegment]]:
